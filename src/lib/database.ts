@@ -1,0 +1,92 @@
+// One Drizzle database, two drivers: `pg` for a PostgreSQL server (DATABASE_URL), PGlite
+// (PostgreSQL in WebAssembly) under DATA_DIR otherwise. The rest of the code sees one type.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import lockfile from 'proper-lockfile';
+import { Pool } from 'pg';
+import * as schema from '../models/schema';
+import { migrationsDir } from './paths';
+
+export type Schema = typeof schema;
+/** A database or a transaction: both run the same queries. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: 'pg' | 'pglite';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { driver: 'pg'; url: string; poolSize?: number }
+  | { driver: 'pglite'; dataDir?: string; lock?: boolean };
+
+export class DataDirLockedError extends Error {
+  constructor(dir: string) {
+    super(
+      `La base embarquée ${dir} est déjà ouverte par un autre processus Passerelle (PGlite ne supporte ` +
+        `qu'un seul processus). Arrêtez-le d'abord. / The embedded database is already open in another process.`,
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.driver === 'pg') {
+    const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const db = drizzlePg(pool, { schema }) as unknown as Database;
+    return {
+      db,
+      driver: 'pg',
+      migrate: () => migratePg(db as never, { migrationsFolder: migrationsDir }),
+      close: () => pool.end(),
+    };
+  }
+
+  let releaseLock: (() => Promise<void>) | undefined;
+  if (options.dataDir) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    if (options.lock !== false) {
+      // PGlite does not lock its directory and two processes on it silently lose writes.
+      try {
+        releaseLock = await lockfile.lock(options.dataDir, {
+          lockfilePath: path.join(options.dataDir, 'passerelle.lock'),
+          stale: 15_000,
+          update: 5_000,
+        });
+      } catch {
+        throw new DataDirLockedError(options.dataDir);
+      }
+    }
+  }
+  const client = await PGlite.create({
+    dataDir: options.dataDir ? path.join(options.dataDir, 'pgdata') : undefined,
+    extensions: { unaccent, pg_trgm },
+  });
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  return {
+    db,
+    driver: 'pglite',
+    migrate: () => migratePglite(db as never, { migrationsFolder: migrationsDir }),
+    close: async () => {
+      await client.close();
+      await releaseLock?.();
+    },
+  };
+}
+
+/** Rows of a raw `db.execute(sql…)`, whichever driver ran it. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

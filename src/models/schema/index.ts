@@ -1,0 +1,5 @@
+// Every table, for Drizzle's typed queries and for drizzle-kit (see drizzle.config.ts).
+export * from './users.schema';
+export * from './audit.schema';
+export * from './messaging.schema';
+export * from './organizations.schema';
