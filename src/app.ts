@@ -1,0 +1,144 @@
+// The Express application, without listen(): used by src/server.ts, workers/web.ts and tests.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { csrfSync } from 'csrf-sync';
+import { loadActor } from './lib/auth-middleware';
+import { errorHandler, notFoundHandler } from './lib/error-handler';
+import { type AppDeps, htmxMiddleware } from './lib/http';
+import { t } from './lib/i18n';
+import { logger } from './lib/logger';
+import { navigationFor } from './lib/navigation';
+import { projectRoot, publicDir, viewsDir } from './lib/paths';
+import { sessionMiddleware } from './lib/session';
+import { createViewEngine } from './lib/view-engine';
+import { accountRouter } from './routes/account.routes';
+import { adminJournalRouter } from './routes/admin-journal.routes';
+import { adminMailRouter } from './routes/admin-mail.routes';
+import { adminUnitsRouter } from './routes/admin-units.routes';
+import { adminUsersRouter } from './routes/admin-users.routes';
+import { authRouter } from './routes/auth.routes';
+import { healthRouter } from './routes/health.routes';
+import { homeRouter } from './routes/home.routes';
+
+function packageVersion(name: string): string {
+  return (require(path.join(projectRoot, 'node_modules', name, 'package.json')) as { version: string }).version;
+}
+
+/** Versioned asset URLs: a new version is a new URL, so browsers may cache for a year. */
+export const ASSETS = {
+  dsfr: `/static/dsfr/${packageVersion('@gouvfr/dsfr')}`,
+  htmx: `/static/htmx/${packageVersion('htmx.org')}`,
+  app: `/static/app/${(require(path.join(projectRoot, 'package.json')) as { version: string }).version}`,
+};
+
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.locals.deps = deps;
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.TRUST_PROXY ? 1 : false);
+
+  const engine = createViewEngine();
+  app.engine('.hbs', engine.engine);
+  app.set('view engine', '.hbs');
+  app.set('views', viewsDir);
+  if (deps.config.NODE_ENV === 'production') app.enable('view cache');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url?.startsWith('/static/') === true || req.url === '/healthz' },
+    }),
+  );
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameSrc: ["'self'"],
+          frameAncestors: ["'self'"],
+          formAction: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          ...(deps.config.COOKIE_SECURE ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: deps.config.COOKIE_SECURE,
+    }),
+  );
+
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.locals.assets = ASSETS;
+    res.locals.mailMode = deps.mailMode;
+    next();
+  });
+
+  const staticOptions = { immutable: true, maxAge: '365d', index: false, fallthrough: false } as const;
+  app.use(ASSETS.dsfr, express.static(path.join(projectRoot, 'node_modules/@gouvfr/dsfr/dist'), staticOptions));
+  app.use(ASSETS.htmx, express.static(path.join(projectRoot, 'node_modules/htmx.org/dist'), staticOptions));
+  app.use(ASSETS.app, express.static(publicDir, staticOptions));
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, `${ASSETS.dsfr}/favicon/favicon.ico`));
+
+  app.use(healthRouter());
+
+  app.use(express.urlencoded({ extended: true, limit: '200kb', parameterLimit: 2_000 }));
+  app.use(
+    sessionMiddleware({
+      db: deps.db,
+      secret: deps.sessionSecret,
+      idleMinutes: deps.config.SESSION_IDLE_MINUTES,
+      secureCookies: deps.config.COOKIE_SECURE,
+    }),
+  );
+  app.use(htmxMiddleware);
+
+  const csrf = csrfSync({
+    getTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof fromBody === 'string') return fromBody;
+      const fromHeader = req.headers['x-csrf-token'];
+      return typeof fromHeader === 'string' ? fromHeader : undefined;
+    },
+    errorConfig: { statusCode: 403, message: t('errors.csrf'), code: 'EBADCSRFTOKEN' },
+  });
+  app.use(loadActor());
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // Reuses the session's token; set before the check so a CSRF error page can still render forms.
+    res.locals.csrfToken = csrf.generateToken(req);
+    res.locals.currentUser = req.actor;
+    res.locals.navigation = navigationFor(req.actor, req.path);
+    res.locals.currentPath = req.path;
+    next();
+  });
+  app.use(csrf.csrfSynchronisedProtection);
+
+  app.use(authRouter());
+  app.use(homeRouter());
+  app.use(accountRouter());
+  app.use('/admin/utilisateurs', adminUsersRouter());
+  app.use('/admin/unites', adminUnitsRouter());
+  app.use('/admin/journal', adminJournalRouter());
+  app.use('/admin/courriels', adminMailRouter());
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

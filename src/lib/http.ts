@@ -1,0 +1,84 @@
+// The thin glue between Express and the services: the service context of a request, htmx
+// detection, flash messages and rendering a whole page or just the fragment htmx asked for.
+import type { NextFunction, Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { Actor, ServiceContext } from '../services/context';
+import type { LoginThrottle } from '../services/login-throttle';
+import type { Database } from './database';
+import type { FieldErrors } from './errors';
+import type { FlashMessage } from './session';
+
+/** What the web layer needs from the running process. */
+export interface AppDeps {
+  db: Database;
+  config: Config;
+  redis: Redis;
+  throttle: LoginThrottle;
+  sessionSecret: string;
+  /** `sink` = embedded SMTP server whose mail is readable at /admin/courriels. */
+  mailMode: 'sink' | 'smtp';
+  dispatchOutbox?: () => void;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    isHtmx: boolean;
+    /** A boosted link or form: htmx wants the whole page. */
+    isBoosted: boolean;
+    actor: Actor | null;
+  }
+}
+
+export function deps(req: Request): AppDeps {
+  return req.app.locals.deps as AppDeps;
+}
+
+export function serviceContext(req: Request): ServiceContext {
+  const { db, config, dispatchOutbox } = deps(req);
+  return { db, actor: req.actor, now: new Date(), baseUrl: config.baseUrl, requestId: String(req.id), ip: req.ip, dispatchOutbox };
+}
+
+export function htmxMiddleware(req: Request, res: Response, next: NextFunction): void {
+  req.isHtmx = req.get('HX-Request') === 'true';
+  req.isBoosted = req.get('HX-Boosted') === 'true';
+  // One URL serves a page or a fragment: caches must key on the header.
+  res.vary('HX-Request');
+  next();
+}
+
+export function flash(req: Request, type: FlashMessage['type'], message: string): void {
+  req.session.flash = [...(req.session.flash ?? []), { type, message }];
+}
+
+export function takeFlash(req: Request): FlashMessage[] {
+  const messages = req.session?.flash ?? [];
+  if (req.session?.flash) delete req.session.flash;
+  return messages;
+}
+
+/** POST → 303 → GET, for plain forms and boosted ones alike. */
+export function redirectAfterPost(res: Response, location: string): void {
+  res.redirect(303, location);
+}
+
+export interface RenderOptions {
+  /** Partial rendered alone when htmx targets this element id (e.g. a table refreshed by filters). */
+  fragment?: { target: string; partial: string };
+  status?: number;
+}
+
+export function render(req: Request, res: Response, view: string, data: Record<string, unknown> = {}, options: RenderOptions = {}): void {
+  if (options.status) res.status(options.status);
+  const fragment = options.fragment;
+  if (fragment && req.isHtmx && !req.isBoosted && req.get('HX-Target') === fragment.target) {
+    res.render(`partials/${fragment.partial}`, { ...data, layout: false });
+    return;
+  }
+  res.render(`pages/${view}`, { ...data, flash: takeFlash(req) });
+}
+
+/** Re-renders a form with the submitted values and a message next to each invalid field. */
+export function renderInvalid(req: Request, res: Response, view: string, data: Record<string, unknown>, errors: FieldErrors): void {
+  render(req, res, view, { ...data, errors, errorSummary: Object.keys(errors).length > 0 }, { status: 422 });
+}

@@ -1,0 +1,42 @@
+// The main navigation. Entries appear only when the feature exists and the person may use it:
+// later issues add theirs here (Structures, Contacts, Conventions, Sourcing, Événements, Indicateurs).
+import { t } from './i18n';
+import type { Actor } from '../services/context';
+import { can, type Permission } from '../services/permissions';
+
+interface NavEntry {
+  label: string;
+  href: string;
+  permission: Permission;
+  children?: Array<{ label: string; href: string; permission: Permission }>;
+}
+
+const ENTRIES: NavEntry[] = [
+  { label: t('nav.dashboard'), href: '/', permission: 'dashboard.read' },
+  {
+    label: t('nav.admin'),
+    href: '/admin/utilisateurs',
+    permission: 'users.manage',
+    children: [
+      { label: t('nav.adminUsers'), href: '/admin/utilisateurs', permission: 'users.manage' },
+      { label: t('nav.adminUnits'), href: '/admin/unites', permission: 'units.manage' },
+      { label: t('nav.adminAudit'), href: '/admin/journal', permission: 'audit.read' },
+      { label: t('nav.adminMail'), href: '/admin/courriels', permission: 'devMail.read' },
+    ],
+  },
+];
+
+function isCurrent(href: string, path: string): boolean {
+  return href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
+}
+
+export function navigationFor(actor: Actor | null, path: string) {
+  if (!actor) return [];
+  return ENTRIES.filter((entry) => can(actor, entry.permission)).map((entry, index) => {
+    const children = (entry.children ?? [])
+      .filter((child) => can(actor, child.permission))
+      .map((child) => ({ ...child, current: isCurrent(child.href, path) }));
+    const current = children.length > 0 ? path.startsWith('/admin') : isCurrent(entry.href, path);
+    return { ...entry, id: `nav-${index}`, children, hasChildren: children.length > 0, current };
+  });
+}

@@ -1,0 +1,52 @@
+// express-handlebars with the helpers every view uses. User data is always escaped ({{ }});
+// the only triple-stash is the layout's {{{body}}}.
+import path from 'node:path';
+import { create, type ExpressHandlebars } from 'express-handlebars';
+import type { HelperOptions } from 'handlebars';
+import { formatDate, formatDateTime, formatNumber } from './format';
+import { t } from './i18n';
+import { viewsDir } from './paths';
+
+type Query = Record<string, unknown>;
+
+/** Builds `base?query` with some parameters replaced (empty values dropped), for sort and paging links. */
+export function urlWith(base: string, query: Query | undefined, overrides: Query): string {
+  const params = new URLSearchParams();
+  const merged: Query = { ...(query ?? {}), ...overrides };
+  for (const [key, value] of Object.entries(merged)) {
+    if (value === undefined || value === null || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  const search = params.toString();
+  return search ? `${base}?${search}` : base;
+}
+
+export function createViewEngine(): ExpressHandlebars {
+  return create({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(viewsDir, 'layouts'),
+    partialsDir: path.join(viewsDir, 'partials'),
+    helpers: {
+      t: (key: string, options: HelperOptions) => t(key, options.hash as Record<string, unknown>),
+      formatDate: (value: Date | string | null) => formatDate(value),
+      formatDateTime: (value: Date | string | null) => formatDateTime(value),
+      formatNumber: (value: number | null) => formatNumber(value),
+      eq: (a: unknown, b: unknown) => a === b,
+      not: (value: unknown) => !value,
+      or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+      and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+      includes: (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value),
+      roleLabel: (role: string) => t(`roles.${role}`),
+      add: (a: number, b: number) => Number(a) + Number(b),
+      urlWith: (base: string, query: Query, options: HelperOptions) => urlWith(base, query, options.hash as Query),
+      /** aria-sort value and next direction for a sortable column header. */
+      sortState: (query: Query | undefined, column: string) => {
+        const active = query?.sort === column;
+        const dir = active ? query?.dir : undefined;
+        return { active, ariaSort: active ? (dir === 'desc' ? 'descending' : 'ascending') : 'none', nextDir: active && dir === 'asc' ? 'desc' : 'asc' };
+      },
+      concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+    },
+  });
+}

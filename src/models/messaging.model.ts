@@ -1,0 +1,120 @@
+import { and, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
+import type { Database } from '../lib/database';
+import { type DevMail, type Email, type OutboxRow, devMailbox, emails, jobHeartbeats, outbox } from './schema';
+
+// ── outbox ────────────────────────────────────────────────────────────────────────────────
+export async function insertOutboxRow(
+  db: Database,
+  values: { queue: string; jobName: string; payload: Record<string, unknown>; runAt?: Date },
+): Promise<OutboxRow> {
+  const [row] = await db.insert(outbox).values(values).returning();
+  if (!row) throw new Error('insert into outbox returned nothing');
+  return row;
+}
+
+/** Pending rows, locked so two relays never pick the same ones (SKIP LOCKED). */
+export async function lockPendingOutboxRows(db: Database, limit: number): Promise<OutboxRow[]> {
+  return db
+    .select()
+    .from(outbox)
+    .where(isNull(outbox.dispatchedAt))
+    .orderBy(outbox.createdAt)
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+export async function markOutboxDispatched(db: Database, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(outbox).set({ dispatchedAt: now }).where(sql`${outbox.id} in ${ids}`);
+}
+
+export async function deleteDispatchedOutboxRowsBefore(db: Database, before: Date): Promise<void> {
+  await db.delete(outbox).where(and(lt(outbox.dispatchedAt, before)));
+}
+
+// ── emails ────────────────────────────────────────────────────────────────────────────────
+export async function insertEmailIfNew(
+  db: Database,
+  values: { idempotencyKey: string; toAddress: string; template: string; subject: string; payload: Record<string, unknown> },
+): Promise<Email | undefined> {
+  const [row] = await db.insert(emails).values(values).onConflictDoNothing({ target: emails.idempotencyKey }).returning();
+  return row;
+}
+
+export async function lockEmail(db: Database, id: string): Promise<Email | undefined> {
+  const [row] = await db.select().from(emails).where(eq(emails.id, id)).for('update').limit(1);
+  return row;
+}
+
+export async function markEmailSent(db: Database, id: string, messageId: string | null, now: Date): Promise<void> {
+  // The payload may hold a one-time link: once delivered it is not kept.
+  await db
+    .update(emails)
+    .set({ status: 'sent', messageId, sentAt: now, payload: {}, attempts: sql`${emails.attempts} + 1`, lastError: null })
+    .where(eq(emails.id, id));
+}
+
+export async function recordEmailFailure(db: Database, id: string, error: string, final: boolean): Promise<void> {
+  await db
+    .update(emails)
+    .set({ attempts: sql`${emails.attempts} + 1`, lastError: error.slice(0, 2000), status: final ? 'failed' : 'pending' })
+    .where(eq(emails.id, id));
+}
+
+/** Emails still pending long after creation: the sweeper re-enqueues them. */
+export async function listStalePendingEmails(db: Database, olderThan: Date, limit: number): Promise<Email[]> {
+  return db
+    .select()
+    .from(emails)
+    .where(and(eq(emails.status, 'pending'), lte(emails.createdAt, olderThan)))
+    .orderBy(emails.createdAt)
+    .limit(limit);
+}
+
+// ── development mailbox (embedded SMTP sink) ─────────────────────────────────────────────
+export async function insertDevMail(db: Database, values: Omit<DevMail, 'id' | 'receivedAt'>): Promise<DevMail> {
+  const [row] = await db.insert(devMailbox).values(values).returning();
+  if (!row) throw new Error('insert into dev_mailbox returned nothing');
+  return row;
+}
+
+export async function listDevMails(db: Database, options: { q?: string; limit: number; offset: number }) {
+  const where = options.q
+    ? sql`(${devMailbox.subject} ilike ${`%${options.q}%`} or array_to_string(${devMailbox.envelopeTo}, ' ') ilike ${`%${options.q}%`})`
+    : undefined;
+  const [rows, totals] = await Promise.all([
+    db
+      .select({
+        id: devMailbox.id,
+        receivedAt: devMailbox.receivedAt,
+        subject: devMailbox.subject,
+        envelopeTo: devMailbox.envelopeTo,
+        fromHeader: devMailbox.fromHeader,
+      })
+      .from(devMailbox)
+      .where(where)
+      .orderBy(desc(devMailbox.receivedAt), desc(devMailbox.id))
+      .limit(options.limit)
+      .offset(options.offset),
+    db.select({ value: sql<number>`count(*)::int` }).from(devMailbox).where(where),
+  ]);
+  return { rows, total: totals[0]?.value ?? 0 };
+}
+
+export async function findDevMail(db: Database, id: string): Promise<DevMail | undefined> {
+  const [row] = await db.select().from(devMailbox).where(eq(devMailbox.id, id)).limit(1);
+  return row;
+}
+
+// ── job heartbeats ────────────────────────────────────────────────────────────────────────
+export async function recordHeartbeat(db: Database, name: string, at: Date, details: Record<string, unknown>): Promise<void> {
+  await db
+    .insert(jobHeartbeats)
+    .values({ name, lastRunAt: at, details })
+    .onConflictDoUpdate({ target: jobHeartbeats.name, set: { lastRunAt: at, details } });
+}
+
+export async function findHeartbeat(db: Database, name: string) {
+  const [row] = await db.select().from(jobHeartbeats).where(eq(jobHeartbeats.name, name)).limit(1);
+  return row;
+}

@@ -1,0 +1,14 @@
+import { Router } from 'express';
+import { requireLogin } from '../lib/auth-middleware';
+import { render, serviceContext } from '../lib/http';
+import { t } from '../lib/i18n';
+import { readDashboard } from '../services/dashboard.service';
+
+export function homeRouter(): Router {
+  const router = Router();
+  router.get('/', requireLogin, async (req, res) => {
+    const dashboard = await readDashboard(serviceContext(req));
+    render(req, res, 'home/dashboard', { title: t('dashboard.title'), dashboard });
+  });
+  return router;
+}

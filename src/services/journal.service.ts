@@ -1,0 +1,76 @@
+// The audit journal page (/admin/journal): filters, keyset pages, readable labels.
+import { z } from 'zod';
+import { hasMessage, t } from '../lib/i18n';
+import { startOfParisDay } from '../lib/format';
+import { distinctAuditValues, listAuditEntries } from '../models/audit.model';
+import type { AuditEntry } from '../models/schema';
+import type { ServiceContext } from './context';
+import { assertCan } from './permissions';
+
+export const JOURNAL_PAGE_SIZE = 50;
+
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const journalQuerySchema = z.object({
+  actor: z.uuid().optional().catch(undefined),
+  action: z.string().max(80).optional().catch(undefined),
+  entityType: z.string().max(80).optional().catch(undefined),
+  entityId: z.string().max(200).optional().catch(undefined),
+  from: isoDay.optional().catch(undefined),
+  to: isoDay.optional().catch(undefined),
+  before: z.coerce.number().int().positive().optional().catch(undefined),
+});
+export type JournalQuery = z.infer<typeof journalQuerySchema>;
+
+export interface JournalEntryView extends AuditEntry {
+  actionLabel: string;
+  entityTypeLabel: string;
+  changeList: Array<{ field: string; before: string; after: string }>;
+}
+
+function display(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) return value.length === 0 ? '—' : value.map(display).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function labelAction(action: string): string {
+  return hasMessage(`audits.${action}`) ? t(`audits.${action}`) : action;
+}
+
+export async function readJournal(ctx: ServiceContext, rawQuery: unknown) {
+  assertCan(ctx.actor, 'audit.read');
+  const query = journalQuerySchema.parse(rawQuery ?? {});
+  const toExclusive = query.to ? new Date(startOfParisDay(query.to).getTime() + 24 * 3600_000 - 1) : undefined;
+  const [entries, options] = await Promise.all([
+    listAuditEntries(ctx.db, {
+      actorId: query.actor,
+      action: query.action || undefined,
+      entityType: query.entityType || undefined,
+      entityId: query.entityId || undefined,
+      from: query.from ? startOfParisDay(query.from) : undefined,
+      to: toExclusive,
+      before: query.before,
+      limit: JOURNAL_PAGE_SIZE + 1,
+    }),
+    distinctAuditValues(ctx.db),
+  ]);
+  const hasMore = entries.length > JOURNAL_PAGE_SIZE;
+  const page = entries.slice(0, JOURNAL_PAGE_SIZE);
+  const views: JournalEntryView[] = page.map((entry) => ({
+    ...entry,
+    actionLabel: labelAction(entry.action),
+    entityTypeLabel: hasMessage(`entityTypes.${entry.entityType}`) ? t(`entityTypes.${entry.entityType}`) : entry.entityType,
+    changeList: Object.entries(entry.changes).map(([field, change]) => ({ field, before: display(change.before), after: display(change.after) })),
+  }));
+  return {
+    query,
+    entries: views,
+    nextBefore: hasMore ? page[page.length - 1]?.id : undefined,
+    actions: options.actions.map((value) => ({ value, label: labelAction(value) })),
+    entityTypes: options.entityTypes.map((value) => ({
+      value,
+      label: hasMessage(`entityTypes.${value}`) ? t(`entityTypes.${value}`) : value,
+    })),
+  };
+}

@@ -1,0 +1,47 @@
+// Who may do what. Services call assertCan(); templates only read the booleans a service or
+// the view model computed. Later features add their permissions to this table and to the
+// role × route matrix in tests/integration/permissions-matrix.test.ts.
+import { ForbiddenError } from '../lib/errors';
+import { ROLES, type Role } from '../models/schema';
+import type { Actor } from './context';
+
+const EVERYONE: readonly Role[] = ROLES;
+
+export const PERMISSIONS = {
+  'users.manage': ['admin'],
+  'units.manage': ['admin'],
+  'audit.read': ['admin'],
+  'devMail.read': ['admin'],
+  'dashboard.read': EVERYONE,
+  'directory.read': EVERYONE,
+  /** Unit-scoped: see `can` below. */
+  'directory.edit': ['admin', 'manager', 'charge'],
+  'directory.archive': ['admin', 'manager'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** A record's owner and units; edits outside them are refused for non-admins. */
+export interface RecordScope {
+  ownerId?: string | null;
+  unitIds?: string[];
+}
+
+export function hasRole(actor: Pick<Actor, 'roles'>, role: Role): boolean {
+  return actor.roles.includes(role);
+}
+
+export function can(actor: Actor | null, permission: Permission, scope?: RecordScope): boolean {
+  if (!actor) return false;
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  if (!actor.roles.some((role) => allowed.includes(role))) return false;
+  if (!scope || hasRole(actor, 'admin')) return true;
+  if (scope.ownerId && scope.ownerId === actor.id) return true;
+  // A record that belongs to no unit yet is editable by anyone holding the permission.
+  if (!scope.unitIds || scope.unitIds.length === 0) return true;
+  return scope.unitIds.some((unitId) => actor.unitIds.includes(unitId));
+}
+
+export function assertCan(actor: Actor | null, permission: Permission, scope?: RecordScope): asserts actor is Actor {
+  if (!can(actor, permission, scope)) throw new ForbiddenError();
+}

@@ -1,0 +1,53 @@
+// mail.send: delivers one row of `emails`. Idempotent: a sent email is never sent again, and
+// the row lock stops two workers from sending it at the same time.
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Transporter } from 'nodemailer';
+import type { Database } from '../lib/database';
+import { logger } from '../lib/logger';
+import { renderEmail } from '../lib/mail';
+import { lockEmail, markEmailSent, recordEmailFailure } from '../models/messaging.model';
+import type { MailSendPayload } from './queues';
+
+export interface MailSendDeps {
+  db: Database;
+  transport: Transporter;
+  from: string;
+}
+
+export async function sendQueuedEmail(
+  deps: MailSendDeps,
+  payload: MailSendPayload,
+  attempt = 1,
+  maxAttempts = 1,
+): Promise<'sent' | 'skipped'> {
+  const outcome = await deps.db.transaction(async (tx) => {
+    const email = await lockEmail(tx, payload.emailId);
+    if (!email) throw new UnrecoverableError(`email ${payload.emailId} does not exist`);
+    if (email.status !== 'pending') return { status: 'skipped' as const };
+    const rendered = renderEmail(email.template, email.payload);
+    try {
+      const info = await deps.transport.sendMail({
+        from: deps.from,
+        to: email.toAddress,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        headers: { 'X-Passerelle-Email-Id': email.id },
+      });
+      await markEmailSent(tx, email.id, typeof info.messageId === 'string' ? info.messageId : null, new Date());
+      return { status: 'sent' as const };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.warn({ emailId: email.id, attempt, err: message }, 'email delivery failed');
+      // Keep the failure count: return normally so the transaction commits, then throw below.
+      await recordEmailFailure(tx, email.id, message, attempt >= maxAttempts);
+      return { status: 'failed' as const, message };
+    }
+  });
+  if (outcome.status === 'failed') throw new Error(`email delivery failed: ${outcome.message}`);
+  return outcome.status;
+}
+
+export function mailSendProcessor(deps: MailSendDeps) {
+  return (job: Job<MailSendPayload>) => sendQueuedEmail(deps, job.data, job.attemptsMade + 1, job.opts.attempts ?? 1);
+}

@@ -1,0 +1,29 @@
+// Moves outbox rows to BullMQ (DESIGN.md §5). The job id is the outbox id, so a retry or a
+// second relay running at the same time never enqueues the same job twice.
+import type { Queue } from 'bullmq';
+import type { Database } from '../lib/database';
+import { lockPendingOutboxRows, markOutboxDispatched } from '../models/messaging.model';
+import { jobIdFor, type QueueName } from './queues';
+
+const BATCH_SIZE = 200;
+
+export async function relayOutbox(db: Database, queues: Record<QueueName, Queue>, now = new Date()): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const moved = await db.transaction(async (tx) => {
+      const rows = await lockPendingOutboxRows(tx, BATCH_SIZE);
+      for (const row of rows) {
+        const queue = queues[row.queue as QueueName];
+        if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
+        await queue.add(row.jobName, row.payload, {
+          jobId: jobIdFor('outbox', row.id),
+          delay: Math.max(0, row.runAt.getTime() - now.getTime()),
+        });
+      }
+      await markOutboxDispatched(tx, rows.map((row) => row.id), now);
+      return rows.length;
+    });
+    total += moved;
+    if (moved < BATCH_SIZE) return total;
+  }
+}

@@ -1,0 +1,105 @@
+// Binds queues to handlers. The web process only produces (queues + outbox relay nudges);
+// a worker process (or the embedded `npm start`) also consumes and runs the job schedulers.
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import type { Transporter } from 'nodemailer';
+import type { Database } from '../lib/database';
+import { logger } from '../lib/logger';
+import { mailSendProcessor } from './mail-send.job';
+import { relayOutbox } from './outbox-relay';
+import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES } from './queues';
+import { runHeartbeat, runSweep } from './system.jobs';
+
+export interface RuntimeOptions {
+  db: Database;
+  redis: RedisOptions;
+  /** Redis key prefix; tests use their own so they never see each other's jobs. */
+  prefix?: string;
+  worker?: { transport: Transporter; mailFrom: string; concurrency: number; heartbeatSeconds: number };
+}
+
+export interface Runtime {
+  queues: Record<QueueName, Queue>;
+  /** Relays outbox rows now (coalesced: many calls in a burst make one relay pass). */
+  dispatchOutbox(): void;
+  /** Resolves once pending relay passes are done (tests and shutdown). */
+  flushOutbox(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  // BullMQ declares its own (structurally looser) option type for the same ioredis options.
+  const connection = { ...options.redis, maxRetriesPerRequest: null } as ConnectionOptions;
+  const prefix = options.prefix ?? 'bull';
+  const queues = Object.fromEntries(
+    Object.values(QUEUE_NAMES).map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })]),
+  ) as Record<QueueName, Queue>;
+
+  let relaying: Promise<void> | null = null;
+  let again = false;
+  const relayLoop = async (): Promise<void> => {
+    do {
+      again = false;
+      try {
+        await relayOutbox(options.db, queues);
+      } catch (error) {
+        // The periodic relay job will pick the rows up: nothing is lost.
+        logger.warn({ err: error }, 'outbox relay failed');
+      }
+    } while (again);
+  };
+  const dispatchOutbox = () => {
+    if (relaying) {
+      again = true;
+      return;
+    }
+    relaying = relayLoop().finally(() => {
+      relaying = null;
+    });
+  };
+
+  const workers: Worker[] = [];
+  if (options.worker) {
+    const { transport, mailFrom, concurrency, heartbeatSeconds } = options.worker;
+    const systemWorker = new Worker(
+      QUEUE_NAMES.system,
+      async (job: Job) => {
+        switch (job.name) {
+          case JOB_NAMES.heartbeat:
+            return runHeartbeat(options.db);
+          case JOB_NAMES.outboxRelay:
+            return relayOutbox(options.db, queues);
+          case JOB_NAMES.sweep:
+            return runSweep(options.db, queues.mail);
+          default:
+            throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
+        }
+      },
+      { connection, prefix, concurrency: 1 },
+    );
+    const mailWorker = new Worker(QUEUE_NAMES.mail, mailSendProcessor({ db: options.db, transport, from: mailFrom }), { connection, prefix, concurrency });
+    for (const worker of [systemWorker, mailWorker]) {
+      worker.on('failed', (job, error) => logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error.message }, 'job failed'));
+      worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
+      workers.push(worker);
+    }
+    // Job schedulers are upserts: every worker process may declare them, Redis keeps one of each.
+    await queues.system.upsertJobScheduler(JOB_NAMES.heartbeat, { every: heartbeatSeconds * 1000 }, { name: JOB_NAMES.heartbeat });
+    await queues.system.upsertJobScheduler(JOB_NAMES.outboxRelay, { every: SCHEDULES.outboxRelayEveryMs }, { name: JOB_NAMES.outboxRelay });
+    await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: SCHEDULES.sweepEveryMs }, { name: JOB_NAMES.sweep });
+  }
+
+  return {
+    queues,
+    dispatchOutbox,
+    flushOutbox: async () => {
+      while (relaying) await relaying;
+    },
+    close: async () => {
+      // Workers first (they finish the jobs in hand), then the producers.
+      await Promise.all(workers.map((worker) => worker.close()));
+      while (relaying) await relaying;
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+    },
+  };
+}

@@ -1,0 +1,4 @@
+// `npm run worker`: BullMQ workers, job schedulers and the outbox relay, without HTTP.
+import { runProcess } from '../src/boot';
+
+runProcess({ web: false, worker: true });
