@@ -154,8 +154,6 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
       const address = server.address();
       const port = address && typeof address === 'object' ? address.port : config.PORT;
       url = `http://localhost:${port}`;
-      // The banner shows the configured BASE_URL; with PORT=0 (tests) only now is the port known.
-      if (setupLink && config.PORT === 0) setupLink = setupLink.replace(config.baseUrl, url);
       logger.info({ url, mode: config.databaseMode, worker: options.worker }, 'Passerelle is listening');
     } else {
       logger.info({ mode: config.databaseMode }, 'Passerelle worker started');

@@ -2,7 +2,7 @@
 // and guards pages that need a signed-in person.
 import type { NextFunction, Request, Response } from 'express';
 import { loadActiveActor } from '../services/auth.service';
-import { deps, flash } from './http';
+import { deps, flash, redirectAfterPost } from './http';
 import { t } from './i18n';
 
 export function loadActor() {
@@ -41,7 +41,7 @@ export function requireLogin(req: Request, res: Response, next: NextFunction): v
     return;
   }
   if (req.method === 'GET') flash(req, 'info', t('auth.loginRequired'));
-  res.redirect(303, loginUrl);
+  redirectAfterPost(res, loginUrl); // saves the flash before the browser follows
 }
 
 export { safeNext };

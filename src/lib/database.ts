@@ -14,6 +14,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import lockfile from 'proper-lockfile';
 import { Pool } from 'pg';
 import * as schema from '../models/schema';
+import { logger } from './logger';
 import { migrationsDir } from './paths';
 
 export type Schema = typeof schema;
@@ -45,6 +46,10 @@ export class DataDirLockedError extends Error {
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.driver === 'pg') {
     const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // An idle pooled connection that the server closes (restart, failover, a dropped test
+    // database) emits 'error' on the pool; unhandled, that would crash the process. The pool
+    // discards the broken client by itself and the next query opens a new one.
+    pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
     const db = drizzlePg(pool, { schema }) as unknown as Database;
     return {
       db,

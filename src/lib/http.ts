@@ -8,6 +8,7 @@ import type { LoginThrottle } from '../services/login-throttle';
 import type { Database } from './database';
 import type { FieldErrors } from './errors';
 import type { FlashMessage } from './session';
+import { logger } from './logger';
 
 /** What the web layer needs from the running process. */
 export interface AppDeps {
@@ -57,9 +58,24 @@ export function takeFlash(req: Request): FlashMessage[] {
   return messages;
 }
 
-/** POST → 303 → GET, for plain forms and boosted ones alike. */
+/**
+ * POST → 303 → GET, for plain forms and boosted ones alike.
+ *
+ * The session is saved before the redirect is sent: express-session would otherwise send the
+ * status line and headers first and save afterwards, and a browser follows a 303 as soon as it
+ * reads the headers — the next GET could then load the session without the sign-in or the
+ * flash message this request just stored.
+ */
 export function redirectAfterPost(res: Response, location: string): void {
-  res.redirect(303, location);
+  const session = res.req.session;
+  if (!session) {
+    res.redirect(303, location);
+    return;
+  }
+  session.save((error: unknown) => {
+    if (error) logger.error({ err: error }, 'session could not be saved before a redirect');
+    res.redirect(303, location);
+  });
 }
 
 export interface RenderOptions {

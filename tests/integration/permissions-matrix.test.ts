@@ -1,0 +1,65 @@
+// Role × route → expected status. Later features add their routes to ROUTES.
+import type { Role } from '../../src/models/schema';
+import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
+
+type Who = Role | 'anonymous';
+const WHO: Who[] = ['anonymous', 'admin', 'manager', 'charge', 'juriste', 'finance', 'lecteur'];
+
+interface RouteCase {
+  method: 'GET' | 'POST';
+  path: string;
+  form?: Record<string, string>;
+  /** Expected status for each kind of visitor (303 = redirect to the login page). */
+  expect: (who: Who) => number;
+}
+
+const adminOnly = (allowed: number) => (who: Who) => (who === 'anonymous' ? 303 : who === 'admin' ? allowed : 403);
+const anyoneSignedIn = (allowed: number) => (who: Who) => (who === 'anonymous' ? 303 : allowed);
+
+const ROUTES: RouteCase[] = [
+  { method: 'GET', path: '/', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/compte', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/admin/utilisateurs', expect: adminOnly(200) },
+  { method: 'GET', path: '/admin/utilisateurs/nouveau', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/utilisateurs/nouveau', form: { email: '', displayName: '' }, expect: adminOnly(422) },
+  { method: 'GET', path: '/admin/unites', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/unites', form: { code: '', name: '', kind: '' }, expect: adminOnly(422) },
+  { method: 'GET', path: '/admin/journal', expect: adminOnly(200) },
+  { method: 'GET', path: '/admin/courriels', expect: adminOnly(200) },
+  { method: 'GET', path: '/login', expect: (who) => (who === 'anonymous' ? 200 : 303) },
+  { method: 'GET', path: '/healthz', expect: () => 200 },
+];
+
+describe('role × route matrix', () => {
+  let harness: TestApp;
+  const browsers = new Map<Who, TestBrowser>();
+
+  beforeAll(async () => {
+    harness = await startTestApp();
+    for (const who of WHO) {
+      const browser = new TestBrowser(harness.app);
+      if (who !== 'anonymous') {
+        const user = await buildUser(harness.db, { roles: [who], unitCodes: ['DDPSI'] });
+        await browser.login(user.email);
+      } else {
+        await browser.get('/login');
+      }
+      browsers.set(who, browser);
+    }
+  });
+  afterAll(() => harness.close());
+
+  const cases = ROUTES.flatMap((route) => WHO.map((who) => [who, route.method, route.path, route] as const));
+
+  test.each(cases)('%s: %s %s', async (who, method, path, route) => {
+    const browser = browsers.get(who) as TestBrowser;
+    const response = method === 'GET' ? await browser.get(path) : await browser.post(path, route.form ?? {});
+    expect(response.status).toBe(route.expect(who));
+    if (response.status === 403) expect(response.text).toContain('Accès refusé');
+  });
+
+  test('the navigation shows Administration to admins only', async () => {
+    expect((await (browsers.get('admin') as TestBrowser).get('/')).text).toContain('Administration');
+    expect((await (browsers.get('lecteur') as TestBrowser).get('/')).text).not.toContain('Administration');
+  });
+});

@@ -1,0 +1,32 @@
+import { ForbiddenError } from '../../src/lib/errors';
+import type { Actor } from '../../src/services/context';
+import { assertCan, can } from '../../src/services/permissions';
+
+const actor = (roles: Actor['roles'], unitIds: string[] = []): Actor => ({ id: 'u1', email: 'a@b.fr', displayName: 'A', roles, unitIds });
+
+describe('permissions', () => {
+  test('only admins manage users', () => {
+    expect(can(actor(['admin']), 'users.manage')).toBe(true);
+    for (const role of ['manager', 'charge', 'juriste', 'finance', 'lecteur'] as const) {
+      expect(can(actor([role]), 'users.manage')).toBe(false);
+    }
+    expect(can(null, 'dashboard.read')).toBe(false);
+  });
+
+  test('roles add up', () => {
+    expect(can(actor(['lecteur', 'charge']), 'directory.edit')).toBe(true);
+  });
+
+  test('edits are limited to the records of one’s units unless one owns the record', () => {
+    const charge = actor(['charge'], ['unit-a']);
+    expect(can(charge, 'directory.edit', { unitIds: ['unit-a'] })).toBe(true);
+    expect(can(charge, 'directory.edit', { unitIds: ['unit-b'] })).toBe(false);
+    expect(can(charge, 'directory.edit', { unitIds: ['unit-b'], ownerId: 'u1' })).toBe(true);
+    expect(can(actor(['admin']), 'directory.edit', { unitIds: ['unit-b'] })).toBe(true);
+    expect(can(actor(['lecteur'], ['unit-a']), 'directory.edit', { unitIds: ['unit-a'] })).toBe(false);
+  });
+
+  test('assertCan throws a Forbidden domain error', () => {
+    expect(() => assertCan(actor(['lecteur']), 'audit.read')).toThrow(ForbiddenError);
+  });
+});
