@@ -51,3 +51,19 @@ export function withPasswordConfirmation<Schema extends z.ZodType<{ password: st
     message: t('validation.passwordMismatch'),
   });
 }
+
+/** An optional text field: absent or blank → '' (callers map it to null where needed). */
+export const optionalTrimmed = (max = 200) =>
+  z
+    .string()
+    .trim()
+    .max(max, t('validation.tooLong', { max }))
+    .optional()
+    .transform((value) => value ?? '');
+
+/** An optional reference chosen in a list: absent or blank → null, otherwise a UUID. */
+export const optionalId = (message: string) =>
+  z
+    .union([z.literal(''), z.uuid({ error: message })])
+    .optional()
+    .transform((value) => value || null);

@@ -61,3 +61,48 @@ export async function countAuditEntries(db: Database, where?: SQL): Promise<numb
   const [row] = await db.select({ value: sql<number>`count(*)::int` }).from(auditLog).where(where);
   return row?.value ?? 0;
 }
+
+export interface TimelineEntry {
+  id: number;
+  at: Date;
+  actorLabel: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  changes: AuditChanges;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * A record's history: its own journal entries plus those of related changes (an affiliation,
+ * a merge…) that name it in `metadata.related`.
+ */
+export async function listTimeline(db: Database, filters: { entityType: string; entityId: string; limit: number; before?: number }): Promise<TimelineEntry[]> {
+  const own = and(eq(auditLog.entityType, filters.entityType), eq(auditLog.entityId, filters.entityId));
+  const related = sql`${auditLog.metadata} @> jsonb_build_object('related', jsonb_build_array(${filters.entityId}::text))`;
+  return db
+    .select({
+      id: auditLog.id,
+      at: auditLog.at,
+      actorLabel: auditLog.actorLabel,
+      action: auditLog.action,
+      entityType: auditLog.entityType,
+      entityId: auditLog.entityId,
+      changes: auditLog.changes,
+      metadata: auditLog.metadata,
+    })
+    .from(auditLog)
+    .where(and(sql`(${own} or ${related})`, filters.before ? lt(auditLog.id, filters.before) : undefined))
+    .orderBy(desc(auditLog.id))
+    .limit(filters.limit);
+}
+
+/** Keeps which fields changed in a record's journal entries, but not their values (GDPR erasure). */
+export async function scrubAuditChanges(db: Database, entityType: string, entityId: string): Promise<void> {
+  await db.execute(
+    sql`update ${auditLog}
+        set changes = (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', null, 'after', null)), '{}'::jsonb)
+                       from jsonb_object_keys(${auditLog.changes}) as key)
+        where ${auditLog.entityType} = ${entityType} and ${auditLog.entityId} = ${entityId}`,
+  );
+}

@@ -137,3 +137,12 @@ export async function listUsers(db: Database, filters: UserListFilters): Promise
   ]);
   return { rows, total: totals[0]?.value ?? 0 };
 }
+
+/** Active people, for "owner" pickers. */
+export async function listActiveUserOptions(db: Database): Promise<Array<{ id: string; displayName: string }>> {
+  return db
+    .select({ id: users.id, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.active, true))
+    .orderBy(sql`${users.displayName} collate "und-x-icu"`);
+}

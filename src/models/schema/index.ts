@@ -3,3 +3,4 @@ export * from './users.schema';
 export * from './audit.schema';
 export * from './messaging.schema';
 export * from './organizations.schema';
+export * from './contacts.schema';

@@ -1,0 +1,285 @@
+// SQL for the contacts of the partner directory and their affiliations to organisations.
+import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../lib/database';
+import type { ListCursor } from './organizations.model';
+import {
+  type Affiliation,
+  type Contact,
+  type LegalBasis,
+  type NewAffiliation,
+  type NewContact,
+  affiliations,
+  contactUnits,
+  contacts,
+  organizationKinds,
+  organizations,
+  units,
+  users,
+} from './schema';
+
+export const CONTACT_SORTS = ['name', 'updated', 'activity'] as const;
+export type ContactSort = (typeof CONTACT_SORTS)[number];
+
+export interface ContactListFilters {
+  q?: string;
+  organizationId?: string;
+  tag?: string;
+  ownerId?: string;
+  unitId?: string;
+  legalBasis?: LegalBasis;
+  optOut?: boolean;
+  /** No activity (or, lacking any, no creation) for this many months. */
+  inactiveMonths?: number;
+  archived: 'exclude' | 'only';
+  sort: ContactSort;
+  direction: 'asc' | 'desc';
+}
+
+// A type alias (not an interface) so rows fit Record<string, unknown> for the exporters.
+export type ContactListRow = {
+  id: string;
+  civility: string | null;
+  firstName: string;
+  lastName: string;
+  jobTitle: string | null;
+  primaryEmail: string | null;
+  primaryPhone: string | null;
+  emails: string[];
+  phones: string[];
+  organizationId: string | null;
+  organizationName: string | null;
+  tags: string[];
+  ownerName: string | null;
+  emailOptOut: boolean;
+  legalBasis: LegalBasis;
+  lastActivityAt: Date | null;
+  updatedAt: Date;
+  erasedAt: Date | null;
+  sortKey: string;
+};
+
+const TIMESTAMP_KEY = `'YYYY-MM-DD"T"HH24:MI:SS.US'`;
+
+function sortColumnOf(sort: ContactSort): SQL {
+  switch (sort) {
+    case 'name':
+      return sql`lower(${contacts.lastName} || ' ' || ${contacts.firstName})`;
+    case 'updated':
+      return sql`${contacts.updatedAt}`;
+    case 'activity':
+      return sql`coalesce(${contacts.lastActivityAt}, '1900-01-01'::timestamptz)`;
+  }
+}
+
+function sortKeyOf(sort: ContactSort): SQL<string> {
+  return sort === 'name'
+    ? sql<string>`${sortColumnOf(sort)}`
+    : sql<string>`to_char(${sortColumnOf(sort)} at time zone 'UTC', ${sql.raw(TIMESTAMP_KEY)})`;
+}
+
+function cursorValue(sort: ContactSort, key: string): SQL {
+  return sort === 'name' ? sql`${key}` : sql`(${key} || 'Z')::timestamptz`;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+function filterConditions(db: Database, filters: ContactListFilters, now: Date): SQL[] {
+  const conditions: SQL[] = [isNull(contacts.mergedIntoId)];
+  conditions.push(filters.archived === 'only' ? isNotNull(contacts.archivedAt) : isNull(contacts.archivedAt));
+  if (filters.q) {
+    const pattern = escapeLike(filters.q);
+    conditions.push(
+      sql`(${contacts.searchName} like '%' || search_normalize(${pattern}) || '%' or ${contacts.emails} @> array[lower(${filters.q})]::text[])`,
+    );
+  }
+  if (filters.organizationId) {
+    conditions.push(
+      inArray(
+        contacts.id,
+        db.select({ id: affiliations.contactId }).from(affiliations).where(eq(affiliations.organizationId, filters.organizationId)),
+      ),
+    );
+  }
+  if (filters.tag) conditions.push(sql`${contacts.tags} @> array[${filters.tag}]::text[]`);
+  if (filters.ownerId) conditions.push(eq(contacts.ownerId, filters.ownerId));
+  if (filters.unitId) {
+    conditions.push(inArray(contacts.id, db.select({ id: contactUnits.contactId }).from(contactUnits).where(eq(contactUnits.unitId, filters.unitId))));
+  }
+  if (filters.legalBasis) conditions.push(eq(contacts.legalBasis, filters.legalBasis));
+  if (filters.optOut !== undefined) conditions.push(eq(contacts.emailOptOut, filters.optOut));
+  if (filters.inactiveMonths) {
+    const limit = new Date(now);
+    limit.setMonth(limit.getMonth() - filters.inactiveMonths);
+    conditions.push(sql`coalesce(${contacts.lastActivityAt}, ${contacts.createdAt}) < ${limit.toISOString()}::timestamptz`);
+    conditions.push(isNull(contacts.erasedAt));
+  }
+  return conditions;
+}
+
+/** The contact's main current organisation: the primary affiliation, else the latest one. */
+const mainAffiliation = sql`(select ${affiliations.organizationId} from ${affiliations}
+    where ${affiliations.contactId} = ${contacts.id} and ${affiliations.endDate} is null
+    order by ${affiliations.isPrimary} desc, ${affiliations.startDate} desc nulls last, ${affiliations.createdAt} desc limit 1)`;
+
+export async function listContacts(
+  db: Database,
+  filters: ContactListFilters,
+  page: { limit: number; after?: ListCursor; before?: ListCursor },
+  now: Date,
+): Promise<{ rows: ContactListRow[]; total: number; next: ListCursor | null; previous: ListCursor | null }> {
+  const conditions = filterConditions(db, filters, now);
+  const column = sortColumnOf(filters.sort);
+  const ascending = filters.direction === 'asc';
+  const backward = Boolean(page.before);
+  const readAscending = backward ? !ascending : ascending;
+  const cursor = page.after ?? page.before;
+  const pageConditions = [...conditions];
+  if (cursor) {
+    const comparison = readAscending ? sql`>` : sql`<`;
+    pageConditions.push(sql`(${column}, ${contacts.id}) ${comparison} (${cursorValue(filters.sort, cursor.key)}, ${cursor.id}::uuid)`);
+  }
+  const direction = readAscending ? sql`asc` : sql`desc`;
+
+  const [fetched, totals] = await Promise.all([
+    db
+      .select({
+        id: contacts.id,
+        civility: contacts.civility,
+        firstName: contacts.firstName,
+        lastName: contacts.lastName,
+        jobTitle: contacts.jobTitle,
+        primaryEmail: sql<string | null>`${contacts.emails}[1]`,
+        primaryPhone: sql<string | null>`${contacts.phones}[1]`,
+        emails: contacts.emails,
+        phones: contacts.phones,
+        organizationId: sql<string | null>`${mainAffiliation}`,
+        organizationName: sql<string | null>`(select ${organizations.name} from ${organizations} where ${organizations.id} = ${mainAffiliation})`,
+        tags: contacts.tags,
+        ownerName: users.displayName,
+        emailOptOut: contacts.emailOptOut,
+        legalBasis: contacts.legalBasis,
+        lastActivityAt: contacts.lastActivityAt,
+        updatedAt: contacts.updatedAt,
+        erasedAt: contacts.erasedAt,
+        sortKey: sortKeyOf(filters.sort),
+      })
+      .from(contacts)
+      .leftJoin(users, eq(users.id, contacts.ownerId))
+      .where(and(...pageConditions))
+      .orderBy(sql`${column} ${direction}`, sql`${contacts.id} ${direction}`)
+      .limit(page.limit + 1),
+    db.select({ value: count() }).from(contacts).where(and(...conditions)),
+  ]);
+  const hasMore = fetched.length > page.limit;
+  const rows = fetched.slice(0, page.limit);
+  if (backward) rows.reverse();
+  const edge = (row: ContactListRow | undefined): ListCursor | null => (row ? { key: row.sortKey, id: row.id } : null);
+  return {
+    rows,
+    total: totals[0]?.value ?? 0,
+    next: (backward ? true : hasMore) ? edge(rows.at(-1)) : null,
+    previous: (backward ? hasMore : Boolean(page.after)) ? edge(rows[0]) : null,
+  };
+}
+
+export async function findContactById(db: Database, id: string): Promise<Contact | undefined> {
+  const [row] = await db.select().from(contacts).where(eq(contacts.id, id)).limit(1);
+  return row;
+}
+
+export async function lockContactById(db: Database, id: string): Promise<Contact | undefined> {
+  const [row] = await db.select().from(contacts).where(eq(contacts.id, id)).for('update').limit(1);
+  return row;
+}
+
+export async function insertContact(db: Database, values: NewContact): Promise<Contact> {
+  const [row] = await db.insert(contacts).values(values).returning();
+  if (!row) throw new Error('insert into contacts returned nothing');
+  return row;
+}
+
+export async function updateContactRow(db: Database, id: string, values: Partial<NewContact>): Promise<Contact> {
+  const [row] = await db
+    .update(contacts)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(contacts.id, id))
+    .returning();
+  if (!row) throw new Error(`contact ${id} vanished during update`);
+  return row;
+}
+
+export async function unitIdsOfContact(db: Database, contactId: string): Promise<string[]> {
+  const rows = await db.select({ unitId: contactUnits.unitId }).from(contactUnits).where(eq(contactUnits.contactId, contactId));
+  return rows.map((row) => row.unitId);
+}
+
+export async function unitsOfContact(db: Database, contactId: string) {
+  return db
+    .select({ id: units.id, name: units.name })
+    .from(contactUnits)
+    .innerJoin(units, eq(units.id, contactUnits.unitId))
+    .where(eq(contactUnits.contactId, contactId))
+    .orderBy(units.name);
+}
+
+export async function replaceContactUnits(db: Database, contactId: string, unitIds: string[]): Promise<void> {
+  await db.delete(contactUnits).where(eq(contactUnits.contactId, contactId));
+  if (unitIds.length > 0) await db.insert(contactUnits).values(unitIds.map((unitId) => ({ contactId, unitId })));
+}
+
+/** A person's positions, current first, with the organisation's name and kind. */
+export async function affiliationsOfContact(db: Database, contactId: string) {
+  return db
+    .select({
+      id: affiliations.id,
+      organizationId: affiliations.organizationId,
+      organizationName: organizations.name,
+      organizationKind: organizationKinds.label,
+      organizationArchived: sql<boolean>`${organizations.archivedAt} is not null`,
+      role: affiliations.role,
+      startDate: affiliations.startDate,
+      endDate: affiliations.endDate,
+      isPrimary: affiliations.isPrimary,
+      createdAt: affiliations.createdAt,
+    })
+    .from(affiliations)
+    .innerJoin(organizations, eq(organizations.id, affiliations.organizationId))
+    .innerJoin(organizationKinds, eq(organizationKinds.code, organizations.kindCode))
+    .where(eq(affiliations.contactId, contactId))
+    .orderBy(sql`${affiliations.endDate} is not null`, sql`${affiliations.isPrimary} desc`, sql`${affiliations.startDate} desc nulls last`);
+}
+
+export async function findAffiliation(db: Database, id: string): Promise<Affiliation | undefined> {
+  const [row] = await db.select().from(affiliations).where(eq(affiliations.id, id)).limit(1);
+  return row;
+}
+
+export async function insertAffiliation(db: Database, values: NewAffiliation): Promise<Affiliation> {
+  const [row] = await db.insert(affiliations).values(values).returning();
+  if (!row) throw new Error('insert into affiliations returned nothing');
+  return row;
+}
+
+export async function updateAffiliationRow(db: Database, id: string, values: Partial<NewAffiliation>): Promise<Affiliation> {
+  const [row] = await db
+    .update(affiliations)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(affiliations.id, id))
+    .returning();
+  if (!row) throw new Error(`affiliation ${id} vanished during update`);
+  return row;
+}
+
+export async function deleteAffiliationRow(db: Database, id: string): Promise<void> {
+  await db.delete(affiliations).where(eq(affiliations.id, id));
+}
+
+/** Only one primary affiliation per person: setting one clears the others. */
+export async function clearPrimaryAffiliations(db: Database, contactId: string, exceptId?: string): Promise<void> {
+  await db
+    .update(affiliations)
+    .set({ isPrimary: false })
+    .where(and(eq(affiliations.contactId, contactId), exceptId ? sql`${affiliations.id} <> ${exceptId}` : undefined));
+}

@@ -1,0 +1,362 @@
+// Directory search: one ranked SQL statement per entity type, served by the GIN indexes on the
+// generated columns `search_document` (full text, `fr_unaccent` = unaccent + French stemming)
+// and `search_name` (accent- and case-free name, trigram ops).
+//
+// How a query matches (text mode), every word being required:
+//   search_document @@ ((to_tsquery('fr_unaccent', 'w1') || to_tsquery('simple', 'w1:*')) && (… w2 …))
+//       each word as its French stem (universités → universit) or, unstemmed, as the prefix of
+//       an indexed word (as you type: 'univ' → université)
+//   OR search_name %> 'w1' AND search_name %> 'w2'
+//       each word close to a word of the name or acronym (typos: 'grenobel' → grenoble)
+// Both sides are GIN-indexable, so PostgreSQL answers with a BitmapOr of two index scans and
+// only visits the matching rows. Ranking, best first: exact acronym, exact name, ts_rank_cd
+// (weights A name/acronym > B city/tags > C identifiers/emails > D description), then
+// word_similarity (computed only for typo-only matches: it is the costly part), shorter
+// names, name.
+//
+// Why not the plain stemmed prefix `to_tsquery('fr_unaccent', 'w1:* & w2:*')`: the stemmer
+// cuts words typed in full, and the prefix of a stem matches far too much ('marie' → 'mar':*
+// finds Marennes, Mareuil, Marcq…). Why not plainto_tsquery()/websearch_to_tsquery(): they
+// cannot express a prefix (`:*`), which the as-you-type box needs.
+//
+// User input never reaches the SQL text: every value is a bind parameter, and the words given
+// to to_tsquery() are reduced to [a-z0-9] first, so they cannot carry tsquery operators.
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { rowsOf, type Database } from '../lib/database';
+
+// ── Query parsing (pure) ────────────────────────────────────────────────────────────────────
+
+export type SearchMode = 'empty' | 'text' | 'email' | 'siren' | 'siret' | 'uai';
+
+export interface ParsedSearchQuery {
+  mode: SearchMode;
+  /** The input trimmed, whitespace collapsed, at most MAX_QUERY_LENGTH characters: compared (normalised in SQL) with names and acronyms. */
+  text: string;
+  /** Normalised words (lowercase, no accents), stop words dropped when other words remain. */
+  words: string[];
+  /** Words for trigram matching (typos); empty when the input is too short to be fuzzy about. */
+  fuzzyWords: string[];
+  /** Digits-only words ('lyon 2'): no trigrams to speak of, so the fuzzy side still requires them through the full text. */
+  numberWords: string[];
+  /** SIREN, SIRET or UAI, in the form they are stored. */
+  identifier?: string;
+  /** Email mode: a to_tsquery() string on the email lexeme and a LIKE pattern that checks the whole input. */
+  email?: { tsquery: string; like: string };
+}
+
+export const MAX_QUERY_LENGTH = 100;
+const MAX_WORDS = 8;
+const MAX_WORD_LENGTH = 40;
+/** Below this many characters a word has too few trigrams to be matched approximately. */
+const MIN_FUZZY_WORD_LENGTH = 3;
+
+/**
+ * French stop words, normalised. PostgreSQL's `french` dictionary drops them too, but only
+ * inside the full-text side; dropping them here also keeps them out of the trigram side
+ * ('creps de toulouse' must not require a word close to 'de').
+ */
+const STOP_WORDS = new Set(
+  (
+    'a au aux avec c ce ces d dans de des du en et j l la le les leur leurs m ma mes mon n ne ni nos notre ' +
+    'ou par pas pour qu que qui s sa se ses son sur t ta tes ton un une vos votre y'
+  ).split(' '),
+);
+
+/** Lowercase, accents stripped, ligatures expanded: the JavaScript twin of SQL `search_normalize()`. */
+export function normalizeSearchText(input: string): string {
+  return input
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/ß/g, 'ss');
+}
+
+const EMPTY: ParsedSearchQuery = { mode: 'empty', text: '', words: [], fuzzyWords: [], numberWords: [] };
+
+export function parseSearchQuery(input: unknown): ParsedSearchQuery {
+  if (typeof input !== 'string') return EMPTY;
+  const text = input.replace(/\s+/g, ' ').trim().slice(0, MAX_QUERY_LENGTH).trim();
+  if (!text) return EMPTY;
+  const base = { ...EMPTY, text };
+
+  const compact = text.replace(/\s/g, '');
+  if (/^\d{14}$/.test(compact)) return { ...base, mode: 'siret', identifier: compact };
+  if (/^\d{9}$/.test(compact)) return { ...base, mode: 'siren', identifier: compact };
+  if (/^\d{7}[a-z]$/i.test(compact)) return { ...base, mode: 'uai', identifier: compact.toUpperCase() };
+
+  if (text.includes('@')) {
+    const email = normalizeSearchText(compact).replace(/[^a-z0-9._%+@-]/g, '');
+    const at = email.indexOf('@');
+    const local = email.slice(0, at);
+    if (at > 0) {
+      // A complete address is one lexeme of the `simple` tsvector; an incomplete one (typed so
+      // far) is searched by its local part as a prefix, and the LIKE rechecks the rest.
+      const complete = /^[^@]+@[^@.]+(\.[^@.]+)+$/.test(email);
+      return {
+        ...base,
+        mode: 'email',
+        email: { tsquery: `'${complete ? email : local}':*`, like: `%${escapeLike(email)}%` },
+      };
+    }
+  }
+
+  const all = [...new Set(normalizeSearchText(text).replace(/[^a-z0-9]+/g, ' ').trim().split(' '))]
+    .filter(Boolean)
+    .map((word) => word.slice(0, MAX_WORD_LENGTH))
+    .slice(0, MAX_WORDS);
+  if (all.length === 0) return EMPTY;
+  const meaningful = all.filter((word) => !STOP_WORDS.has(word));
+  const words = meaningful.length > 0 ? meaningful : all;
+  const lettered = words.filter((word) => /[a-z]/.test(word));
+  // A word still being typed ('universite ly') is too short to be approximated: no fuzzy side
+  // then, or it would widen the match to every 'universite'.
+  const fuzzyWords = lettered.length > 0 && lettered.every((word) => word.length >= MIN_FUZZY_WORD_LENGTH) ? lettered : [];
+  const numberWords = fuzzyWords.length > 0 ? words.filter((word) => !/[a-z]/.test(word)) : [];
+  return { ...base, mode: 'text', words, fuzzyWords, numberWords };
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+// ── Statements ──────────────────────────────────────────────────────────────────────────────
+
+export interface SearchFilters {
+  /** organization_kinds.code */
+  kind?: string;
+  /** INSEE region code */
+  region?: string;
+}
+
+export interface SearchWindow {
+  limit: number;
+  offset: number;
+}
+
+/** Weights for ts_rank_cd, in PostgreSQL's order {D, C, B, A}. */
+const RANK_WEIGHTS = sql.raw(`'{0.1, 0.2, 0.4, 1.0}'::real[]`);
+
+/** Every word, as its French stem or as the unstemmed prefix of an indexed word (see the top of the file). */
+function wordsQuery(words: string[]): SQL {
+  return sql.join(
+    words.map((word) => sql`(to_tsquery('fr_unaccent', ${word}) || to_tsquery('simple', ${`${word}:*`}))`),
+    sql` && `,
+  );
+}
+
+function fuzzyCondition(alias: 'o' | 'c', parsed: ParsedSearchQuery): SQL | null {
+  if (parsed.fuzzyWords.length === 0) return null;
+  const conditions = parsed.fuzzyWords.map((word) => sql`${sql.raw(alias)}.search_name %> ${word}`);
+  if (parsed.numberWords.length > 0) conditions.push(sql`${sql.raw(alias)}.search_document @@ (${wordsQuery(parsed.numberWords)})`);
+  return sql.join(conditions, sql` and `);
+}
+
+interface Match {
+  where: SQL;
+  rank: SQL;
+  similarity: SQL;
+}
+
+const NO_SCORE = { rank: sql`0::real`, similarity: sql`0::real` };
+
+function organizationMatch(parsed: ParsedSearchQuery): Match {
+  switch (parsed.mode) {
+    case 'siren':
+      return { where: sql`o.siren = ${parsed.identifier}`, ...NO_SCORE };
+    case 'siret':
+      return { where: sql`o.siret = ${parsed.identifier}`, ...NO_SCORE };
+    case 'uai':
+      return { where: sql`o.uai @> array[${parsed.identifier}]::text[]`, ...NO_SCORE };
+    case 'email':
+      return {
+        where: sql`(o.search_document @@ to_tsquery('simple', ${parsed.email?.tsquery}) and lower(o.email) like ${parsed.email?.like})`,
+        ...NO_SCORE,
+      };
+    case 'text': {
+      const query = wordsQuery(parsed.words);
+      const fts = sql`o.search_document @@ (${query})`;
+      const fuzzy = fuzzyCondition('o', parsed);
+      return {
+        where: fuzzy ? sql`(${fts} or (${fuzzy}))` : fts,
+        rank: sql`ts_rank_cd(${RANK_WEIGHTS}, o.search_document, ${query})`,
+        similarity: sql`case when ${fts} then 1 else word_similarity(search_normalize(${parsed.text}), o.search_name) end`,
+      };
+    }
+    case 'empty':
+      return { where: sql`false`, ...NO_SCORE };
+  }
+}
+
+/**
+ * Contacts' names are indexed with the `simple` configuration (a surname is not a French
+ * word) and job titles and tags with `fr_unaccent`: the same per-word query fits both.
+ */
+function contactMatch(parsed: ParsedSearchQuery): Match {
+  switch (parsed.mode) {
+    case 'email':
+      return {
+        where: sql`(c.search_document @@ to_tsquery('simple', ${parsed.email?.tsquery}) and lower(immutable_text_list(c.emails)) like ${parsed.email?.like})`,
+        ...NO_SCORE,
+      };
+    case 'text': {
+      const query = wordsQuery(parsed.words);
+      const fts = sql`c.search_document @@ (${query})`;
+      const fuzzy = fuzzyCondition('c', parsed);
+      return {
+        where: fuzzy ? sql`(${fts} or (${fuzzy}))` : fts,
+        rank: sql`ts_rank_cd(${RANK_WEIGHTS}, c.search_document, ${query})`,
+        similarity: sql`case when ${fts} then 1 else word_similarity(search_normalize(${parsed.text}), c.search_name) end`,
+      };
+    }
+    default:
+      // Identifiers belong to organisations; an empty query matches nothing.
+      return { where: sql`false`, ...NO_SCORE };
+  }
+}
+
+/** The organisations statement: ranked page of matches plus the total, in one round trip. */
+export function organizationSearchStatement(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow): SQL {
+  const { where, rank, similarity } = organizationMatch(parsed);
+  const conditions = [where, sql`o.archived_at is null`, sql`o.merged_into_id is null`];
+  if (filters.kind) conditions.push(sql`o.kind_code = ${filters.kind}`);
+  if (filters.region) conditions.push(sql`o.region_code = ${filters.region}`);
+  // The window count sits in its own subquery so the ORDER BY … LIMIT above it is a top-N
+  // heapsort rather than a full sort of every match; kind labels are joined after the LIMIT.
+  return sql`select r.id, r.name, r.acronym, r.city, r.department_code as "departmentCode", r.status,
+    k.label as "kindLabel", r.total
+  from (
+    select * from (
+      select o.id, o.name, o.acronym, o.kind_code, o.city, o.department_code, o.status,
+        (count(*) over ())::int as total,
+        coalesce(search_normalize(o.acronym) = search_normalize(${parsed.text}), false) as exact_acronym,
+        o.search_name = search_normalize(${parsed.text}) || ' ' || coalesce(search_normalize(o.acronym), '') as exact_name,
+        ${rank} as rank,
+        ${similarity} as similarity
+      from organizations o
+      where ${sql.join(conditions, sql` and `)}
+    ) m
+    order by exact_acronym desc, exact_name desc, rank desc, similarity desc, length(name), name, id
+    limit ${window.limit} offset ${window.offset}
+  ) r
+  join organization_kinds k on k.code = r.kind_code
+  order by r.exact_acronym desc, r.exact_name desc, r.rank desc, r.similarity desc, length(r.name), r.name, r.id`;
+}
+
+/** The contacts statement; `filters` keep contacts currently attached to a matching organisation. */
+export function contactSearchStatement(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow): SQL {
+  const { where, rank, similarity } = contactMatch(parsed);
+  const conditions = [where, sql`c.archived_at is null`, sql`c.merged_into_id is null`, sql`c.erased_at is null`];
+  if (filters.kind || filters.region) {
+    const orgConditions = [sql`fa.contact_id = c.id`, sql`fa.end_date is null`];
+    if (filters.kind) orgConditions.push(sql`fo.kind_code = ${filters.kind}`);
+    if (filters.region) orgConditions.push(sql`fo.region_code = ${filters.region}`);
+    conditions.push(
+      sql`exists (select 1 from affiliations fa join organizations fo on fo.id = fa.organization_id where ${sql.join(orgConditions, sql` and `)})`,
+    );
+  }
+  // The current organisation (primary first) is looked up after the LIMIT.
+  return sql`select r.id, r.first_name as "firstName", r.last_name as "lastName", r.job_title as "jobTitle", r.total,
+    org.id as "organizationId", org.name as "organizationName"
+  from (
+    select * from (
+      select c.id, c.first_name, c.last_name, c.job_title,
+        (count(*) over ())::int as total,
+        c.search_name = search_normalize(${parsed.text}) as exact_name,
+        ${rank} as rank,
+        ${similarity} as similarity
+      from contacts c
+      where ${sql.join(conditions, sql` and `)}
+    ) m
+    order by exact_name desc, rank desc, similarity desc, last_name, first_name, id
+    limit ${window.limit} offset ${window.offset}
+  ) r
+  left join lateral (
+    select o.id, o.name from affiliations a join organizations o on o.id = a.organization_id
+    where a.contact_id = r.id and a.end_date is null and o.archived_at is null and o.merged_into_id is null
+    order by a.is_primary desc, a.start_date desc nulls last
+    limit 1
+  ) org on true
+  order by r.exact_name desc, r.rank desc, r.similarity desc, r.last_name, r.first_name, r.id`;
+}
+
+// ── Running them ────────────────────────────────────────────────────────────────────────────
+
+export interface OrganizationHit {
+  id: string;
+  name: string;
+  acronym: string | null;
+  city: string | null;
+  departmentCode: string | null;
+  status: string;
+  kindLabel: string;
+}
+
+export interface ContactHit {
+  id: string;
+  firstName: string;
+  lastName: string;
+  jobTitle: string | null;
+  organizationId: string | null;
+  organizationName: string | null;
+}
+
+export interface SearchHits<T> {
+  rows: T[];
+  total: number;
+}
+
+async function run<T>(db: Database, statement: SQL): Promise<SearchHits<T>> {
+  const rows = rowsOf<T & { total: number }>(await db.execute(statement));
+  const total = Number(rows[0]?.total ?? 0);
+  return { rows: rows.map(({ total: _total, ...row }) => row as unknown as T), total };
+}
+
+/** No query worth running: skip the round trip. */
+function nothingToMatch(parsed: ParsedSearchQuery, entity: 'organizations' | 'contacts'): boolean {
+  if (parsed.mode === 'empty') return true;
+  return entity === 'contacts' && (parsed.mode === 'siren' || parsed.mode === 'siret' || parsed.mode === 'uai');
+}
+
+export async function searchOrganizations(
+  db: Database,
+  parsed: ParsedSearchQuery,
+  filters: SearchFilters,
+  window: SearchWindow,
+): Promise<SearchHits<OrganizationHit>> {
+  if (nothingToMatch(parsed, 'organizations')) return { rows: [], total: 0 };
+  return run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window));
+}
+
+export async function searchContacts(
+  db: Database,
+  parsed: ParsedSearchQuery,
+  filters: SearchFilters,
+  window: SearchWindow,
+): Promise<SearchHits<ContactHit>> {
+  if (nothingToMatch(parsed, 'contacts')) return { rows: [], total: 0 };
+  return run<ContactHit>(db, contactSearchStatement(parsed, filters, window));
+}
+
+export const SUGGESTION_LIMIT = 5;
+
+const dialect = new PgDialect();
+
+/**
+ * The exact statements the suggestions box sends for `q` (organisations, then contacts; the
+ * app runs them in parallel), as `{ text, params }` for `pg`: bench/run-directory.ts replays
+ * them as the raw-SQL baseline of GET /recherche/suggestions.
+ */
+export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): Array<{ text: string; params: unknown[] }> {
+  const parsed = parseSearchQuery(q);
+  const window = { limit, offset: 0 };
+  const statements: SQL[] = [];
+  if (!nothingToMatch(parsed, 'organizations')) statements.push(organizationSearchStatement(parsed, {}, window));
+  if (!nothingToMatch(parsed, 'contacts')) statements.push(contactSearchStatement(parsed, {}, window));
+  return statements.map((statement) => {
+    const query = dialect.sqlToQuery(statement);
+    return { text: query.sql, params: query.params };
+  });
+}
