@@ -1,5 +1,6 @@
 // The Express application, without listen(): used by src/server.ts, workers/web.ts and tests.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -19,19 +20,26 @@ import { adminJournalRouter } from './routes/admin-journal.routes';
 import { adminMailRouter } from './routes/admin-mail.routes';
 import { adminUnitsRouter } from './routes/admin-units.routes';
 import { adminUsersRouter } from './routes/admin-users.routes';
+import { adminRestrictionsRouter } from './routes/admin-restrictions.routes';
 import { authRouter } from './routes/auth.routes';
 import { healthRouter } from './routes/health.routes';
 import { homeRouter } from './routes/home.routes';
+import { contactsRouter } from './routes/contacts.routes';
+import { duplicatesRouter } from './routes/duplicates.routes';
+import { importsRouter } from './routes/imports.routes';
+import { organizationsRouter } from './routes/organizations.routes';
+import { referenceRouter } from './routes/reference.routes';
+import { searchRouter } from './routes/search.routes';
 
-function packageVersion(name: string): string {
-  return (require(path.join(projectRoot, 'node_modules', name, 'package.json')) as { version: string }).version;
+function versionIn(packageJsonPath: string): string {
+  return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
 }
 
 /** Versioned asset URLs: a new version is a new URL, so browsers may cache for a year. */
 export const ASSETS = {
-  dsfr: `/static/dsfr/${packageVersion('@gouvfr/dsfr')}`,
-  htmx: `/static/htmx/${packageVersion('htmx.org')}`,
-  app: `/static/app/${(require(path.join(projectRoot, 'package.json')) as { version: string }).version}`,
+  dsfr: `/static/dsfr/${versionIn(path.join(projectRoot, 'node_modules/@gouvfr/dsfr/package.json'))}`,
+  htmx: `/static/htmx/${versionIn(path.join(projectRoot, 'node_modules/htmx.org/package.json'))}`,
+  app: `/static/app/${versionIn(path.join(projectRoot, 'package.json'))}`,
 };
 
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
@@ -133,10 +141,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRouter());
   app.use(homeRouter());
   app.use(accountRouter());
+  app.use('/structures', organizationsRouter());
+  app.use('/contacts', contactsRouter());
+  app.use('/recherche', searchRouter());
+  app.use('/imports', importsRouter());
+  app.use('/doublons', duplicatesRouter());
+  app.use('/referentiel', referenceRouter());
   app.use('/admin/utilisateurs', adminUsersRouter());
   app.use('/admin/unites', adminUnitsRouter());
   app.use('/admin/journal', adminJournalRouter());
   app.use('/admin/courriels', adminMailRouter());
+  app.use('/admin/champs-reserves', adminRestrictionsRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -14,6 +14,17 @@ interface NavEntry {
 const ENTRIES: NavEntry[] = [
   { label: t('nav.dashboard'), href: '/', permission: 'dashboard.read' },
   {
+    label: t('nav.directory'),
+    href: '/structures',
+    permission: 'directory.read',
+    children: [
+      { label: t('nav.organizations'), href: '/structures', permission: 'directory.read' },
+      { label: t('nav.contacts'), href: '/contacts', permission: 'directory.read' },
+      { label: t('nav.imports'), href: '/imports', permission: 'directory.import' },
+      { label: t('nav.duplicates'), href: '/doublons', permission: 'directory.read' },
+    ],
+  },
+  {
     label: t('nav.admin'),
     href: '/admin/utilisateurs',
     permission: 'users.manage',
@@ -22,6 +33,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.adminUnits'), href: '/admin/unites', permission: 'units.manage' },
       { label: t('nav.adminAudit'), href: '/admin/journal', permission: 'audit.read' },
       { label: t('nav.adminMail'), href: '/admin/courriels', permission: 'devMail.read' },
+      { label: t('nav.adminRestrictions'), href: '/admin/champs-reserves', permission: 'directory.restrictFields' },
     ],
   },
 ];
@@ -36,7 +48,7 @@ export function navigationFor(actor: Actor | null, path: string) {
     const children = (entry.children ?? [])
       .filter((child) => can(actor, child.permission))
       .map((child) => ({ ...child, current: isCurrent(child.href, path) }));
-    const current = children.length > 0 ? path.startsWith('/admin') : isCurrent(entry.href, path);
+    const current = children.length > 0 ? children.some((child) => child.current) : isCurrent(entry.href, path);
     return { ...entry, id: `nav-${index}`, children, hasChildren: children.length > 0, current };
   });
 }

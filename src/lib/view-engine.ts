@@ -1,6 +1,7 @@
 // express-handlebars with the helpers every view uses. User data is always escaped ({{ }});
 // the only triple-stash is the layout's {{{body}}}.
 import path from 'node:path';
+import { formatPhone } from './phones';
 import { create, type ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { formatDate, formatDateTime, formatNumber } from './format';
@@ -47,6 +48,10 @@ export function createViewEngine(): ExpressHandlebars {
         return { active, ariaSort: active ? (dir === 'desc' ? 'descending' : 'ascending') : 'none', nextDir: active && dir === 'asc' ? 'desc' : 'asc' };
       },
       concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+      join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
+      formatPhone: (value: string | null) => (value ? formatPhone(value) : ''),
+      /** Label of a code in a catalogue group, e.g. (labelOf "organizations.statuses" status). */
+      labelOf: (group: string, key: string) => t(`${group}.${key}`),
     },
   });
 }

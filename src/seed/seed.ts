@@ -4,12 +4,24 @@
 // Idempotent: every row has a natural key (user email, organisation source_ref, user+unit) and is
 // inserted with ON CONFLICT DO NOTHING; parents are only set where none is. A second run inserts
 // nothing and never overwrites what users changed in the meantime.
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../lib/database';
 import { rowsOf } from '../lib/database';
 import { logger as defaultLogger, type Logger } from '../lib/logger';
 import { hashPassword } from '../lib/passwords';
-import { type NewOrganization, organizationKinds, organizations, units, users, userUnits } from '../models/schema';
+import {
+  type NewOrganization,
+  affiliations,
+  contactUnits,
+  contacts,
+  organizationKinds,
+  organizationUnits,
+  organizations,
+  units,
+  users,
+  userUnits,
+} from '../models/schema';
+import { DEMO_CONTACTS, DEMO_ORGANIZATION_FOLLOW_UP, DEMO_ORGANIZATION_UNITS, demoEmail } from './demo-contacts';
 import { DEMO_ORGANIZATIONS } from './demo-organizations';
 import { DEMO_USERS } from './demo-users';
 import { loadCfas, loadGeography, loadUniversities, SEED_DATA_DIR, type SeedOrganization, type SourceNote } from './reference-data';
@@ -36,6 +48,10 @@ export interface SeedReport {
   };
   /** Network / parent links from `parentRef`: `inserted` = set by this run. */
   parentLinks: SeedCount;
+  /** Units concerned by demo organisations and the tags/activity of some of them. */
+  organizationFollowUp: SeedCount;
+  /** Demo contacts (fictional people) with their positions. */
+  contacts: SeedCount;
   /** Rows skipped or corrected while reading the source files. */
   notes: SourceNote[];
   /** Demo unit codes missing from the database (membership not created). */
@@ -177,6 +193,103 @@ async function linkParents(db: Database): Promise<SeedCount> {
   return { inserted: set, alreadyPresent: links.length - set };
 }
 
+function monthsAgo(months: number): Date {
+  const date = new Date();
+  date.setMonth(date.getMonth() - months);
+  return date;
+}
+
+function idsBy<K extends string>(rows: Array<{ key: K | null; id: string }>): Map<string, string> {
+  return new Map(rows.flatMap((row) => (row.key ? [[row.key, row.id] as [string, string]] : [])));
+}
+
+/**
+ * Units concerned by the demo organisations (rows added only when missing), and tags and a last
+ * activity date where the organisation has none yet (a user's own values win).
+ */
+async function seedOrganizationFollowUp(db: Database): Promise<SeedCount> {
+  const refs = [...new Set([...Object.keys(DEMO_ORGANIZATION_UNITS), ...Object.keys(DEMO_ORGANIZATION_FOLLOW_UP)])];
+  const orgIds = await idsBy(
+    await db.select({ key: organizations.sourceRef, id: organizations.id }).from(organizations).where(inArray(organizations.sourceRef, refs)),
+  );
+  const unitIds = await idsBy(await db.select({ key: units.code, id: units.id }).from(units));
+  const links = Object.entries(DEMO_ORGANIZATION_UNITS).flatMap(([ref, codes]) =>
+    codes.flatMap((code) => {
+      const organizationId = orgIds.get(ref);
+      const unitId = unitIds.get(code);
+      return organizationId && unitId ? [{ organizationId, unitId }] : [];
+    }),
+  );
+  const linked = links.length === 0 ? [] : await db.insert(organizationUnits).values(links).onConflictDoNothing().returning({ id: organizationUnits.organizationId });
+  let updated = 0;
+  for (const [ref, followUp] of Object.entries(DEMO_ORGANIZATION_FOLLOW_UP)) {
+    const organizationId = orgIds.get(ref);
+    if (!organizationId) continue;
+    const changed = await db
+      .update(organizations)
+      .set({
+        tags: followUp.tags,
+        lastActivityAt: followUp.activityMonthsAgo === undefined ? null : monthsAgo(followUp.activityMonthsAgo),
+      })
+      .where(and(eq(organizations.id, organizationId), sql`${organizations.tags} = '{}'`, isNull(organizations.lastActivityAt)))
+      .returning({ id: organizations.id });
+    updated += changed.length;
+  }
+  const total = links.length + Object.keys(DEMO_ORGANIZATION_FOLLOW_UP).length;
+  return { inserted: linked.length + updated, alreadyPresent: total - linked.length - updated };
+}
+
+/** Demo contacts, created once (by source_ref) with their positions and units. */
+async function seedContacts(db: Database): Promise<SeedCount> {
+  const existing = new Set(
+    (await db.select({ ref: contacts.sourceRef }).from(contacts).where(inArray(contacts.sourceRef, DEMO_CONTACTS.map((contact) => contact.sourceRef)))).map(
+      (row) => row.ref,
+    ),
+  );
+  const toCreate = DEMO_CONTACTS.filter((contact) => !existing.has(contact.sourceRef));
+  if (toCreate.length === 0) return { inserted: 0, alreadyPresent: DEMO_CONTACTS.length };
+  const orgRefs = [...new Set(toCreate.flatMap((contact) => contact.positions.map((position) => position.organizationRef)))];
+  const orgIds = await idsBy(
+    await db.select({ key: organizations.sourceRef, id: organizations.id }).from(organizations).where(inArray(organizations.sourceRef, orgRefs)),
+  );
+  const ownerIds = await idsBy(await db.select({ key: users.email, id: users.id }).from(users));
+  const unitIds = await idsBy(await db.select({ key: units.code, id: units.id }).from(units));
+  for (const person of toCreate) {
+    const [created] = await db
+      .insert(contacts)
+      .values({
+        sourceRef: person.sourceRef,
+        civility: person.civility,
+        firstName: person.firstName,
+        lastName: person.lastName,
+        jobTitle: person.jobTitle,
+        emails: [demoEmail(person)],
+        phones: person.phone ? [person.phone] : [],
+        tags: person.tags,
+        legalBasis: person.legalBasis,
+        source: person.source,
+        consentAt: person.legalBasis === 'consentement' ? monthsAgo((person.activityMonthsAgo ?? 0) + 1) : null,
+        lastActivityAt: person.activityMonthsAgo === undefined ? null : monthsAgo(person.activityMonthsAgo),
+        ownerId: ownerIds.get(person.ownerEmail) ?? null,
+      })
+      .onConflictDoNothing({ target: contacts.sourceRef })
+      .returning({ id: contacts.id });
+    if (!created) continue;
+    const positions = person.positions.flatMap((position) => {
+      const organizationId = orgIds.get(position.organizationRef);
+      return organizationId
+        ? [{ contactId: created.id, organizationId, role: position.role, startDate: position.start, endDate: position.end ?? null, isPrimary: position.primary ?? false }]
+        : [];
+    });
+    if (positions.length > 0) await db.insert(affiliations).values(positions);
+    const primary = person.positions.find((position) => position.primary) ?? person.positions[0];
+    const codes = primary ? DEMO_ORGANIZATION_UNITS[primary.organizationRef] ?? [] : [];
+    const links = codes.flatMap((code) => (unitIds.get(code) ? [{ contactId: created.id, unitId: unitIds.get(code) as string }] : []));
+    if (links.length > 0) await db.insert(contactUnits).values(links).onConflictDoNothing();
+  }
+  return { inserted: toCreate.length, alreadyPresent: DEMO_CONTACTS.length - toCreate.length };
+}
+
 function sum(...counts: SeedCount[]): SeedCount {
   return counts.reduce(
     (total, count) => ({ inserted: total.inserted + count.inserted, alreadyPresent: total.alreadyPresent + count.alreadyPresent }),
@@ -203,15 +316,25 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     const universityCount = await insertOrganizations(tx, universities.rows);
     const cfaCount = await insertOrganizations(tx, cfas.rows);
     const parentLinks = await linkParents(tx);
+    const organizationFollowUp = await seedOrganizationFollowUp(tx);
+    const contactCount = await seedContacts(tx);
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
       users: accounts.users,
       userUnits: accounts.userUnits,
       organizations: { ...organizationTotal, bySource: { demo, universities: universityCount, cfa: cfaCount } },
       parentLinks,
+      organizationFollowUp,
+      contacts: contactCount,
       notes,
       missingUnits: accounts.missingUnits,
-      totalInserted: accounts.users.inserted + accounts.userUnits.inserted + organizationTotal.inserted + parentLinks.inserted,
+      totalInserted:
+        accounts.users.inserted +
+        accounts.userUnits.inserted +
+        organizationTotal.inserted +
+        parentLinks.inserted +
+        organizationFollowUp.inserted +
+        contactCount.inserted,
     } satisfies SeedReport;
   });
 
@@ -244,6 +367,8 @@ export function formatSeedReport(report: SeedReport): string {
     line('  dont universités (Wikidata)', report.organizations.bySource.universities),
     line('  dont CFA du réseau AMUE', report.organizations.bySource.cfa),
     line('Liens réseau / structure parente', report.parentLinks),
+    line('Unités et suivi des structures', report.organizationFollowUp),
+    line('Contacts (personnes fictives)', report.contacts),
     `  Total ajouté / total inserted: ${report.totalInserted}`,
   ];
   if (report.missingUnits.length > 0) lines.push(`  Unités absentes (rattachements non créés) : ${report.missingUnits.join(', ')}`);

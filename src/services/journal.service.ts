@@ -1,7 +1,7 @@
 // The audit journal page (/admin/journal): filters, keyset pages, readable labels.
 import { z } from 'zod';
-import { hasMessage, t } from '../lib/i18n';
-import { startOfParisDay } from '../lib/format';
+import { labelFor } from '../lib/i18n';
+import { formatDateTime, startOfParisDay } from '../lib/format';
 import { distinctAuditValues, listAuditEntries } from '../models/audit.model';
 import type { AuditEntry } from '../models/schema';
 import type { ServiceContext } from './context';
@@ -27,15 +27,34 @@ export interface JournalEntryView extends AuditEntry {
   changeList: Array<{ field: string; before: string; after: string }>;
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
 function display(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
+  if (value === true) return 'oui';
+  if (value === false) return 'non';
+  if (typeof value === 'string' && ISO_INSTANT.test(value)) return formatDateTime(value);
   if (Array.isArray(value)) return value.length === 0 ? '—' : value.map(display).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
 export function labelAction(action: string): string {
-  return hasMessage(`audits.${action}`) ? t(`audits.${action}`) : action;
+  return labelFor('audits', action);
+}
+
+/** A journal row as people read it: labels instead of codes, one line per changed field. */
+export function describeAuditEntry<Entry extends { action: string; entityType: string; changes: Record<string, { before: unknown; after: unknown }> }>(entry: Entry) {
+  return {
+    ...entry,
+    actionLabel: labelAction(entry.action),
+    entityTypeLabel: labelFor('entityTypes', entry.entityType),
+    changeList: Object.entries(entry.changes).map(([field, change]) => ({
+      field: labelFor('auditFields', field),
+      before: display(change.before),
+      after: display(change.after),
+    })),
+  };
 }
 
 export async function readJournal(ctx: ServiceContext, rawQuery: unknown) {
@@ -57,20 +76,12 @@ export async function readJournal(ctx: ServiceContext, rawQuery: unknown) {
   ]);
   const hasMore = entries.length > JOURNAL_PAGE_SIZE;
   const page = entries.slice(0, JOURNAL_PAGE_SIZE);
-  const views: JournalEntryView[] = page.map((entry) => ({
-    ...entry,
-    actionLabel: labelAction(entry.action),
-    entityTypeLabel: hasMessage(`entityTypes.${entry.entityType}`) ? t(`entityTypes.${entry.entityType}`) : entry.entityType,
-    changeList: Object.entries(entry.changes).map(([field, change]) => ({ field, before: display(change.before), after: display(change.after) })),
-  }));
+  const views: JournalEntryView[] = page.map((entry) => describeAuditEntry(entry));
   return {
     query,
     entries: views,
     nextBefore: hasMore ? page[page.length - 1]?.id : undefined,
     actions: options.actions.map((value) => ({ value, label: labelAction(value) })),
-    entityTypes: options.entityTypes.map((value) => ({
-      value,
-      label: hasMessage(`entityTypes.${value}`) ? t(`entityTypes.${value}`) : value,
-    })),
+    entityTypes: options.entityTypes.map((value) => ({ value, label: labelFor('entityTypes', value) })),
   };
 }

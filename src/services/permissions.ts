@@ -17,6 +17,16 @@ export const PERMISSIONS = {
   /** Unit-scoped: see `can` below. */
   'directory.edit': ['admin', 'manager', 'charge'],
   'directory.archive': ['admin', 'manager'],
+  /** Restore an archived record, undo a merge, mark fields restricted. */
+  'directory.restore': ['admin'],
+  'directory.merge': ['admin', 'manager'],
+  'directory.undoMerge': ['admin'],
+  'directory.import': ['admin', 'manager', 'charge'],
+  'directory.export': EVERYONE,
+  /** GDPR: export everything held on a person (any reader may answer a subject's request). */
+  'contacts.gdprExport': EVERYONE,
+  'contacts.erase': ['admin', 'manager'],
+  'directory.restrictFields': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

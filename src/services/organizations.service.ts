@@ -1,0 +1,465 @@
+// The organisations of the shared partner file: list, detail, create, edit, archive, restore.
+// Rules live here: who may edit (roles × units × owner), validation, audit in the same
+// transaction, and the duplicate warning shown on create and edit.
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../lib/errors';
+import { t } from '../lib/i18n';
+import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
+import {
+  optionalEmailField,
+  sirenField,
+  siretField,
+  tagListField,
+  uaiListField,
+  websiteField,
+} from '../lib/directory-fields';
+import { communeByCode, departmentName, listRegions, regionName, resolveCommune } from '../lib/geography';
+import { sirenOfSiret } from '../lib/identifiers';
+import { parsePhone } from '../lib/phones';
+import { listTimeline, type TimelineEntry } from '../models/audit.model';
+import {
+  type ListCursor,
+  type OrganizationListRow,
+  ORGANIZATION_SORTS,
+  affiliatedContacts,
+  childrenOf,
+  findKind,
+  findOrganizationById,
+  insertOrganization,
+  listKinds,
+  listOrganizations,
+  lockOrganizationById,
+  organizationLabels,
+  pickOrganizations,
+  replaceOrganizationUnits,
+  unitIdsOfOrganization,
+  unitsOfOrganization,
+  updateOrganizationRow,
+} from '../models/organizations.model';
+import { ORGANIZATION_STATUSES, type NewOrganization, type Organization } from '../models/schema';
+import { findUnitsByIds, listUnits } from '../models/units.model';
+import { findUserById, listActiveUserOptions } from '../models/users.model';
+import { recordAudit } from './audit.service';
+import { type ServiceContext, inTransaction } from './context';
+import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
+import { assertCan, can } from './permissions';
+import { restrictedFieldsFor } from './restricted-fields.service';
+
+export const ORGANIZATION_PAGE_SIZE = 50;
+
+// ── List ─────────────────────────────────────────────────────────────────────────────────────
+
+const cursorSchema = z
+  .string()
+  .max(400)
+  .transform((value, context): ListCursor => {
+    try {
+      const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+      const result = z.object({ key: z.string().max(300), id: z.uuid() }).parse(parsed);
+      return result;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'bad cursor' });
+      return z.NEVER;
+    }
+  });
+
+export function encodeCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+const listSchema = z.object({
+  q: z.string().trim().max(100).optional().catch(undefined),
+  kind: z.string().trim().max(50).optional().catch(undefined),
+  status: z.enum(ORGANIZATION_STATUSES).optional().catch(undefined),
+  region: z.string().regex(/^\d{2}$/).optional().catch(undefined),
+  department: z.string().regex(/^(\d{2,3}|2[AB])$/).optional().catch(undefined),
+  unit: z.uuid().optional().catch(undefined),
+  owner: z.union([z.literal('moi'), z.uuid()]).optional().catch(undefined),
+  tag: z.string().trim().max(30).optional().catch(undefined),
+  inactive: z.coerce.number().int().min(1).max(120).optional().catch(undefined),
+  archived: z.enum(['1']).optional().catch(undefined),
+  sort: z.enum(ORGANIZATION_SORTS).default('name').catch('name'),
+  dir: z.enum(['asc', 'desc']).default('asc').catch('asc'),
+  after: cursorSchema.optional().catch(undefined),
+  before: cursorSchema.optional().catch(undefined),
+});
+
+export type OrganizationListQuery = Omit<z.infer<typeof listSchema>, 'after' | 'before'>;
+
+export interface OrganizationListView {
+  /** The filters as given, without the cursor: what links and the export keep. */
+  query: OrganizationListQuery;
+  rows: Array<OrganizationListRow & { regionName: string | null; canEdit?: boolean }>;
+  total: number;
+  nextCursor: string | null;
+  previousCursor: string | null;
+  isFirstPage: boolean;
+}
+
+/** Filters shared by the list page and the exports. Unknown or malformed values are ignored. */
+export function parseOrganizationQuery(rawQuery: unknown) {
+  const parsed = listSchema.parse(rawQuery ?? {});
+  const { after, before, ...query } = parsed;
+  return { query, after, before };
+}
+
+function filtersOf(ctx: ServiceContext, query: OrganizationListQuery) {
+  const canSeeArchived = can(ctx.actor, 'directory.archive');
+  return {
+    q: query.q || undefined,
+    kind: query.kind || undefined,
+    status: query.status,
+    region: query.region,
+    department: query.department,
+    unitId: query.unit,
+    ownerId: query.owner === 'moi' ? ctx.actor?.id : query.owner,
+    tag: query.tag || undefined,
+    inactiveMonths: query.inactive,
+    archived: query.archived === '1' && canSeeArchived ? ('only' as const) : ('exclude' as const),
+    sort: query.sort,
+    direction: query.dir,
+  };
+}
+
+export async function listOrganizationsPage(ctx: ServiceContext, rawQuery: unknown): Promise<OrganizationListView> {
+  assertCan(ctx.actor, 'directory.read');
+  const { query, after, before } = parseOrganizationQuery(rawQuery);
+  const page = await listOrganizations(ctx.db, filtersOf(ctx, query), { limit: ORGANIZATION_PAGE_SIZE, after, before }, ctx.now);
+  return {
+    query,
+    rows: page.rows.map((row) => ({ ...row, regionName: row.regionCode ? regionName(row.regionCode) ?? null : null })),
+    total: page.total,
+    nextCursor: page.next ? encodeCursor(page.next) : null,
+    previousCursor: page.previous ? encodeCursor(page.previous) : null,
+    isFirstPage: !after && !(before && page.previous === null),
+  };
+}
+
+/** Every row matching the filters, page after page, for exports (bounded memory). */
+export async function* iterateOrganizations(ctx: ServiceContext, rawQuery: unknown): AsyncGenerator<OrganizationListRow & { regionName: string | null }> {
+  assertCan(ctx.actor, 'directory.export');
+  const { query } = parseOrganizationQuery(rawQuery);
+  const filters = filtersOf(ctx, query);
+  let after: ListCursor | undefined;
+  for (;;) {
+    const page = await listOrganizations(ctx.db, filters, { limit: 1000, after }, ctx.now);
+    for (const row of page.rows) yield { ...row, regionName: row.regionCode ? regionName(row.regionCode) ?? null : null };
+    if (!page.next) return;
+    after = page.next;
+  }
+}
+
+// ── Reference lists for forms and filters ───────────────────────────────────────────────────
+
+export async function organizationFormOptions(ctx: ServiceContext) {
+  const [kinds, units, owners] = await Promise.all([listKinds(ctx.db), listUnits(ctx.db), listActiveUserOptions(ctx.db)]);
+  return {
+    kinds: kinds.map((kind) => ({ value: kind.code, label: kind.label })),
+    statuses: ORGANIZATION_STATUSES.map((status) => ({ value: status, label: t(`organizations.statuses.${status}`) })),
+    units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ id: unit.id, name: unit.name })),
+    owners: owners.map((owner) => ({ value: owner.id, label: owner.displayName })),
+    regions: listRegions().map((region) => ({ value: region.code, label: region.name })),
+  };
+}
+
+/** The options of an empty creation form, for people who may create. */
+export async function newOrganizationForm(ctx: ServiceContext) {
+  assertCan(ctx.actor, 'directory.edit');
+  return organizationFormOptions(ctx);
+}
+
+// ── Detail ───────────────────────────────────────────────────────────────────────────────────
+
+export type OrganizationDetail =
+  | { kind: 'redirect'; to: string }
+  | {
+      kind: 'found';
+      organization: Organization;
+      kindLabel: string;
+      ownerName: string | null;
+      regionName: string | null;
+      departmentName: string | null;
+      units: Array<{ id: string; name: string }>;
+      parent: { id: string; name: string } | null;
+      children: Array<{ id: string; name: string; kindLabel: string }>;
+      people: { current: Awaited<ReturnType<typeof affiliatedContacts>>; past: Awaited<ReturnType<typeof affiliatedContacts>> };
+      timeline: TimelineEntry[];
+      hiddenFields: string[];
+      permissions: { edit: boolean; archive: boolean; restore: boolean };
+    };
+
+function isUuid(id: string): boolean {
+  return z.uuid().safeParse(id).success;
+}
+
+async function loadOrganization(ctx: ServiceContext, id: string): Promise<Organization> {
+  const organization = isUuid(id) ? await findOrganizationById(ctx.db, id) : undefined;
+  if (!organization) throw new NotFoundError(t('organizations.notFound'));
+  return organization;
+}
+
+export async function getOrganizationDetail(ctx: ServiceContext, id: string): Promise<OrganizationDetail> {
+  assertCan(ctx.actor, 'directory.read');
+  const organization = await loadOrganization(ctx, id);
+  // A merged record lives on as a redirect to the one it was merged into.
+  if (organization.mergedIntoId) return { kind: 'redirect', to: `/structures/${organization.mergedIntoId}` };
+  if (organization.archivedAt && !can(ctx.actor, 'directory.archive')) throw new NotFoundError(t('organizations.notFound'));
+  const [kind, units, children, people, timeline, parents, owner] = await Promise.all([
+    findKind(ctx.db, organization.kindCode),
+    unitsOfOrganization(ctx.db, organization.id),
+    childrenOf(ctx.db, organization.id),
+    affiliatedContacts(ctx.db, organization.id),
+    listTimeline(ctx.db, { entityType: 'organization', entityId: organization.id, limit: 50 }),
+    organizationLabels(ctx.db, organization.parentId ? [organization.parentId] : []),
+    organization.ownerId ? findUserById(ctx.db, organization.ownerId) : Promise.resolve(undefined),
+  ]);
+  const scope = { ownerId: organization.ownerId, unitIds: units.map((unit) => unit.id) };
+  const hiddenFields = await restrictedFieldsFor(ctx, 'organization', scope);
+  return {
+    kind: 'found',
+    organization,
+    kindLabel: kind?.label ?? organization.kindCode,
+    ownerName: owner?.displayName ?? null,
+    regionName: organization.regionCode ? regionName(organization.regionCode) ?? null : null,
+    departmentName: organization.departmentCode ? departmentName(organization.departmentCode) ?? null : null,
+    units,
+    parent: parents[0] ?? null,
+    children,
+    people: { current: people.filter((person) => !person.endDate), past: people.filter((person) => person.endDate) },
+    timeline,
+    hiddenFields,
+    permissions: {
+      edit: can(ctx.actor, 'directory.edit', scope),
+      archive: can(ctx.actor, 'directory.archive', scope),
+      restore: can(ctx.actor, 'directory.restore'),
+    },
+  };
+}
+
+// ── Create and edit ──────────────────────────────────────────────────────────────────────────
+
+const phoneField = () =>
+  optionalTrimmed(40).transform((value, context) => {
+    if (!value) return null;
+    const parsed = parsePhone(value, 'FR');
+    if (!parsed.ok) {
+      context.addIssue({ code: 'custom', message: t('organizations.invalidPhone', { value }) });
+      return z.NEVER;
+    }
+    return parsed.e164;
+  });
+
+const organizationSchema = z.object({
+  name: requiredText(200),
+  acronym: optionalTrimmed(40).transform((value) => value || null),
+  kindCode: requiredText(50),
+  status: z.enum(ORGANIZATION_STATUSES, { error: t('organizations.invalidStatus') }),
+  siren: sirenField(),
+  siret: siretField(),
+  uai: uaiListField(),
+  website: websiteField(),
+  email: optionalEmailField(),
+  phone: phoneField(),
+  addressLine: optionalTrimmed(200).transform((value) => value || null),
+  communeCode: optionalTrimmed(10).transform((value) => value || null),
+  postalCode: optionalTrimmed(10).transform((value) => value || null),
+  city: optionalTrimmed(120).transform((value) => value || null),
+  tags: tagListField(),
+  ownerId: optionalId(t('organizations.unknownOwner')),
+  unitIds: stringList().pipe(z.array(z.uuid({ error: t('validation.unknownUnit') }))),
+  parentId: optionalId(t('organizations.unknownParent')),
+  description: optionalTrimmed(5000).transform((value) => value || null),
+  /** Ticked after the duplicate warning: "create it anyway". */
+  confirmDuplicates: z.preprocess((value) => value === 'on' || value === 'true' || value === true, z.boolean()),
+});
+
+type OrganizationInput = z.infer<typeof organizationSchema>;
+
+/** Raised (not thrown to the user as an error) when possible duplicates need a confirmation. */
+export class DuplicatesFoundError extends Error {
+  constructor(readonly candidates: DuplicateCandidate[]) {
+    super('possible duplicates');
+  }
+}
+
+/** Fills SIREN from SIRET and the department/region from the commune chosen in the form. */
+function derivedColumns(values: OrganizationInput): Partial<NewOrganization> {
+  // The commune chosen in the form, or (typed by hand, without JavaScript) the one the postcode
+  // and city designate.
+  const commune = values.communeCode
+    ? communeByCode(values.communeCode)
+    : values.postalCode || values.city
+      ? resolveCommune({ postalCode: values.postalCode, city: values.city })
+      : null;
+  return {
+    siren: values.siren ?? (values.siret ? sirenOfSiret(values.siret) : null),
+    communeCode: commune?.code ?? null,
+    city: values.city ?? commune?.name ?? null,
+    postalCode: values.postalCode ?? commune?.postalCodes[0] ?? null,
+    departmentCode: commune?.departmentCode ?? null,
+    regionCode: commune?.regionCode ?? null,
+  };
+}
+
+async function validateReferences(ctx: ServiceContext, values: OrganizationInput, selfId?: string): Promise<void> {
+  const errors: Record<string, string> = {};
+  if (!(await findKind(ctx.db, values.kindCode))) errors.kindCode = t('organizations.unknownKind');
+  const units = await findUnitsByIds(ctx.db, values.unitIds);
+  if (units.length !== new Set(values.unitIds).size) errors.unitIds = t('validation.unknownUnit');
+  if (values.communeCode && !communeByCode(values.communeCode)) errors.communeCode = t('organizations.unknownCommune');
+  if (values.siret && values.siren && sirenOfSiret(values.siret) !== values.siren) errors.siren = t('organizations.sirenMismatch');
+  if (values.parentId) {
+    if (values.parentId === selfId) errors.parentId = t('organizations.parentIsSelf');
+    else if (!(await findOrganizationById(ctx.db, values.parentId))) errors.parentId = t('organizations.unknownParent');
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
+}
+
+function columnsOf(values: OrganizationInput): Partial<NewOrganization> {
+  return {
+    name: values.name,
+    acronym: values.acronym,
+    kindCode: values.kindCode,
+    status: values.status,
+    siret: values.siret,
+    uai: values.uai,
+    website: values.website,
+    email: values.email,
+    phone: values.phone,
+    addressLine: values.addressLine,
+    postalCode: values.postalCode,
+    tags: values.tags,
+    ownerId: values.ownerId,
+    parentId: values.parentId,
+    description: values.description,
+    ...derivedColumns(values),
+  };
+}
+
+async function warnAboutDuplicates(ctx: ServiceContext, values: OrganizationInput, selfId?: string): Promise<void> {
+  if (values.confirmDuplicates) return;
+  const candidates = await findOrganizationDuplicates(ctx, {
+    id: selfId,
+    name: values.name,
+    siren: values.siren ?? (values.siret ? sirenOfSiret(values.siret) : null),
+    siret: values.siret,
+    uai: values.uai,
+    email: values.email,
+    website: values.website,
+  });
+  if (candidates.length > 0) throw new DuplicatesFoundError(candidates);
+}
+
+export async function createOrganization(ctx: ServiceContext, input: unknown): Promise<Organization> {
+  assertCan(ctx.actor, 'directory.edit');
+  const values = parseInput(organizationSchema, input);
+  await validateReferences(ctx, values);
+  await warnAboutDuplicates(ctx, values);
+  const actor = ctx.actor;
+  return inTransaction(ctx, async (tx) => {
+    const organization = await insertOrganization(tx, {
+      ...(columnsOf(values) as NewOrganization),
+      // A new record belongs to its creator's units unless the form says otherwise.
+      createdById: actor.id,
+      updatedById: actor.id,
+      ownerId: values.ownerId ?? actor.id,
+    });
+    const unitIds = values.unitIds.length > 0 ? [...new Set(values.unitIds)] : actor.unitIds;
+    await replaceOrganizationUnits(tx, organization.id, unitIds);
+    await recordAudit(tx, ctx, {
+      action: 'organization.created',
+      entityType: 'organization',
+      entityId: organization.id,
+      after: { ...auditable(organization), unitIds },
+    });
+    return organization;
+  });
+}
+
+/** What the journal keeps of an organisation (generated search columns are noise there). */
+function auditable(organization: Organization): Record<string, unknown> {
+  const { searchDocument: _document, searchName: _name, websiteDomain: _domain, ...rest } = organization;
+  return rest;
+}
+
+export async function getOrganizationForEdit(ctx: ServiceContext, id: string) {
+  const organization = await loadOrganization(ctx, id);
+  if (organization.mergedIntoId) throw new NotFoundError(t('organizations.notFound'));
+  const unitIds = await unitIdsOfOrganization(ctx.db, organization.id);
+  assertCan(ctx.actor, 'directory.edit', { ownerId: organization.ownerId, unitIds });
+  const parent = organization.parentId ? (await organizationLabels(ctx.db, [organization.parentId]))[0] ?? null : null;
+  return { organization, unitIds, parent };
+}
+
+export async function updateOrganization(ctx: ServiceContext, id: string, input: unknown): Promise<Organization> {
+  const current = await getOrganizationForEdit(ctx, id);
+  const values = parseInput(organizationSchema, input);
+  await validateReferences(ctx, values, id);
+  await warnAboutDuplicates(ctx, values, id);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockOrganizationById(tx, id);
+    if (!before) throw new NotFoundError(t('organizations.notFound'));
+    const updated = await updateOrganizationRow(tx, id, { ...columnsOf(values), updatedById: ctx.actor?.id ?? null });
+    const unitIds = [...new Set(values.unitIds)];
+    await replaceOrganizationUnits(tx, id, unitIds);
+    await recordAudit(tx, ctx, {
+      action: 'organization.updated',
+      entityType: 'organization',
+      entityId: id,
+      before: { ...auditable(before), unitIds: current.unitIds },
+      after: { ...auditable(updated), unitIds },
+    });
+    return updated;
+  });
+}
+
+const archiveSchema = z.object({ reason: optionalTrimmed(500).transform((value) => value || null) });
+
+export async function archiveOrganization(ctx: ServiceContext, id: string, input: unknown): Promise<Organization> {
+  const organization = await loadOrganization(ctx, id);
+  const unitIds = await unitIdsOfOrganization(ctx.db, id);
+  assertCan(ctx.actor, 'directory.archive', { ownerId: organization.ownerId, unitIds });
+  const { reason } = parseInput(archiveSchema, input ?? {});
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockOrganizationById(tx, id);
+    if (!before) throw new NotFoundError(t('organizations.notFound'));
+    if (before.archivedAt) return before;
+    const updated = await updateOrganizationRow(tx, id, { archivedAt: ctx.now, archivedById: ctx.actor?.id ?? null });
+    await recordAudit(tx, ctx, {
+      action: 'organization.archived',
+      entityType: 'organization',
+      entityId: id,
+      before: { archivedAt: null },
+      after: { archivedAt: updated.archivedAt },
+      metadata: reason ? { reason } : {},
+    });
+    return updated;
+  });
+}
+
+export async function restoreOrganization(ctx: ServiceContext, id: string): Promise<Organization> {
+  assertCan(ctx.actor, 'directory.restore');
+  await loadOrganization(ctx, id);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockOrganizationById(tx, id);
+    if (!before) throw new NotFoundError(t('organizations.notFound'));
+    if (!before.archivedAt) return before;
+    const updated = await updateOrganizationRow(tx, id, { archivedAt: null, archivedById: null });
+    await recordAudit(tx, ctx, {
+      action: 'organization.restored',
+      entityType: 'organization',
+      entityId: id,
+      before: { archivedAt: before.archivedAt },
+      after: { archivedAt: null },
+    });
+    return updated;
+  });
+}
+
+/** Organisations matching a typed name, for the parent and affiliation pickers. */
+export async function pickOrganizationsFor(ctx: ServiceContext, query: string) {
+  assertCan(ctx.actor, 'directory.read');
+  const text = query.trim().slice(0, 100);
+  if (text.length < 2) return [];
+  return pickOrganizations(ctx.db, text, 10);
+}
