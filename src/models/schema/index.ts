@@ -4,3 +4,4 @@ export * from './audit.schema';
 export * from './messaging.schema';
 export * from './organizations.schema';
 export * from './contacts.schema';
+export * from './imports.schema';
