@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { projectRoot } from '../lib/paths';
 import type { OrganizationStatus } from '../models/schema';
 import type { SeedKindCode } from './demo-organizations';
-import { readableCity, readableOrganizationName, readableStreet } from './french-case';
+import { readableCity, readableOrganizationName, readableStreet } from '../lib/french-case';
 
 /** The data files are read from the source tree (tsc does not copy them into dist/). */
 export const SEED_DATA_DIR = path.join(projectRoot, 'src', 'seed', 'data');
