@@ -21,6 +21,7 @@ import { adminMailRouter } from './routes/admin-mail.routes';
 import { adminUnitsRouter } from './routes/admin-units.routes';
 import { adminUsersRouter } from './routes/admin-users.routes';
 import { adminRestrictionsRouter } from './routes/admin-restrictions.routes';
+import { adminKindsRouter } from './routes/admin-kinds.routes';
 import { authRouter } from './routes/auth.routes';
 import { healthRouter } from './routes/health.routes';
 import { homeRouter } from './routes/home.routes';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/journal', adminJournalRouter());
   app.use('/admin/courriels', adminMailRouter());
   app.use('/admin/champs-reserves', adminRestrictionsRouter());
+  app.use('/admin/types-de-structures', adminKindsRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -34,6 +34,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.adminAudit'), href: '/admin/journal', permission: 'audit.read' },
       { label: t('nav.adminMail'), href: '/admin/courriels', permission: 'devMail.read' },
       { label: t('nav.adminRestrictions'), href: '/admin/champs-reserves', permission: 'directory.restrictFields' },
+      { label: t('nav.adminKinds'), href: '/admin/types-de-structures', permission: 'referenceData.manage' },
     ],
   },
 ];

@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   'contacts.gdprExport': EVERYONE,
   'contacts.erase': ['admin', 'manager'],
   'directory.restrictFields': ['admin'],
+  /** Organisation kinds and other reference lists an admin can extend. */
+  'referenceData.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

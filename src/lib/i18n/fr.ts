@@ -14,6 +14,7 @@ export const fr = {
     imports: 'Imports',
     duplicates: 'Doublons probables',
     adminRestrictions: 'Champs réservés',
+    adminKinds: 'Types de structures',
     agreements: 'Conventions',
     sourcing: 'Sourcing',
     events: 'Événements',

@@ -3,6 +3,7 @@ import { frDirectory } from './fr-directory';
 import { frDuplicates } from './fr-duplicates';
 import { frExport } from './fr-export';
 import { frImport } from './fr-import';
+import { frKinds } from './fr-kinds';
 import { frReference } from './fr-reference';
 import { frSearch } from './fr-search';
 
@@ -21,7 +22,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */
