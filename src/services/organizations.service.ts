@@ -152,9 +152,15 @@ export async function* iterateOrganizations(ctx: ServiceContext, rawQuery: unkno
 // ── Reference lists for forms and filters ───────────────────────────────────────────────────
 
 export async function organizationFormOptions(ctx: ServiceContext) {
-  const [kinds, units, owners] = await Promise.all([listKinds(ctx.db), listUnits(ctx.db), listActiveUserOptions(ctx.db)]);
+  // Inactive kinds stay in the list: filters offer them, and the form (ui/select) shows a
+  // `retired` option only to the record that already has it.
+  const [kinds, units, owners] = await Promise.all([listKinds(ctx.db, { includeArchived: true }), listUnits(ctx.db), listActiveUserOptions(ctx.db)]);
   return {
-    kinds: kinds.map((kind) => ({ value: kind.code, label: kind.label })),
+    kinds: kinds.map((kind) =>
+      kind.archivedAt
+        ? { value: kind.code, label: t('organizationKinds.inactiveSuffix', { label: kind.label }), retired: true }
+        : { value: kind.code, label: kind.label, retired: false },
+    ),
     statuses: ORGANIZATION_STATUSES.map((status) => ({ value: status, label: t(`organizations.statuses.${status}`) })),
     units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ id: unit.id, name: unit.name })),
     owners: owners.map((owner) => ({ value: owner.id, label: owner.displayName })),
@@ -301,9 +307,12 @@ function derivedColumns(values: OrganizationInput): Partial<NewOrganization> {
   };
 }
 
-async function validateReferences(ctx: ServiceContext, values: OrganizationInput, selfId?: string): Promise<void> {
+async function validateReferences(ctx: ServiceContext, values: OrganizationInput, self?: { id: string; kindCode: string }): Promise<void> {
+  const selfId = self?.id;
   const errors: Record<string, string> = {};
-  if (!(await findKind(ctx.db, values.kindCode))) errors.kindCode = t('organizations.unknownKind');
+  // An inactive kind is kept by the records that have it, but given to no other.
+  const kind = await findKind(ctx.db, values.kindCode);
+  if (!kind || (kind.archivedAt && kind.code !== self?.kindCode)) errors.kindCode = t('organizations.unknownKind');
   const units = await findUnitsByIds(ctx.db, values.unitIds);
   if (units.length !== new Set(values.unitIds).size) errors.unitIds = t('validation.unknownUnit');
   if (values.communeCode && !communeByCode(values.communeCode)) errors.communeCode = t('organizations.unknownCommune');
@@ -394,7 +403,7 @@ export async function getOrganizationForEdit(ctx: ServiceContext, id: string) {
 export async function updateOrganization(ctx: ServiceContext, id: string, input: unknown): Promise<Organization> {
   const current = await getOrganizationForEdit(ctx, id);
   const values = parseInput(organizationSchema, input);
-  await validateReferences(ctx, values, id);
+  await validateReferences(ctx, values, { id, kindCode: current.organization.kindCode });
   await warnAboutDuplicates(ctx, values, id);
   return inTransaction(ctx, async (tx) => {
     const before = await lockOrganizationById(tx, id);

@@ -159,7 +159,8 @@ export async function searchDirectory(ctx: ServiceContext, rawQuery: unknown): P
 /** Choices of the filter form. */
 export async function searchFilterOptions(ctx: ServiceContext) {
   assertCan(ctx.actor, 'directory.read');
-  const kinds = await listKinds(ctx.db);
+  // Inactive kinds too: records keep them, so searching by them must stay possible.
+  const kinds = await listKinds(ctx.db, { includeArchived: true });
   return {
     kinds: kinds.map((kind) => ({ value: kind.code, label: kind.label })),
     regions: REGIONS.map((region) => ({ value: region.code, label: region.name })),

@@ -28,6 +28,14 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/courriels', expect: adminOnly(200) },
   { method: 'GET', path: '/login', expect: (who) => (who === 'anonymous' ? 200 : 303) },
   { method: 'GET', path: '/healthz', expect: () => 200 },
+  { method: 'GET', path: '/admin/types-de-structures', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/types-de-structures', form: { label: '', code: '' }, expect: adminOnly(422) },
+  { method: 'GET', path: '/admin/types-de-structures/universite', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/types-de-structures/universite', form: { label: '' }, expect: adminOnly(422) },
+  // An unknown code: the permission is checked first, then the kind is looked up (nothing changes).
+  { method: 'POST', path: '/admin/types-de-structures/inconnu/desactiver', expect: adminOnly(404) },
+  { method: 'POST', path: '/admin/types-de-structures/inconnu/reactiver', expect: adminOnly(404) },
+  { method: 'POST', path: '/admin/types-de-structures/inconnu/supprimer', expect: adminOnly(404) },
 ];
 
 describe('role × route matrix', () => {

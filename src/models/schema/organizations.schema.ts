@@ -24,6 +24,8 @@ export const organizationKinds = pgTable(
   {
     code: text('code').primaryKey(),
     label: text('label').notNull(),
+    /** Shown to admins and as a hint: what belongs in this kind. */
+    description: text('description'),
     position: integer('position').notNull().default(100),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
   },

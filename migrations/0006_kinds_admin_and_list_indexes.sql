@@ -1,0 +1,1 @@
+ALTER TABLE "organization_kinds" ADD COLUMN "description" text;
