@@ -161,7 +161,7 @@ export type ContactDetail =
       timeline: TimelineEntry[];
       hiddenFields: string[];
       reviewDue: boolean;
-      permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean };
+      permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean; merge: boolean; undoMerge: boolean };
     };
 
 export async function getContactDetail(ctx: ServiceContext, id: string): Promise<ContactDetail> {
@@ -194,6 +194,8 @@ export async function getContactDetail(ctx: ServiceContext, id: string): Promise
       restore: can(ctx.actor, 'directory.restore'),
       erase: !contact.erasedAt && can(ctx.actor, 'contacts.erase'),
       gdprExport: !contact.erasedAt && can(ctx.actor, 'contacts.gdprExport'),
+      merge: !contact.erasedAt && can(ctx.actor, 'directory.merge'),
+      undoMerge: can(ctx.actor, 'directory.undoMerge'),
     },
   };
 }

@@ -1,10 +1,30 @@
 // Possible duplicates of a record being created or edited: shared SIREN/SIRET, UAI, e-mail or
 // website domain, or a very similar name (trigram similarity). A warning, never a block.
+// Also the "Doublons probables" page: candidate pairs over the whole file, and dismissals.
 import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import { rowsOf } from '../lib/database';
+import { ConflictError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { websiteDomain } from '../lib/identifiers';
-import type { ServiceContext } from './context';
+import { parseInput } from '../lib/validation';
+import {
+  CONTACT_NAME_SIMILARITY,
+  CONTACT_PAIR_REASONS,
+  type ContactPairReason,
+  type ContactPairRow,
+  type DuplicateEntity,
+  ORGANIZATION_NAME_SIMILARITY,
+  ORGANIZATION_PAIR_REASONS,
+  type OrganizationPairReason,
+  type OrganizationPairRow,
+  insertDismissal,
+  listContactPairs,
+  listOrganizationPairs,
+} from '../models/duplicates.model';
+import { recordAudit } from './audit.service';
+import { type ServiceContext, inTransaction } from './context';
+import { assertCan, can } from './permissions';
 
 /** A text[] parameter (drizzle would otherwise expand a JS array into a row of values). */
 function textArray(items: readonly string[]): SQL {
@@ -122,4 +142,123 @@ export async function findContactDuplicates(
     })
     .sort((a, b) => b.score - a.score)
     .slice(0, MAX_CANDIDATES);
+}
+
+// ── The "Doublons probables" page ────────────────────────────────────────────────────────────
+
+export const PAIRS_PAGE_SIZE = 25;
+
+const pairQuerySchema = z.object({
+  type: z.enum(['structures', 'contacts']).default('structures').catch('structures'),
+  motif: z.string().max(20).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
+});
+
+export interface DuplicatePairView {
+  firstId: string;
+  secondId: string;
+  first: { label: string; detail: string | null; href: string };
+  second: { label: string; detail: string | null; href: string };
+  score: number;
+  reasons: string[];
+  mergeHref: string;
+}
+
+function organizationReasons(row: OrganizationPairRow): string[] {
+  const reasons: string[] = [];
+  if (row.same_siret) reasons.push(t('duplicateWarnings.sameSiret'));
+  else if (row.same_siren) reasons.push(t('duplicateWarnings.sameSiren'));
+  if (row.shared_uai.length > 0) reasons.push(t('duplicateWarnings.sameUai', { codes: row.shared_uai.join(', ') }));
+  if (row.same_email) reasons.push(t('duplicateWarnings.sameEmail'));
+  if (row.shared_domain) reasons.push(t('duplicateWarnings.sameDomain', { domain: row.shared_domain }));
+  const similarity = Number(row.name_similarity);
+  if (row.same_name) reasons.push(t('duplicates.reasons.sameName'));
+  else if (similarity >= ORGANIZATION_NAME_SIMILARITY) reasons.push(t('duplicateWarnings.similarName', { percent: Math.round(similarity * 100) }));
+  return reasons;
+}
+
+function contactReasons(row: ContactPairRow): string[] {
+  const reasons: string[] = [];
+  if (row.shared_emails.length > 0) reasons.push(t('duplicateWarnings.sameContactEmail', { value: row.shared_emails.join(', ') }));
+  if (row.shared_phones.length > 0) reasons.push(t('duplicateWarnings.samePhone'));
+  const similarity = Number(row.name_similarity);
+  if (row.shared_organization && row.same_name) reasons.push(t('duplicates.reasons.sameNameSameOrganization', { organization: row.shared_organization }));
+  else if (row.shared_organization && similarity >= CONTACT_NAME_SIMILARITY) {
+    reasons.push(t('duplicates.reasons.similarNameSameOrganization', { organization: row.shared_organization, percent: Math.round(similarity * 100) }));
+  }
+  return reasons;
+}
+
+/** One page of candidate pairs, best score first, for the entity type and reason asked. */
+export async function listDuplicatePairsPage(ctx: ServiceContext, rawQuery: unknown) {
+  assertCan(ctx.actor, 'directory.read');
+  const parsed = pairQuerySchema.parse(rawQuery ?? {});
+  const isOrganization = parsed.type === 'structures';
+  const reasons: readonly string[] = isOrganization ? ORGANIZATION_PAIR_REASONS : CONTACT_PAIR_REASONS;
+  const motif = parsed.motif && reasons.includes(parsed.motif) ? parsed.motif : undefined;
+  const query = { type: parsed.type, motif, page: parsed.page };
+  const window = { limit: PAIRS_PAGE_SIZE, offset: (parsed.page - 1) * PAIRS_PAGE_SIZE };
+  let total = 0;
+  let pairs: DuplicatePairView[];
+  if (isOrganization) {
+    const rows = await listOrganizationPairs(ctx.db, { reason: motif as OrganizationPairReason | undefined, ...window });
+    total = rows[0]?.total ?? 0;
+    pairs = rows.map((row) => ({
+      firstId: row.first_id,
+      secondId: row.second_id,
+      first: { label: row.first_name, detail: row.first_city, href: `/structures/${row.first_id}` },
+      second: { label: row.second_name, detail: row.second_city, href: `/structures/${row.second_id}` },
+      score: Number(row.score),
+      reasons: organizationReasons(row),
+      mergeHref: `/doublons/structures/${row.first_id}/${row.second_id}`,
+    }));
+  } else {
+    const rows = await listContactPairs(ctx.db, { reason: motif as ContactPairReason | undefined, ...window });
+    total = rows[0]?.total ?? 0;
+    pairs = rows.map((row) => ({
+      firstId: row.first_id,
+      secondId: row.second_id,
+      first: { label: row.first_name, detail: row.first_organization, href: `/contacts/${row.first_id}` },
+      second: { label: row.second_name, detail: row.second_organization, href: `/contacts/${row.second_id}` },
+      score: Number(row.score),
+      reasons: contactReasons(row),
+      mergeHref: `/doublons/contacts/${row.first_id}/${row.second_id}`,
+    }));
+  }
+  return {
+    query,
+    pairs,
+    total,
+    pageCount: Math.max(1, Math.ceil(total / PAIRS_PAGE_SIZE)),
+    reasonChoices: reasons.map((value) => ({ value, label: t(`duplicates.reasonFilters.${value}`) })),
+    canMerge: can(ctx.actor, 'directory.merge'),
+  };
+}
+
+const dismissSchema = z.object({
+  type: z.enum(['structures', 'contacts']),
+  firstId: z.uuid(),
+  secondId: z.uuid(),
+});
+
+/** "Pas un doublon": the pair leaves the list for everyone. */
+export async function dismissPair(ctx: ServiceContext, input: unknown): Promise<{ type: 'structures' | 'contacts' }> {
+  assertCan(ctx.actor, 'directory.merge');
+  const values = parseInput(dismissSchema, input);
+  if (values.firstId === values.secondId) throw new ConflictError(t('merges.sameRecord'));
+  const [firstId, secondId] = [values.firstId.toLowerCase(), values.secondId.toLowerCase()].sort() as [string, string];
+  const entityType: DuplicateEntity = values.type === 'structures' ? 'organization' : 'contact';
+  const actor = ctx.actor;
+  await inTransaction(ctx, async (tx) => {
+    const inserted = await insertDismissal(tx, { entityType, firstId, secondId, dismissedById: actor.id });
+    if (!inserted) return;
+    await recordAudit(tx, ctx, {
+      action: 'duplicates.dismissed',
+      entityType,
+      entityId: firstId,
+      // On both records' timelines.
+      metadata: { related: [secondId], secondId },
+    });
+  });
+  return { type: values.type };
 }

@@ -191,7 +191,7 @@ export type OrganizationDetail =
       people: { current: Awaited<ReturnType<typeof affiliatedContacts>>; past: Awaited<ReturnType<typeof affiliatedContacts>> };
       timeline: TimelineEntry[];
       hiddenFields: string[];
-      permissions: { edit: boolean; archive: boolean; restore: boolean };
+      permissions: { edit: boolean; archive: boolean; restore: boolean; merge: boolean; undoMerge: boolean };
     };
 
 function isUuid(id: string): boolean {
@@ -238,6 +238,8 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
       edit: can(ctx.actor, 'directory.edit', scope),
       archive: can(ctx.actor, 'directory.archive', scope),
       restore: can(ctx.actor, 'directory.restore'),
+      merge: can(ctx.actor, 'directory.merge'),
+      undoMerge: can(ctx.actor, 'directory.undoMerge'),
     },
   };
 }

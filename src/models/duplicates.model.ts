@@ -1,0 +1,227 @@
+// SQL for the "Doublons probables" list: candidate pairs of organisations or contacts, scored,
+// minus the pairs people dismissed as "not a duplicate".
+//
+// Cost on 50,000 organisations / 250,000 contacts: the exact keys (SIREN/SIRET, UAI, e-mail,
+// website domain, identical name) are hash joins over the table, tens of milliseconds. A
+// trigram comparison of every organisation against all others is not: measured at ~5 ms per
+// record through the GIN index (≈4 minutes for the whole table), so the "very similar name"
+// pass only looks at the most recently created or edited records (where new duplicates come
+// from: forms and imports), each against the whole table through the index.
+import { sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Database } from '../lib/database';
+import { duplicateDismissals } from './schema';
+
+export type DuplicateEntity = 'organization' | 'contact';
+
+export const ORGANIZATION_PAIR_REASONS = ['identifiant', 'uai', 'courriel', 'site', 'nom'] as const;
+export type OrganizationPairReason = (typeof ORGANIZATION_PAIR_REASONS)[number];
+export const CONTACT_PAIR_REASONS = ['courriel', 'nom'] as const;
+export type ContactPairReason = (typeof CONTACT_PAIR_REASONS)[number];
+
+/** Names at least this similar (pg_trgm, 0–1) make a pair; also the threshold the GIN index filters at. */
+export const ORGANIZATION_NAME_SIMILARITY = 0.6;
+export const CONTACT_NAME_SIMILARITY = 0.8;
+/** A value shared by more records than this is generic (a hosting domain, a switchboard address), not an identity. */
+const MAX_GROUP = 10;
+/** How many recently changed organisations the trigram pass compares against the whole table. */
+const RECENT_WINDOW = 300;
+/** Organisations with more current contacts than this are skipped by the contact name pass (quadratic). */
+const MAX_CONTACTS_PER_ORGANIZATION = 200;
+
+export interface OrganizationPairRow {
+  first_id: string;
+  second_id: string;
+  first_name: string;
+  second_name: string;
+  first_city: string | null;
+  second_city: string | null;
+  same_siret: boolean;
+  same_siren: boolean;
+  shared_uai: string[];
+  same_email: boolean;
+  shared_domain: string | null;
+  same_name: boolean;
+  name_similarity: number;
+  score: number;
+  total: number;
+}
+
+function dismissedFilter(entityType: DuplicateEntity): SQL {
+  return sql`not exists (select 1 from ${duplicateDismissals} d
+      where d.entity_type = ${entityType} and d.first_id = c.first_id and d.second_id = c.second_id)`;
+}
+
+/** Pairs of organisations, best score first. `reason` limits the list to pairs found by that rule. */
+export async function listOrganizationPairs(
+  db: Database,
+  options: { reason?: OrganizationPairReason; limit: number; offset: number },
+): Promise<OrganizationPairRow[]> {
+  const wanted = (reason: OrganizationPairReason) => !options.reason || options.reason === reason;
+  const generators: SQL[] = [];
+  if (wanted('identifiant')) {
+    generators.push(sql`select a.id, b.id from org a join org b on b.siren = a.siren and a.id < b.id
+        where a.siren in (select siren from org where siren is not null group by siren having count(*) <= ${MAX_GROUP})`);
+    generators.push(sql`select a.id, b.id from org a join org b on b.siret = a.siret and a.id < b.id
+        where a.siret in (select siret from org where siret is not null group by siret having count(*) <= ${MAX_GROUP})`);
+  }
+  if (wanted('uai')) {
+    generators.push(sql`select a.id, b.id from org_uai a join org_uai b on b.code = a.code and a.id < b.id
+        where a.code in (select code from org_uai group by code having count(*) <= ${MAX_GROUP})`);
+  }
+  if (wanted('courriel')) {
+    generators.push(sql`select a.id, b.id from org a join org b on lower(b.email) = lower(a.email) and a.id < b.id
+        where lower(a.email) in (select lower(email) from org where email is not null group by 1 having count(*) <= ${MAX_GROUP})`);
+  }
+  if (wanted('site')) {
+    generators.push(sql`select a.id, b.id from org a join org b on b.website_domain = a.website_domain and a.id < b.id
+        where a.website_domain in (select website_domain from org where website_domain is not null group by 1 having count(*) <= ${MAX_GROUP})`);
+  }
+  if (wanted('nom')) {
+    // Same accent- and case-free name in the same commune (or where one has none): a lycée
+    // Jean-Moulin in Lyon and another in Albi are two lycées.
+    generators.push(sql`select a.id, b.id from org a join org b on b.search_name = a.search_name and a.id < b.id
+        where (a.commune_code is null or b.commune_code is null or a.commune_code = b.commune_code)
+          and a.search_name in (select search_name from org group by 1 having count(*) <= ${MAX_GROUP})`);
+    generators.push(sql`select least(a.id, b.id), greatest(a.id, b.id)
+        from (select id, search_name, commune_code from org order by updated_at desc limit ${RECENT_WINDOW}) a
+        cross join lateral (
+          select o.id from organizations o
+           where o.search_name % a.search_name and o.id <> a.id
+             and o.merged_into_id is null and o.archived_at is null
+             and (a.commune_code is null or o.commune_code is null or a.commune_code = o.commune_code)
+           order by similarity(o.search_name, a.search_name) desc
+           limit 5) b`);
+  }
+  return db.transaction(async (tx) => {
+    // Local to this transaction: the GIN index then only returns names at least this similar.
+    await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(ORGANIZATION_NAME_SIMILARITY)}, true)`);
+    const result = await tx.execute(sql`
+      with org as materialized (
+        select id, siren, siret, uai, email, website_domain, search_name, commune_code, updated_at
+          from organizations where merged_into_id is null and archived_at is null
+      ),
+      org_uai as (select id, unnest(uai) as code from org),
+      candidates (first_id, second_id) as (${sql.join(generators, sql` union `)}),
+      scored as (
+        select c.first_id, c.second_id, a.name as first_name, b.name as second_name, a.city as first_city, b.city as second_city,
+               coalesce(a.siret = b.siret, false) as same_siret,
+               coalesce(a.siren = b.siren, false) as same_siren,
+               array(select unnest(a.uai) intersect select unnest(b.uai) order by 1) as shared_uai,
+               coalesce(lower(a.email) = lower(b.email), false) as same_email,
+               case when a.website_domain = b.website_domain then a.website_domain end as shared_domain,
+               a.search_name = b.search_name as same_name,
+               similarity(a.search_name, b.search_name) as name_similarity
+          from candidates c
+          join organizations a on a.id = c.first_id
+          join organizations b on b.id = c.second_id
+         where ${dismissedFilter('organization')}
+      ),
+      ranked as (
+        select scored.*,
+               (case when same_siret then 100 when same_siren then 60 else 0 end)
+               + (case when cardinality(shared_uai) > 0 then 90 else 0 end)
+               + (case when same_email then 70 else 0 end)
+               + (case when shared_domain is not null then 40 else 0 end)
+               + (case when name_similarity >= ${ORGANIZATION_NAME_SIMILARITY} then round(name_similarity * 50)::int else 0 end) as score
+          from scored
+      )
+      select ranked.*, count(*) over ()::int as total
+        from ranked
+       order by score desc, first_id, second_id
+       limit ${options.limit} offset ${options.offset}`);
+    return rowsOf<OrganizationPairRow>(result);
+  });
+}
+
+export interface ContactPairRow {
+  first_id: string;
+  second_id: string;
+  first_name: string;
+  second_name: string;
+  first_organization: string | null;
+  second_organization: string | null;
+  shared_emails: string[];
+  shared_phones: string[];
+  shared_organization: string | null;
+  same_name: boolean;
+  name_similarity: number;
+  score: number;
+  total: number;
+}
+
+/** Pairs of contacts: a shared e-mail, or the same (or a very similar) name in the same organisation. */
+export async function listContactPairs(
+  db: Database,
+  options: { reason?: ContactPairReason; limit: number; offset: number },
+): Promise<ContactPairRow[]> {
+  const wanted = (reason: ContactPairReason) => !options.reason || options.reason === reason;
+  const generators: SQL[] = [];
+  if (wanted('courriel')) {
+    generators.push(sql`select a.id, b.id from person_email a join person_email b on b.email = a.email and a.id < b.id
+        where a.email in (select email from person_email group by 1 having count(*) <= ${MAX_GROUP})`);
+  }
+  if (wanted('nom')) {
+    generators.push(sql`select a.contact_id, b.contact_id
+          from current_position a
+          join current_position b on b.organization_id = a.organization_id and a.contact_id < b.contact_id
+          join person pa on pa.id = a.contact_id
+          join person pb on pb.id = b.contact_id
+         where a.organization_id in (select organization_id from current_position group by 1 having count(*) <= ${MAX_CONTACTS_PER_ORGANIZATION})
+           and (pa.search_name = pb.search_name or similarity(pa.search_name, pb.search_name) >= ${CONTACT_NAME_SIMILARITY})`);
+  }
+  const result = await db.execute(sql`
+    with person as materialized (
+      select id, emails, search_name from contacts where merged_into_id is null and archived_at is null and erased_at is null
+    ),
+    person_email as (select p.id, lower(e) as email from person p cross join unnest(p.emails) as e),
+    current_position as materialized (
+      select distinct f.contact_id, f.organization_id
+        from affiliations f join person p on p.id = f.contact_id
+       where f.end_date is null
+    ),
+    candidates (first_id, second_id) as (${sql.join(generators, sql` union `)}),
+    scored as (
+      select c.first_id, c.second_id,
+             trim(a.first_name || ' ' || a.last_name) as first_name, trim(b.first_name || ' ' || b.last_name) as second_name,
+             (select o.name from affiliations f join organizations o on o.id = f.organization_id
+               where f.contact_id = a.id and f.end_date is null order by f.is_primary desc, f.created_at limit 1) as first_organization,
+             (select o.name from affiliations f join organizations o on o.id = f.organization_id
+               where f.contact_id = b.id and f.end_date is null order by f.is_primary desc, f.created_at limit 1) as second_organization,
+             array(select lower(e) from unnest(a.emails) e intersect select lower(e) from unnest(b.emails) e order by 1) as shared_emails,
+             array(select unnest(a.phones) intersect select unnest(b.phones) order by 1) as shared_phones,
+             (select o.name from affiliations fa
+                join affiliations fb on fb.organization_id = fa.organization_id and fb.contact_id = b.id and fb.end_date is null
+                join organizations o on o.id = fa.organization_id
+               where fa.contact_id = a.id and fa.end_date is null order by o.name limit 1) as shared_organization,
+             a.search_name = b.search_name as same_name,
+             similarity(a.search_name, b.search_name) as name_similarity
+        from candidates c
+        join contacts a on a.id = c.first_id
+        join contacts b on b.id = c.second_id
+       where ${dismissedFilter('contact')}
+    ),
+    ranked as (
+      select scored.*,
+             (case when cardinality(shared_emails) > 0 then 100 else 0 end)
+             + (case when cardinality(shared_phones) > 0 then 30 else 0 end)
+             + (case when shared_organization is null then 0
+                     when same_name then 80
+                     when name_similarity >= ${CONTACT_NAME_SIMILARITY} then round(name_similarity * 60)::int
+                     else 0 end) as score
+        from scored
+    )
+    select ranked.*, count(*) over ()::int as total
+      from ranked
+     order by score desc, first_id, second_id
+     limit ${options.limit} offset ${options.offset}`);
+  return rowsOf<ContactPairRow>(result);
+}
+
+/** Stores "not a duplicate" for a pair (ids in canonical order); doing it twice is harmless. */
+export async function insertDismissal(
+  db: Database,
+  values: { entityType: DuplicateEntity; firstId: string; secondId: string; dismissedById: string | null },
+): Promise<boolean> {
+  const rows = await db.insert(duplicateDismissals).values(values).onConflictDoNothing().returning({ firstId: duplicateDismissals.firstId });
+  return rows.length > 0;
+}

@@ -1,0 +1,203 @@
+// SQL for merging two records and undoing it: the record_merges rows, and the relations moved
+// from the merged record to the kept one (and back). Each move returns the ids it touched so
+// the merge row can say exactly what to put back.
+import { and, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import type { Database } from '../lib/database';
+import {
+  type Affiliation,
+  type NewAffiliation,
+  type RecordMerge,
+  affiliations,
+  contactUnits,
+  contacts,
+  organizationUnits,
+  organizations,
+  recordMerges,
+  users,
+} from './schema';
+
+export type MergeEntity = 'organization' | 'contact';
+
+export async function insertMerge(db: Database, values: typeof recordMerges.$inferInsert): Promise<RecordMerge> {
+  const [row] = await db.insert(recordMerges).values(values).returning();
+  if (!row) throw new Error('insert into record_merges returned nothing');
+  return row;
+}
+
+export async function lockMergeById(db: Database, id: string): Promise<RecordMerge | undefined> {
+  const [row] = await db.select().from(recordMerges).where(eq(recordMerges.id, id)).for('update').limit(1);
+  return row;
+}
+
+export async function markMergeUndone(db: Database, id: string, undoneById: string | null): Promise<void> {
+  await db.update(recordMerges).set({ undoneAt: sql`now()`, undoneById }).where(eq(recordMerges.id, id));
+}
+
+/** Merges not undone, made after `after`, in which one of the records took part (as kept or merged). */
+export async function laterActiveMerges(db: Database, entityType: MergeEntity, recordIds: string[], after: Date, exceptId: string): Promise<RecordMerge[]> {
+  return db
+    .select()
+    .from(recordMerges)
+    .where(
+      and(
+        eq(recordMerges.entityType, entityType),
+        isNull(recordMerges.undoneAt),
+        ne(recordMerges.id, exceptId),
+        gt(recordMerges.mergedAt, after),
+        or(inArray(recordMerges.keptId, recordIds), inArray(recordMerges.mergedId, recordIds)),
+      ),
+    );
+}
+
+export interface MergeListRow {
+  id: string;
+  entityType: string;
+  keptId: string;
+  mergedId: string;
+  keptName: string | null;
+  mergedBefore: Record<string, unknown>;
+  mergedAt: Date;
+  mergedByName: string | null;
+  undoneAt: Date | null;
+  undoneByName: string | null;
+  total: number;
+}
+
+/** Newest first; optionally the merges one record took part in. */
+export async function listMerges(
+  db: Database,
+  filters: { entityType: MergeEntity; recordId?: string; limit: number; offset: number },
+): Promise<MergeListRow[]> {
+  const keptName =
+    filters.entityType === 'organization'
+      ? sql<string | null>`(select ${organizations.name} from ${organizations} where ${organizations.id} = ${recordMerges.keptId})`
+      : sql<string | null>`(select trim(${contacts.firstName} || ' ' || ${contacts.lastName}) from ${contacts} where ${contacts.id} = ${recordMerges.keptId})`;
+  const undoneBy = sql<string | null>`(select u.display_name from users u where u.id = ${recordMerges.undoneById})`;
+  return db
+    .select({
+      id: recordMerges.id,
+      entityType: recordMerges.entityType,
+      keptId: recordMerges.keptId,
+      mergedId: recordMerges.mergedId,
+      keptName,
+      mergedBefore: recordMerges.mergedBefore,
+      mergedAt: recordMerges.mergedAt,
+      mergedByName: users.displayName,
+      undoneAt: recordMerges.undoneAt,
+      undoneByName: undoneBy,
+      total: sql<number>`count(*) over ()::int`,
+    })
+    .from(recordMerges)
+    .leftJoin(users, eq(users.id, recordMerges.mergedById))
+    .where(
+      and(
+        eq(recordMerges.entityType, filters.entityType),
+        filters.recordId ? or(eq(recordMerges.keptId, filters.recordId), eq(recordMerges.mergedId, filters.recordId)) : undefined,
+      ),
+    )
+    .orderBy(desc(recordMerges.mergedAt), desc(recordMerges.id))
+    .limit(filters.limit)
+    .offset(filters.offset);
+}
+
+// ── Units: the kept record gets the union; the merged record keeps its own rows ─────────────
+
+/** Adds the units to the organisation (those it lacks) and returns the ones added. */
+export async function addOrganizationUnits(db: Database, organizationId: string, unitIds: string[]): Promise<string[]> {
+  if (unitIds.length === 0) return [];
+  const rows = await db
+    .insert(organizationUnits)
+    .values(unitIds.map((unitId) => ({ organizationId, unitId })))
+    .onConflictDoNothing()
+    .returning({ unitId: organizationUnits.unitId });
+  return rows.map((row) => row.unitId);
+}
+
+export async function removeOrganizationUnits(db: Database, organizationId: string, unitIds: string[]): Promise<void> {
+  if (unitIds.length === 0) return;
+  await db.delete(organizationUnits).where(and(eq(organizationUnits.organizationId, organizationId), inArray(organizationUnits.unitId, unitIds)));
+}
+
+export async function addContactUnits(db: Database, contactId: string, unitIds: string[]): Promise<string[]> {
+  if (unitIds.length === 0) return [];
+  const rows = await db
+    .insert(contactUnits)
+    .values(unitIds.map((unitId) => ({ contactId, unitId })))
+    .onConflictDoNothing()
+    .returning({ unitId: contactUnits.unitId });
+  return rows.map((row) => row.unitId);
+}
+
+export async function removeContactUnits(db: Database, contactId: string, unitIds: string[]): Promise<void> {
+  if (unitIds.length === 0) return;
+  await db.delete(contactUnits).where(and(eq(contactUnits.contactId, contactId), inArray(contactUnits.unitId, unitIds)));
+}
+
+// ── Affiliations ─────────────────────────────────────────────────────────────────────────────
+
+export async function affiliationsOf(db: Database, side: 'organization' | 'contact', id: string): Promise<Affiliation[]> {
+  const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;
+  return db.select().from(affiliations).where(eq(column, id));
+}
+
+export async function deleteAffiliations(db: Database, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.delete(affiliations).where(inArray(affiliations.id, ids));
+}
+
+export async function insertAffiliationRows(db: Database, rows: NewAffiliation[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(affiliations).values(rows).onConflictDoNothing();
+}
+
+export async function setAffiliationsPrimary(db: Database, ids: string[], isPrimary: boolean): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(affiliations).set({ isPrimary }).where(inArray(affiliations.id, ids));
+}
+
+/**
+ * Re-points affiliations from one record to another. Only rows still attached to `from` move,
+ * so undo leaves alone a row someone re-attached elsewhere since.
+ */
+export async function repointAffiliations(db: Database, side: 'organization' | 'contact', ids: string[], from: string, to: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;
+  const values = side === 'organization' ? { organizationId: to } : { contactId: to };
+  const rows = await db
+    .update(affiliations)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(and(inArray(affiliations.id, ids), eq(column, from)))
+    .returning({ id: affiliations.id });
+  return rows.map((row) => row.id);
+}
+
+// ── Child organisations ──────────────────────────────────────────────────────────────────────
+
+export async function childIdsOf(db: Database, parentId: string, exceptId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(and(eq(organizations.parentId, parentId), ne(organizations.id, exceptId)));
+  return rows.map((row) => row.id);
+}
+
+export async function repointChildren(db: Database, ids: string[], from: string, to: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .update(organizations)
+    .set({ parentId: to })
+    .where(and(inArray(organizations.id, ids), eq(organizations.parentId, from)))
+    .returning({ id: organizations.id });
+  return rows.map((row) => row.id);
+}
+
+/** Counts shown on the merge screen: what will move. */
+export async function relationCounts(db: Database, side: 'organization' | 'contact', id: string): Promise<{ affiliations: number; children: number }> {
+  const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;
+  const [affiliationCount] = await db.select({ value: sql<number>`count(*)::int` }).from(affiliations).where(eq(column, id));
+  const children =
+    side === 'organization'
+      ? ((await db.select({ value: sql<number>`count(*)::int` }).from(organizations).where(eq(organizations.parentId, id)))[0]?.value ?? 0)
+      : 0;
+  return { affiliations: affiliationCount?.value ?? 0, children };
+}
