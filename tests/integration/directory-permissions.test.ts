@@ -52,6 +52,15 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: (ids) => `/contacts/${ids.contact}/effacer`, expect: only(['admin', 'manager'], 200) },
   { method: 'POST', path: (ids) => `/contacts/${ids.contact}/effacer`, form: { reason: '' }, expect: only(['admin', 'manager'], 422) },
   { method: 'GET', path: () => '/admin/champs-reserves', expect: only(['admin'], 200) },
+  { method: 'GET', path: () => '/doublons', expect: signedIn(200) },
+  { method: 'GET', path: () => '/doublons?type=contacts&motif=courriel', expect: signedIn(200) },
+  { method: 'POST', path: () => '/doublons/ecarter', form: { type: 'structures' }, expect: only(['admin', 'manager'], 422) },
+  { method: 'GET', path: (ids) => `/doublons/structures/${ids.ownUnitOrg}`, expect: only(['admin', 'manager'], 200) },
+  { method: 'GET', path: (ids) => `/doublons/structures/${ids.ownUnitOrg}/${ids.otherUnitOrg}`, expect: only(['admin', 'manager'], 200) },
+  { method: 'POST', path: (ids) => `/doublons/structures/${ids.ownUnitOrg}/${ids.ownUnitOrg}`, expect: only(['admin', 'manager'], 409) },
+  { method: 'GET', path: (ids) => `/doublons/contacts/${ids.contact}/${ids.otherUnitContact}`, expect: only(['admin', 'manager'], 200) },
+  { method: 'GET', path: () => '/doublons/fusions', expect: only(['admin', 'manager'], 200) },
+  { method: 'POST', path: () => '/doublons/fusions/00000000-0000-4000-8000-000000000000/annuler', expect: only(['admin'], 404) },
 ];
 
 describe('directory: role × route matrix', () => {
