@@ -55,7 +55,7 @@ describe('directory search in the browser', () => {
     await page.locator('main').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('/');
     const box = page.locator('#header-search-input');
-    await page.waitForFunction(() => document.activeElement?.id === 'header-search-input');
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'header-search-input'");
     await page.keyboard.type('universite lyon', { delay: 20 });
 
     // Suggestions: a group of organisations (accents ignored) and one of contacts.
@@ -83,7 +83,7 @@ describe('directory search in the browser', () => {
     // the page first (click its heading), as a person would, then use the shortcut again.
     await page.getByRole('heading', { name: 'Recherche dans l’annuaire', level: 1 }).click();
     await page.keyboard.press('/');
-    await page.waitForFunction(() => document.activeElement?.id === 'header-search-input');
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'header-search-input'");
     await page.keyboard.type('Grenobel', { delay: 20 });
     await panel.getByRole('link', { name: /Université Grenoble Alpes/ }).waitFor();
     await screenshot(page, 'search-03-typo-suggestions');
