@@ -28,6 +28,7 @@ import { homeRouter } from './routes/home.routes';
 import { contactsRouter } from './routes/contacts.routes';
 import { duplicatesRouter } from './routes/duplicates.routes';
 import { importsRouter } from './routes/imports.routes';
+import { isUploadRequest } from './lib/uploads';
 import { organizationsRouter } from './routes/organizations.routes';
 import { referenceRouter } from './routes/reference.routes';
 import { searchRouter } from './routes/search.routes';
@@ -127,6 +128,9 @@ export function createApp(deps: AppDeps): Express {
       return typeof fromHeader === 'string' ? fromHeader : undefined;
     },
     errorConfig: { statusCode: 403, message: t('errors.csrf'), code: 'EBADCSRFTOKEN' },
+    // Multipart uploads carry their token in the body, which only the upload route reads
+    // (src/lib/uploads.ts checks it before accepting the file).
+    skipCsrfProtection: isUploadRequest,
   });
   app.use(loadActor());
   app.use((req: Request, res: Response, next: NextFunction) => {

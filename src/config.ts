@@ -43,6 +43,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HEARTBEAT_SECONDS: z.coerce.number().int().min(1).default(30),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Largest import file accepted, in MiB, and most data rows in one import. */
+  IMPORT_MAX_MB: z.coerce.number().int().min(1).max(1024).default(50),
+  IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(200_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -188,3 +188,15 @@ export function readableCity(raw: string): string {
   const joined = ARTICLES.has(head) && rest.length > 0 ? [head, hyphenate(rest)] : [hyphenate(words)];
   return caseWords(joined, {});
 }
+
+/** "163 RUE AUGUSTE BROUSSONNET 34090 MONTPELLIER" → street, postal code, city. */
+export function parseFrenchAddress(raw: string): { addressLine?: string; postalCode: string; city: string } | undefined {
+  const match = /^(.*?)\s*\b(\d{5})\s+(.+)$/.exec(raw.replace(/\s+/g, ' ').trim());
+  if (!match) return undefined;
+  const [, street = '', postalCode = '', city = ''] = match;
+  return {
+    addressLine: street === '' ? undefined : readableStreet(street),
+    postalCode,
+    city: readableCity(city),
+  };
+}

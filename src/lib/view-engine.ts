@@ -48,6 +48,8 @@ export function createViewEngine(): ExpressHandlebars {
         return { active, ariaSort: active ? (dir === 'desc' ? 'descending' : 'ascending') : 'none', nextDir: active && dir === 'asc' ? 'desc' : 'asc' };
       },
       concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+      /** A literal list in a template: {{#each (array "a" "b")}}. */
+      array: (...args: unknown[]) => args.slice(0, -1),
       join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
       formatPhone: (value: string | null) => (value ? formatPhone(value) : ''),
       /** Label of a code in a catalogue group, e.g. (labelOf "organizations.statuses" status). */

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { projectRoot } from '../lib/paths';
 import type { OrganizationStatus } from '../models/schema';
 import type { SeedKindCode } from './demo-organizations';
-import { readableCity, readableOrganizationName, readableStreet } from '../lib/french-case';
+import { parseFrenchAddress, readableOrganizationName } from '../lib/french-case';
 
 /** The data files are read from the source tree (tsc does not copy them into dist/). */
 export const SEED_DATA_DIR = path.join(projectRoot, 'src', 'seed', 'data');
@@ -182,18 +182,6 @@ const CFA_NAME_CORRECTIONS: Record<string, string> = {
 
 const UAI_PATTERN = /^\d{7}[A-Z]$/;
 const SIRET_PATTERN = /^\d{14}$/;
-
-/** "163 RUE AUGUSTE BROUSSONNET 34090 MONTPELLIER" → street, postal code, city. */
-export function parseFrenchAddress(raw: string): { addressLine?: string; postalCode: string; city: string } | undefined {
-  const match = /^(.*?)\s*\b(\d{5})\s+(.+)$/.exec(raw.replace(/\s+/g, ' ').trim());
-  if (!match) return undefined;
-  const [, street = '', postalCode = '', city = ''] = match;
-  return {
-    addressLine: street === '' ? undefined : readableStreet(street),
-    postalCode,
-    city: readableCity(city),
-  };
-}
 
 function academyPhrase(academy: string): string {
   if (academy === '') return '';

@@ -548,3 +548,6 @@ export async function eraseContact(ctx: ServiceContext, id: string, input: unkno
     return erased;
   });
 }
+
+// The import (src/services/imports.service.ts) validates rows with the same rules as the form.
+export { contactSchema, columnsOf as contactColumnsOf, auditable as auditableContact, type ContactInput };

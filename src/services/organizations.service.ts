@@ -474,3 +474,6 @@ export async function pickOrganizationsFor(ctx: ServiceContext, query: string) {
   if (text.length < 2) return [];
   return pickOrganizations(ctx.db, text, 10);
 }
+
+// The import (src/services/imports.service.ts) validates rows with the same rules as the form.
+export { organizationSchema, columnsOf as organizationColumnsOf, auditable as auditableOrganization, type OrganizationInput };

@@ -4,6 +4,7 @@ import type { DefaultJobOptions } from 'bullmq';
 export const QUEUE_NAMES = {
   system: 'system',
   mail: 'mail',
+  imports: 'imports',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -13,6 +14,7 @@ export const JOB_NAMES = {
   outboxRelay: 'system.outbox-relay',
   sweep: 'system.sweep',
   mailSend: 'mail.send',
+  importRun: 'import.run',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 
@@ -29,6 +31,10 @@ export const SCHEDULES = {
   outboxRelayEveryMs: 5_000,
   sweepEveryMs: 60_000,
 } as const;
+
+export interface ImportRunPayload {
+  batchId: string;
+}
 
 export interface MailSendPayload {
   emailId: string;

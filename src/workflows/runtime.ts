@@ -5,6 +5,7 @@ import type { RedisOptions } from 'ioredis';
 import type { Transporter } from 'nodemailer';
 import type { Database } from '../lib/database';
 import { logger } from '../lib/logger';
+import { importRunProcessor } from './import-run.job';
 import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES } from './queues';
@@ -70,7 +71,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           case JOB_NAMES.outboxRelay:
             return relayOutbox(options.db, queues);
           case JOB_NAMES.sweep:
-            return runSweep(options.db, queues.mail);
+            return runSweep(options.db, queues.mail, queues.imports);
           default:
             throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
         }
@@ -78,7 +79,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       { connection, prefix, concurrency: 1 },
     );
     const mailWorker = new Worker(QUEUE_NAMES.mail, mailSendProcessor({ db: options.db, transport, from: mailFrom }), { connection, prefix, concurrency });
-    for (const worker of [systemWorker, mailWorker]) {
+    // One import at a time per worker process: an import is long and already batches its writes.
+    const importWorker = new Worker(QUEUE_NAMES.imports, importRunProcessor(options.db), { connection, prefix, concurrency: 1 });
+    for (const worker of [systemWorker, mailWorker, importWorker]) {
       worker.on('failed', (job, error) => logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error.message }, 'job failed'));
       worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
       workers.push(worker);

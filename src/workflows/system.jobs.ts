@@ -3,28 +3,42 @@ import os from 'node:os';
 import type { Queue } from 'bullmq';
 import type { Database } from '../lib/database';
 import { deleteDispatchedOutboxRowsBefore, listStalePendingEmails, recordHeartbeat } from '../models/messaging.model';
+import { listStalledImportBatches } from '../models/imports.model';
 import { deleteExpiredSessions } from '../models/sessions.model';
-import { JOB_NAMES, jobIdFor, type MailSendPayload } from './queues';
+import { JOB_NAMES, jobIdFor, type ImportRunPayload, type MailSendPayload } from './queues';
 
 export async function runHeartbeat(db: Database, now = new Date()): Promise<void> {
   await recordHeartbeat(db, JOB_NAMES.heartbeat, now, { hostname: os.hostname(), pid: process.pid });
 }
 
 const STALE_EMAIL_MS = 2 * 60_000;
+/** An import commits a chunk every second or so: two minutes without progress means its job was lost. */
+const STALLED_IMPORT_MS = 2 * 60_000;
 const OUTBOX_RETENTION_MS = 7 * 24 * 3600_000;
 
 /**
  * Rebuilds from PostgreSQL what Redis may have lost (after a flush or a restart): every email
  * still pending gets a job again, under a deterministic id so the sweep never doubles one.
  */
-export async function runSweep(db: Database, mailQueue: Queue, now = new Date()): Promise<{ emailsRequeued: number; sessionsDeleted: number }> {
+export async function runSweep(
+  db: Database,
+  mailQueue: Queue,
+  importsQueue?: Queue,
+  now = new Date(),
+): Promise<{ emailsRequeued: number; sessionsDeleted: number; importsRequeued: number }> {
   const stale = await listStalePendingEmails(db, new Date(now.getTime() - STALE_EMAIL_MS), 500);
   for (const email of stale) {
     const payload: MailSendPayload = { emailId: email.id };
     await mailQueue.add(JOB_NAMES.mailSend, payload, { jobId: jobIdFor('mail', email.id) });
   }
+  // The id names the resume point: sweeping again before it moves adds nothing.
+  const stalled = importsQueue ? await listStalledImportBatches(db, new Date(now.getTime() - STALLED_IMPORT_MS), 50) : [];
+  for (const batch of stalled) {
+    const payload: ImportRunPayload = { batchId: batch.id };
+    await importsQueue?.add(JOB_NAMES.importRun, payload, { jobId: jobIdFor('import', `${batch.id}-${batch.processedRows}`) });
+  }
   const sessionsDeleted = await deleteExpiredSessions(db, now);
   await deleteDispatchedOutboxRowsBefore(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
   await recordHeartbeat(db, JOB_NAMES.sweep, now, { emailsRequeued: stale.length, sessionsDeleted });
-  return { emailsRequeued: stale.length, sessionsDeleted };
+  return { emailsRequeued: stale.length, sessionsDeleted, importsRequeued: stalled.length };
 }

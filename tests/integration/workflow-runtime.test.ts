@@ -71,8 +71,8 @@ describe('outbox, queues and mail delivery', () => {
     // Simulate a Redis flush: every job of this test's queues disappears.
     await harness.runtime.queues.mail.obliterate({ force: true });
     const later = new Date(Date.now() + 5 * 60_000);
-    const first = await runSweep(harness.db, harness.runtime.queues.mail, later);
-    const second = await runSweep(harness.db, harness.runtime.queues.mail, later);
+    const first = await runSweep(harness.db, harness.runtime.queues.mail, harness.runtime.queues.imports, later);
+    const second = await runSweep(harness.db, harness.runtime.queues.mail, harness.runtime.queues.imports, later);
     expect(first.emailsRequeued).toBeGreaterThanOrEqual(1);
     expect(second.emailsRequeued).toBe(first.emailsRequeued);
     const jobs = await harness.runtime.queues.mail.getJobs(['waiting']);

@@ -82,7 +82,13 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-async function* readCsv(source: Readable, format: Extract<TableFormat, { kind: 'csv' }>): AsyncGenerator<string[]> {
+/** One row of the table and its line in the file as a spreadsheet numbers it (header = 1). */
+export interface TableRow {
+  line: number;
+  cells: string[];
+}
+
+async function* readCsv(source: Readable, format: Extract<TableFormat, { kind: 'csv' }>): AsyncGenerator<TableRow> {
   const parser = source.pipe(iconv.decodeStream(format.encoding, { stripBOM: true })).pipe(
     parse({
       delimiter: format.delimiter,
@@ -91,12 +97,15 @@ async function* readCsv(source: Readable, format: Extract<TableFormat, { kind: '
       relax_quotes: true,
       skip_empty_lines: true,
       trim: true,
+      info: true,
     }),
   );
-  for await (const record of parser as AsyncIterable<string[]>) yield record;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    yield { line: info.lines, cells: record };
+  }
 }
 
-async function* readXlsx(source: Readable): AsyncGenerator<string[]> {
+async function* readXlsx(source: Readable): AsyncGenerator<TableRow> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(source, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -108,16 +117,16 @@ async function* readXlsx(source: Readable): AsyncGenerator<string[]> {
     // Only the first sheet: later ones are usually notes or pivot tables.
     for await (const row of worksheet) {
       const values = Array.isArray(row.values) ? row.values.slice(1) : [];
-      yield Array.from(values, (value) => cellText(value).trim());
+      yield { line: row.number, cells: Array.from(values, (value) => cellText(value).trim()) };
     }
     return;
   }
 }
 
 /** Rows of the table, header first; blank rows are skipped, trailing empty cells kept. */
-export async function* readTable(source: Readable, format: TableFormat): AsyncGenerator<string[]> {
+export async function* readTable(source: Readable, format: TableFormat): AsyncGenerator<TableRow> {
   const rows = format.kind === 'xlsx' ? readXlsx(source) : readCsv(source, format);
   for await (const row of rows) {
-    if (row.some((cell) => cell !== '')) yield row;
+    if (row.cells.some((cell) => cell !== '')) yield row;
   }
 }

@@ -1,0 +1,315 @@
+// SQL of imports: batches, the stored file, per-row outcomes, presets, and how a row finds the
+// record it matches.
+import { Readable } from 'node:stream';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../lib/database';
+import { rowsOf } from '../lib/database';
+import {
+  type ImportBatch,
+  type ImportEntityType,
+  type ImportPreset,
+  type ImportRow,
+  type ImportRowOutcome,
+  type ImportStatus,
+  contacts,
+  importBatches,
+  importFileChunks,
+  importPresets,
+  importRows,
+  organizations,
+  users,
+} from './schema';
+
+export type NewImportBatch = typeof importBatches.$inferInsert;
+export type NewImportRow = typeof importRows.$inferInsert;
+
+// ── Batches ──────────────────────────────────────────────────────────────────────────────────
+
+export async function insertImportBatch(db: Database, values: NewImportBatch): Promise<ImportBatch> {
+  const [row] = await db.insert(importBatches).values(values).returning();
+  if (!row) throw new Error('insert into import_batches returned nothing');
+  return row;
+}
+
+export async function findImportBatch(db: Database, id: string): Promise<ImportBatch | undefined> {
+  const [row] = await db.select().from(importBatches).where(eq(importBatches.id, id)).limit(1);
+  return row;
+}
+
+/** The batch, locked until the transaction ends: one runner, one revert at a time. */
+export async function lockImportBatch(db: Database, id: string): Promise<ImportBatch | undefined> {
+  const [row] = await db.select().from(importBatches).where(eq(importBatches.id, id)).for('update').limit(1);
+  return row;
+}
+
+export async function updateImportBatch(db: Database, id: string, values: Partial<NewImportBatch>): Promise<ImportBatch> {
+  const [row] = await db
+    .update(importBatches)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(importBatches.id, id))
+    .returning();
+  if (!row) throw new Error(`import batch ${id} vanished`);
+  return row;
+}
+
+/** Adds a chunk's outcomes to the counters and moves the resume point, in the chunk's transaction. */
+export async function advanceImportBatch(
+  db: Database,
+  id: string,
+  delta: { processed: number; created: number; updated: number; skipped: number; errors: number },
+): Promise<void> {
+  await db
+    .update(importBatches)
+    .set({
+      processedRows: sql`${importBatches.processedRows} + ${delta.processed}`,
+      createdCount: sql`${importBatches.createdCount} + ${delta.created}`,
+      updatedCount: sql`${importBatches.updatedCount} + ${delta.updated}`,
+      skippedCount: sql`${importBatches.skippedCount} + ${delta.skipped}`,
+      errorCount: sql`${importBatches.errorCount} + ${delta.errors}`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(importBatches.id, id));
+}
+
+export interface ImportBatchFilters {
+  entityType?: ImportEntityType;
+  status?: ImportStatus;
+  createdById?: string;
+  limit: number;
+  offset: number;
+}
+
+export type ImportBatchListRow = ImportBatch & { createdByName: string | null };
+
+export async function listImportBatches(db: Database, filters: ImportBatchFilters): Promise<{ rows: ImportBatchListRow[]; total: number }> {
+  const conditions: SQL[] = [];
+  if (filters.entityType) conditions.push(eq(importBatches.entityType, filters.entityType));
+  if (filters.status) conditions.push(eq(importBatches.status, filters.status));
+  if (filters.createdById) conditions.push(eq(importBatches.createdById, filters.createdById));
+  const where = conditions.length > 0 ? and(...conditions) : undefined;
+  const [rows, totals] = await Promise.all([
+    db
+      .select({ batch: importBatches, createdByName: users.displayName })
+      .from(importBatches)
+      .leftJoin(users, eq(users.id, importBatches.createdById))
+      .where(where)
+      .orderBy(desc(importBatches.createdAt), desc(importBatches.id))
+      .limit(filters.limit)
+      .offset(filters.offset),
+    db.select({ total: count() }).from(importBatches).where(where),
+  ]);
+  return { rows: rows.map((row) => ({ ...row.batch, createdByName: row.createdByName })), total: totals[0]?.total ?? 0 };
+}
+
+/** Batches a worker should be running but that have not moved for a while (lost job). */
+export async function listStalledImportBatches(db: Database, before: Date, limit: number): Promise<ImportBatch[]> {
+  return db
+    .select()
+    .from(importBatches)
+    .where(and(inArray(importBatches.status, ['queued', 'running']), lt(importBatches.updatedAt, before)))
+    .limit(limit);
+}
+
+// ── The stored file ──────────────────────────────────────────────────────────────────────────
+
+export async function insertImportFileChunk(db: Database, batchId: string, position: number, data: Buffer): Promise<void> {
+  await db.insert(importFileChunks).values({ batchId, position, data });
+}
+
+/** The stored file as a stream, read back one chunk (≤ 1 MiB) at a time. */
+export function importFileStream(db: Database, batchId: string): Readable {
+  let position = 0;
+  return new Readable({
+    async read() {
+      try {
+        const [chunk] = await db
+          .select({ data: importFileChunks.data })
+          .from(importFileChunks)
+          .where(and(eq(importFileChunks.batchId, batchId), eq(importFileChunks.position, position)))
+          .limit(1);
+        position += 1;
+        this.push(chunk ? Buffer.from(chunk.data) : null);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+  });
+}
+
+// ── Row outcomes ─────────────────────────────────────────────────────────────────────────────
+
+export async function insertImportRows(db: Database, rows: NewImportRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(importRows).values(rows);
+}
+
+export async function listImportRows(
+  db: Database,
+  batchId: string,
+  options: { outcome?: ImportRowOutcome; afterRow?: number; limit: number; offset?: number },
+): Promise<ImportRow[]> {
+  const conditions: SQL[] = [eq(importRows.batchId, batchId)];
+  if (options.outcome) conditions.push(eq(importRows.outcome, options.outcome));
+  if (options.afterRow !== undefined) conditions.push(gte(importRows.rowNumber, options.afterRow + 1));
+  return db
+    .select()
+    .from(importRows)
+    .where(and(...conditions))
+    .orderBy(asc(importRows.rowNumber))
+    .limit(options.limit)
+    .offset(options.offset ?? 0);
+}
+
+// ── Presets ──────────────────────────────────────────────────────────────────────────────────
+
+export async function listImportPresets(db: Database, entityType: ImportEntityType): Promise<ImportPreset[]> {
+  return db.select().from(importPresets).where(eq(importPresets.entityType, entityType)).orderBy(asc(importPresets.name));
+}
+
+export async function findImportPreset(db: Database, id: string): Promise<ImportPreset | undefined> {
+  const [row] = await db.select().from(importPresets).where(eq(importPresets.id, id)).limit(1);
+  return row;
+}
+
+/** Saving under an existing name replaces that preset's mapping. */
+export async function upsertImportPreset(
+  db: Database,
+  values: { entityType: ImportEntityType; name: string; fields: Record<string, string>; createdById: string | null },
+): Promise<ImportPreset> {
+  const [row] = await db
+    .insert(importPresets)
+    .values(values)
+    .onConflictDoUpdate({ target: [importPresets.entityType, importPresets.name], set: { fields: values.fields } })
+    .returning();
+  if (!row) throw new Error('upsert into import_presets returned nothing');
+  return row;
+}
+
+// ── Matching existing records ────────────────────────────────────────────────────────────────
+
+/** A text[] parameter (drizzle would otherwise expand a JS array into a row of values). */
+function textArray(items: readonly string[]): SQL {
+  return items.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(items.map((item) => sql`${item}`), sql`, `)}]::text[]`;
+}
+
+/**
+ * Same name, accents and case aside. The LIKE on the generated search_name (name + acronym)
+ * lets the trigram index find the few candidates; the equality then keeps the exact ones.
+ */
+function sameOrganizationName(name: string): SQL {
+  const escaped = name.replace(/[\\%_]/g, (character) => `\\${character}`);
+  return sql`(${organizations.searchName} like lower(immutable_unaccent(${escaped})) || ' %'
+          and lower(immutable_unaccent(${organizations.name})) = lower(immutable_unaccent(${name})))`;
+}
+
+const liveOrganization = and(isNull(organizations.mergedIntoId), isNull(organizations.archivedAt));
+
+/** The live organisation a row designates by SIRET, UAI, e-mail or exact name (accents and case aside). */
+export async function findOrganizationMatch(
+  db: Database,
+  key: { siret?: string | null; uai?: string[]; email?: string | null; name?: string | null },
+): Promise<{ id: string } | undefined> {
+  let condition: SQL | undefined;
+  if (key.siret) condition = eq(organizations.siret, key.siret);
+  else if (key.uai && key.uai.length > 0) condition = sql`${organizations.uai} && ${textArray(key.uai)}`;
+  else if (key.email) condition = eq(organizations.email, key.email);
+  else if (key.name) condition = sameOrganizationName(key.name);
+  if (!condition) return undefined;
+  const [row] = await db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(and(condition, liveOrganization))
+    .orderBy(asc(organizations.createdAt))
+    .limit(1);
+  return row;
+}
+
+/** An employer named by SIRET, UAI or name, whichever the row gives (in that order). */
+export async function findEmployer(db: Database, reference: { siret?: string; uai?: string; name?: string }): Promise<{ id: string } | undefined> {
+  if (reference.siret) {
+    const bySiret = await findOrganizationMatch(db, { siret: reference.siret });
+    if (bySiret) return bySiret;
+  }
+  if (reference.uai) {
+    const byUai = await findOrganizationMatch(db, { uai: [reference.uai] });
+    if (byUai) return byUai;
+  }
+  if (!reference.name) return undefined;
+  // By name: the organisation's name, or its name and acronym as the generated column holds them.
+  const [row] = await db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(
+      and(
+        sql`(${sameOrganizationName(reference.name)} or ${organizations.acronym} = ${reference.name})`,
+        liveOrganization,
+      ),
+    )
+    .orderBy(asc(organizations.createdAt))
+    .limit(1);
+  return row;
+}
+
+/** The live contact a row designates by one of its e-mails or by first and last name. */
+export async function findContactMatch(db: Database, key: { emails?: string[]; firstName?: string; lastName?: string }): Promise<{ id: string } | undefined> {
+  let condition: SQL | undefined;
+  if (key.emails && key.emails.length > 0) condition = sql`${contacts.emails} && ${textArray(key.emails)}`;
+  else if (key.lastName) condition = sql`${contacts.searchName} = lower(immutable_unaccent(${key.firstName ?? ''} || ' ' || ${key.lastName}))`;
+  if (!condition) return undefined;
+  const [row] = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(condition, isNull(contacts.mergedIntoId), isNull(contacts.archivedAt), isNull(contacts.erasedAt)))
+    .orderBy(asc(contacts.createdAt))
+    .limit(1);
+  return row;
+}
+
+export async function findActiveUserIdByEmail(db: Database, email: string): Promise<string | undefined> {
+  const result = await db.execute(sql`select id from users where lower(email) = lower(${email}) and active limit 1`);
+  return rowsOf<{ id: string }>(result)[0]?.id;
+}
+
+// ── Revert ───────────────────────────────────────────────────────────────────────────────────
+
+/** Rows the batch updated, newest first: undone in that order, the oldest `before` wins. */
+export async function listUpdatedImportRowsDescending(db: Database, batchId: string, beforeRow: number, limit: number): Promise<ImportRow[]> {
+  return db
+    .select()
+    .from(importRows)
+    .where(and(eq(importRows.batchId, batchId), eq(importRows.outcome, 'updated'), lt(importRows.rowNumber, beforeRow)))
+    .orderBy(desc(importRows.rowNumber))
+    .limit(limit);
+}
+
+interface RevertActor {
+  actorId: string | null;
+  actorLabel: string;
+  at: Date;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Deletes what a batch created — affiliations it added, contacts, then organisations — and
+ * writes one journal row per deleted record first, so the journal still tells what existed.
+ */
+export async function deleteImportedRecords(db: Database, batchId: string, actor: RevertActor): Promise<{ organizations: number; contacts: number; affiliations: number }> {
+  const metadata = JSON.stringify(actor.metadata);
+  const journal = (table: 'organizations' | 'contacts', entityType: string, label: SQL) => sql`
+    insert into audit_log (actor_id, actor_label, action, entity_type, entity_id, changes, metadata, at)
+    select ${actor.actorId}::uuid, ${actor.actorLabel}, ${`${entityType}.deleted`}, ${entityType}, id::text, '{}'::jsonb,
+           ${metadata}::jsonb || jsonb_build_object('label', ${label}), ${actor.at}
+      from ${sql.identifier(table)} where import_batch_id = ${batchId}`;
+  await db.execute(journal('contacts', 'contact', sql`first_name || ' ' || last_name`));
+  await db.execute(journal('organizations', 'organization', sql`name`));
+  const affiliationsDeleted = rowsOf<{ n: number }>(
+    await db.execute(sql`with gone as (delete from affiliations where import_batch_id = ${batchId} returning 1) select count(*)::int as n from gone`),
+  )[0]?.n ?? 0;
+  const contactsDeleted = rowsOf<{ n: number }>(
+    await db.execute(sql`with gone as (delete from contacts where import_batch_id = ${batchId} returning 1) select count(*)::int as n from gone`),
+  )[0]?.n ?? 0;
+  const organizationsDeleted = rowsOf<{ n: number }>(
+    await db.execute(sql`with gone as (delete from organizations where import_batch_id = ${batchId} returning 1) select count(*)::int as n from gone`),
+  )[0]?.n ?? 0;
+  return { organizations: organizationsDeleted, contacts: contactsDeleted, affiliations: affiliationsDeleted };
+}

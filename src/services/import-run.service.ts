@@ -1,0 +1,180 @@
+// Runs an import batch: streams the stored file back from PostgreSQL and handles its rows in
+// chunks, each chunk one transaction that also records the rows' outcomes and moves the
+// batch's resume point. A crash, a retry or a second worker therefore never leaves a half
+// row nor does a row twice: the next run starts after the last committed chunk.
+import type { Database } from '../lib/database';
+import { t } from '../lib/i18n';
+import { logger } from '../lib/logger';
+import { valuesByField } from '../lib/imports/fields';
+import { readTable, type TableFormat, type TableRow } from '../lib/imports/table-reader';
+import { advanceImportBatch, findImportBatch, importFileStream, insertImportRows, lockImportBatch, updateImportBatch, type NewImportRow } from '../models/imports.model';
+import { listKinds } from '../models/organizations.model';
+import type { ImportBatch } from '../models/schema';
+import { recordAudit } from './audit.service';
+import { loadActiveActor } from './auth.service';
+import type { ServiceContext } from './context';
+import { RowRefusedError, planRow, type RowContext } from './import-rows';
+
+/** Rows per transaction: small enough to keep locks short, large enough to amortise commits. */
+export const IMPORT_CHUNK_ROWS = 200;
+
+export interface RunOptions {
+  /** Tests: fail on purpose after this many committed chunks, as a crash would. */
+  stopAfterChunks?: number;
+  chunkRows?: number;
+}
+
+export type RunOutcome = 'completed' | 'not-runnable' | 'taken-over';
+
+/** Another runner moved the batch on (a retried job, the sweeper): this one steps aside. */
+class TakenOverError extends Error {}
+
+export function tableFormatOf(batch: ImportBatch): TableFormat {
+  if (batch.format === 'xlsx') return { kind: 'xlsx' };
+  return { kind: 'csv', encoding: (batch.encoding ?? 'utf-8') as 'utf-8', delimiter: (batch.delimiter ?? ';') as ';' };
+}
+
+/** Data rows of the stored file (header left out), numbered from 0. */
+export async function* storedRows(db: Database, batch: ImportBatch): AsyncGenerator<TableRow & { index: number }> {
+  let index = -1;
+  for await (const row of readTable(importFileStream(db, batch.id), tableFormatOf(batch))) {
+    if (index >= 0) yield { ...row, index };
+    index += 1;
+  }
+}
+
+/** PostgreSQL refused the values themselves (class 22 data exception, 23 integrity): the row's fault. */
+function isDataError(error: unknown): error is { code: string; message: string } {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+export async function rowContextFor(db: Database, batch: ImportBatch, now: Date): Promise<RowContext | null> {
+  const actor = batch.createdById ? await loadActiveActor(db, batch.createdById) : null;
+  if (!actor || !batch.options) return null;
+  const ctx: RowContext['ctx'] = { db, actor, now, baseUrl: '' };
+  const kinds = (await listKinds(db)).map((kind) => ({ code: kind.code, label: kind.label }));
+  return { ctx, batch, options: batch.options, kinds, mappedFields: new Set(Object.values(batch.mapping)) };
+}
+
+async function runChunk(db: Database, rows: RowContext, batchId: string, start: number, chunk: Array<TableRow & { index: number }>): Promise<void> {
+  await db.transaction(async (tx) => {
+    const batch = await lockImportBatch(tx, batchId);
+    if (!batch || batch.status !== 'running' || batch.processedRows !== start) throw new TakenOverError();
+    const outcomes: NewImportRow[] = [];
+    const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0 };
+    for (const row of chunk) {
+      const values = valuesByField(row.cells, batch.mapping);
+      const plan = await planRow(rows, values, tx);
+      if (plan.action === 'error') {
+        outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: plan.errors, cells: row.cells });
+        delta.errors += 1;
+        continue;
+      }
+      if (plan.action === 'skip') {
+        outcomes.push({ batchId, rowNumber: row.line, outcome: 'skipped', entityId: plan.targetId ?? null, errors: { _row: plan.reason } });
+        delta.skipped += 1;
+        continue;
+      }
+      try {
+        // A savepoint per row: a row the database refuses is undone alone.
+        const applied = await tx.transaction((savepoint) => plan.apply(savepoint));
+        outcomes.push({
+          batchId,
+          rowNumber: row.line,
+          outcome: plan.action === 'create' ? 'created' : 'updated',
+          entityId: applied.entityId,
+          before: applied.before ?? null,
+          createdOrganizationId: applied.createdOrganizationId ?? null,
+        });
+        if (plan.action === 'create') delta.created += 1;
+        else delta.updated += 1;
+      } catch (error) {
+        if (error instanceof RowRefusedError) {
+          outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: error.errors, cells: row.cells });
+        } else if (isDataError(error)) {
+          outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: { _row: t('imports.rowErrors.refusedByDatabase') }, cells: row.cells });
+        } else {
+          throw error;
+        }
+        delta.errors += 1;
+      }
+    }
+    await insertImportRows(tx, outcomes);
+    await advanceImportBatch(tx, batchId, delta);
+  });
+}
+
+/**
+ * Runs (or resumes) a batch to its end. Safe to call twice at once or again after a crash:
+ * rows before `processed_rows` are skipped, and a chunk whose start another runner already
+ * committed makes this one step aside.
+ */
+export async function runImportBatch(db: Database, batchId: string, options: RunOptions = {}): Promise<RunOutcome> {
+  const chunkRows = options.chunkRows ?? IMPORT_CHUNK_ROWS;
+  const initial = await findImportBatch(db, batchId);
+  if (!initial || !['queued', 'running'].includes(initial.status)) return 'not-runnable';
+  const rows = await rowContextFor(db, initial, new Date());
+  if (!rows) {
+    await markImportFailed(db, batchId, t('imports.failures.importerInactive'));
+    return 'not-runnable';
+  }
+  const batch = await updateImportBatch(db, batchId, { status: 'running', startedAt: initial.startedAt ?? new Date(), failureMessage: null });
+  rows.batch = batch;
+
+  let committedChunks = 0;
+  let chunk: Array<TableRow & { index: number }> = [];
+  let start = batch.processedRows;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    await runChunk(db, rows, batchId, start, chunk);
+    start += chunk.length;
+    chunk = [];
+    committedChunks += 1;
+    if (options.stopAfterChunks !== undefined && committedChunks >= options.stopAfterChunks) {
+      throw new Error('interruption simulée (test)');
+    }
+  };
+  try {
+    for await (const row of storedRows(db, batch)) {
+      if (row.index < batch.processedRows) continue;
+      chunk.push(row);
+      if (chunk.length >= chunkRows) await flush();
+    }
+    await flush();
+  } catch (error) {
+    if (error instanceof TakenOverError) return 'taken-over';
+    throw error;
+  }
+
+  await db.transaction(async (tx) => {
+    const done = await lockImportBatch(tx, batchId);
+    if (!done || done.status !== 'running') return;
+    const finished = await updateImportBatch(tx, batchId, { status: 'completed', finishedAt: new Date() });
+    await recordAudit(tx, { ...rows.ctx, now: new Date() }, {
+      action: 'import.completed',
+      entityType: 'import_batch',
+      entityId: batchId,
+      metadata: {
+        fileName: finished.fileName,
+        created: finished.createdCount,
+        updated: finished.updatedCount,
+        skipped: finished.skippedCount,
+        errors: finished.errorCount,
+      },
+    });
+  });
+  logger.info({ batchId }, 'import completed');
+  return 'completed';
+}
+
+/** After the last attempt: the batch shows as failed, with the reason, and can be resumed. */
+export async function markImportFailed(db: Database, batchId: string, message: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const batch = await lockImportBatch(tx, batchId);
+    if (!batch || !['queued', 'running'].includes(batch.status)) return;
+    await updateImportBatch(tx, batchId, { status: 'failed', failureMessage: message.slice(0, 500), finishedAt: new Date() });
+    const ctx: ServiceContext = { db: tx, actor: null, now: new Date(), baseUrl: '' };
+    await recordAudit(tx, ctx, { action: 'import.failed', entityType: 'import_batch', entityId: batchId, metadata: { message: message.slice(0, 500), processedRows: batch.processedRows } });
+  });
+}
