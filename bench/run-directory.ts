@@ -56,7 +56,7 @@ interface CapturedQuery {
 }
 
 type Target =
-  | { name: string; kind: 'http'; url: string; headers?: Record<string, string> }
+  | { name: string; kind: 'http'; url: string; headers?: Record<string, string>; cookies?: string[] }
   | { name: string; kind: 'sql'; queries: CapturedQuery[] };
 
 interface Sample {
@@ -212,8 +212,16 @@ function measureHttp(target: Extract<Target, { kind: 'http' }>, seconds: number,
   let bytes = 0;
   let failures = 0;
   return new Promise((resolve, reject) => {
+    // One session per simulated person, handed out round-robin: with a single shared cookie, the
+    // 32 connections would be one person with 32 tabs, all queueing on the lock of one session row
+    // (each request refreshes its expiry: express-session `rolling`).
+    let next = 0;
+    const cookies = target.cookies ?? [];
+    const requests = cookies.length
+      ? [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, headers: { ...(request.headers as object), cookie: cookies[next++ % cookies.length] } }) }]
+      : undefined;
     const instance = autocannon(
-      { url: target.url, connections, duration: seconds, headers: target.headers },
+      { url: target.url, connections, duration: seconds, headers: target.headers, ...(requests ? { requests } : {}) } as autocannon.Options,
       (error, result) => {
         if (error) return reject(error);
         resolve({ requests: latencies.length, seconds: result.duration, latencies, bytes, failures: failures + result.errors });
@@ -376,6 +384,7 @@ async function main(): Promise<void> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-'));
     let app: Child | null = null;
     let cookie = '';
+    let cookies: string[] = [];
     try {
       app = await startChild('targets/passerelle-app.ts', {
         DATABASE_URL: databaseUrl,
@@ -388,9 +397,14 @@ async function main(): Promise<void> {
         MIGRATE_ON_START: 'false',
         DATA_DIR: dataDir,
         DATABASE_POOL_SIZE: String(POOL_SIZE),
+        // One sign-in per connection, all from 127.0.0.1: above the default per-IP limit (30).
+        LOGIN_MAX_ATTEMPTS_PER_IP: String(Math.max(100, CONNECTIONS * 4)),
       });
       children.push(app);
       cookie = await signIn(app.url);
+      // As many signed-in people as connections (see measureHttp).
+      cookies = [cookie];
+      while (cookies.length < CONNECTIONS) cookies.push(await signIn(app.url));
       log(`connecté à ${app.url} en tant que ${BENCH_USER.email}`);
     } catch (error) {
       // Measure the baselines anyway; the report says why the app is missing.
@@ -414,7 +428,7 @@ async function main(): Promise<void> {
       if (!app) break;
       const probe = await fetch(`${app.url}${page.path}`, { headers: { cookie }, redirect: 'manual' });
       await probe.arrayBuffer();
-      if (probe.status === 200) targets.push({ name: page.name, kind: 'http', url: `${app.url}${page.path}`, headers: { cookie } });
+      if (probe.status === 200) targets.push({ name: page.name, kind: 'http', url: `${app.url}${page.path}`, cookies });
       else unavailable.push(`${page.name} : non disponible — GET ${page.path} répond ${probe.status}`);
     }
     unavailable.forEach((line) => log(line));
