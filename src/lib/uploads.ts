@@ -37,6 +37,8 @@ export function isUploadRequest(req: Request): boolean {
  * form's first field `_csrf` (plain browser form). A file arriving before it is refused unread.
  */
 export async function receiveUpload(req: Request, options: { maxBytes: number; expectedToken: string | undefined }): Promise<ReceivedUpload> {
+  // Any other body was parsed and CSRF-checked by the app's middleware: it just holds no file.
+  if (!req.is('multipart/form-data')) throw new ValidationError({ file: t('imports.errors.noFile') }, t('imports.errors.noFile'));
   const directory = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'passerelle-upload-'));
   const cleanup = () => fs.promises.rm(directory, { recursive: true, force: true });
   const fields: Record<string, string> = {};

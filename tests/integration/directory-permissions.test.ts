@@ -61,6 +61,14 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: (ids) => `/doublons/contacts/${ids.contact}/${ids.otherUnitContact}`, expect: only(['admin', 'manager'], 200) },
   { method: 'GET', path: () => '/doublons/fusions', expect: only(['admin', 'manager'], 200) },
   { method: 'POST', path: () => '/doublons/fusions/00000000-0000-4000-8000-000000000000/annuler', expect: only(['admin'], 404) },
+  // Imports: charge, manager and admin; a lecteur (or juriste, finance) cannot import.
+  { method: 'GET', path: () => '/imports', expect: only(EDITORS, 200) },
+  { method: 'GET', path: () => '/imports?type=organizations&status=completed&page=2', expect: only(EDITORS, 200) },
+  { method: 'GET', path: () => '/imports/nouveau', expect: only(EDITORS, 200) },
+  // Not multipart: no file, so the form comes back with a French message.
+  { method: 'POST', path: () => '/imports', form: { entityType: 'organizations' }, expect: only(EDITORS, 422) },
+  { method: 'GET', path: () => '/imports/00000000-0000-4000-8000-000000000000', expect: only(EDITORS, 404) },
+  { method: 'POST', path: () => '/imports/00000000-0000-4000-8000-000000000000/annuler', expect: only(EDITORS, 404) },
 ];
 
 describe('directory: role × route matrix', () => {

@@ -284,6 +284,11 @@ export const fr = {
     'import.reverted': 'Import annulé',
     'restrictions.updated': 'Champs réservés modifiés',
     'kind.created': 'Type de structure créé',
+    'organizationKind.created': 'Type de structure créé',
+    'organizationKind.updated': 'Type de structure modifié',
+    'organizationKind.deactivated': 'Type de structure désactivé',
+    'organizationKind.reactivated': 'Type de structure réactivé',
+    'organizationKind.deleted': 'Type de structure supprimé',
     'kind.updated': 'Type de structure modifié',
   },
   /** Field names as the audit journal shows them. */
