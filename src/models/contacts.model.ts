@@ -1,6 +1,6 @@
 // SQL for the contacts of the partner directory and their affiliations to organisations.
 import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import { type Database, rowsOf } from '../lib/database';
 import type { ListCursor } from './organizations.model';
 import {
   type Affiliation,
@@ -282,4 +282,17 @@ export async function clearPrimaryAffiliations(db: Database, contactId: string, 
     .update(affiliations)
     .set({ isPrimary: false })
     .where(and(eq(affiliations.contactId, contactId), exceptId ? sql`${affiliations.id} <> ${exceptId}` : undefined));
+}
+
+/** Contacts merged into this one, directly or through a chain of merges (the same person). */
+export async function contactIdsMergedInto(db: Database, id: string): Promise<string[]> {
+  const result = await db.execute(
+    sql`with recursive chain(id) as (
+          select ${contacts.id} from ${contacts} where ${contacts.mergedIntoId} = ${id}
+          union
+          select c.id from ${contacts} c join chain on c.merged_into_id = chain.id
+        )
+        select id from chain`,
+  );
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
 }

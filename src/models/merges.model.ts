@@ -201,3 +201,21 @@ export async function relationCounts(db: Database, side: 'organization' | 'conta
       : 0;
   return { affiliations: affiliationCount?.value ?? 0, children };
 }
+
+/**
+ * GDPR erasure: overwrites, in the merge snapshots of the erased records, the personal fields
+ * with the erased values. Ids, relation moves and the rest of the snapshot stay, so the merge
+ * history and its counts remain consistent (undo of a merge whose kept contact is erased is
+ * refused by the merge service anyway).
+ */
+export async function scrubMergeSnapshots(db: Database, entityType: MergeEntity, recordIds: string[], values: Record<string, unknown>): Promise<void> {
+  if (recordIds.length === 0) return;
+  const json = JSON.stringify(values);
+  const ids = sql.join(recordIds.map((id) => sql`${id}::uuid`), sql`, `);
+  await db.execute(
+    sql`update ${recordMerges}
+        set kept_before = case when ${recordMerges.keptId} in (${ids}) then ${recordMerges.keptBefore} || ${json}::jsonb else ${recordMerges.keptBefore} end,
+            merged_before = case when ${recordMerges.mergedId} in (${ids}) then ${recordMerges.mergedBefore} || ${json}::jsonb else ${recordMerges.mergedBefore} end
+        where ${recordMerges.entityType} = ${entityType} and (${recordMerges.keptId} in (${ids}) or ${recordMerges.mergedId} in (${ids}))`,
+  );
+}

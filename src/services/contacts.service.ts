@@ -11,6 +11,7 @@ import {
   type ContactListRow,
   affiliationsOfContact,
   clearPrimaryAffiliations,
+  contactIdsMergedInto,
   deleteAffiliationRow,
   findAffiliation,
   findContactById,
@@ -24,6 +25,7 @@ import {
   updateAffiliationRow,
   updateContactRow,
 } from '../models/contacts.model';
+import { scrubMergeSnapshots } from '../models/merges.model';
 import { findOrganizationById, organizationLabels, type ListCursor } from '../models/organizations.model';
 import { CIVILITIES, CONTACT_SOURCES, LEGAL_BASES, type Affiliation, type Contact, type NewContact } from '../models/schema';
 import { findUnitsByIds, listUnits } from '../models/units.model';
@@ -511,10 +513,34 @@ export async function exportPersonalData(ctx: ServiceContext, id: string): Promi
 
 const eraseSchema = z.object({ reason: requiredText(500) });
 
+/** What erasure leaves in a contact's personal fields (also written over merge snapshots). */
+function erasedPersonalValues() {
+  return {
+    civility: null,
+    firstName: '',
+    lastName: t('contacts.erasedName'),
+    jobTitle: null,
+    emails: [] as string[],
+    phones: [] as string[],
+    linkedinUrl: null,
+    tags: [] as string[],
+    notes: null,
+    consentAt: null,
+    emailOptOut: true,
+    sourceRef: null,
+  } satisfies Partial<NewContact>;
+}
+
 /**
  * Erasure (RGPD art. 17): the row stays (counts, affiliations to organisations, non-personal
  * history) but every personal field is emptied, and past journal entries lose the personal
  * values they recorded. Who erased and why is kept.
+ *
+ * Contacts merged into this one (directly or through a chain of merges) are the same person:
+ * they are erased with it. The merge snapshots (record_merges.kept_before / merged_before) of
+ * all these records get the same erased values over their personal fields; ids and moved
+ * relations stay, so the merge history keeps its counts (undoing a merge whose kept contact is
+ * erased is refused by merge.service.ts).
  */
 export async function eraseContact(ctx: ServiceContext, id: string, input: unknown): Promise<Contact> {
   assertCan(ctx.actor, 'contacts.erase');
@@ -524,27 +550,21 @@ export async function eraseContact(ctx: ServiceContext, id: string, input: unkno
     const before = await lockContactById(tx, id);
     if (!before) throw new NotFoundError(t('contacts.notFound'));
     if (before.erasedAt) return before;
-    const erased = await updateContactRow(tx, id, {
-      civility: null,
-      firstName: '',
-      lastName: t('contacts.erasedName'),
-      jobTitle: null,
-      emails: [],
-      phones: [],
-      linkedinUrl: null,
-      tags: [],
-      notes: null,
-      consentAt: null,
-      emailOptOut: true,
-      sourceRef: null,
-      erasedAt: ctx.now,
-      erasedById: ctx.actor?.id ?? null,
-      erasureReason: reason,
-      updatedById: ctx.actor?.id ?? null,
-    });
+    const personal = erasedPersonalValues();
+    const erasure = { ...personal, erasedAt: ctx.now, erasedById: ctx.actor?.id ?? null, erasureReason: reason, updatedById: ctx.actor?.id ?? null };
+    const erased = await updateContactRow(tx, id, erasure);
     // Journal entries about the person keep what happened and when, not the personal values.
     await scrubAuditChanges(tx, 'contact', id);
     await recordAudit(tx, ctx, { action: 'contact.erased', entityType: 'contact', entityId: id, metadata: { reason } });
+    const duplicates = await contactIdsMergedInto(tx, id);
+    for (const duplicateId of duplicates) {
+      const duplicate = await lockContactById(tx, duplicateId);
+      if (!duplicate || duplicate.erasedAt) continue;
+      await updateContactRow(tx, duplicateId, erasure);
+      await scrubAuditChanges(tx, 'contact', duplicateId);
+      await recordAudit(tx, ctx, { action: 'contact.erased', entityType: 'contact', entityId: duplicateId, metadata: { reason, mergedIntoErased: id } });
+    }
+    await scrubMergeSnapshots(tx, 'contact', [id, ...duplicates], personal);
     return erased;
   });
 }

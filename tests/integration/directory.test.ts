@@ -2,7 +2,7 @@
 // French, keyset pages, the duplicate warning, archive/restore, affiliations with history,
 // GDPR export and erasure, and the audit trail of each.
 import { eq } from 'drizzle-orm';
-import { auditLog, contacts, organizations } from '../../src/models/schema';
+import { auditLog, contacts, organizations, recordMerges } from '../../src/models/schema';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
@@ -189,6 +189,12 @@ describe('partner directory', () => {
     expect(exported.affiliations[0]).toMatchObject({ organization: 'CREPS de Toulouse', role: 'Directeur adjoint' });
     expect((await charge.get(`/contacts/${person.id}/donnees-personnelles`)).text).toContain('jean.exemple@creps.example.fr');
 
+    // A duplicate record of the same person, merged into it: the merge keeps snapshots of both.
+    const duplicate = await buildContact(harness.db, { firstName: 'Jean', lastName: 'Exemple', emails: ['j.exemple@perso.example.fr'], phones: ['+33600000099'] });
+    expect((await postForm(admin, `/doublons/contacts/${person.id}/${duplicate.id}`, {})).status).toBe(303);
+    const [mergeBefore] = await harness.db.select().from(recordMerges).where(eq(recordMerges.keptId, person.id));
+    expect(JSON.stringify(mergeBefore)).toContain('jean.exemple@creps.example.fr');
+
     await admin.get(`/contacts/${person.id}/effacer`);
     const noReason = await admin.post(`/contacts/${person.id}/effacer`, { reason: '' });
     expect(noReason.status).toBe(422);
@@ -203,6 +209,17 @@ describe('partner directory', () => {
     const erasure = entries.find((entry) => entry.action === 'contact.erased');
     expect(erasure?.metadata).toMatchObject({ reason: 'Demande de la personne du 20/11/2026' });
     expect(JSON.stringify(entries.map((entry) => entry.changes))).not.toContain('jean.exemple');
+    // The merge snapshots no longer hold the person's name, e-mails or phones; ids stay.
+    const [merge] = await harness.db.select().from(recordMerges).where(eq(recordMerges.id, mergeBefore!.id));
+    expect(merge).toMatchObject({ keptId: person.id, mergedId: duplicate.id });
+    for (const snapshot of [merge?.keptBefore, merge?.mergedBefore]) {
+      expect(snapshot).toMatchObject({ firstName: '', lastName: 'Personne effacée', emails: [], phones: [], notes: null });
+      expect(JSON.stringify(snapshot)).not.toMatch(/exemple|Jean|\+336/);
+    }
+    // The duplicate merged into the person is the same person: erased too.
+    const [duplicateAfter] = await harness.db.select().from(contacts).where(eq(contacts.id, duplicate.id));
+    expect(duplicateAfter).toMatchObject({ firstName: '', emails: [], phones: [], mergedIntoId: person.id });
+    expect(duplicateAfter?.erasedAt).toBeInstanceOf(Date);
   });
 
   test('the "to review" list shows contacts without activity for three years', async () => {
