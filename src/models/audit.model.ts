@@ -18,6 +18,12 @@ export async function insertAuditEntry(
   await db.insert(auditLog).values(values);
 }
 
+/** Many journal rows in one statement (imports write one per record they create). */
+export async function insertAuditEntries(db: Database, values: Array<Parameters<typeof insertAuditEntry>[1]>): Promise<void> {
+  if (values.length === 0) return;
+  await db.insert(auditLog).values(values);
+}
+
 export interface AuditFilters {
   actorId?: string;
   action?: string;

@@ -260,6 +260,14 @@ export async function replaceOrganizationUnits(db: Database, organizationId: str
   }
 }
 
+/** Many organisations and their units in two statements (imports); ids are given by the caller. */
+export async function insertOrganizationsWithUnits(db: Database, rows: Array<{ values: NewOrganization & { id: string }; unitIds: string[] }>): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(organizations).values(rows.map((row) => row.values));
+  const links = rows.flatMap((row) => row.unitIds.map((unitId) => ({ organizationId: row.values.id, unitId })));
+  if (links.length > 0) await db.insert(organizationUnits).values(links);
+}
+
 export async function listKinds(db: Database, options: { includeArchived?: boolean } = {}) {
   return db
     .select()

@@ -39,7 +39,12 @@ export interface AuditRecord {
  * and its record commit or roll back together.
  */
 export async function recordAudit(tx: Database, ctx: ServiceContext, record: AuditRecord): Promise<void> {
-  await insertAuditEntry(tx, {
+  await insertAuditEntry(tx, auditEntryOf(ctx, record));
+}
+
+/** The journal row for a record, for callers that write many rows at once (insertAuditEntries). */
+export function auditEntryOf(ctx: ServiceContext, record: AuditRecord) {
+  return {
     actorId: ctx.actor?.id ?? null,
     actorLabel: ctx.actor ? `${ctx.actor.displayName} <${ctx.actor.email}>` : 'Système',
     action: record.action,
@@ -48,5 +53,5 @@ export async function recordAudit(tx: Database, ctx: ServiceContext, record: Aud
     changes: diffRecords(record.before ?? null, record.after ?? null),
     metadata: { ...(ctx.requestId ? { requestId: ctx.requestId } : {}), ...(ctx.ip ? { ip: ctx.ip } : {}), ...record.metadata },
     at: ctx.now,
-  });
+  };
 }

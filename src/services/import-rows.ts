@@ -1,7 +1,8 @@
 // One imported row: what it would do (plan: shown in the preview, re-checked by the run) and
 // doing it (apply: inside the run's transaction). Rows are validated with the very schemas
 // the directory's forms use, so an import can never store what a form would refuse.
-import { type z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { Database } from '../lib/database';
 import { t } from '../lib/i18n';
 import { organizationInputOf, contactInputOf, type KindChoice, type RowValues } from '../lib/imports/row-conversion';
@@ -10,7 +11,7 @@ import { findActiveUserIdByEmail, findContactMatch, findEmployer, findOrganizati
 import { affiliationsOfContact, insertAffiliation, insertContact, lockContactById, replaceContactUnits, unitIdsOfContact, updateContactRow } from '../models/contacts.model';
 import { insertOrganization, lockOrganizationById, replaceOrganizationUnits, unitIdsOfOrganization, updateOrganizationRow } from '../models/organizations.model';
 import type { ImportBatch, ImportOptions, NewContact, NewOrganization } from '../models/schema';
-import { recordAudit } from './audit.service';
+import { recordAudit, type AuditRecord } from './audit.service';
 import { auditableContact, contactColumnsOf, contactSchema, type ContactInput } from './contacts.service';
 import type { ServiceContext } from './context';
 import { auditableOrganization, organizationColumnsOf, organizationSchema, type OrganizationInput } from './organizations.service';
@@ -22,7 +23,40 @@ export type RowErrors = Record<string, string>;
 export type RowPlan =
   | { action: 'error'; errors: RowErrors }
   | { action: 'skip'; reason: string; targetId?: string }
-  | { action: 'create' | 'update'; targetId?: string; apply: (tx: Database) => Promise<AppliedRow> };
+  | { action: 'create' | 'update'; targetId?: string; apply: (tx: Database) => Promise<AppliedRow>; prepared?: PreparedCreate };
+
+/**
+ * A creation the run may write together with its chunk's other creations (one INSERT for
+ * all of them) instead of row by row. `keys` are the row's values for the batch's match key:
+ * a later row of the same chunk with one of them must see this record, so the run writes
+ * the pending ones first.
+ */
+export interface PreparedCreate {
+  keys: string[];
+  organization: NewOrganization & { id: string };
+  unitIds: string[];
+  audit: AuditRecord;
+}
+
+/** A name as the match by name compares it (accents and case aside). */
+function nameKey(name: string): string {
+  return name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
+}
+
+function matchKeysOf(options: ImportOptions, input: OrganizationInput): string[] {
+  switch (options.matchKey) {
+    case 'siret':
+      return input.siret ? [`siret:${input.siret}`] : [];
+    case 'uai':
+      return input.uai.map((code) => `uai:${code}`);
+    case 'email':
+      return input.email ? [`email:${input.email}`] : [];
+    case 'name':
+      return [`name:${nameKey(input.name)}`];
+    default:
+      return [];
+  }
+}
 
 export interface AppliedRow {
   entityId: string;
@@ -128,17 +162,26 @@ async function planOrganization(rows: RowContext, values: RowValues, db: Databas
   const { ctx } = rows;
   const batchId = rows.batch.id;
   if (!match) {
+    const unitIds = options.unitIds.length > 0 ? options.unitIds : ctx.actor.unitIds;
+    const id = randomUUID();
+    const values = {
+      ...(columns as NewOrganization),
+      id,
+      ownerId: ownerId ?? ctx.actor.id,
+      createdById: ctx.actor.id,
+      updatedById: ctx.actor.id,
+      importBatchId: batchId,
+    };
     return {
       action: 'create',
+      prepared: {
+        keys: matchKeysOf(options, input),
+        organization: values,
+        unitIds,
+        audit: { action: 'organization.created', entityType: 'organization', entityId: id, after: { ...values, unitIds }, metadata: { importBatchId: batchId } },
+      },
       apply: async (tx) => {
-        const organization = await insertOrganization(tx, {
-          ...(columns as NewOrganization),
-          ownerId: ownerId ?? ctx.actor.id,
-          createdById: ctx.actor.id,
-          updatedById: ctx.actor.id,
-          importBatchId: batchId,
-        });
-        const unitIds = options.unitIds.length > 0 ? options.unitIds : ctx.actor.unitIds;
+        const organization = await insertOrganization(tx, values);
         await replaceOrganizationUnits(tx, organization.id, unitIds);
         await recordAudit(tx, ctx, {
           action: 'organization.created',

@@ -10,10 +10,12 @@ import { readTable, type TableFormat, type TableRow } from '../lib/imports/table
 import { advanceImportBatch, findImportBatch, importFileStream, insertImportRows, lockImportBatch, updateImportBatch, type NewImportRow } from '../models/imports.model';
 import { listKinds } from '../models/organizations.model';
 import type { ImportBatch } from '../models/schema';
-import { recordAudit } from './audit.service';
+import { insertAuditEntries } from '../models/audit.model';
+import { insertOrganizationsWithUnits } from '../models/organizations.model';
+import { auditEntryOf, recordAudit } from './audit.service';
 import { loadActiveActor } from './auth.service';
 import type { ServiceContext } from './context';
-import { RowRefusedError, planRow, type RowContext } from './import-rows';
+import { RowRefusedError, planRow, type PreparedCreate, type RowContext } from './import-rows';
 
 /** Rows per transaction: small enough to keep locks short, large enough to amortise commits. */
 export const IMPORT_CHUNK_ROWS = 200;
@@ -57,52 +59,89 @@ export async function rowContextFor(db: Database, batch: ImportBatch, now: Date)
   return { ctx, batch, options: batch.options, kinds, mappedFields: new Set(Object.values(batch.mapping)) };
 }
 
-async function runChunk(db: Database, rows: RowContext, batchId: string, start: number, chunk: Array<TableRow & { index: number }>): Promise<void> {
-  await db.transaction(async (tx) => {
-    const batch = await lockImportBatch(tx, batchId);
-    if (!batch || batch.status !== 'running' || batch.processedRows !== start) throw new TakenOverError();
-    const outcomes: NewImportRow[] = [];
-    const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0 };
-    for (const row of chunk) {
-      const values = valuesByField(row.cells, batch.mapping);
-      const plan = await planRow(rows, values, tx);
-      if (plan.action === 'error') {
-        outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: plan.errors, cells: row.cells });
-        delta.errors += 1;
-        continue;
-      }
-      if (plan.action === 'skip') {
-        outcomes.push({ batchId, rowNumber: row.line, outcome: 'skipped', entityId: plan.targetId ?? null, errors: { _row: plan.reason } });
-        delta.skipped += 1;
-        continue;
-      }
-      try {
-        // A savepoint per row: a row the database refuses is undone alone.
-        const applied = await tx.transaction((savepoint) => plan.apply(savepoint));
-        outcomes.push({
-          batchId,
-          rowNumber: row.line,
-          outcome: plan.action === 'create' ? 'created' : 'updated',
-          entityId: applied.entityId,
-          before: applied.before ?? null,
-          createdOrganizationId: applied.createdOrganizationId ?? null,
-        });
-        if (plan.action === 'create') delta.created += 1;
-        else delta.updated += 1;
-      } catch (error) {
-        if (error instanceof RowRefusedError) {
-          outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: error.errors, cells: row.cells });
-        } else if (isDataError(error)) {
-          outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: { _row: t('imports.rowErrors.refusedByDatabase') }, cells: row.cells });
-        } else {
-          throw error;
+/**
+ * `bulk`: creations are written together (one INSERT per chunk) and rows without savepoints —
+ * validation already ran, so the database refusing a row is rare. If it happens, the chunk's
+ * transaction is rolled back and the chunk runs again in `safe` mode: one savepoint per row,
+ * so the refused row alone is reported in error.
+ */
+type ChunkMode = 'bulk' | 'safe';
+
+async function runChunk(db: Database, rows: RowContext, batchId: string, start: number, chunk: Array<TableRow & { index: number }>, mode: ChunkMode = 'bulk'): Promise<void> {
+  try {
+    await db.transaction(async (tx) => {
+      const batch = await lockImportBatch(tx, batchId);
+      if (!batch || batch.status !== 'running' || batch.processedRows !== start) throw new TakenOverError();
+      const outcomes: NewImportRow[] = [];
+      const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0 };
+      let pending: Array<{ line: number; prepared: PreparedCreate }> = [];
+      const pendingKeys = new Set<string>();
+      const writePending = async () => {
+        await insertOrganizationsWithUnits(tx, pending.map(({ prepared }) => ({ values: prepared.organization, unitIds: prepared.unitIds })));
+        await insertAuditEntries(tx, pending.map(({ prepared }) => auditEntryOf(rows.ctx, prepared.audit)));
+        for (const { line, prepared } of pending) outcomes.push({ batchId, rowNumber: line, outcome: 'created', entityId: prepared.organization.id });
+        delta.created += pending.length;
+        pending = [];
+        pendingKeys.clear();
+      };
+      for (const row of chunk) {
+        const values = valuesByField(row.cells, batch.mapping);
+        let plan = await planRow(rows, values, tx);
+        if (mode === 'bulk' && plan.action === 'create' && plan.prepared) {
+          // A record this chunk is about to create matches the row: write them first, then plan it again.
+          if (plan.prepared.keys.some((key) => pendingKeys.has(key))) {
+            await writePending();
+            plan = await planRow(rows, values, tx);
+          }
+          if (plan.action === 'create' && plan.prepared) {
+            pending.push({ line: row.line, prepared: plan.prepared });
+            for (const key of plan.prepared.keys) pendingKeys.add(key);
+            continue;
+          }
         }
-        delta.errors += 1;
+        if (plan.action === 'error') {
+          outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: plan.errors, cells: row.cells });
+          delta.errors += 1;
+          continue;
+        }
+        if (plan.action === 'skip') {
+          outcomes.push({ batchId, rowNumber: row.line, outcome: 'skipped', entityId: plan.targetId ?? null, errors: { _row: plan.reason } });
+          delta.skipped += 1;
+          continue;
+        }
+        try {
+          // In safe mode a savepoint per row: a row the database refuses is undone alone.
+          const apply = plan.apply;
+          const applied = mode === 'safe' ? await tx.transaction((savepoint) => apply(savepoint)) : await apply(tx);
+          outcomes.push({
+            batchId,
+            rowNumber: row.line,
+            outcome: plan.action === 'create' ? 'created' : 'updated',
+            entityId: applied.entityId,
+            before: applied.before ?? null,
+            createdOrganizationId: applied.createdOrganizationId ?? null,
+          });
+          if (plan.action === 'create') delta.created += 1;
+          else delta.updated += 1;
+        } catch (error) {
+          if (error instanceof RowRefusedError) {
+            outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: error.errors, cells: row.cells });
+          } else if (mode === 'safe' && isDataError(error)) {
+            outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: { _row: t('imports.rowErrors.refusedByDatabase') }, cells: row.cells });
+          } else {
+            throw error;
+          }
+          delta.errors += 1;
+        }
       }
-    }
-    await insertImportRows(tx, outcomes);
-    await advanceImportBatch(tx, batchId, delta);
-  });
+      await writePending();
+      await insertImportRows(tx, outcomes);
+      await advanceImportBatch(tx, batchId, delta);
+    });
+  } catch (error) {
+    if (mode === 'bulk' && isDataError(error)) return runChunk(db, rows, batchId, start, chunk, 'safe');
+    throw error;
+  }
 }
 
 /**
