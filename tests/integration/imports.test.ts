@@ -161,6 +161,17 @@ describe('broken rows, Windows-1252 and commas', () => {
     expect(errors.text).toContain('type de structure inconnu');
   });
 
+  test('two rows of one file for the same SIRET make one record: created, then updated', async () => {
+    const csv = 'Nom;SIRET;Étiquettes\nDoublon interne SA;40483304800006;salon\nDoublon interne SA (siège);40483304800006;réseau\n';
+    const batch = await uploadThroughService('doublon-interne.csv', csv);
+    await mapAndRun(batch.id, { matchKey: 'siret' });
+    expect(await batchOf(batch.id)).toMatchObject({ createdCount: 1, updatedCount: 1, errorCount: 0 });
+    const found = await harness.db.select().from(organizations).where(eq(organizations.siret, '40483304800006'));
+    expect(found).toHaveLength(1);
+    expect(found[0]?.name).toBe('Doublon interne SA (siège)');
+    expect(found[0]?.tags).toEqual(expect.arrayContaining(['salon', 'réseau']));
+  });
+
   test('an XLSX file is read from its first sheet', async () => {
     const ExcelJS = (await import('exceljs')).default;
     const workbook = new ExcelJS.Workbook();

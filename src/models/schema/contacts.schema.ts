@@ -72,6 +72,9 @@ export const contacts = pgTable(
     index('contacts_search_idx').using('gin', table.searchDocument),
     index('contacts_search_name_trgm_idx').using('gin', sql`${table.searchName} gin_trgm_ops`),
     index('contacts_import_batch_idx').on(table.importBatchId),
+    // The ON DELETE SET NULL of merged_into_id looks rows up by it: without an index, deleting
+    // many contacts (an import's revert) scans the table once per deleted row.
+    index('contacts_merged_into_idx').on(table.mergedIntoId).where(sql`merged_into_id is not null`),
     check('contacts_civility_check', sql`${table.civility} is null or ${table.civility} in ('M.', 'Mme')`),
     check(
       'contacts_legal_basis_check',

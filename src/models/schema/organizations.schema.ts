@@ -122,6 +122,8 @@ export const organizations = pgTable(
     index('organizations_search_idx').using('gin', table.searchDocument),
     index('organizations_search_name_trgm_idx').using('gin', sql`${table.searchName} gin_trgm_ops`),
     index('organizations_import_batch_idx').on(table.importBatchId),
+    // Same for organisations: their self-reference's ON DELETE SET NULL needs it (import revert).
+    index('organizations_merged_into_idx').on(table.mergedIntoId).where(sql`merged_into_id is not null`),
     // Live records only (what the list counts): a count with one or two common filters becomes
     // an index-only scan instead of a bitmap heap scan re-checking merged_into_id/archived_at on
     // thousands of pages. See docs/benchmarks.md ("EXPLAIN ANALYZE").

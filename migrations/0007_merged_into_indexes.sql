@@ -1,0 +1,2 @@
+CREATE INDEX "organizations_merged_into_idx" ON "organizations" USING btree ("merged_into_id") WHERE merged_into_id is not null;--> statement-breakpoint
+CREATE INDEX "contacts_merged_into_idx" ON "contacts" USING btree ("merged_into_id") WHERE merged_into_id is not null;
