@@ -13,6 +13,7 @@ import { t } from './lib/i18n';
 import { logger } from './lib/logger';
 import { navigationFor } from './lib/navigation';
 import { projectRoot, publicDir, viewsDir } from './lib/paths';
+import { setReferenceCacheTtl } from './lib/reference-cache';
 import { sessionMiddleware } from './lib/session';
 import { createViewEngine } from './lib/view-engine';
 import { accountRouter } from './routes/account.routes';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', '.hbs');
   app.set('views', viewsDir);
   if (deps.config.NODE_ENV === 'production') app.enable('view cache');
+  setReferenceCacheTtl(deps.config.REFERENCE_CACHE_SECONDS);
 
   app.use(
     pinoHttp({

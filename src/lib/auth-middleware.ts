@@ -1,7 +1,8 @@
 // Who is signed in: loads the actor for each request, enforces the absolute session timeout,
 // and guards pages that need a signed-in person.
 import type { NextFunction, Request, Response } from 'express';
-import { loadActiveActor } from '../services/auth.service';
+import { activeActorOf, loadActiveActor } from '../services/auth.service';
+import { sessionUserRow } from './session';
 import { deps, flash, redirectAfterPost } from './http';
 import { t } from './i18n';
 
@@ -18,7 +19,9 @@ export function loadActor() {
       flash(req, 'info', t('auth.sessionExpired'));
       return next();
     }
-    req.actor = await loadActiveActor(db, userId);
+    // Usually read with the session in the same query (src/lib/session.ts); otherwise here.
+    const row = sessionUserRow(req);
+    req.actor = row && row.id === userId ? activeActorOf(row) : await loadActiveActor(db, userId);
     if (!req.actor) await regenerate(req); // deactivated or deleted meanwhile
     next();
   };

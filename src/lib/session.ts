@@ -3,7 +3,7 @@
 import session, { Store, type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Database } from './database';
-import { deleteSession, readSession, touchSession, writeSession } from '../models/sessions.model';
+import { type SessionUserRow, deleteSession, readSession, touchSession, writeSession } from '../models/sessions.model';
 
 export interface FlashMessage {
   type: 'success' | 'info' | 'warning' | 'error';
@@ -21,10 +21,32 @@ declare module 'express-session' {
 
 type Callback = (error?: unknown) => void;
 
+/** The account row read together with the request's session (same query, same moment). */
+const userRows = new WeakMap<object, SessionUserRow>();
+
+export function sessionUserRow(req: object): SessionUserRow | undefined {
+  return userRows.get(req);
+}
+
+/**
+ * The idle timeout is enforced by `sessions.expires_at` (a read ignores an expired row). Every
+ * request pushes it back (`rolling`), but writing it on every request costs a write
+ * transaction and its WAL flush per page view; it is only written when it would move by at
+ * least this much. Granularity: a session therefore ends between SESSION_IDLE_MINUTES − 1 min
+ * and SESSION_IDLE_MINUTES after the last request — never later than the configured timeout.
+ */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+
 export class PostgresSessionStore extends Store {
+  /** What `expires_at` held when a session was read, and its user row, keyed by the session data object. */
+  private readonly readRows = new WeakMap<object, { expiresAt: Date; user: SessionUserRow | null }>();
+  /** The same, moved to the cookie of the live session (the object `touch` receives). */
+  private readonly storedExpiry = new WeakMap<object, Date>();
+
   constructor(
     private readonly db: Database,
     private readonly idleMs: number,
+    private readonly touchIntervalMs = SESSION_TOUCH_INTERVAL_MS,
   ) {
     super();
   }
@@ -36,8 +58,26 @@ export class PostgresSessionStore extends Store {
 
   override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
     readSession(this.db, sid, new Date())
-      .then((row) => callback(null, row ? (row.data as SessionData) : null))
+      .then((row) => {
+        if (!row) return callback(null, null);
+        const data = row.data as SessionData;
+        this.readRows.set(data, { expiresAt: row.expiresAt, user: row.user });
+        callback(null, data);
+      })
       .catch((error: unknown) => callback(error));
+  }
+
+  // express-session builds the request's session from what `get` returned; its Cookie object
+  // is the one `touch` receives later, so the stored expiry follows it there. The user row
+  // read with the session goes to the request, for loadActor (src/lib/auth-middleware.ts).
+  override createSession(req: Parameters<Store['createSession']>[0], data: SessionData): ReturnType<Store['createSession']> {
+    const read = this.readRows.get(data);
+    const session = super.createSession(req, data);
+    if (read) {
+      this.storedExpiry.set(session.cookie, read.expiresAt);
+      if (read.user) userRows.set(req, read.user);
+    }
+    return session;
   }
 
   override set(sid: string, data: SessionData, callback?: Callback): void {
@@ -46,8 +86,16 @@ export class PostgresSessionStore extends Store {
       .catch((error: unknown) => callback?.(error));
   }
 
+  /** Called by express-session when the session did not change (otherwise `set` writes it all). */
   override touch(sid: string, data: SessionData, callback?: Callback): void {
-    touchSession(this.db, sid, this.expiryOf(data))
+    const expiry = this.expiryOf(data);
+    const stored = this.storedExpiry.get(data.cookie);
+    const ahead = stored ? expiry.getTime() - stored.getTime() : Number.POSITIVE_INFINITY;
+    if (ahead >= 0 && ahead < this.touchIntervalMs) {
+      callback?.();
+      return;
+    }
+    touchSession(this.db, sid, expiry)
       .then(() => callback?.())
       .catch((error: unknown) => callback?.(error));
   }
@@ -77,7 +125,8 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler {
     resave: false,
     // No row for anonymous visitors until something (a CSRF token, a flash) is stored.
     saveUninitialized: false,
-    // Idle timeout: every request pushes the expiry back.
+    // Idle timeout: every request pushes the expiry back (cookie each time, the stored expiry at
+    // most once a minute: see SESSION_TOUCH_INTERVAL_MS).
     rolling: true,
     proxy: undefined,
     cookie: {

@@ -1,13 +1,56 @@
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../lib/database';
-import { sessions } from './schema';
+import { type Role, sessions, users } from './schema';
 
-export async function readSession(db: Database, sid: string, now: Date) {
-  const [row] = await db
-    .select({ data: sessions.data, expiresAt: sessions.expiresAt })
+/** The signed-in person, read with the session (src/lib/auth-middleware.ts uses it). */
+export interface SessionUserRow {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: Role[];
+  active: boolean;
+  unitIds: string[];
+}
+
+function prepareRead(db: Database) {
+  return db
+    .select({
+      data: sessions.data,
+      expiresAt: sessions.expiresAt,
+      user: {
+        id: users.id,
+        email: users.email,
+        displayName: users.displayName,
+        roles: users.roles,
+        active: users.active,
+        // Written out: inside a select list Drizzle leaves column names unqualified.
+        unitIds: sql<string[]>`array(select uu.unit_id::text from user_units uu where uu.user_id = "users"."id")`,
+      },
+    })
     .from(sessions)
-    .where(and(eq(sessions.sid, sid), sql`${sessions.expiresAt} > ${now.toISOString()}`))
-    .limit(1);
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.sid, sql.placeholder('sid')), sql`${sessions.expiresAt} > ${sql.placeholder('now')}`))
+    .limit(1)
+    .prepare('passerelle_session_read');
+}
+
+/**
+ * One round trip per request for the session and the account behind it (with its units).
+ * Built once per database handle, prepared once per connection.
+ */
+const preparedReads = new WeakMap<Database, ReturnType<typeof prepareRead>>();
+
+export async function readSession(
+  db: Database,
+  sid: string,
+  now: Date,
+): Promise<{ data: unknown; expiresAt: Date; user: SessionUserRow | null } | undefined> {
+  let read = preparedReads.get(db);
+  if (!read) {
+    read = prepareRead(db);
+    preparedReads.set(db, read);
+  }
+  const [row] = await read.execute({ sid, now: now.toISOString() });
   return row;
 }
 

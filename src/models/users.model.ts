@@ -28,6 +28,43 @@ export async function unitIdsOfUser(db: Database, userId: string): Promise<strin
   return rows.map((row) => row.unitId);
 }
 
+/**
+ * What a request needs to know about the signed-in person, in one round trip: the account
+ * (without its password hash) and the ids of its units.
+ */
+export async function findActorRow(
+  db: Database,
+  id: string,
+): Promise<{ id: string; email: string; displayName: string; roles: Role[]; active: boolean; unitIds: string[] } | undefined> {
+  let read = preparedActorReads.get(db);
+  if (!read) {
+    read = prepareActorRead(db);
+    preparedActorReads.set(db, read);
+  }
+  const [row] = await read.execute({ id });
+  return row;
+}
+
+/** Built once per database handle (and prepared once per connection): read on every request. */
+const preparedActorReads = new WeakMap<Database, ReturnType<typeof prepareActorRead>>();
+
+function prepareActorRead(db: Database) {
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      roles: users.roles,
+      active: users.active,
+      // Written out: inside a select list Drizzle leaves column names unqualified.
+      unitIds: sql<string[]>`array(select uu.unit_id::text from user_units uu where uu.user_id = "users"."id")`,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('passerelle_actor_read');
+}
+
 export async function insertUser(db: Database, values: NewUser): Promise<User> {
   const [row] = await db.insert(users).values({ ...values, email: normalizeEmail(values.email) }).returning();
   if (!row) throw new Error('insert into users returned nothing');

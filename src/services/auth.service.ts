@@ -8,9 +8,10 @@ import { emailField, parseInput, passwordField, requiredText, withPasswordConfir
 import { insertAuthToken, lockUsableToken, findUsableToken, markTokenUsed, revokeUnusedTokens } from '../models/auth-tokens.model';
 import { deleteSessionsOfUser } from '../models/sessions.model';
 import type { TokenPurpose, User } from '../models/schema';
-import { countUsers, findUserByEmail, findUserById, insertUser, lockUserById, unitIdsOfUser, updateUser } from '../models/users.model';
+import { countUsers, findActorRow, findUserByEmail, findUserById, insertUser, lockUserById, unitIdsOfUser, updateUser } from '../models/users.model';
 import { recordAudit } from './audit.service';
 import { type Actor, type ServiceContext, inTransaction } from './context';
+import { invalidatingAfter } from '../lib/reference-cache';
 import type { LoginThrottle } from './login-throttle';
 import { queueEmail } from './mail.service';
 
@@ -51,9 +52,15 @@ export async function actorOf(db: Database, user: User): Promise<Actor> {
 
 /** The actor behind a session, or null when the account no longer exists or is deactivated. */
 export async function loadActiveActor(db: Database, userId: string): Promise<Actor | null> {
-  const user = await findUserById(db, userId);
-  if (!user || !user.active) return null;
-  return actorOf(db, user);
+  return activeActorOf(await findActorRow(db, userId));
+}
+
+/** The actor of an account row that carries its unit ids, or null when it is deactivated. */
+export function activeActorOf(
+  row: { id: string; email: string; displayName: string; roles: Actor['roles']; active: boolean; unitIds: string[] } | null | undefined,
+): Actor | null {
+  if (!row || !row.active) return null;
+  return { id: row.id, email: row.email, displayName: row.displayName, roles: row.roles, unitIds: row.unitIds };
 }
 
 export async function recordLogout(ctx: ServiceContext): Promise<void> {
@@ -103,7 +110,7 @@ export async function prepareFirstStart(
   ctx: ServiceContext,
   env: { adminEmail?: string; adminPassword?: string },
 ): Promise<FirstStartOutcome> {
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     if ((await countUsers(tx)) > 0) return { kind: 'already_set_up' as const };
     if (env.adminEmail && env.adminPassword) {
       const user = await insertUser(tx, {
@@ -121,7 +128,7 @@ export async function prepareFirstStart(
       await queueEmail(tx, { to: env.adminEmail, template: 'setup', data: { link, hours }, idempotencyKey: `setup-${tokenId}` });
     }
     return { kind: 'setup_link' as const, link, hours, emailedTo: env.adminEmail };
-  });
+  }));
 }
 
 export async function isSetupTokenUsable(ctx: ServiceContext, token: string): Promise<boolean> {
@@ -135,7 +142,7 @@ const setupSchema = withPasswordConfirmation(
 
 export async function completeFirstAdminSetup(ctx: ServiceContext, token: string, input: unknown): Promise<User> {
   const values = parseInput(setupSchema, input);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     const row = await lockUsableToken(tx, hashToken(token), ctx.now);
     if (!row || row.purpose !== 'setup' || (await countUsers(tx)) > 0) throw new NotFoundError(t('auth.linkInvalid'));
     const user = await insertUser(tx, {
@@ -149,7 +156,7 @@ export async function completeFirstAdminSetup(ctx: ServiceContext, token: string
     const actor = await actorOf(tx, user);
     await recordAudit(tx, { ...ctx, actor }, { action: 'auth.setup_completed', entityType: 'user', entityId: user.id, after: user });
     return user;
-  });
+  }));
 }
 
 // ── choosing a password through a link ───────────────────────────────────────────────────

@@ -28,9 +28,10 @@ import {
 import { scrubMergeSnapshots } from '../models/merges.model';
 import { findOrganizationById, organizationLabels, type ListCursor } from '../models/organizations.model';
 import { CIVILITIES, CONTACT_SOURCES, LEGAL_BASES, type Affiliation, type Contact, type NewContact } from '../models/schema';
-import { findUnitsByIds, listUnits } from '../models/units.model';
-import { findUserById, listActiveUserOptions } from '../models/users.model';
+import { findUnitsByIds } from '../models/units.model';
+import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
+import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 import { type ServiceContext, inTransaction } from './context';
 import { findContactDuplicates } from './duplicates.service';
 import { DuplicatesFoundError, encodeCursor } from './organizations.service';
@@ -124,7 +125,7 @@ export async function* iterateContacts(ctx: ServiceContext, rawQuery: unknown): 
 }
 
 export async function contactFormOptions(ctx: ServiceContext) {
-  const [units, owners] = await Promise.all([listUnits(ctx.db), listActiveUserOptions(ctx.db)]);
+  const [units, owners] = await Promise.all([cachedActiveUnits(ctx.db), cachedActiveUserOptions(ctx.db)]);
   return {
     civilities: CIVILITIES.map((value) => ({ value, label: value })),
     legalBases: LEGAL_BASES.map((value) => ({ value, label: t(`contacts.legalBases.${value}`) })),

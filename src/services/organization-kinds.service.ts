@@ -17,6 +17,7 @@ import {
 import type { OrganizationKind } from '../models/schema';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction } from './context';
+import { invalidatingAfter } from '../lib/reference-cache';
 import { assertCan } from './permissions';
 
 const CODE_PATTERN = /^[a-z][a-z0-9_]{1,49}$/;
@@ -87,7 +88,7 @@ async function assertUnique(tx: ServiceContext['db'], values: { code: string; la
 export async function createKind(ctx: ServiceContext, input: unknown): Promise<OrganizationKind> {
   assertAdmin(ctx);
   const values = parseInput(creationSchema, input);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['organizationKinds'], inTransaction(ctx, async (tx) => {
     await assertUnique(tx, values);
     const kind = await insertKind(tx, {
       code: values.code,
@@ -97,27 +98,27 @@ export async function createKind(ctx: ServiceContext, input: unknown): Promise<O
     });
     await recordAudit(tx, ctx, { action: 'organizationKind.created', entityType: 'organizationKind', entityId: kind.code, after: kind });
     return kind;
-  });
+  }));
 }
 
 /** Label, description and order; the code is a key stored in records and imports, so it stays. */
 export async function updateKindDetails(ctx: ServiceContext, code: string, input: unknown): Promise<OrganizationKind> {
   assertAdmin(ctx);
   const values = parseInput(detailsSchema, input);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['organizationKinds'], inTransaction(ctx, async (tx) => {
     const before = await findKindByCode(tx, code);
     if (!before) throw new NotFoundError(t('organizationKinds.notFound'));
     await assertUnique(tx, { code, label: values.label }, code);
     const after = await updateKind(tx, code, { label: values.label, description: values.description, position: values.position ?? before.position });
     await recordAudit(tx, ctx, { action: 'organizationKind.updated', entityType: 'organizationKind', entityId: code, before, after });
     return after;
-  });
+  }));
 }
 
 /** An inactive kind leaves the organisation form; records keep it and filters still list it. */
 export async function setKindActive(ctx: ServiceContext, code: string, active: boolean): Promise<OrganizationKind> {
   assertAdmin(ctx);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['organizationKinds'], inTransaction(ctx, async (tx) => {
     const before = await findKindByCode(tx, code);
     if (!before) throw new NotFoundError(t('organizationKinds.notFound'));
     const after = await updateKind(tx, code, { archivedAt: active ? null : ctx.now });
@@ -129,13 +130,13 @@ export async function setKindActive(ctx: ServiceContext, code: string, active: b
       after,
     });
     return after;
-  });
+  }));
 }
 
 /** Only a kind no record uses (merged and archived ones count) can go; otherwise deactivate it. */
 export async function removeKind(ctx: ServiceContext, code: string): Promise<OrganizationKind> {
   assertAdmin(ctx);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['organizationKinds'], inTransaction(ctx, async (tx) => {
     const before = await findKindByCode(tx, code);
     if (!before) throw new NotFoundError(t('organizationKinds.notFound'));
     const used = await countOrganizationsOfKind(tx, code);
@@ -144,5 +145,5 @@ export async function removeKind(ctx: ServiceContext, code: string): Promise<Org
     await deleteKind(tx, code);
     await recordAudit(tx, ctx, { action: 'organizationKind.deleted', entityType: 'organizationKind', entityId: code, before });
     return before;
-  });
+  }));
 }

@@ -26,7 +26,6 @@ import {
   findKind,
   findOrganizationById,
   insertOrganization,
-  listKinds,
   listOrganizations,
   lockOrganizationById,
   organizationLabels,
@@ -37,9 +36,10 @@ import {
   updateOrganizationRow,
 } from '../models/organizations.model';
 import { ORGANIZATION_STATUSES, type NewOrganization, type Organization } from '../models/schema';
-import { findUnitsByIds, listUnits } from '../models/units.model';
-import { findUserById, listActiveUserOptions } from '../models/users.model';
+import { findUnitsByIds } from '../models/units.model';
+import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
+import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
 import { type ServiceContext, inTransaction } from './context';
 import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
 import { assertCan, can } from './permissions';
@@ -154,7 +154,8 @@ export async function* iterateOrganizations(ctx: ServiceContext, rawQuery: unkno
 export async function organizationFormOptions(ctx: ServiceContext) {
   // Inactive kinds stay in the list: filters offer them, and the form (ui/select) shows a
   // `retired` option only to the record that already has it.
-  const [kinds, units, owners] = await Promise.all([listKinds(ctx.db, { includeArchived: true }), listUnits(ctx.db), listActiveUserOptions(ctx.db)]);
+  // Cached per process (src/services/reference-lists.ts): read on every list page.
+  const [kinds, units, owners] = await Promise.all([cachedOrganizationKinds(ctx.db), cachedActiveUnits(ctx.db), cachedActiveUserOptions(ctx.db)]);
   return {
     kinds: kinds.map((kind) =>
       kind.archivedAt

@@ -2,7 +2,6 @@
 // search (`directory.read`); archived, merged and erased records never show up (the model's
 // statements leave them out).
 import { z } from 'zod';
-import { listKinds } from '../models/organizations.model';
 import {
   type ContactHit,
   type OrganizationHit,
@@ -16,6 +15,7 @@ import {
 } from '../models/search.model';
 import type { ServiceContext } from './context';
 import { assertCan } from './permissions';
+import { cachedOrganizationKinds } from './reference-lists';
 
 export const SEARCH_PAGE_SIZE = 20;
 /** Results are ranked: nobody reads page 21, and deep offsets only cost. */
@@ -160,7 +160,7 @@ export async function searchDirectory(ctx: ServiceContext, rawQuery: unknown): P
 export async function searchFilterOptions(ctx: ServiceContext) {
   assertCan(ctx.actor, 'directory.read');
   // Inactive kinds too: records keep them, so searching by them must stay possible.
-  const kinds = await listKinds(ctx.db, { includeArchived: true });
+  const kinds = await cachedOrganizationKinds(ctx.db);
   return {
     kinds: kinds.map((kind) => ({ value: kind.code, label: kind.label })),
     regions: REGIONS.map((region) => ({ value: region.code, label: region.name })),

@@ -6,6 +6,7 @@ import { UNIT_KINDS, type Unit } from '../models/schema';
 import { findUnitByCodeOrName, findUnitById, insertUnit, listUnits, listUnitsWithMemberCounts, updateUnit } from '../models/units.model';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction } from './context';
+import { invalidatingAfter } from '../lib/reference-cache';
 import { assertCan } from './permissions';
 
 /** Active units, for pickers. Everyone signed in may read them. */
@@ -36,18 +37,18 @@ export async function getUnit(ctx: ServiceContext, id: string): Promise<Unit> {
 export async function createUnit(ctx: ServiceContext, input: unknown): Promise<Unit> {
   assertCan(ctx.actor, 'units.manage');
   const values = parseInput(unitSchema, input);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['units'], inTransaction(ctx, async (tx) => {
     if (await findUnitByCodeOrName(tx, values.code, values.name)) throw new ValidationError({ code: t('validation.unitTaken') });
     const unit = await insertUnit(tx, values);
     await recordAudit(tx, ctx, { action: 'unit.created', entityType: 'unit', entityId: unit.id, after: unit });
     return unit;
-  });
+  }));
 }
 
 export async function updateUnitDetails(ctx: ServiceContext, id: string, input: unknown): Promise<Unit> {
   assertCan(ctx.actor, 'units.manage');
   const values = parseInput(unitSchema, input);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['units'], inTransaction(ctx, async (tx) => {
     const before = await findUnitById(tx, id);
     if (!before) throw new NotFoundError();
     const clash = await findUnitByCodeOrName(tx, values.code, values.name);
@@ -55,17 +56,17 @@ export async function updateUnitDetails(ctx: ServiceContext, id: string, input: 
     const after = await updateUnit(tx, id, values);
     await recordAudit(tx, ctx, { action: 'unit.updated', entityType: 'unit', entityId: id, before, after });
     return after;
-  });
+  }));
 }
 
 /** Archived units disappear from pickers; memberships and history stay. */
 export async function setUnitArchived(ctx: ServiceContext, id: string, archived: boolean): Promise<Unit> {
   assertCan(ctx.actor, 'units.manage');
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['units'], inTransaction(ctx, async (tx) => {
     const before = await findUnitById(tx, id);
     if (!before) throw new NotFoundError();
     const after = await updateUnit(tx, id, { archivedAt: archived ? ctx.now : null });
     await recordAudit(tx, ctx, { action: archived ? 'unit.archived' : 'unit.restored', entityType: 'unit', entityId: id, before, after });
     return after;
-  });
+  }));
 }

@@ -22,6 +22,7 @@ import type { Database } from '../lib/database';
 import { recordAudit } from './audit.service';
 import { issueLink } from './auth.service';
 import { type ServiceContext, inTransaction } from './context';
+import { invalidatingAfter } from '../lib/reference-cache';
 import { queueEmail } from './mail.service';
 import { assertCan } from './permissions';
 
@@ -103,7 +104,7 @@ export interface CreatedUser {
 export async function createUser(ctx: ServiceContext, input: unknown): Promise<CreatedUser> {
   assertCan(ctx.actor, 'users.manage');
   const values = parseInput(createSchema, input);
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     if (await findUserByEmail(tx, values.email)) throw new ValidationError({ email: t('validation.emailTaken') });
     await assertUnitsExist(tx, values.unitIds);
     const user = await insertUser(tx, { email: values.email, displayName: values.displayName, roles: values.roles });
@@ -126,14 +127,14 @@ export async function createUser(ctx: ServiceContext, input: unknown): Promise<C
       metadata: { invitationEmailed: values.sendInvitation },
     });
     return { user, link, hours, emailed: values.sendInvitation };
-  });
+  }));
 }
 
 export async function updateUserAccount(ctx: ServiceContext, id: string, input: unknown): Promise<User> {
   assertCan(ctx.actor, 'users.manage');
   const values = parseInput(userFieldsSchema, input);
   const actor = ctx.actor;
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     const before = await lockUserById(tx, id);
     if (!before) throw new NotFoundError();
     const beforeUnitIds = await unitIdsOfUser(tx, id);
@@ -153,14 +154,14 @@ export async function updateUserAccount(ctx: ServiceContext, id: string, input: 
       after: { ...after, unitIds },
     });
     return after;
-  });
+  }));
 }
 
 /** Deactivation ends every session of the person at once. */
 export async function deactivateUser(ctx: ServiceContext, id: string): Promise<User> {
   assertCan(ctx.actor, 'users.manage');
   const actor = ctx.actor;
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     const before = await lockUserById(tx, id);
     if (!before) throw new NotFoundError();
     if (before.id === actor.id) throw new ConflictError(t('users.cannotDeactivateSelf'));
@@ -170,19 +171,19 @@ export async function deactivateUser(ctx: ServiceContext, id: string): Promise<U
     const endedSessions = await deleteSessionsOfUser(tx, id);
     await recordAudit(tx, ctx, { action: 'user.deactivated', entityType: 'user', entityId: id, before, after, metadata: { endedSessions } });
     return after;
-  });
+  }));
 }
 
 export async function reactivateUser(ctx: ServiceContext, id: string): Promise<User> {
   assertCan(ctx.actor, 'users.manage');
-  return inTransaction(ctx, async (tx) => {
+  return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     const before = await lockUserById(tx, id);
     if (!before) throw new NotFoundError();
     if (before.active) return before;
     const after = await updateUser(tx, id, { active: true, deactivatedAt: null });
     await recordAudit(tx, ctx, { action: 'user.reactivated', entityType: 'user', entityId: id, before, after });
     return after;
-  });
+  }));
 }
 
 /**

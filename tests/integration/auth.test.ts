@@ -75,6 +75,34 @@ describe('signing in', () => {
     expect(remaining).toHaveLength(0);
   });
 
+  test('idle timeout: the stored expiry moves at most once a minute, and an expired session is signed out', async () => {
+    const user = await buildUser(harness.db, { roles: ['charge'] });
+    const browser = new TestBrowser(harness.app);
+    await browser.login(user.email);
+    await browser.get('/compte'); // shows (and so changes) any message left by the sign-in
+    const expiry = async () => (await harness.db.select().from(sessions).where(eq(sessions.userId, user.id)))[0]?.expiresAt.getTime() ?? 0;
+    const idleMs = harness.config.SESSION_IDLE_MINUTES * 60_000;
+    const written = await expiry();
+    expect(written).toBeGreaterThan(Date.now() + idleMs - 60_000);
+
+    // Within a minute of the last write: no write (the cookie still rolls).
+    const page = await browser.get('/compte');
+    expect(page.status).toBe(200);
+    expect(String(page.headers['set-cookie'] ?? '')).toMatch(/passerelle\.sid=/);
+    expect(await expiry()).toBe(written);
+
+    // Last written five minutes ago: the next request pushes it back to now + idle.
+    await harness.db.update(sessions).set({ expiresAt: new Date(Date.now() + idleMs - 5 * 60_000) }).where(eq(sessions.userId, user.id));
+    expect((await browser.get('/compte')).status).toBe(200);
+    expect(await expiry()).toBeGreaterThan(Date.now() + idleMs - 60_000);
+
+    // Past its expiry the session is not read any more: signed out.
+    await harness.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, user.id));
+    const expired = await browser.get('/compte');
+    expect(expired.status).toBe(303);
+    expect(expired.headers.location).toBe('/login?next=%2Fcompte');
+  });
+
   test('an account is blocked after too many failures, even with the right password', async () => {
     const user = await buildUser(harness.db);
     const browser = new TestBrowser(harness.app);

@@ -15,7 +15,9 @@ describe('organisation kinds admin', () => {
   let charge: TestBrowser;
 
   beforeAll(async () => {
-    harness = await startTestApp();
+    // With the reference-list cache on (long TTL): each change must show at once because the
+    // admin service invalidates the cached kinds, not because the cache expired.
+    harness = await startTestApp({ env: { REFERENCE_CACHE_SECONDS: '600' } });
     admin = new TestBrowser(harness.app);
     await admin.login((await buildUser(harness.db, { roles: ['admin'] })).email);
     charge = new TestBrowser(harness.app);
@@ -51,6 +53,8 @@ describe('organisation kinds admin', () => {
     expect(list.text).toContain('<code>universite</code>');
     expect(list.text).toMatch(/href="\/structures\?kind=lycee">1</);
 
+    // The organisation form has been read once (the kinds are now cached)…
+    expect((await charge.get('/structures/nouveau')).text).not.toContain('value="pole_de_competitivite"');
     const created = await postForm(admin, BASE, { label: 'Pôle de compétitivité', code: '', description: 'Grappes d’entreprises et de laboratoires.', position: '' });
     expect(created.status).toBe(303);
     expect(created.headers.location).toBe(BASE);
@@ -61,7 +65,7 @@ describe('organisation kinds admin', () => {
     expect((await admin.get(BASE)).text).toContain('Le type « Pôle de compétitivité » est créé.');
     expect(await auditActions('pole_de_competitivite')).toEqual(['organizationKind.created']);
 
-    // Offered at once in the organisation form.
+    // …and the new kind is offered at once in it.
     expect((await charge.get('/structures/nouveau')).text).toContain('value="pole_de_competitivite"');
   });
 

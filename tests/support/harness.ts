@@ -82,6 +82,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     BASE_URL: 'http://passerelle.test',
     LOG_LEVEL: 'silent',
     HEARTBEAT_SECONDS: '1',
+    // Tests write users, units and kinds straight into the database: no in-process cache of
+    // those lists unless a test turns it on (tests/integration/organization-kinds.test.ts).
+    REFERENCE_CACHE_SECONDS: '0',
     ...options.env,
   });
   const prefix = `test-${randomBytes(5).toString('hex')}`;

@@ -27,13 +27,27 @@ const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */
 export function t(key: string, params: Record<string, unknown> = {}, locale = 'fr'): string {
+  const template = lookup(key, locale);
+  if (template === null) return key;
+  return template.includes('{') ? template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match)) : template;
+}
+
+/** Resolved keys: a page renders the same labels hundreds of times. Bounded (keys may embed data). */
+const resolved = new Map<string, string | null>();
+const MAX_RESOLVED = 10_000;
+
+function lookup(key: string, locale: string): string | null {
+  const cacheKey = `${locale}\u0000${key}`;
+  const known = resolved.get(cacheKey);
+  if (known !== undefined) return known;
   let node: string | Tree | undefined = catalogues[locale] ?? fr;
   for (const part of key.split('.')) {
     node = typeof node === 'object' ? node[part] : undefined;
-    if (node === undefined) return key;
+    if (node === undefined) break;
   }
-  if (typeof node !== 'string') return key;
-  return node.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+  const template = typeof node === 'string' ? node : null;
+  if (resolved.size < MAX_RESOLVED) resolved.set(cacheKey, template);
+  return template;
 }
 
 
