@@ -313,3 +313,14 @@ export async function deleteImportedRecords(db: Database, batchId: string, actor
   )[0]?.n ?? 0;
   return { organizations: organizationsDeleted, contacts: contactsDeleted, affiliations: affiliationsDeleted };
 }
+
+/**
+ * Fresh planner statistics for the tables an import fills. A table that grows by thousands of
+ * rows in minutes keeps the statistics of when it was small until autovacuum catches up, and
+ * the planner then picks a wrong index for the per-row match (measured: a 11,000-row table
+ * scanned whole for each SIRET lookup, 25 ms instead of 0.05 ms).
+ */
+export async function refreshImportStatistics(db: Database): Promise<void> {
+  await db.execute(sql`analyze organizations`);
+  await db.execute(sql`analyze contacts`);
+}

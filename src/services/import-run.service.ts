@@ -7,7 +7,16 @@ import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
 import { valuesByField } from '../lib/imports/fields';
 import { readTable, type TableFormat, type TableRow } from '../lib/imports/table-reader';
-import { advanceImportBatch, findImportBatch, importFileStream, insertImportRows, lockImportBatch, updateImportBatch, type NewImportRow } from '../models/imports.model';
+import {
+  advanceImportBatch,
+  findImportBatch,
+  importFileStream,
+  insertImportRows,
+  lockImportBatch,
+  refreshImportStatistics,
+  updateImportBatch,
+  type NewImportRow,
+} from '../models/imports.model';
 import { listKinds } from '../models/organizations.model';
 import type { ImportBatch } from '../models/schema';
 import { insertAuditEntries } from '../models/audit.model';
@@ -19,6 +28,8 @@ import { RowRefusedError, planRow, type PreparedCreate, type RowContext } from '
 
 /** Rows per transaction: small enough to keep locks short, large enough to amortise commits. */
 export const IMPORT_CHUNK_ROWS = 200;
+/** Planner statistics are refreshed every this many chunks (see refreshImportStatistics). */
+const STATISTICS_EVERY_CHUNKS = 20;
 
 export interface RunOptions {
   /** Tests: fail on purpose after this many committed chunks, as a crash would. */
@@ -159,6 +170,7 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
     return 'not-runnable';
   }
   const batch = await updateImportBatch(db, batchId, { status: 'running', startedAt: initial.startedAt ?? new Date(), failureMessage: null });
+  await refreshImportStatistics(db);
   rows.batch = batch;
 
   let committedChunks = 0;
@@ -170,6 +182,7 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
     start += chunk.length;
     chunk = [];
     committedChunks += 1;
+    if (committedChunks % STATISTICS_EVERY_CHUNKS === 0) await refreshImportStatistics(db);
     if (options.stopAfterChunks !== undefined && committedChunks >= options.stopAfterChunks) {
       throw new Error('interruption simulée (test)');
     }
