@@ -21,9 +21,25 @@ function toDate(value: Date | string | number | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/**
+ * Intl formatting costs microseconds per call and a list page formats a hundred dates. Paris is
+ * always a whole number of hours from UTC, so the calendar day is the same for every instant of
+ * one UTC hour: formatted days are kept per UTC hour (bounded).
+ */
+const daysByUtcHour = new Map<number, string>();
+const MAX_CACHED_DAYS = 20_000;
+
 export function formatDate(value: Date | string | null | undefined): string {
   const date = toDate(value);
-  return date ? dateFormat.format(date) : '';
+  if (!date) return '';
+  const hour = Math.floor(date.getTime() / 3_600_000);
+  let text = daysByUtcHour.get(hour);
+  if (text === undefined) {
+    text = dateFormat.format(date);
+    if (daysByUtcHour.size >= MAX_CACHED_DAYS) daysByUtcHour.clear();
+    daysByUtcHour.set(hour, text);
+  }
+  return text;
 }
 
 export function formatDateTime(value: Date | string | null | undefined): string {
