@@ -5,3 +5,4 @@ export * from './messaging.schema';
 export * from './organizations.schema';
 export * from './contacts.schema';
 export * from './imports.schema';
+export * from './conventions.schema';
