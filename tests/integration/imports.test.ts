@@ -11,7 +11,8 @@ import { markImportFailed, runImportBatch } from '../../src/services/import-run.
 import { buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
 
-const CFA_FILE = path.join(__dirname, '..', '..', '..', 'shared', 'data', 'cfa-reseau-amue.csv');
+// The real file from ../shared/data, copied into the repository with the seed data (CI has no ../shared).
+const CFA_FILE = path.join(__dirname, '..', '..', 'src', 'seed', 'data', 'cfa-reseau-amue.csv');
 const LIMITS = { maxBytes: 10 * 1024 * 1024, maxRows: 10_000 };
 
 let harness: TestApp;
