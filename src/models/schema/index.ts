@@ -6,3 +6,4 @@ export * from './organizations.schema';
 export * from './contacts.schema';
 export * from './imports.schema';
 export * from './conventions.schema';
+export * from './workflows.schema';
