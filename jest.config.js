@@ -19,8 +19,7 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
-      // A browser scenario walks through several pages; each step still fails fast (8 s).
-      testTimeout: 120000,
+      // The browser scenarios' timeout is set in tests/support/e2e.ts (jest ignores a per-project testTimeout).
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',

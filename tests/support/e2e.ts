@@ -9,6 +9,10 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { boot, type RunningProcess } from '../../src/boot';
 import { createTestDatabase, type TestDatabase } from './harness';
 
+// jest's `testTimeout` is a global option (the e2e project's own value is ignored): a browser
+// scenario walks through several pages on a 2-CPU machine shared with the app and PostgreSQL.
+jest.setTimeout(120_000);
+
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(__dirname, '..', 'e2e', 'screenshots');
 
@@ -100,7 +104,7 @@ function isKnownBrowserNoise(text: string): boolean {
 export async function newPerson(browser: Browser): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 1280, height: 900 } });
   // Fail fast with the locator in the message rather than at jest's test timeout.
-  context.setDefaultTimeout(8_000);
+  context.setDefaultTimeout(15_000);
   // Report CSP violations with the offending element, so a failure says what to fix.
   await context.addInitScript({
     content: `document.addEventListener('securitypolicyviolation', function (event) {
