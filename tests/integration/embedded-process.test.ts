@@ -52,7 +52,7 @@ describe('embedded mode', () => {
     const second = await boot({ web: true, worker: true }, { ...env, ADMIN_PASSWORD: '' });
     expect(second.setupLink).toBeUndefined();
     await second.shutdown();
-  }, 60_000);
+  }, 180_000);
 
   test('without ADMIN_* a fresh installation prints a setup link, never a default password', async () => {
     const freshDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-fresh-'));
@@ -63,7 +63,7 @@ describe('embedded mode', () => {
     } finally {
       fs.rmSync(freshDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 
   test('a missing redis-server binary stops the start with instructions in French and English', async () => {
     const missingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-noredis-'));
@@ -74,5 +74,5 @@ describe('embedded mode', () => {
     } finally {
       fs.rmSync(missingDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -16,7 +16,7 @@ describe('embedded PGlite database', () => {
     handle = await openDatabase({ driver: 'pglite', dataDir });
     await handle.migrate();
     harness = await startTestApp({ database: { db: handle.db, close: async () => undefined } });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await harness.close();
