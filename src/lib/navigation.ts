@@ -24,6 +24,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.duplicates'), href: '/doublons', permission: 'directory.read' },
     ],
   },
+  { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
   {
     label: t('nav.admin'),
     href: '/admin/utilisateurs',
@@ -35,6 +36,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.adminMail'), href: '/admin/courriels', permission: 'devMail.read' },
       { label: t('nav.adminRestrictions'), href: '/admin/champs-reserves', permission: 'directory.restrictFields' },
       { label: t('nav.adminKinds'), href: '/admin/types-de-structures', permission: 'referenceData.manage' },
+      { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
     ],
   },
 ];

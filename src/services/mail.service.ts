@@ -3,7 +3,14 @@ import { emailSubject } from '../lib/mail';
 import { insertEmailIfNew, insertOutboxRow } from '../models/messaging.model';
 import { JOB_NAMES, QUEUE_NAMES, type MailSendPayload } from '../workflows/queues';
 
-export type EmailTemplate = 'setup' | 'invitation' | 'password_reset';
+export type EmailTemplate =
+  | 'setup'
+  | 'invitation'
+  | 'password_reset'
+  | 'workflow_assignment'
+  | 'workflow_reminder'
+  | 'workflow_escalation'
+  | 'workflow_changes_requested';
 
 export interface QueuedEmail {
   to: string;

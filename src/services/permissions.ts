@@ -29,6 +29,14 @@ export const PERMISSIONS = {
   'directory.restrictFields': ['admin'],
   /** Organisation kinds and other reference lists an admin can extend. */
   'referenceData.manage': ['admin'],
+  /** Approval circuits: decide the steps assigned to one's role (or delegated); see workflows.service. */
+  'workflows.decide': ['admin', 'manager', 'juriste', 'finance'],
+  /** "Mes validations": steps to decide, notifications, own delegations (empty for a lecteur). */
+  'workflows.inbox': EVERYONE,
+  /** Follow the runs of one's units (/validations/circuits). */
+  'workflows.follow': ['admin', 'manager'],
+  /** Cancel runs, reassign steps (/admin/circuits). */
+  'workflows.admin': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

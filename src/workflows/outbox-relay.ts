@@ -16,7 +16,8 @@ export async function relayOutbox(db: Database, queues: Record<QueueName, Queue>
         const queue = queues[row.queue as QueueName];
         if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
         await queue.add(row.jobName, row.payload, {
-          jobId: jobIdFor('outbox', row.id),
+          // A payload may name its own deterministic id (workflow deadlines: the sweeper re-adds the same one).
+          jobId: typeof row.payload.jobId === 'string' ? row.payload.jobId : jobIdFor('outbox', row.id),
           delay: Math.max(0, row.runAt.getTime() - now.getTime()),
         });
       }

@@ -5,6 +5,7 @@ export const QUEUE_NAMES = {
   system: 'system',
   mail: 'mail',
   imports: 'imports',
+  workflows: 'workflows',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -15,6 +16,8 @@ export const JOB_NAMES = {
   sweep: 'system.sweep',
   mailSend: 'mail.send',
   importRun: 'import.run',
+  workflowStepReminder: 'workflow.step-reminder',
+  workflowStepDue: 'workflow.step-due',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 
@@ -38,6 +41,16 @@ export interface ImportRunPayload {
 
 export interface MailSendPayload {
   emailId: string;
+}
+
+/** A step's deadline jobs; `jobId` makes the outbox relay and the sweeper use the same id. */
+export interface WorkflowStepPayload {
+  stepId: string;
+  jobId: string;
+}
+
+export function stepJobId(stepId: string, kind: 'reminder' | 'due'): string {
+  return `step-${stepId}-${kind}`;
 }
 
 /** BullMQ job ids may not contain ':'; ours are derived from entity ids so a replay adds nothing. */

@@ -10,6 +10,7 @@ import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES } from './queues';
 import { runHeartbeat, runSweep } from './system.jobs';
+import { workflowStepProcessor } from './workflow-step.job';
 
 export interface RuntimeOptions {
   db: Database;
@@ -71,7 +72,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           case JOB_NAMES.outboxRelay:
             return relayOutbox(options.db, queues);
           case JOB_NAMES.sweep:
-            return runSweep(options.db, queues.mail, queues.imports);
+            return runSweep(options.db, queues.mail, queues.imports, new Date(), queues.workflows);
           default:
             throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
         }
@@ -81,7 +82,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const mailWorker = new Worker(QUEUE_NAMES.mail, mailSendProcessor({ db: options.db, transport, from: mailFrom }), { connection, prefix, concurrency });
     // One import at a time per worker process: an import is long and already batches its writes.
     const importWorker = new Worker(QUEUE_NAMES.imports, importRunProcessor(options.db), { connection, prefix, concurrency: 1 });
-    for (const worker of [systemWorker, mailWorker, importWorker]) {
+    const workflowsWorker = new Worker(QUEUE_NAMES.workflows, workflowStepProcessor(options.db), { connection, prefix, concurrency });
+    for (const worker of [systemWorker, mailWorker, importWorker, workflowsWorker]) {
       worker.on('failed', (job, error) => logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error.message }, 'job failed'));
       worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
       workers.push(worker);

@@ -6,6 +6,7 @@ import { deleteDispatchedOutboxRowsBefore, listStalePendingEmails, recordHeartbe
 import { listStalledImportBatches } from '../models/imports.model';
 import { deleteExpiredSessions } from '../models/sessions.model';
 import { JOB_NAMES, jobIdFor, type ImportRunPayload, type MailSendPayload } from './queues';
+import { requeueWorkflowDeadlines } from './workflow-step.job';
 
 export async function runHeartbeat(db: Database, now = new Date()): Promise<void> {
   await recordHeartbeat(db, JOB_NAMES.heartbeat, now, { hostname: os.hostname(), pid: process.pid });
@@ -25,7 +26,8 @@ export async function runSweep(
   mailQueue: Queue,
   importsQueue?: Queue,
   now = new Date(),
-): Promise<{ emailsRequeued: number; sessionsDeleted: number; importsRequeued: number }> {
+  workflowsQueue?: Queue,
+): Promise<{ emailsRequeued: number; sessionsDeleted: number; importsRequeued: number; workflowTimers: number }> {
   const stale = await listStalePendingEmails(db, new Date(now.getTime() - STALE_EMAIL_MS), 500);
   for (const email of stale) {
     const payload: MailSendPayload = { emailId: email.id };
@@ -37,8 +39,10 @@ export async function runSweep(
     const payload: ImportRunPayload = { batchId: batch.id };
     await importsQueue?.add(JOB_NAMES.importRun, payload, { jobId: jobIdFor('import', `${batch.id}-${batch.processedRows}`) });
   }
+  // Workflow reminders and deadlines not handled yet (same job ids as when they were scheduled).
+  const workflowTimers = workflowsQueue ? await requeueWorkflowDeadlines(db, workflowsQueue, now) : 0;
   const sessionsDeleted = await deleteExpiredSessions(db, now);
   await deleteDispatchedOutboxRowsBefore(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
   await recordHeartbeat(db, JOB_NAMES.sweep, now, { emailsRequeued: stale.length, sessionsDeleted });
-  return { emailsRequeued: stale.length, sessionsDeleted, importsRequeued: stalled.length };
+  return { emailsRequeued: stale.length, sessionsDeleted, importsRequeued: stalled.length, workflowTimers };
 }

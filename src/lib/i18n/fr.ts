@@ -234,6 +234,10 @@ export const fr = {
     setup: { subject: 'Passerelle : créez le compte administrateur' },
     invitation: { subject: 'Passerelle : votre compte est prêt, choisissez votre mot de passe' },
     password_reset: { subject: 'Passerelle : choisissez un nouveau mot de passe' },
+    workflow_assignment: { subject: 'Passerelle : validation demandée — {stepLabel}' },
+    workflow_reminder: { subject: 'Passerelle : rappel, validation en attente — {stepLabel}' },
+    workflow_escalation: { subject: 'Passerelle : validation en retard — {stepLabel}' },
+    workflow_changes_requested: { subject: 'Passerelle : modifications demandées — {subject}' },
   },
   audits: {
     'user.created': 'Compte créé',

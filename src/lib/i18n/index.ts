@@ -6,6 +6,7 @@ import { frImport } from './fr-import';
 import { frKinds } from './fr-kinds';
 import { frReference } from './fr-reference';
 import { frSearch } from './fr-search';
+import { frWorkflows } from './fr-workflows';
 
 type Tree = { readonly [key: string]: string | Tree };
 /**
@@ -22,7 +23,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */

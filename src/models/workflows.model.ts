@@ -1,0 +1,357 @@
+// Queries of the workflow engine (runs, steps, delegations, notifications). The rules live in
+// src/services/workflows.service.ts; this file only reads and writes rows.
+import { and, asc, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../lib/database';
+import {
+  type NewWorkflowRun,
+  type NewWorkflowStep,
+  type Role,
+  type WorkflowRun,
+  type WorkflowStep,
+  notifications,
+  userUnits,
+  users,
+  workflowDelegations,
+  workflowRuns,
+  workflowSteps,
+} from './schema';
+
+/** A PostgreSQL array literal for `= any(…)` (ids and role codes never hold commas or quotes). */
+const pgArray = (values: readonly string[]) => `{${values.join(',')}}`;
+
+// ── runs and steps ────────────────────────────────────────────────────────────────────────
+export async function insertRun(db: Database, values: NewWorkflowRun): Promise<WorkflowRun> {
+  const [row] = await db.insert(workflowRuns).values(values).returning();
+  if (!row) throw new Error('insert into workflow_runs returned nothing');
+  return row;
+}
+
+export async function lockRun(db: Database, id: string): Promise<WorkflowRun | undefined> {
+  const [row] = await db.select().from(workflowRuns).where(eq(workflowRuns.id, id)).for('update').limit(1);
+  return row;
+}
+
+export async function findRun(db: Database, id: string): Promise<WorkflowRun | undefined> {
+  const [row] = await db.select().from(workflowRuns).where(eq(workflowRuns.id, id)).limit(1);
+  return row;
+}
+
+export async function updateRun(db: Database, id: string, values: Partial<NewWorkflowRun>): Promise<WorkflowRun> {
+  const [row] = await db.update(workflowRuns).set({ ...values, updatedAt: sql`now()` }).where(eq(workflowRuns.id, id)).returning();
+  if (!row) throw new Error(`workflow run ${id} vanished`);
+  return row;
+}
+
+export async function findOpenRunForSubject(db: Database, subjectType: string, subjectId: string): Promise<WorkflowRun | undefined> {
+  const [row] = await db
+    .select()
+    .from(workflowRuns)
+    .where(and(eq(workflowRuns.subjectType, subjectType), eq(workflowRuns.subjectId, subjectId), inArray(workflowRuns.status, ['running', 'changes_requested'])))
+    .orderBy(desc(workflowRuns.startedAt))
+    .limit(1);
+  return row;
+}
+
+export async function listRunsForSubject(db: Database, subjectType: string, subjectId: string): Promise<WorkflowRun[]> {
+  return db
+    .select()
+    .from(workflowRuns)
+    .where(and(eq(workflowRuns.subjectType, subjectType), eq(workflowRuns.subjectId, subjectId)))
+    .orderBy(desc(workflowRuns.startedAt));
+}
+
+export async function insertSteps(db: Database, values: NewWorkflowStep[]): Promise<WorkflowStep[]> {
+  if (values.length === 0) return [];
+  return db.insert(workflowSteps).values(values).returning();
+}
+
+export async function findStep(db: Database, id: string): Promise<WorkflowStep | undefined> {
+  const [row] = await db.select().from(workflowSteps).where(eq(workflowSteps.id, id)).limit(1);
+  return row;
+}
+
+export async function updateStep(db: Database, id: string, values: Partial<NewWorkflowStep>): Promise<WorkflowStep> {
+  const [row] = await db.update(workflowSteps).set({ ...values, updatedAt: sql`now()` }).where(eq(workflowSteps.id, id)).returning();
+  if (!row) throw new Error(`workflow step ${id} vanished`);
+  return row;
+}
+
+export async function listStepsOfRun(db: Database, runId: string): Promise<WorkflowStep[]> {
+  return db
+    .select()
+    .from(workflowSteps)
+    .where(eq(workflowSteps.runId, runId))
+    .orderBy(asc(workflowSteps.round), asc(workflowSteps.stageIndex), asc(workflowSteps.createdAt), asc(workflowSteps.stepKey));
+}
+
+/** Steps of a run with the names of the people involved, for history tables. */
+export async function listStepHistory(db: Database, runId: string) {
+  return db
+    .select({
+      step: workflowSteps,
+      assigneeUserName: sql<string | null>`(select display_name from users where id = ${workflowSteps.assigneeUserId})`,
+      decidedByName: sql<string | null>`(select display_name from users where id = ${workflowSteps.decidedById})`,
+      decidedForName: sql<string | null>`(select display_name from users where id = ${workflowSteps.decidedForId})`,
+      unitName: sql<string | null>`(select name from units where id = ${workflowSteps.assigneeUnitId})`,
+    })
+    .from(workflowSteps)
+    .where(eq(workflowSteps.runId, runId))
+    .orderBy(asc(workflowSteps.round), asc(workflowSteps.stageIndex), asc(workflowSteps.createdAt), asc(workflowSteps.stepKey));
+}
+
+export async function cancelActiveSteps(db: Database, runId: string, now: Date): Promise<void> {
+  await db
+    .update(workflowSteps)
+    .set({ status: 'cancelled', updatedAt: now })
+    .where(and(eq(workflowSteps.runId, runId), inArray(workflowSteps.status, ['active', 'pending'])));
+}
+
+// ── who may decide ────────────────────────────────────────────────────────────────────────
+export interface Person {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: Role[];
+  unitIds: string[];
+}
+
+const personColumns = {
+  id: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  roles: users.roles,
+  unitIds: sql<string[]>`coalesce((select array_agg(${userUnits.unitId}::text) from ${userUnits} where ${userUnits.userId} = ${users.id}), '{}')`,
+};
+
+export async function findActivePerson(db: Database, id: string): Promise<Person | undefined> {
+  const [row] = await db.select(personColumns).from(users).where(and(eq(users.id, id), eq(users.active, true))).limit(1);
+  return row;
+}
+
+/** Active users holding a role, optionally members of a unit. */
+export async function listPeopleWithRole(db: Database, role: Role, unitId: string | null): Promise<Person[]> {
+  return db
+    .select(personColumns)
+    .from(users)
+    .where(
+      and(
+        eq(users.active, true),
+        sql`${role} = any(${users.roles})`,
+        unitId ? sql`exists (select 1 from ${userUnits} where ${userUnits.userId} = ${users.id} and ${userUnits.unitId} = ${unitId})` : undefined,
+      ),
+    )
+    .orderBy(asc(users.displayName));
+}
+
+/** Delegations in force at `now` from any of `fromUserIds`, with the delegate. */
+export async function listActiveDelegationsFrom(db: Database, fromUserIds: string[], now: Date) {
+  if (fromUserIds.length === 0) return [];
+  return db
+    .select({ delegation: workflowDelegations, delegate: personColumns })
+    .from(workflowDelegations)
+    .innerJoin(users, eq(users.id, workflowDelegations.toUserId))
+    .where(
+      and(
+        inArray(workflowDelegations.fromUserId, fromUserIds),
+        isNull(workflowDelegations.revokedAt),
+        lte(workflowDelegations.startsAt, now),
+        sql`${workflowDelegations.endsAt} > ${now}`,
+        eq(users.active, true),
+      ),
+    );
+}
+
+export async function listActiveDelegationsTo(db: Database, toUserId: string, now: Date) {
+  return db
+    .select()
+    .from(workflowDelegations)
+    .where(
+      and(eq(workflowDelegations.toUserId, toUserId), isNull(workflowDelegations.revokedAt), lte(workflowDelegations.startsAt, now), sql`${workflowDelegations.endsAt} > ${now}`),
+    );
+}
+
+/**
+ * The steps `person` may decide now: named for them, or their role within the unit
+ * restriction, or delegated to them by someone who may; minus the steps whose
+ * `distinct_from` steps they already decided (a second manager must be another person).
+ */
+function decidableBy(person: Pick<Person, 'id' | 'roles' | 'unitIds'>, now: Date): SQL {
+  return sql`(
+    ${workflowSteps.assigneeUserId} = ${person.id}
+    or (${workflowSteps.assigneeUserId} is null and ${workflowSteps.assigneeRole} = any(${pgArray(person.roles)}::text[])
+        and (${workflowSteps.assigneeUnitId} is null or ${workflowSteps.assigneeUnitId} = any(${pgArray(person.unitIds)}::uuid[])))
+    or exists (
+      select 1 from workflow_delegations d join users f on f.id = d.from_user_id and f.active
+      where d.to_user_id = ${person.id} and d.revoked_at is null and d.starts_at <= ${now} and d.ends_at > ${now}
+        and (${workflowSteps.assigneeUserId} = d.from_user_id
+          or (${workflowSteps.assigneeUserId} is null and d.role = ${workflowSteps.assigneeRole} and d.role = any(f.roles)
+              and (${workflowSteps.assigneeUnitId} is null
+                or exists (select 1 from user_units uu where uu.user_id = f.id and uu.unit_id = ${workflowSteps.assigneeUnitId}))))
+    )
+  ) and not exists (
+    select 1 from workflow_steps p
+    where p.run_id = ${workflowSteps.runId} and p.step_key = any(${workflowSteps.distinctFrom})
+      and p.status = 'approved' and (p.decided_by_id = ${person.id} or p.decided_for_id = ${person.id})
+  )`;
+}
+
+export interface InboxFilters {
+  definitionKey?: string;
+  overdueOnly?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export async function listInbox(db: Database, person: Person, now: Date, filters: InboxFilters) {
+  const where = and(
+    eq(workflowSteps.status, 'active'),
+    eq(workflowSteps.kind, 'approval'),
+    eq(workflowRuns.status, 'running'),
+    decidableBy(person, now),
+    filters.definitionKey ? eq(workflowRuns.definitionKey, filters.definitionKey) : undefined,
+    filters.overdueOnly ? eq(workflowSteps.overdue, true) : undefined,
+  );
+  const [rows, totals] = await Promise.all([
+    db
+      .select({ step: workflowSteps, run: workflowRuns })
+      .from(workflowSteps)
+      .innerJoin(workflowRuns, eq(workflowRuns.id, workflowSteps.runId))
+      .where(where)
+      .orderBy(desc(workflowSteps.overdue), sql`${workflowSteps.dueAt} asc nulls last`, asc(workflowSteps.activatedAt))
+      .limit(filters.limit)
+      .offset(filters.offset),
+    db
+      .select({ value: sql<number>`count(*)::int` })
+      .from(workflowSteps)
+      .innerJoin(workflowRuns, eq(workflowRuns.id, workflowSteps.runId))
+      .where(where),
+  ]);
+  return { rows, total: totals[0]?.value ?? 0 };
+}
+
+export async function countInbox(db: Database, person: Person, now: Date): Promise<number> {
+  const [row] = await db
+    .select({ value: sql<number>`count(*)::int` })
+    .from(workflowSteps)
+    .innerJoin(workflowRuns, eq(workflowRuns.id, workflowSteps.runId))
+    .where(and(eq(workflowSteps.status, 'active'), eq(workflowSteps.kind, 'approval'), eq(workflowRuns.status, 'running'), decidableBy(person, now)));
+  return row?.value ?? 0;
+}
+
+// ── run lists (managers, admin) ───────────────────────────────────────────────────────────
+export interface RunFilters {
+  /** null = every unit (admin). */
+  unitIds: string[] | null;
+  definitionKey?: string;
+  status?: string;
+  overdueOnly?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export async function listRuns(db: Database, filters: RunFilters) {
+  const where = and(
+    filters.unitIds === null ? undefined : sql`${workflowRuns.unitId} = any(${pgArray(filters.unitIds)}::uuid[])`,
+    filters.definitionKey ? eq(workflowRuns.definitionKey, filters.definitionKey) : undefined,
+    filters.status ? eq(workflowRuns.status, filters.status as WorkflowRun['status']) : undefined,
+    filters.overdueOnly
+      ? sql`exists (select 1 from workflow_steps s where s.run_id = ${workflowRuns.id} and s.status = 'active' and s.overdue)`
+      : undefined,
+  );
+  const [rows, totals] = await Promise.all([
+    db
+      .select({
+        run: workflowRuns,
+        unitName: sql<string | null>`(select name from units where id = ${workflowRuns.unitId})`,
+        startedByName: sql<string | null>`(select display_name from users where id = ${workflowRuns.startedById})`,
+        activeSteps: sql<string | null>`(select string_agg(label, ', ' order by label) from workflow_steps s where s.run_id = ${workflowRuns.id} and s.status = 'active')`,
+        overdue: sql<boolean>`exists (select 1 from workflow_steps s where s.run_id = ${workflowRuns.id} and s.status = 'active' and s.overdue)`,
+      })
+      .from(workflowRuns)
+      .where(where)
+      .orderBy(desc(workflowRuns.startedAt), desc(workflowRuns.id))
+      .limit(filters.limit)
+      .offset(filters.offset),
+    db.select({ value: sql<number>`count(*)::int` }).from(workflowRuns).where(where),
+  ]);
+  return { rows, total: totals[0]?.value ?? 0 };
+}
+
+// ── deadlines (sweeper) ───────────────────────────────────────────────────────────────────
+/** Active steps with a reminder or a deadline not handled yet: the sweeper makes sure Redis holds their jobs. */
+export async function listPendingDeadlines(db: Database, limit: number) {
+  return db
+    .select({
+      id: workflowSteps.id,
+      kind: workflowSteps.kind,
+      remindAt: workflowSteps.remindAt,
+      dueAt: workflowSteps.dueAt,
+      remindedAt: workflowSteps.remindedAt,
+      escalatedAt: workflowSteps.escalatedAt,
+    })
+    .from(workflowSteps)
+    .where(
+      and(
+        eq(workflowSteps.status, 'active'),
+        or(
+          and(sql`${workflowSteps.remindAt} is not null`, isNull(workflowSteps.remindedAt)),
+          and(sql`${workflowSteps.dueAt} is not null`, isNull(workflowSteps.escalatedAt)),
+        ),
+      ),
+    )
+    .orderBy(asc(workflowSteps.dueAt))
+    .limit(limit);
+}
+
+// ── delegations ───────────────────────────────────────────────────────────────────────────
+export async function insertDelegation(db: Database, values: typeof workflowDelegations.$inferInsert) {
+  const [row] = await db.insert(workflowDelegations).values(values).returning();
+  if (!row) throw new Error('insert into workflow_delegations returned nothing');
+  return row;
+}
+
+export async function listDelegationsOf(db: Database, userId: string, now: Date) {
+  return db
+    .select({
+      delegation: workflowDelegations,
+      fromName: sql<string>`(select display_name from users where id = ${workflowDelegations.fromUserId})`,
+      toName: sql<string>`(select display_name from users where id = ${workflowDelegations.toUserId})`,
+    })
+    .from(workflowDelegations)
+    .where(
+      and(
+        or(eq(workflowDelegations.fromUserId, userId), eq(workflowDelegations.toUserId, userId)),
+        isNull(workflowDelegations.revokedAt),
+        sql`${workflowDelegations.endsAt} > ${now}`,
+      ),
+    )
+    .orderBy(asc(workflowDelegations.startsAt));
+}
+
+export async function findDelegation(db: Database, id: string) {
+  const [row] = await db.select().from(workflowDelegations).where(eq(workflowDelegations.id, id)).limit(1);
+  return row;
+}
+
+export async function revokeDelegation(db: Database, id: string, now: Date): Promise<void> {
+  await db.update(workflowDelegations).set({ revokedAt: now }).where(eq(workflowDelegations.id, id));
+}
+
+// ── notifications ─────────────────────────────────────────────────────────────────────────
+export async function insertNotifications(db: Database, values: Array<typeof notifications.$inferInsert>): Promise<void> {
+  if (values.length === 0) return;
+  await db.insert(notifications).values(values);
+}
+
+export async function listUnreadNotifications(db: Database, userId: string, limit: number) {
+  return db
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)))
+    .orderBy(desc(notifications.createdAt))
+    .limit(limit);
+}
+
+export async function markNotificationsRead(db: Database, userId: string, now: Date): Promise<void> {
+  await db.update(notifications).set({ readAt: now }).where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+}

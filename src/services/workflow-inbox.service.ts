@@ -1,0 +1,188 @@
+// "Mes validations" and what surrounds it: the inbox, the badge count, a step's page,
+// notifications, delegations, and the lists of runs for managers and admins.
+// The transitions themselves are in workflows.service.ts.
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
+import { t } from '../lib/i18n';
+import { parseInput } from '../lib/validation';
+import type { Role } from '../models/schema';
+import { WORKFLOW_RUN_STATUSES } from '../models/schema';
+import {
+  type Person,
+  countInbox,
+  findActivePerson,
+  findDelegation,
+  findRun,
+  findStep,
+  insertDelegation,
+  listDelegationsOf,
+  listInbox,
+  listRuns,
+  listStepHistory,
+  listUnreadNotifications,
+  markNotificationsRead,
+  revokeDelegation,
+} from '../models/workflows.model';
+import { listWorkflowDefinitions } from '../workflows/definitions';
+import { recordAudit } from './audit.service';
+import { type ServiceContext, inTransaction, requireActor } from './context';
+import { PERMISSIONS, assertCan, can, hasRole } from './permissions';
+import { canDecideStep } from './workflows.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PAGE_SIZE = 20;
+const DECIDING_ROLES: readonly Role[] = PERMISSIONS['workflows.decide'];
+
+function personOf(ctx: ServiceContext): Person {
+  const actor = requireActor(ctx);
+  return { id: actor.id, email: actor.email, displayName: actor.displayName, roles: actor.roles, unitIds: actor.unitIds };
+}
+
+const pageOf = (value: unknown) => Math.max(1, Math.min(10_000, Number.parseInt(String(value ?? '1'), 10) || 1));
+
+export function circuitOptions() {
+  return listWorkflowDefinitions().map((definition) => ({ value: definition.key, label: definition.name }));
+}
+
+export async function getInbox(ctx: ServiceContext, query: Record<string, unknown>) {
+  assertCan(ctx.actor, 'workflows.inbox');
+  const person = personOf(ctx);
+  const page = pageOf(query.page);
+  const definitionKey = typeof query.circuit === 'string' && query.circuit ? query.circuit : undefined;
+  const overdueOnly = query.overdue === '1';
+  const { rows, total } = await listInbox(ctx.db, person, ctx.now, { definitionKey, overdueOnly, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  return {
+    items: rows.map(({ step, run }) => ({ step, run, circuitName: String(run.definition.name ?? run.definitionKey), subject: String(run.context.title ?? run.subjectId) })),
+    total,
+    page,
+    pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+    query: { circuit: definitionKey ?? '', overdue: overdueOnly ? '1' : '' },
+  };
+}
+
+export async function countPendingValidations(ctx: ServiceContext): Promise<number> {
+  if (!ctx.actor) return 0;
+  return countInbox(ctx.db, personOf(ctx), ctx.now);
+}
+
+/** A step's page: its run and history; visible to who may decide it, the run's unit managers, the submitter, admins. */
+export async function getStepPage(ctx: ServiceContext, stepId: string) {
+  assertCan(ctx.actor, 'workflows.inbox');
+  const person = personOf(ctx);
+  if (!UUID.test(stepId)) throw new NotFoundError();
+  const step = await findStep(ctx.db, stepId);
+  if (!step) throw new NotFoundError();
+  const run = await findRun(ctx.db, step.runId);
+  if (!run) throw new NotFoundError();
+  const canDecide = can(ctx.actor, 'workflows.decide') && (await canDecideStep(ctx.db, person, step, ctx.now));
+  if (!canDecide && !mayFollowRun(ctx, run)) throw new ForbiddenError();
+  return { step, run, canDecide, history: await listStepHistory(ctx.db, run.id) };
+}
+
+function mayFollowRun(ctx: ServiceContext, run: { unitId: string | null; startedById: string | null }): boolean {
+  const actor = requireActor(ctx);
+  if (hasRole(actor, 'admin') || run.startedById === actor.id) return true;
+  return can(actor, 'workflows.follow') && run.unitId !== null && actor.unitIds.includes(run.unitId);
+}
+
+export async function getRunPage(ctx: ServiceContext, runId: string) {
+  assertCan(ctx.actor, 'workflows.inbox');
+  if (!UUID.test(runId)) throw new NotFoundError();
+  const run = await findRun(ctx.db, runId);
+  if (!run) throw new NotFoundError();
+  if (!mayFollowRun(ctx, run)) throw new ForbiddenError();
+  return { run, history: await listStepHistory(ctx.db, run.id) };
+}
+
+/** Runs of the actor's units (managers) or of every unit (/admin/circuits). */
+export async function listRunsFor(ctx: ServiceContext, query: Record<string, unknown>, scope: 'units' | 'all') {
+  const actor = requireActor(ctx);
+  assertCan(actor, scope === 'all' ? 'workflows.admin' : 'workflows.follow');
+  const page = pageOf(query.page);
+  const status = typeof query.status === 'string' && (WORKFLOW_RUN_STATUSES as readonly string[]).includes(query.status) ? query.status : undefined;
+  const definitionKey = typeof query.circuit === 'string' && query.circuit ? query.circuit : undefined;
+  const overdueOnly = query.overdue === '1';
+  const { rows, total } = await listRuns(ctx.db, {
+    unitIds: scope === 'all' || hasRole(actor, 'admin') ? null : actor.unitIds,
+    definitionKey,
+    status,
+    overdueOnly,
+    limit: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE,
+  });
+  return {
+    rows: rows.map((row) => ({ ...row, circuitName: String(row.run.definition.name ?? row.run.definitionKey), subject: String(row.run.context.title ?? row.run.subjectId) })),
+    total,
+    page,
+    pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+    query: { circuit: definitionKey ?? '', status: status ?? '', overdue: overdueOnly ? '1' : '' },
+  };
+}
+
+// ── notifications ─────────────────────────────────────────────────────────────────────────
+export async function listMyNotifications(ctx: ServiceContext) {
+  return listUnreadNotifications(ctx.db, personOf(ctx).id, 10);
+}
+
+export async function markMyNotificationsRead(ctx: ServiceContext): Promise<void> {
+  await markNotificationsRead(ctx.db, personOf(ctx).id, ctx.now);
+}
+
+// ── delegations ───────────────────────────────────────────────────────────────────────────
+const dateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, t('validations.delegations.errors.date'));
+const delegationSchema = z.object({
+  toUserId: z.string().regex(UUID, t('validations.delegations.errors.to')),
+  role: z.string().min(1, t('validations.delegations.errors.role')),
+  startsOn: dateField,
+  endsOn: dateField,
+});
+
+export function delegableRolesOf(ctx: ServiceContext): Role[] {
+  return requireActor(ctx).roles.filter((role) => DECIDING_ROLES.includes(role));
+}
+
+export async function createDelegation(ctx: ServiceContext, input: unknown) {
+  const actor = requireActor(ctx);
+  assertCan(actor, 'workflows.decide');
+  const values = parseInput(delegationSchema, input);
+  const role = values.role as Role;
+  if (!delegableRolesOf(ctx).includes(role)) throw new ValidationError({ role: t('validations.delegations.errors.role') });
+  if (values.toUserId === actor.id) throw new ValidationError({ toUserId: t('validations.delegations.errors.self') });
+  const startsAt = new Date(`${values.startsOn}T00:00:00Z`);
+  // The end day is included: the delegation lasts until the next midnight.
+  const endsAt = new Date(new Date(`${values.endsOn}T00:00:00Z`).getTime() + 24 * 3600_000);
+  if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime())) throw new ValidationError({ startsOn: t('validations.delegations.errors.date') });
+  if (endsAt <= startsAt) throw new ValidationError({ endsOn: t('validations.delegations.errors.dates') });
+  return inTransaction(ctx, async (tx) => {
+    const delegate = await findActivePerson(tx, values.toUserId);
+    if (!delegate || !delegate.roles.includes(role)) throw new ValidationError({ toUserId: t('validations.delegations.errors.to') });
+    const delegation = await insertDelegation(tx, { fromUserId: actor.id, toUserId: delegate.id, role, startsAt, endsAt, createdById: actor.id });
+    await recordAudit(tx, ctx, {
+      action: 'workflow.delegation_created',
+      entityType: 'user',
+      entityId: actor.id,
+      after: { toUserId: delegate.id, role, startsAt, endsAt },
+      metadata: { delegationId: delegation.id },
+    });
+    return delegation;
+  });
+}
+
+export async function listMyDelegations(ctx: ServiceContext) {
+  return listDelegationsOf(ctx.db, personOf(ctx).id, ctx.now);
+}
+
+export async function endDelegation(ctx: ServiceContext, id: string): Promise<void> {
+  const actor = requireActor(ctx);
+  if (!UUID.test(id)) throw new NotFoundError();
+  const delegation = await findDelegation(ctx.db, id);
+  if (!delegation) throw new NotFoundError();
+  if (delegation.fromUserId !== actor.id && !hasRole(actor, 'admin')) throw new ForbiddenError();
+  await inTransaction(ctx, async (tx) => {
+    await revokeDelegation(tx, id, ctx.now);
+    await recordAudit(tx, ctx, { action: 'workflow.delegation_ended', entityType: 'user', entityId: delegation.fromUserId, metadata: { delegationId: id } });
+  });
+}
+
+/** People a delegation may go to: active holders of one of the actor's deciding roles. */
+export { listPeopleWithRole } from '../models/workflows.model';

@@ -1,0 +1,549 @@
+/**
+ * Workflow engine service: approval circuits on any subject (DESIGN.md §5, docs/workflows.md).
+ *
+ * Public API for features that put a subject through a circuit (conventions, sourcing…):
+ *
+ *   startRun(tx, ctx, { definitionKey, subject: { type, id, unitId, context } }) → WorkflowRun
+ *     Starts a run inside the caller's transaction (the definition is copied into the run);
+ *     call ctx.dispatchOutbox?.() after commit, or use inTransaction(ctx, …) which does it.
+ *   resubmitRun(tx, ctx, { runId, context? }) → WorkflowRun
+ *     After "changes requested": a new round of the stage that asked for changes.
+ *   signalWorkflowEvent(tx, ctx, { subjectType, subjectId, event }) → steps released
+ *     Completes `wait` steps waiting for that event.
+ *   onStatusChange(subjectType, handler)
+ *     handler(tx, ctx, { subjectType, subjectId, runId, status }) runs in the transaction of
+ *     the transition: status is a run status ('changes_requested', 'approved', 'rejected',
+ *     'cancelled', 'completed', 'running' again after resubmission) or the status an action
+ *     step sets (the default circuit's 'to_sign').
+ *   registerActionHandler(name, handler)
+ *     For `action` steps; built in: setSubjectStatus, notifySubmitter, startRun.
+ *   listRunsOfSubject(ctx, subjectType, subjectId) → runs with step history (timelines).
+ *
+ * Every transition runs in one transaction with its audit rows (entityType = subjectType, on
+ * the subject's timeline) and the outbox rows of what comes next (emails, deadline jobs).
+ */
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
+import { t } from '../lib/i18n';
+import { logger } from '../lib/logger';
+import type { Database } from '../lib/database';
+import { insertOutboxRow } from '../models/messaging.model';
+import type { Role, WorkflowDecision, WorkflowRun, WorkflowRunStatus, WorkflowStep } from '../models/schema';
+import {
+  type Person,
+  cancelActiveSteps,
+  findActivePerson,
+  findRun,
+  findStep,
+  insertNotifications,
+  insertRun,
+  insertSteps,
+  listActiveDelegationsFrom,
+  listActiveDelegationsTo,
+  listPeopleWithRole,
+  listRunsForSubject,
+  listStepHistory,
+  listStepsOfRun,
+  lockRun,
+  updateRun,
+  updateStep,
+} from '../models/workflows.model';
+import { definitionForStart, type WorkflowDefinition } from '../workflows/definitions';
+import type { StageDefinition } from '../workflows/definitions/types';
+import { DECISION_STATUS, commentRequired, dueDate, finalRunStatus, nextStage, reminderDate, stageState, type StageOutcome } from '../workflows/engine';
+import { JOB_NAMES, QUEUE_NAMES, stepJobId, type WorkflowStepPayload } from '../workflows/queues';
+import { recordAudit } from './audit.service';
+import { type ServiceContext, inTransaction, requireActor } from './context';
+import { queueEmail } from './mail.service';
+import { assertCan } from './permissions';
+
+// ── registries ────────────────────────────────────────────────────────────────────────────
+export interface SubjectRef {
+  type: string;
+  id: string;
+  unitId: string | null;
+  context?: Record<string, unknown>;
+}
+
+export interface StatusChange {
+  subjectType: string;
+  subjectId: string;
+  runId: string;
+  status: string;
+}
+export type StatusChangeHandler = (tx: Database, ctx: ServiceContext, change: StatusChange) => Promise<void>;
+export type ActionHandler = (tx: Database, ctx: ServiceContext, input: { run: WorkflowRun; step: WorkflowStep; params: Record<string, unknown> }) => Promise<void>;
+
+const statusHandlers = new Map<string, StatusChangeHandler[]>();
+const actionHandlers = new Map<string, ActionHandler>();
+
+export function onStatusChange(subjectType: string, handler: StatusChangeHandler): () => void {
+  statusHandlers.set(subjectType, [...(statusHandlers.get(subjectType) ?? []), handler]);
+  return () => statusHandlers.set(subjectType, (statusHandlers.get(subjectType) ?? []).filter((known) => known !== handler));
+}
+
+export function registerActionHandler(name: string, handler: ActionHandler): void {
+  actionHandlers.set(name, handler);
+}
+
+async function emitStatus(tx: Database, ctx: ServiceContext, run: WorkflowRun, status: string): Promise<void> {
+  for (const handler of statusHandlers.get(run.subjectType) ?? []) {
+    await handler(tx, ctx, { subjectType: run.subjectType, subjectId: run.subjectId, runId: run.id, status });
+  }
+}
+
+/** The snapshot copied at start, plus the public URL used in links sent later by workers. */
+type RunSnapshot = WorkflowDefinition & { publicUrl: string };
+const snapshotOf = (run: WorkflowRun) => run.definition as unknown as RunSnapshot;
+
+// ── helpers ───────────────────────────────────────────────────────────────────────────────
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const stepLink = (run: WorkflowRun, stepId: string) => `${snapshotOf(run).publicUrl}/validations/etapes/${stepId}`;
+const subjectLabel = (run: WorkflowRun) => String(run.context.title ?? run.context.reference ?? `${run.subjectType} ${run.subjectId}`);
+
+async function audit(tx: Database, ctx: ServiceContext, run: WorkflowRun, action: string, metadata: Record<string, unknown>, before?: Record<string, unknown>, after?: Record<string, unknown>) {
+  await recordAudit(tx, ctx, {
+    action,
+    entityType: run.subjectType,
+    entityId: run.subjectId,
+    before: before ?? null,
+    after: after ?? null,
+    metadata: { runId: run.id, circuit: run.definitionKey, ...metadata },
+  });
+}
+
+/** Who must act on a step: the named user or the holders of the role (in the unit), and their delegates. */
+async function recipientsOf(tx: Database, step: WorkflowStep, now: Date): Promise<Array<Person & { forId: string | null }>> {
+  let direct: Person[] = [];
+  if (step.assigneeUserId) {
+    const person = await findActivePerson(tx, step.assigneeUserId);
+    direct = person ? [person] : [];
+  } else if (step.assigneeRole) {
+    direct = await listPeopleWithRole(tx, step.assigneeRole as Role, step.assigneeUnitId);
+  }
+  const delegations = await listActiveDelegationsFrom(
+    tx,
+    direct.map((person) => person.id),
+    now,
+  );
+  const result = new Map<string, Person & { forId: string | null }>(direct.map((person) => [person.id, { ...person, forId: null }]));
+  for (const { delegation, delegate } of delegations) {
+    if (step.assigneeRole && delegation.role !== step.assigneeRole) continue;
+    if (!result.has(delegate.id)) result.set(delegate.id, { ...delegate, forId: delegation.fromUserId });
+  }
+  return [...result.values()];
+}
+
+async function notifyPeople(
+  tx: Database,
+  run: WorkflowRun,
+  step: WorkflowStep,
+  people: Person[],
+  kind: 'assignment' | 'reminder' | 'escalation',
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const link = stepLink(run, step.id);
+  const circuit = snapshotOf(run).name;
+  const subject = subjectLabel(run);
+  for (const person of people) {
+    await queueEmail(tx, {
+      to: person.email,
+      template: `workflow_${kind}`,
+      data: { displayName: person.displayName, stepLabel: step.label, circuit, subject, link, dueAt: step.dueAt?.toISOString() ?? null, ...extra },
+      idempotencyKey: `workflow-step-${step.id}-${kind}-${person.id}`,
+    });
+  }
+  await insertNotifications(
+    tx,
+    people.map((person) => ({ userId: person.id, kind: `workflow.${kind}`, title: t(`notifications.${kind}`, { step: step.label, subject }), link: `/validations/etapes/${step.id}` })),
+  );
+}
+
+async function scheduleStepJob(tx: Database, step: WorkflowStep, kind: 'reminder' | 'due', runAt: Date): Promise<void> {
+  const payload: WorkflowStepPayload = { stepId: step.id, jobId: stepJobId(step.id, kind) };
+  await insertOutboxRow(tx, { queue: QUEUE_NAMES.workflows, jobName: kind === 'reminder' ? JOB_NAMES.workflowStepReminder : JOB_NAMES.workflowStepDue, payload: { ...payload }, runAt });
+}
+
+// ── the state machine, applied ────────────────────────────────────────────────────────────
+/** Creates the steps of a stage; actions run at once. Returns whether the stage is already closed. */
+async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun, index: number): Promise<boolean> {
+  const snapshot = snapshotOf(run);
+  const stage = snapshot.stages[index] as StageDefinition;
+  const now = ctx.now;
+  const rows = await insertSteps(
+    tx,
+    stage.steps.map((step) => {
+      const base = { runId: run.id, stageIndex: index, stepKey: step.key, label: step.label, kind: step.kind, parallelGroup: stage.key, round: run.round, status: 'active' as const, activatedAt: now };
+      if (step.kind === 'approval') {
+        const dueAt = dueDate(now, step.due);
+        const assignee = step.assignee;
+        return {
+          ...base,
+          assigneeRole: 'role' in assignee ? assignee.role : null,
+          assigneeUnitId: 'role' in assignee && assignee.unit === 'subject' ? run.unitId : null,
+          assigneeUserId: 'userId' in assignee ? assignee.userId : null,
+          distinctFrom: step.distinctFrom ?? [],
+          dueAt,
+          remindAt: reminderDate(now, dueAt),
+        };
+      }
+      if (step.kind === 'wait' && 'contextDate' in step.until) {
+        const date = new Date(String(run.context[step.until.contextDate] ?? ''));
+        return { ...base, dueAt: Number.isNaN(date.getTime()) ? now : date };
+      }
+      return base;
+    }),
+  );
+  await audit(tx, ctx, run, 'workflow.stage_started', { stage: stage.key, label: stage.label, round: run.round });
+  let open = false;
+  for (const row of rows) {
+    const definition = stage.steps.find((step) => step.key === row.stepKey);
+    if (!definition) continue;
+    if (definition.kind === 'approval') {
+      open = true;
+      const people = await recipientsOf(tx, row, now);
+      if (people.length === 0) logger.warn({ stepId: row.id, role: row.assigneeRole }, 'workflow step has nobody to decide it');
+      await notifyPeople(tx, run, row, people, 'assignment');
+      await scheduleStepJob(tx, row, 'reminder', row.remindAt ?? now);
+      await scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
+    } else if (definition.kind === 'action') {
+      const handler = actionHandlers.get(definition.handler);
+      if (!handler) throw new Error(`workflow action handler "${definition.handler}" is not registered`);
+      await handler(tx, ctx, { run, step: row, params: definition.params ?? {} });
+      await updateStep(tx, row.id, { status: 'done', decidedAt: now });
+      await audit(tx, ctx, run, 'workflow.action_done', { step: row.stepKey, label: row.label, handler: definition.handler });
+    } else if ('contextDate' in definition.until && row.dueAt && row.dueAt <= now) {
+      await updateStep(tx, row.id, { status: 'done', decidedAt: now });
+    } else {
+      open = true;
+      if ('contextDate' in definition.until) await scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
+    }
+  }
+  return !open;
+}
+
+/** The outcome of the latest approval stage decided in the run (for branching). */
+function lastOutcomeOf(steps: WorkflowStep[]): StageOutcome | null {
+  const decided = steps.filter((step) => step.kind === 'approval' && (step.status === 'approved' || step.status === 'rejected'));
+  const last = decided.sort((a, b) => a.stageIndex - b.stageIndex || a.round - b.round).at(-1);
+  if (!last) return null;
+  const sameStage = decided.filter((step) => step.stageIndex === last.stageIndex && step.round === last.round);
+  return sameStage.some((step) => step.status === 'rejected') ? 'rejected' : 'approved';
+}
+
+/** Moves the run past stage `fromIndex`: skipped stages recorded, next stage activated, or the run ends. */
+async function advance(tx: Database, ctx: ServiceContext, run: WorkflowRun, fromIndex: number, outcome: StageOutcome | null): Promise<WorkflowRun> {
+  const snapshot = snapshotOf(run);
+  let current = run;
+  let from = fromIndex;
+  for (;;) {
+    const { index, skipped } = nextStage(snapshot, from, outcome, current.context);
+    for (const skippedIndex of skipped) {
+      const stage = snapshot.stages[skippedIndex] as StageDefinition;
+      await insertSteps(
+        tx,
+        stage.steps.map((step) => ({ runId: run.id, stageIndex: skippedIndex, stepKey: step.key, label: step.label, kind: step.kind, parallelGroup: stage.key, round: current.round, status: 'skipped' as const })),
+      );
+    }
+    if (index === null) {
+      const status: WorkflowRunStatus = finalRunStatus(outcome);
+      current = await updateRun(tx, run.id, { status, finishedAt: ctx.now, currentStage: snapshot.stages.length });
+      await audit(tx, ctx, current, `workflow.run_${status}`, {}, { status: run.status }, { status });
+      await emitStatus(tx, ctx, current, status);
+      return current;
+    }
+    current = await updateRun(tx, run.id, { currentStage: index });
+    const closed = await activateStage(tx, ctx, current, index);
+    if (!closed) return current;
+    from = index;
+  }
+}
+
+// ── starting and resubmitting ─────────────────────────────────────────────────────────────
+export async function startRun(
+  tx: Database,
+  ctx: ServiceContext,
+  input: { definitionKey: string; subject: SubjectRef },
+): Promise<WorkflowRun> {
+  const definition = definitionForStart(input.definitionKey);
+  if (!definition) throw new NotFoundError(t('workflows.errors.unknownCircuit'));
+  const snapshot: RunSnapshot = { ...definition, publicUrl: ctx.baseUrl };
+  const run = await insertRun(tx, {
+    definitionKey: definition.key,
+    definitionVersion: definition.version,
+    definition: snapshot as unknown as Record<string, unknown>,
+    subjectType: input.subject.type,
+    subjectId: input.subject.id,
+    unitId: input.subject.unitId,
+    context: input.subject.context ?? {},
+    status: 'running',
+    currentStage: 0,
+    round: 1,
+    startedById: ctx.actor?.id ?? null,
+    startedAt: ctx.now,
+  });
+  await audit(tx, ctx, run, 'workflow.run_started', { name: definition.name, version: definition.version });
+  await emitStatus(tx, ctx, run, 'running');
+  return advance(tx, ctx, run, -1, null);
+}
+
+export async function resubmitRun(tx: Database, ctx: ServiceContext, input: { runId: string; context?: Record<string, unknown> }): Promise<WorkflowRun> {
+  const run = await lockRun(tx, input.runId);
+  if (!run) throw new NotFoundError();
+  if (run.status !== 'changes_requested') throw new ConflictError(t('workflows.errors.notAwaitingChanges'));
+  const resumed = await updateRun(tx, run.id, { status: 'running', round: run.round + 1, context: { ...run.context, ...input.context } });
+  await audit(tx, ctx, resumed, 'workflow.run_resubmitted', { round: resumed.round }, { status: run.status }, { status: 'running' });
+  await emitStatus(tx, ctx, resumed, 'running');
+  const closed = await activateStage(tx, ctx, resumed, resumed.currentStage);
+  if (!closed) return resumed;
+  return advance(tx, ctx, resumed, resumed.currentStage, lastOutcomeOf(await listStepsOfRun(tx, run.id)));
+}
+
+export async function signalWorkflowEvent(tx: Database, ctx: ServiceContext, input: { subjectType: string; subjectId: string; event: string }): Promise<number> {
+  let released = 0;
+  for (const candidate of await listRunsForSubject(tx, input.subjectType, input.subjectId)) {
+    if (candidate.status !== 'running') continue;
+    const run = await lockRun(tx, candidate.id);
+    if (!run || run.status !== 'running') continue;
+    const stage = snapshotOf(run).stages[run.currentStage];
+    const steps = (await listStepsOfRun(tx, run.id)).filter((step) => step.stageIndex === run.currentStage && step.round === run.round);
+    for (const step of steps) {
+      const definition = stage?.steps.find((known) => known.key === step.stepKey);
+      if (step.status !== 'active' || definition?.kind !== 'wait' || !('event' in definition.until) || definition.until.event !== input.event) continue;
+      await updateStep(tx, step.id, { status: 'done', decidedAt: ctx.now, decidedById: ctx.actor?.id ?? null });
+      await audit(tx, ctx, run, 'workflow.event_received', { event: input.event, step: step.stepKey });
+      released += 1;
+    }
+    await closeStageIfDone(tx, ctx, run);
+  }
+  return released;
+}
+
+/** After a step closed: if its whole stage is closed, move on. */
+async function closeStageIfDone(tx: Database, ctx: ServiceContext, run: WorkflowRun): Promise<WorkflowRun> {
+  const all = await listStepsOfRun(tx, run.id);
+  const stageSteps = all.filter((step) => step.stageIndex === run.currentStage && step.round === run.round);
+  const state = stageState(stageSteps);
+  if (state === 'open') return run;
+  if (state === 'changes_requested') {
+    await cancelActiveSteps(tx, run.id, ctx.now);
+    const updated = await updateRun(tx, run.id, { status: 'changes_requested' });
+    await audit(tx, ctx, updated, 'workflow.run_changes_requested', {}, { status: run.status }, { status: 'changes_requested' });
+    if (run.startedById) {
+      const submitter = await findActivePerson(tx, run.startedById);
+      const decided = stageSteps.find((step) => step.status === 'changes_requested');
+      if (submitter && decided) {
+        await queueEmail(tx, {
+          to: submitter.email,
+          template: 'workflow_changes_requested',
+          data: { displayName: submitter.displayName, stepLabel: decided.label, circuit: snapshotOf(run).name, subject: subjectLabel(run), comment: decided.comment ?? '', link: `${snapshotOf(run).publicUrl}/validations/circuits/${run.id}` },
+          idempotencyKey: `workflow-step-${decided.id}-changes-${submitter.id}`,
+        });
+        await insertNotifications(tx, [{ userId: submitter.id, kind: 'workflow.changes_requested', title: t('notifications.changesRequested', { subject: subjectLabel(run) }), link: `/validations/circuits/${run.id}` }]);
+      }
+    }
+    await emitStatus(tx, ctx, updated, 'changes_requested');
+    return updated;
+  }
+  if (state === 'rejected') await cancelActiveSteps(tx, run.id, ctx.now);
+  return advance(tx, ctx, run, run.currentStage, state === 'done' ? lastOutcomeOf(all) : state);
+}
+
+// ── deciding ──────────────────────────────────────────────────────────────────────────────
+/** Whether `person` may decide `step` directly (role ∩ unit, or named). */
+function directlyEligible(person: Pick<Person, 'id' | 'roles' | 'unitIds'>, step: WorkflowStep): boolean {
+  if (step.assigneeUserId) return step.assigneeUserId === person.id;
+  if (!step.assigneeRole || !person.roles.includes(step.assigneeRole as Role)) return false;
+  return !step.assigneeUnitId || person.unitIds.includes(step.assigneeUnitId);
+}
+
+/** Null: the actor decides for themselves; an id: for the person who delegated to them. Throws when neither. */
+async function decidingFor(tx: Database, ctx: ServiceContext, person: Person, step: WorkflowStep): Promise<string | null> {
+  if (directlyEligible(person, step)) return null;
+  for (const delegation of await listActiveDelegationsTo(tx, person.id, ctx.now)) {
+    if (step.assigneeRole && delegation.role !== step.assigneeRole) continue;
+    const from = await findActivePerson(tx, delegation.fromUserId);
+    if (from && directlyEligible(from, step)) return from.id;
+  }
+  throw new ForbiddenError(t('workflows.errors.notAssignee'));
+}
+
+export interface DecisionInput {
+  decision: unknown;
+  comment?: unknown;
+}
+
+export async function decideStep(ctx: ServiceContext, stepId: string, input: DecisionInput): Promise<{ run: WorkflowRun; step: WorkflowStep }> {
+  const actor = requireActor(ctx);
+  assertCan(actor, 'workflows.decide');
+  const decision = typeof input.decision === 'string' && input.decision in DECISION_STATUS ? (input.decision as WorkflowDecision) : null;
+  if (!decision) throw new ValidationError({ decision: t('workflows.errors.decisionRequired') });
+  const comment = typeof input.comment === 'string' ? input.comment.trim().slice(0, 4000) : '';
+  if (commentRequired(decision) && comment === '') throw new ValidationError({ comment: t('workflows.errors.commentRequired') });
+  if (!UUID.test(stepId)) throw new NotFoundError();
+  return inTransaction(ctx, async (tx) => {
+    const found = await findStep(tx, stepId);
+    if (!found) throw new NotFoundError();
+    // The run lock serialises every decision on the run: two managers at once → one wins.
+    const run = await lockRun(tx, found.runId);
+    const step = await findStep(tx, stepId);
+    if (!run || !step) throw new NotFoundError();
+    const person = await findActivePerson(tx, actor.id);
+    if (!person) throw new ForbiddenError();
+    if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
+    const decidedFor = await decidingFor(tx, ctx, person, step);
+    if (step.distinctFrom.length > 0) {
+      const earlier = (await listStepsOfRun(tx, run.id)).filter((other) => step.distinctFrom.includes(other.stepKey) && other.status === 'approved');
+      if (earlier.some((other) => other.decidedById === actor.id || other.decidedForId === actor.id || (decidedFor && other.decidedById === decidedFor))) {
+        throw new ForbiddenError(t('workflows.errors.sameDecider'));
+      }
+    }
+    const decided = await updateStep(tx, step.id, {
+      status: DECISION_STATUS[decision],
+      decision,
+      comment: comment || null,
+      decidedById: actor.id,
+      decidedForId: decidedFor,
+      decidedAt: ctx.now,
+    });
+    await audit(tx, ctx, run, `workflow.step_${DECISION_STATUS[decision]}`, { step: step.stepKey, label: step.label, round: step.round, comment: comment || undefined, decidedFor: decidedFor ?? undefined }, { status: 'active' }, { status: decided.status });
+    const after = await closeStageIfDone(tx, ctx, run);
+    return { run: after, step: decided };
+  });
+}
+
+// ── deadlines (run by the workflows queue) ────────────────────────────────────────────────
+function systemContext(db: Database, now: Date, run: WorkflowRun): ServiceContext {
+  return { db, actor: null, now, baseUrl: snapshotOf(run).publicUrl };
+}
+
+/** Half-way reminder to the assignees. Idempotent: a reminded, decided or cancelled step is left alone. */
+export async function remindStep(db: Database, stepId: string, now = new Date()): Promise<'reminded' | 'skipped'> {
+  return db.transaction(async (tx) => {
+    const found = await findStep(tx, stepId);
+    if (!found) return 'skipped';
+    const run = await lockRun(tx, found.runId);
+    const step = await findStep(tx, stepId);
+    if (!run || !step || run.status !== 'running' || step.status !== 'active' || step.remindedAt || step.kind !== 'approval') return 'skipped';
+    await notifyPeople(tx, run, step, await recipientsOf(tx, step, now), 'reminder');
+    await updateStep(tx, step.id, { remindedAt: now });
+    return 'reminded';
+  });
+}
+
+/** At the deadline: an approval is flagged overdue and escalated to the unit's managers; a dated wait ends. */
+export async function stepDeadlineReached(db: Database, stepId: string, now = new Date()): Promise<'escalated' | 'released' | 'skipped'> {
+  return db.transaction(async (tx) => {
+    const found = await findStep(tx, stepId);
+    if (!found) return 'skipped';
+    const run = await lockRun(tx, found.runId);
+    const step = await findStep(tx, stepId);
+    if (!run || !step || run.status !== 'running' || step.status !== 'active') return 'skipped';
+    const ctx = systemContext(tx, now, run);
+    if (step.kind === 'wait') {
+      await updateStep(tx, step.id, { status: 'done', decidedAt: now });
+      await audit(tx, ctx, run, 'workflow.wait_over', { step: step.stepKey });
+      await closeStageIfDone(tx, ctx, run);
+      return 'released';
+    }
+    if (step.escalatedAt) return 'skipped';
+    let managers = await listPeopleWithRole(tx, 'manager', run.unitId);
+    if (managers.length === 0) managers = await listPeopleWithRole(tx, 'admin', null);
+    await updateStep(tx, step.id, { overdue: true, escalatedAt: now });
+    await notifyPeople(tx, run, step, managers, 'escalation');
+    await audit(tx, ctx, run, 'workflow.step_overdue', { step: step.stepKey, label: step.label, escalatedTo: managers.map((person) => person.id) });
+    return 'escalated';
+  });
+}
+
+// ── built-in action handlers ──────────────────────────────────────────────────────────────
+registerActionHandler('setSubjectStatus', async (tx, ctx, { run, params }) => {
+  if (typeof params.status !== 'string') throw new Error('setSubjectStatus needs params.status');
+  await emitStatus(tx, ctx, run, params.status);
+});
+
+registerActionHandler('notifySubmitter', async (tx, _ctx, { run, step }) => {
+  if (!run.startedById) return;
+  await insertNotifications(tx, [{ userId: run.startedById, kind: 'workflow.notice', title: `${step.label} — ${subjectLabel(run)}`, link: `/validations/circuits/${run.id}` }]);
+});
+
+registerActionHandler('startRun', async (tx, ctx, { run, params }) => {
+  if (typeof params.definitionKey !== 'string') throw new Error('startRun needs params.definitionKey');
+  await startRun(tx, ctx, { definitionKey: params.definitionKey, subject: { type: run.subjectType, id: run.subjectId, unitId: run.unitId, context: run.context } });
+});
+
+// ── reading ───────────────────────────────────────────────────────────────────────────────
+export async function listRunsOfSubject(ctx: ServiceContext, subjectType: string, subjectId: string) {
+  const runs = await listRunsForSubject(ctx.db, subjectType, subjectId);
+  return Promise.all(runs.map(async (run) => ({ run, steps: await listStepHistory(ctx.db, run.id) })));
+}
+
+export async function getRunWithHistory(db: Database, runId: string) {
+  if (!UUID.test(runId)) throw new NotFoundError();
+  const run = await findRun(db, runId);
+  if (!run) throw new NotFoundError();
+  return { run, steps: await listStepHistory(db, run.id) };
+}
+
+// ── administration ────────────────────────────────────────────────────────────────────────
+export async function cancelRun(ctx: ServiceContext, runId: string, reason: string): Promise<WorkflowRun> {
+  const actor = requireActor(ctx);
+  assertCan(actor, 'workflows.admin');
+  if (!UUID.test(runId)) throw new NotFoundError();
+  const trimmed = reason.trim().slice(0, 2000);
+  if (trimmed === '') throw new ValidationError({ reason: t('workflows.errors.commentRequired') });
+  return inTransaction(ctx, async (tx) => {
+    const run = await lockRun(tx, runId);
+    if (!run) throw new NotFoundError();
+    if (run.status !== 'running' && run.status !== 'changes_requested') throw new ConflictError(t('workflows.errors.runClosed'));
+    await cancelActiveSteps(tx, run.id, ctx.now);
+    const cancelled = await updateRun(tx, run.id, { status: 'cancelled', finishedAt: ctx.now });
+    await audit(tx, ctx, cancelled, 'workflow.run_cancelled', { reason: trimmed }, { status: run.status }, { status: 'cancelled' });
+    await emitStatus(tx, ctx, cancelled, 'cancelled');
+    return cancelled;
+  });
+}
+
+/** Gives an active approval step to one named person (who is then notified like any assignee). */
+export async function reassignStep(ctx: ServiceContext, stepId: string, userId: string): Promise<WorkflowStep> {
+  const actor = requireActor(ctx);
+  assertCan(actor, 'workflows.admin');
+  if (!UUID.test(stepId)) throw new NotFoundError();
+  if (!UUID.test(userId)) throw new ValidationError({ userId: t('workflows.errors.reassignTarget') });
+  return inTransaction(ctx, async (tx) => {
+    const found = await findStep(tx, stepId);
+    if (!found) throw new NotFoundError();
+    const run = await lockRun(tx, found.runId);
+    const step = await findStep(tx, stepId);
+    if (!run || !step) throw new NotFoundError();
+    if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
+    const person = await findActivePerson(tx, userId);
+    if (!person) throw new ValidationError({ userId: t('workflows.errors.reassignTarget') });
+    const updated = await updateStep(tx, step.id, { assigneeUserId: person.id, assigneeRole: null, assigneeUnitId: null });
+    await audit(
+      tx,
+      ctx,
+      run,
+      'workflow.step_reassigned',
+      { step: step.stepKey, label: step.label },
+      { assigneeRole: step.assigneeRole, assigneeUnitId: step.assigneeUnitId, assigneeUserId: step.assigneeUserId },
+      { assigneeRole: null, assigneeUnitId: null, assigneeUserId: person.id },
+    );
+    await notifyPeople(tx, run, updated, [person], 'assignment');
+    return updated;
+  });
+}
+
+/** Whether `actor` may decide `step` now (for showing the decision form). */
+export async function canDecideStep(db: Database, actor: Person, step: WorkflowStep, now: Date): Promise<boolean> {
+  if (step.kind !== 'approval' || step.status !== 'active') return false;
+  try {
+    const ctx: ServiceContext = { db, actor: null, now, baseUrl: '' };
+    const decidedFor = await decidingFor(db, ctx, actor, step);
+    if (step.distinctFrom.length === 0) return true;
+    const earlier = (await listStepsOfRun(db, step.runId)).filter((other) => step.distinctFrom.includes(other.stepKey) && other.status === 'approved');
+    return !earlier.some((other) => other.decidedById === actor.id || other.decidedForId === actor.id || (decidedFor && other.decidedById === decidedFor));
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
+}
