@@ -30,6 +30,7 @@ import { contactsRouter } from './routes/contacts.routes';
 import { duplicatesRouter } from './routes/duplicates.routes';
 import { importsRouter } from './routes/imports.routes';
 import { isUploadRequest } from './lib/uploads';
+import { conventionsRouter } from './routes/conventions.routes';
 import { organizationsRouter } from './routes/organizations.routes';
 import { referenceRouter } from './routes/reference.routes';
 import { searchRouter } from './routes/search.routes';
@@ -153,6 +154,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/recherche', searchRouter());
   app.use('/imports', importsRouter());
   app.use('/doublons', duplicatesRouter());
+  app.use('/conventions', conventionsRouter());
   app.use('/referentiel', referenceRouter());
   app.use('/admin/utilisateurs', adminUsersRouter());
   app.use('/admin/unites', adminUnitsRouter());

@@ -48,6 +48,8 @@ const envSchema = z.object({
   /** Largest import file accepted, in MiB, and most data rows in one import. */
   IMPORT_MAX_MB: z.coerce.number().int().min(1).max(1024).default(50),
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(200_000),
+  /** Largest convention document (PDF, DOCX, ODT) accepted, in MiB. */
+  CONVENTION_DOCUMENT_MAX_MB: z.coerce.number().int().min(1).max(1024).default(20),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -24,6 +24,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.duplicates'), href: '/doublons', permission: 'directory.read' },
     ],
   },
+  { label: t('nav.agreements'), href: '/conventions', permission: 'conventions.read' },
   { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
   {
     label: t('nav.admin'),

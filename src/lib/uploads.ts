@@ -28,8 +28,12 @@ function sameToken(given: string | undefined, expected: string | undefined): boo
 /** Paths (under /) whose multipart POST bodies are checked here rather than by the CSRF middleware. */
 export const UPLOAD_PATHS = new Set(['/imports']);
 
+/** Upload paths with an id in them (a convention's documents). */
+export const UPLOAD_PATH_PATTERNS: RegExp[] = [/^\/conventions\/[0-9a-f-]{36}\/documents$/];
+
 export function isUploadRequest(req: Request): boolean {
-  return req.method === 'POST' && UPLOAD_PATHS.has(req.path) && Boolean(req.is('multipart/form-data'));
+  const isUploadPath = UPLOAD_PATHS.has(req.path) || UPLOAD_PATH_PATTERNS.some((pattern) => pattern.test(req.path));
+  return req.method === 'POST' && isUploadPath && Boolean(req.is('multipart/form-data'));
 }
 
 /**

@@ -39,6 +39,7 @@ import { ORGANIZATION_STATUSES, type NewOrganization, type Organization } from '
 import { findUnitsByIds } from '../models/units.model';
 import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
+import { conventionsOfOrganizationFor } from './conventions.service';
 import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
 import { type ServiceContext, inTransaction } from './context';
 import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
@@ -191,6 +192,7 @@ export type OrganizationDetail =
       children: Array<{ id: string; name: string; kindLabel: string }>;
       people: { current: Awaited<ReturnType<typeof affiliatedContacts>>; past: Awaited<ReturnType<typeof affiliatedContacts>> };
       timeline: TimelineEntry[];
+      conventions: Awaited<ReturnType<typeof conventionsOfOrganizationFor>>;
       hiddenFields: string[];
       permissions: { edit: boolean; archive: boolean; restore: boolean; merge: boolean; undoMerge: boolean };
     };
@@ -221,7 +223,7 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
     organization.ownerId ? findUserById(ctx.db, organization.ownerId) : Promise.resolve(undefined),
   ]);
   const scope = { ownerId: organization.ownerId, unitIds: units.map((unit) => unit.id) };
-  const hiddenFields = await restrictedFieldsFor(ctx, 'organization', scope);
+  const [hiddenFields, conventions] = await Promise.all([restrictedFieldsFor(ctx, 'organization', scope), conventionsOfOrganizationFor(ctx, organization.id)]);
   return {
     kind: 'found',
     organization,
@@ -234,6 +236,7 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
     children,
     people: { current: people.filter((person) => !person.endDate), past: people.filter((person) => person.endDate) },
     timeline,
+    conventions,
     hiddenFields,
     permissions: {
       edit: can(ctx.actor, 'directory.edit', scope),

@@ -37,6 +37,12 @@ export const PERMISSIONS = {
   'workflows.follow': ['admin', 'manager'],
   /** Cancel runs, reassign steps (/admin/circuits). */
   'workflows.admin': ['admin'],
+  /** Conventions: everyone reads; create and edit within one's units (see `can`). */
+  'conventions.read': EVERYONE,
+  'conventions.edit': ['admin', 'manager', 'charge'],
+  'conventions.terminate': ['admin', 'manager'],
+  /** Download a convention's files (signed texts may hold personal and financial data): not lecteur. */
+  'conventions.documents': ['admin', 'manager', 'charge', 'juriste', 'finance'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

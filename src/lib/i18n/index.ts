@@ -1,4 +1,5 @@
 import { fr as frFoundation } from './fr';
+import { frConventions } from './fr-conventions';
 import { frDirectory } from './fr-directory';
 import { frDuplicates } from './fr-duplicates';
 import { frExport } from './fr-export';
@@ -23,7 +24,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */

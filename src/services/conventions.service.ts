@@ -1,0 +1,728 @@
+// Conventions: list, detail, create, edit, renew, terminate, delete, status changes (the approval
+// circuit of src/workflows calls setConventionStatus) and versioned documents.
+// Rules live here: who may edit (roles × unit × owner), validation, audit in the same transaction.
+import { z } from 'zod';
+import type { Readable } from 'node:stream';
+import fs from 'node:fs';
+import { addDays, addMonths, formatConventionReference, noticeDeadline, parseIsoDay } from '../lib/convention-dates';
+import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '../lib/documents/document-sniffing';
+import type { DocumentStorage } from '../lib/documents/document-storage';
+import type { Database } from '../lib/database';
+import { NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
+import { formatEuros, isoDateInParis } from '../lib/format';
+import { labelFor, t } from '../lib/i18n';
+import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
+import { listTimeline } from '../models/audit.model';
+import {
+  CONVENTION_SORTS,
+  type ConventionListFilters,
+  childrenOfConvention,
+  conventionsOfOrganization,
+  countChildren,
+  deleteConventionRow,
+  documentsOf,
+  findConventionById,
+  findDocumentVersion,
+  insertConvention,
+  insertDocument,
+  insertDocumentVersion,
+  lastVersionNumber,
+  listConventions,
+  lockConventionById,
+  lockDocument,
+  organizationNames,
+  partiesOf,
+  paymentsOf,
+  replaceParties,
+  replacePayments,
+  storageKeysOf,
+  takeReferenceNumber,
+  updateConventionRow,
+} from '../models/conventions.model';
+import { affiliatedContacts } from '../models/organizations.model';
+import {
+  CONVENTION_DOCUMENT_KINDS,
+  CONVENTION_KINDS,
+  CONVENTION_STATUSES,
+  MONEY_DIRECTIONS,
+  type Convention,
+  type ConventionStatus,
+  type NewConvention,
+} from '../models/schema';
+import { findUnitsByIds } from '../models/units.model';
+import { findUserById } from '../models/users.model';
+import { recordAudit } from './audit.service';
+import { type ServiceContext, inTransaction } from './context';
+import { describeAuditEntry } from './journal.service';
+import { assertCan, can, type RecordScope } from './permissions';
+import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
+
+export const CONVENTION_PAGE_SIZE = 50;
+export const EXPIRING_CHOICES = [30, 90, 180] as const;
+
+/** Statuses after which a convention no longer runs (kept out of "expiring" lists). */
+const CLOSED_STATUSES: ConventionStatus[] = ['echue', 'resiliee', 'renouvelee'];
+
+function scopeOf(convention: Pick<Convention, 'ownerId' | 'unitId'>): RecordScope {
+  return { ownerId: convention.ownerId, unitIds: convention.unitId ? [convention.unitId] : [] };
+}
+
+function isUuid(id: string): boolean {
+  return z.uuid().safeParse(id).success;
+}
+
+async function loadConvention(db: Database, id: string): Promise<Convention> {
+  const convention = isUuid(id) ? await findConventionById(db, id) : undefined;
+  if (!convention) throw new NotFoundError(t('conventions.notFound'));
+  return convention;
+}
+
+// ── List ─────────────────────────────────────────────────────────────────────────────────
+
+const listSchema = z.object({
+  q: z.string().trim().max(100).optional().catch(undefined),
+  kind: z.enum(CONVENTION_KINDS).optional().catch(undefined),
+  status: z.enum(CONVENTION_STATUSES).optional().catch(undefined),
+  unit: z.uuid().optional().catch(undefined),
+  owner: z.union([z.literal('moi'), z.uuid()]).optional().catch(undefined),
+  organization: z.uuid().optional().catch(undefined),
+  expiring: z.enum(['30', '90', '180']).optional().catch(undefined),
+  /** What "expiring" looks at: the end date or the notice deadline. */
+  on: z.enum(['fin', 'preavis']).default('fin').catch('fin'),
+  sort: z.enum(CONVENTION_SORTS).default('reference').catch('reference'),
+  dir: z.enum(['asc', 'desc']).default('desc').catch('desc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1).catch(1),
+});
+
+export type ConventionListQuery = z.infer<typeof listSchema>;
+
+function filtersOf(ctx: ServiceContext, query: ConventionListQuery): ConventionListFilters {
+  const today = isoDateInParis(ctx.now);
+  return {
+    q: query.q || undefined,
+    kind: query.kind,
+    status: query.status,
+    unitId: query.unit,
+    ownerId: query.owner === 'moi' ? ctx.actor?.id : query.owner,
+    organizationId: query.organization,
+    expiring: query.expiring
+      ? { column: query.on === 'preavis' ? 'noticeDeadline' : 'endsOn', from: today, to: addDays(today, Number(query.expiring)), excludeStatuses: CLOSED_STATUSES }
+      : undefined,
+    sort: query.sort,
+    direction: query.dir,
+  };
+}
+
+export async function listConventionsPage(ctx: ServiceContext, rawQuery: unknown) {
+  assertCan(ctx.actor, 'conventions.read');
+  const query = listSchema.parse(rawQuery ?? {});
+  const { rows, total } = await listConventions(ctx.db, filtersOf(ctx, query), { limit: CONVENTION_PAGE_SIZE, offset: (query.page - 1) * CONVENTION_PAGE_SIZE });
+  const { page, ...filters } = query;
+  return { query: filters, page, pageCount: Math.max(1, Math.ceil(total / CONVENTION_PAGE_SIZE)), rows, total };
+}
+
+/** Every convention matching the filters, for the CSV export. */
+export async function exportConventions(ctx: ServiceContext, rawQuery: unknown) {
+  assertCan(ctx.actor, 'conventions.read');
+  const query = listSchema.parse(rawQuery ?? {});
+  const { rows } = await listConventions(ctx.db, filtersOf(ctx, query), { limit: 100_000, offset: 0 });
+  return rows;
+}
+
+export async function conventionFormOptions(ctx: ServiceContext) {
+  const [units, owners] = await Promise.all([cachedActiveUnits(ctx.db), cachedActiveUserOptions(ctx.db)]);
+  return {
+    kinds: CONVENTION_KINDS.map((value) => ({ value, label: t(`conventions.kinds.${value}`) })),
+    statuses: CONVENTION_STATUSES.map((value) => ({ value, label: t(`conventions.statuses.${value}`) })),
+    directions: MONEY_DIRECTIONS.map((value) => ({ value, label: t(`conventions.directions.${value}`) })),
+    documentKinds: CONVENTION_DOCUMENT_KINDS.map((value) => ({ value, label: t(`conventions.documentKinds.${value}`) })),
+    units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ value: unit.id, label: unit.name })),
+    owners: owners.map((owner) => ({ value: owner.id, label: owner.displayName })),
+  };
+}
+
+// ── Detail ───────────────────────────────────────────────────────────────────────────────
+
+/** Journal rows with the labels of this feature (actions and fields of conventions). */
+function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
+  return entries.map((entry) => {
+    const described = describeAuditEntry(entry);
+    const fields = Object.keys(entry.changes);
+    return {
+      ...described,
+      actionLabel: labelFor('conventionAudits', entry.action),
+      changeList: described.changeList.map((change, index) => {
+        const field = fields[index] ?? '';
+        const label = labelFor('conventionFields', field);
+        return { ...change, field: label === field ? change.field : label };
+      }),
+      fileName: typeof entry.metadata.fileName === 'string' ? entry.metadata.fileName : null,
+      reason: typeof entry.metadata.reason === 'string' ? entry.metadata.reason : null,
+    };
+  });
+}
+
+export async function getConventionDetail(ctx: ServiceContext, id: string) {
+  assertCan(ctx.actor, 'conventions.read');
+  const convention = await loadConvention(ctx.db, id);
+  const [parties, payments, children, documents, timeline, parent, owner, units] = await Promise.all([
+    partiesOf(ctx.db, convention.id),
+    paymentsOf(ctx.db, convention.id),
+    childrenOfConvention(ctx.db, convention.id),
+    documentsOf(ctx.db, convention.id),
+    listTimeline(ctx.db, { entityType: 'convention', entityId: convention.id, limit: 100 }),
+    convention.parentId ? findConventionById(ctx.db, convention.parentId) : Promise.resolve(undefined),
+    convention.ownerId ? findUserById(ctx.db, convention.ownerId) : Promise.resolve(undefined),
+    findUnitsByIds(ctx.db, convention.unitId ? [convention.unitId] : []),
+  ]);
+  const scope = scopeOf(convention);
+  const paymentTotal = payments.reduce((sum, payment) => sum + payment.amountCents, 0);
+  return {
+    convention,
+    parties,
+    payments: payments.map((payment) => ({ ...payment, amountText: formatEuros(payment.amountCents / 100) })),
+    paymentTotal,
+    paymentTotalText: formatEuros(paymentTotal / 100),
+    amountText: convention.amountCents === null ? null : formatEuros(convention.amountCents / 100),
+    children,
+    documents,
+    timeline: describeTimeline(timeline),
+    parent: parent ? { id: parent.id, reference: parent.reference, title: parent.title } : null,
+    ownerName: owner?.displayName ?? null,
+    unitName: units[0]?.name ?? null,
+    permissions: {
+      edit: can(ctx.actor, 'conventions.edit', scope),
+      terminate: can(ctx.actor, 'conventions.terminate', scope) && !['resiliee', 'brouillon'].includes(convention.status),
+      renew: can(ctx.actor, 'conventions.edit', scope) && convention.kind !== 'avenant' && convention.endsOn !== null,
+      createUnderCadre: can(ctx.actor, 'conventions.edit') && convention.kind === 'cadre',
+      delete: can(ctx.actor, 'conventions.edit', scope) && convention.status === 'brouillon' && children.length === 0,
+      download: can(ctx.actor, 'conventions.documents'),
+      upload: can(ctx.actor, 'conventions.edit', scope),
+    },
+  };
+}
+
+/** The organisation page's tab: conventions it is party to. */
+export async function conventionsOfOrganizationFor(ctx: ServiceContext, organizationId: string) {
+  if (!can(ctx.actor, 'conventions.read')) return [];
+  return conventionsOfOrganization(ctx.db, organizationId);
+}
+
+// ── Create and edit ──────────────────────────────────────────────────────────────────────
+
+const checkbox = () => z.preprocess((value) => value === 'on' || value === 'true' || value === '1' || value === true, z.boolean());
+
+const optionalDay = () =>
+  optionalTrimmed(10).transform((value, context) => {
+    if (!value) return null;
+    if (!parseIsoDay(value)) {
+      context.addIssue({ code: 'custom', message: t('conventions.errors.invalidDate') });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+/** "1 234,56" or "1234.56" euros → cents. */
+export function parseEuros(value: string): number | null {
+  const cleaned = value.replace(/[\s\u00a0\u202f€]/g, '').replace(',', '.');
+  if (!/^\d{1,12}(\.\d{1,2})?$/.test(cleaned)) return null;
+  const [units, decimals = ''] = cleaned.split('.') as [string, string?];
+  return Number(units) * 100 + Number(decimals.padEnd(2, '0'));
+}
+
+const optionalEuros = () =>
+  optionalTrimmed(30).transform((value, context) => {
+    if (!value) return null;
+    const cents = parseEuros(value);
+    if (cents === null) {
+      context.addIssue({ code: 'custom', message: t('conventions.errors.invalidAmount') });
+      return z.NEVER;
+    }
+    return cents;
+  });
+
+/** qs gives `parties[0][organizationId]` as an array (or an object keyed by index when sparse). */
+const rowList = <Schema extends z.ZodType>(row: Schema) =>
+  z.preprocess((value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : typeof value === 'object' && value ? Object.values(value) : []), z.array(row));
+
+const partyRow = z.object({
+  organizationId: z.uuid({ error: t('conventions.errors.unknownOrganization') }),
+  role: optionalTrimmed(200).transform((value) => value || null),
+  signatoryContactId: optionalId(t('conventions.errors.unknownSignatory')),
+  remove: checkbox().optional(),
+});
+
+const paymentRow = z.object({
+  dueOn: optionalDay(),
+  amount: optionalEuros(),
+  label: optionalTrimmed(200).transform((value) => value || null),
+});
+
+const conventionSchema = z.object({
+  title: requiredText(300),
+  kind: z.enum(CONVENTION_KINDS, { error: t('conventions.errors.invalidKind') }),
+  parentId: optionalId(t('conventions.errors.unknownParent')),
+  isRenewal: checkbox(),
+  ownerId: optionalId(t('conventions.errors.unknownOwner')),
+  unitId: optionalId(t('validation.unknownUnit')),
+  object: optionalTrimmed(5000).transform((value) => value || null),
+  programmes: optionalTrimmed(2000).transform((value) => value || null),
+  signedOn: optionalDay(),
+  startsOn: optionalDay(),
+  endsOn: optionalDay(),
+  noticeMonths: optionalTrimmed(4).transform((value, context) => {
+    if (!value) return null;
+    const months = Number(value);
+    if (!Number.isInteger(months) || months < 0 || months > 120) {
+      context.addIssue({ code: 'custom', message: t('conventions.errors.invalidNoticeMonths') });
+      return z.NEVER;
+    }
+    return months;
+  }),
+  tacitRenewal: checkbox(),
+  amount: optionalEuros(),
+  moneyDirection: z.enum(MONEY_DIRECTIONS, { error: t('conventions.errors.invalidDirection') }).default('sans_flux'),
+  clauseGdpr: checkbox(),
+  clauseIntellectualProperty: checkbox(),
+  clauseExclusivity: checkbox(),
+  clauseCommunication: checkbox(),
+  parties: rowList(partyRow),
+  addPartyIds: stringList().pipe(z.array(z.uuid({ error: t('conventions.errors.unknownOrganization') }))),
+  payments: rowList(paymentRow),
+});
+
+type ConventionInput = z.infer<typeof conventionSchema>;
+
+function partiesOfInput(values: ConventionInput) {
+  const kept = values.parties.filter((party) => !party.remove);
+  const known = new Set(kept.map((party) => party.organizationId));
+  const added = values.addPartyIds.filter((id) => !known.has(id) && known.add(id));
+  return [...kept.map(({ organizationId, role, signatoryContactId }) => ({ organizationId, role, signatoryContactId })), ...added.map((organizationId) => ({ organizationId, role: null, signatoryContactId: null }))];
+}
+
+function paymentsOfInput(values: ConventionInput, errors: FieldErrors) {
+  const payments: Array<{ dueOn: string; amountCents: number; label: string | null }> = [];
+  values.payments.forEach((payment, index) => {
+    if (!payment.dueOn && payment.amount === null && !payment.label) return;
+    if (!payment.dueOn) errors[`payments.${index}.dueOn`] = t('validation.required');
+    if (payment.amount === null) errors[`payments.${index}.amount`] = t('validation.required');
+    if (payment.dueOn && payment.amount !== null) payments.push({ dueOn: payment.dueOn, amountCents: payment.amount, label: payment.label });
+  });
+  return payments;
+}
+
+async function validateConvention(ctx: ServiceContext, values: ConventionInput, selfId?: string) {
+  const errors: FieldErrors = {};
+  const parties = partiesOfInput(values);
+  const payments = paymentsOfInput(values, errors);
+  if (parties.length === 0) errors.parties = t('conventions.errors.noParty');
+  const organizations = await organizationNames(ctx.db, parties.map((party) => party.organizationId));
+  if (organizations.length !== parties.length) errors.parties = t('conventions.errors.unknownOrganization');
+  if (values.unitId && (await findUnitsByIds(ctx.db, [values.unitId])).length === 0) errors.unitId = t('validation.unknownUnit');
+  if (values.ownerId && !(await findUserById(ctx.db, values.ownerId))) errors.ownerId = t('conventions.errors.unknownOwner');
+  if (values.startsOn && values.endsOn && values.endsOn < values.startsOn) errors.endsOn = t('conventions.errors.endBeforeStart');
+  if (values.noticeMonths !== null && !values.endsOn) errors.endsOn = t('conventions.errors.noticeNeedsEnd');
+  if (values.moneyDirection !== 'sans_flux' && values.amount === null) errors.amount = t('conventions.errors.amountRequired');
+  const needsParent = values.kind === 'avenant' || values.kind === 'application';
+  if (needsParent && !values.parentId) errors.parentId = t(values.kind === 'avenant' ? 'conventions.errors.avenantNeedsParent' : 'conventions.errors.applicationNeedsCadre');
+  if (values.parentId) {
+    const parent = await findConventionById(ctx.db, values.parentId);
+    if (!parent || parent.id === selfId) errors.parentId = t('conventions.errors.unknownParent');
+    else if (values.kind === 'application' && parent.kind !== 'cadre') errors.parentId = t('conventions.errors.applicationNeedsCadre');
+    else if (!needsParent) errors.parentId = t('conventions.errors.parentOnlyForAvenant');
+  }
+  if (values.isRenewal && values.kind !== 'avenant') errors.isRenewal = t('conventions.errors.renewalIsAvenant');
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
+  return { parties, payments };
+}
+
+function columnsOf(values: ConventionInput): Partial<NewConvention> {
+  return {
+    title: values.title,
+    kind: values.kind,
+    parentId: values.kind === 'avenant' || values.kind === 'application' ? values.parentId : null,
+    isRenewal: values.isRenewal,
+    ownerId: values.ownerId,
+    unitId: values.unitId,
+    object: values.object,
+    programmes: values.programmes,
+    signedOn: values.signedOn,
+    startsOn: values.startsOn,
+    endsOn: values.endsOn,
+    noticeMonths: values.noticeMonths,
+    tacitRenewal: values.tacitRenewal,
+    noticeDeadline: noticeDeadline(values.endsOn, values.noticeMonths),
+    amountCents: values.amount,
+    moneyDirection: values.moneyDirection,
+    clauseGdpr: values.clauseGdpr,
+    clauseIntellectualProperty: values.clauseIntellectualProperty,
+    clauseExclusivity: values.clauseExclusivity,
+    clauseCommunication: values.clauseCommunication,
+  };
+}
+
+function auditable(convention: Convention, parties: Array<{ organizationId: string; role: string | null; signatoryContactId: string | null }>, payments: Array<{ dueOn: string; amountCents: number }>) {
+  const { updatedAt: _updated, createdAt: _created, ...rest } = convention;
+  return {
+    ...rest,
+    parties: parties.map((party) => `${party.organizationId}${party.role ? ` (${party.role})` : ''}`),
+    payments: payments.map((payment) => `${payment.dueOn} ${payment.amountCents}`),
+  };
+}
+
+export async function createConvention(ctx: ServiceContext, input: unknown): Promise<Convention> {
+  assertCan(ctx.actor, 'conventions.edit');
+  const actor = ctx.actor;
+  const values = parseInput(conventionSchema, input);
+  const unitId = values.unitId ?? actor.unitIds[0] ?? null;
+  // A chargé creates only for one of their units (admins for any).
+  if (!can(actor, 'conventions.edit', { unitIds: unitId ? [unitId] : [] })) {
+    throw new ValidationError({ unitId: t('conventions.errors.unitNotYours') }, t('validation.formHasErrors'));
+  }
+  const { parties, payments } = await validateConvention(ctx, { ...values, unitId });
+  return inTransaction(ctx, async (tx) => {
+    const year = Number(isoDateInParis(ctx.now).slice(0, 4));
+    const number = await takeReferenceNumber(tx, year);
+    const convention = await insertConvention(tx, {
+      ...(columnsOf({ ...values, unitId }) as NewConvention),
+      reference: formatConventionReference(year, number),
+      ownerId: values.ownerId ?? actor.id,
+      createdById: actor.id,
+      updatedById: actor.id,
+    });
+    await replaceParties(tx, convention.id, parties);
+    await replacePayments(tx, convention.id, payments);
+    await recordAudit(tx, ctx, { action: 'convention.created', entityType: 'convention', entityId: convention.id, after: auditable(convention, parties, payments) });
+    return convention;
+  });
+}
+
+export async function getConventionForEdit(ctx: ServiceContext, id: string) {
+  const convention = await loadConvention(ctx.db, id);
+  assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
+  const [parties, payments] = await Promise.all([partiesOf(ctx.db, id), paymentsOf(ctx.db, id)]);
+  return { convention, parties, payments };
+}
+
+export async function updateConvention(ctx: ServiceContext, id: string, input: unknown): Promise<Convention> {
+  const current = await getConventionForEdit(ctx, id);
+  const values = parseInput(conventionSchema, input);
+  if (values.unitId !== current.convention.unitId && !can(ctx.actor, 'conventions.edit', { unitIds: values.unitId ? [values.unitId] : [] })) {
+    throw new ValidationError({ unitId: t('conventions.errors.unitNotYours') }, t('validation.formHasErrors'));
+  }
+  const { parties, payments } = await validateConvention(ctx, values, id);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockConventionById(tx, id);
+    if (!before) throw new NotFoundError(t('conventions.notFound'));
+    const updated = await updateConventionRow(tx, id, { ...columnsOf(values), updatedById: ctx.actor?.id ?? null });
+    await replaceParties(tx, id, parties);
+    await replacePayments(tx, id, payments);
+    await recordAudit(tx, ctx, {
+      action: 'convention.updated',
+      entityType: 'convention',
+      entityId: id,
+      before: auditable(before, current.parties, current.payments),
+      after: auditable(updated, parties, payments),
+    });
+    return updated;
+  });
+}
+
+/** A draft without children may be deleted; its reference number is never given again. */
+export async function deleteConvention(ctx: ServiceContext, id: string, storage: DocumentStorage): Promise<Convention> {
+  const convention = await loadConvention(ctx.db, id);
+  assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
+  if (convention.status !== 'brouillon' || (await countChildren(ctx.db, id)) > 0) {
+    throw new ValidationError({ _form: t('conventions.errors.deleteOnlyDraft') }, t('conventions.errors.deleteOnlyDraft'));
+  }
+  const keys = await storageKeysOf(ctx.db, id);
+  await inTransaction(ctx, async (tx) => {
+    const before = await lockConventionById(tx, id);
+    if (!before) throw new NotFoundError(t('conventions.notFound'));
+    await deleteConventionRow(tx, id);
+    await recordAudit(tx, ctx, { action: 'convention.deleted', entityType: 'convention', entityId: id, before: { reference: before.reference, title: before.title } });
+  });
+  // Files go after the commit: a failed deletion leaves an orphan file, never a dangling row.
+  await Promise.all(keys.map((key) => storage.delete(key)));
+  return convention;
+}
+
+// ── Pre-filled forms: renewal avenant, convention under a convention-cadre ────────────────
+
+type FormValues = Record<string, unknown>;
+
+function partyFormRows(parties: Awaited<ReturnType<typeof partiesOf>>) {
+  return parties.map((party) => ({ organizationId: party.organizationId, organizationName: party.organizationName, role: party.role ?? '', signatoryContactId: party.signatoryContactId ?? '' }));
+}
+
+function clausesOf(convention: Convention) {
+  return {
+    clauseGdpr: convention.clauseGdpr,
+    clauseIntellectualProperty: convention.clauseIntellectualProperty,
+    clauseExclusivity: convention.clauseExclusivity,
+    clauseCommunication: convention.clauseCommunication,
+  };
+}
+
+export function emptyConventionValues(ctx: ServiceContext): FormValues {
+  return { kind: 'partenariat', moneyDirection: 'sans_flux', unitId: ctx.actor?.unitIds[0] ?? '', parties: [], payments: [] };
+}
+
+/** Values of a renewal avenant: same parties and clauses, the period that follows the parent's. */
+export async function renewalValues(ctx: ServiceContext, parentId: string): Promise<{ parent: Convention; values: FormValues }> {
+  const parent = await loadConvention(ctx.db, parentId);
+  assertCan(ctx.actor, 'conventions.edit', scopeOf(parent));
+  if (parent.kind === 'avenant' || !parent.endsOn) throw new ValidationError({ _form: t('conventions.errors.cannotRenew') }, t('conventions.errors.cannotRenew'));
+  const parties = await partiesOf(ctx.db, parent.id);
+  const startsOn = addDays(parent.endsOn, 1);
+  const duration = parent.startsOn ? monthsBetween(parent.startsOn, parent.endsOn) : 12;
+  return {
+    parent,
+    values: {
+      title: t('conventions.renewalTitle', { title: parent.title }),
+      kind: 'avenant',
+      isRenewal: true,
+      parentId: parent.id,
+      unitId: parent.unitId ?? '',
+      ownerId: parent.ownerId ?? '',
+      object: parent.object ?? '',
+      programmes: parent.programmes ?? '',
+      startsOn,
+      endsOn: addDays(addMonths(startsOn, duration), -1),
+      noticeMonths: parent.noticeMonths ?? '',
+      tacitRenewal: parent.tacitRenewal,
+      moneyDirection: parent.moneyDirection,
+      ...clausesOf(parent),
+      parties: partyFormRows(parties),
+      payments: [],
+    },
+  };
+}
+
+function monthsBetween(from: string, to: string): number {
+  const a = parseIsoDay(from);
+  const b = parseIsoDay(addDays(to, 1));
+  if (!a || !b) return 12;
+  const months = (b.year - a.year) * 12 + (b.month - a.month);
+  return months > 0 ? months : 12;
+}
+
+/** Values of a convention signed under a convention-cadre: its kind, clauses, unit and parties. */
+export async function underCadreValues(ctx: ServiceContext, cadreId: string): Promise<{ parent: Convention; values: FormValues }> {
+  assertCan(ctx.actor, 'conventions.edit');
+  const cadre = await loadConvention(ctx.db, cadreId);
+  if (cadre.kind !== 'cadre') throw new ValidationError({ parentId: t('conventions.errors.applicationNeedsCadre') }, t('conventions.errors.applicationNeedsCadre'));
+  const parties = await partiesOf(ctx.db, cadre.id);
+  return {
+    parent: cadre,
+    values: {
+      ...emptyConventionValues(ctx),
+      kind: 'application',
+      parentId: cadre.id,
+      unitId: cadre.unitId ?? ctx.actor?.unitIds[0] ?? '',
+      programmes: cadre.programmes ?? '',
+      ...clausesOf(cadre),
+      parties: partyFormRows(parties),
+    },
+  };
+}
+
+/** Signatory choices per party: the organisation's current contacts. */
+export async function signatoryChoices(ctx: ServiceContext, organizationIds: string[]) {
+  const entries = await Promise.all(
+    [...new Set(organizationIds)].map(async (organizationId) => {
+      const people = await affiliatedContacts(ctx.db, organizationId);
+      const choices = people
+        .filter((person) => !person.endDate && !person.erasedAt)
+        .map((person) => ({ value: person.contactId, label: `${person.firstName ?? ''} ${person.lastName ?? ''}`.trim() + (person.jobTitle ? ` — ${person.jobTitle}` : '') }));
+      return [organizationId, choices] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Rows of the parties block of a re-rendered form (names looked up, signatory choices attached). */
+export async function partyRowsForForm(ctx: ServiceContext, input: Record<string, unknown>) {
+  const raw = input.parties;
+  const rows = (Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.values(raw) : []) as Array<Record<string, unknown>>;
+  const added = (Array.isArray(input.addPartyIds) ? input.addPartyIds : input.addPartyIds ? [input.addPartyIds] : []).map(String);
+  const all = [
+    ...rows
+      .filter((row) => !row.remove && typeof row.organizationId === 'string' && isUuid(row.organizationId))
+      .map((row) => ({ organizationId: String(row.organizationId), role: String(row.role ?? ''), signatoryContactId: String(row.signatoryContactId ?? '') })),
+    ...added.filter(isUuid).map((organizationId) => ({ organizationId, role: '', signatoryContactId: '' })),
+  ].filter((row, index, list) => list.findIndex((other) => other.organizationId === row.organizationId) === index);
+  const names = new Map((await organizationNames(ctx.db, all.map((row) => row.organizationId))).map((row) => [row.id, row.name]));
+  const choices = await signatoryChoices(ctx, all.map((row) => row.organizationId));
+  return all
+    .filter((row) => names.has(row.organizationId))
+    .map((row, index) => ({
+      ...row,
+      index,
+      organizationName: names.get(row.organizationId) ?? '',
+      signatories: (choices[row.organizationId] ?? []).map((choice) => ({ ...choice, selected: choice.value === row.signatoryContactId })),
+    }));
+}
+
+// ── Status, renewal, termination ─────────────────────────────────────────────────────────
+
+/**
+ * Moves a convention to a status. Called by the approval circuit (src/workflows) inside its
+ * transaction, and by the manual status form. Signing a renewal avenant extends its parent.
+ */
+export async function setConventionStatus(tx: Database, ctx: ServiceContext, id: string, status: ConventionStatus, reason: string | null): Promise<Convention> {
+  const before = await lockConventionById(tx, id);
+  if (!before) throw new NotFoundError(t('conventions.notFound'));
+  if (before.status === status) return before;
+  const updated = await updateConventionRow(tx, id, { status, updatedById: ctx.actor?.id ?? null });
+  await recordAudit(tx, ctx, {
+    action: 'convention.statusChanged',
+    entityType: 'convention',
+    entityId: id,
+    before: { status: before.status },
+    after: { status },
+    metadata: reason ? { reason } : {},
+  });
+  if (status === 'signee' && updated.isRenewal && updated.parentId && updated.endsOn) await extendParent(tx, ctx, updated);
+  return updated;
+}
+
+async function extendParent(tx: Database, ctx: ServiceContext, avenant: Convention): Promise<void> {
+  const parent = await lockConventionById(tx, avenant.parentId as string);
+  if (!parent || !avenant.endsOn || (parent.endsOn && parent.endsOn >= avenant.endsOn)) return;
+  const extended = await updateConventionRow(tx, parent.id, {
+    endsOn: avenant.endsOn,
+    noticeDeadline: noticeDeadline(avenant.endsOn, parent.noticeMonths),
+    status: 'renouvelee',
+    updatedById: ctx.actor?.id ?? null,
+  });
+  await recordAudit(tx, ctx, {
+    action: 'convention.renewed',
+    entityType: 'convention',
+    entityId: parent.id,
+    before: { endsOn: parent.endsOn, noticeDeadline: parent.noticeDeadline, status: parent.status },
+    after: { endsOn: extended.endsOn, noticeDeadline: extended.noticeDeadline, status: extended.status },
+    metadata: { avenantId: avenant.id, avenantReference: avenant.reference },
+  });
+}
+
+const statusSchema = z.object({
+  status: z.enum(CONVENTION_STATUSES, { error: t('conventions.errors.invalidStatus') }),
+  reason: optionalTrimmed(1000).transform((value) => value || null),
+});
+
+/** The manual status form (until the approval circuit drives the review statuses). */
+export async function changeConventionStatus(ctx: ServiceContext, id: string, input: unknown): Promise<Convention> {
+  const convention = await loadConvention(ctx.db, id);
+  assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
+  const { status, reason } = parseInput(statusSchema, input);
+  if (status === 'resiliee') throw new ValidationError({ status: t('conventions.errors.useTerminate') }, t('conventions.errors.useTerminate'));
+  return inTransaction(ctx, (tx) => setConventionStatus(tx, ctx, id, status, reason));
+}
+
+const terminationSchema = z.object({
+  terminatedOn: optionalDay().refine((value) => value !== null, t('validation.required')),
+  reason: requiredText(2000),
+});
+
+export async function terminateConvention(ctx: ServiceContext, id: string, input: unknown): Promise<Convention> {
+  const convention = await loadConvention(ctx.db, id);
+  assertCan(ctx.actor, 'conventions.terminate', scopeOf(convention));
+  const { terminatedOn, reason } = parseInput(terminationSchema, input);
+  if (convention.status === 'resiliee') throw new ValidationError({ _form: t('conventions.errors.alreadyTerminated') }, t('conventions.errors.alreadyTerminated'));
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockConventionById(tx, id);
+    if (!before) throw new NotFoundError(t('conventions.notFound'));
+    const updated = await updateConventionRow(tx, id, { status: 'resiliee', terminatedOn, terminationReason: reason, updatedById: ctx.actor?.id ?? null });
+    await recordAudit(tx, ctx, {
+      action: 'convention.terminated',
+      entityType: 'convention',
+      entityId: id,
+      before: { status: before.status, terminatedOn: before.terminatedOn, terminationReason: before.terminationReason },
+      after: { status: updated.status, terminatedOn: updated.terminatedOn, terminationReason: updated.terminationReason },
+      metadata: { reason },
+    });
+    return updated;
+  });
+}
+
+// ── Documents ────────────────────────────────────────────────────────────────────────────
+
+const documentSchema = z.object({
+  documentId: optionalId(t('conventions.errors.unknownDocument')),
+  kind: z.enum(CONVENTION_DOCUMENT_KINDS, { error: t('conventions.errors.invalidDocumentKind') }).default('projet'),
+  title: optionalTrimmed(200).transform((value) => value || null),
+});
+
+export interface UploadedFile {
+  name: string;
+  path: string;
+  size: number;
+  truncated: boolean;
+}
+
+/** Checks an upload's content, stores it and records a new version (a new slot unless one is named). */
+export async function addConventionDocument(ctx: ServiceContext, storage: DocumentStorage, id: string, fields: Record<string, string>, file: UploadedFile | null, maxMb: number) {
+  const convention = await loadConvention(ctx.db, id);
+  assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
+  const values = parseInput(documentSchema, fields);
+  if (!file || file.size === 0) throw new ValidationError({ file: t('conventions.errors.noFile') }, t('conventions.errors.noFile'));
+  if (file.truncated) throw new ValidationError({ file: t('conventions.errors.fileTooLarge', { max: maxMb }) }, t('conventions.errors.fileTooLarge', { max: maxMb }));
+  const type = await sniffDocumentFile(file.path);
+  if (!type) throw new ValidationError({ file: t('conventions.errors.fileType') }, t('conventions.errors.fileType'));
+  const stored = await storage.put(fs.createReadStream(file.path));
+  // The stored name carries the extension of the detected type, whatever the uploaded name said.
+  const baseName =
+    [...file.name.replace(/\.[^.]*$/, '')]
+      .filter((char) => char.charCodeAt(0) >= 0x20 && !'"\\/'.includes(char))
+      .join('')
+      .slice(0, 150) || 'document';
+  const fileName = `${baseName}.${DOCUMENT_EXTENSIONS[type]}`;
+  try {
+    return await inTransaction(ctx, async (tx) => {
+      const document = values.documentId
+        ? await lockDocument(tx, id, values.documentId)
+        : await insertDocument(tx, { conventionId: id, kind: values.kind, title: values.title ?? t(`conventions.documentKinds.${values.kind}`), createdById: ctx.actor?.id ?? null });
+      if (!document) throw new ValidationError({ documentId: t('conventions.errors.unknownDocument') }, t('conventions.errors.unknownDocument'));
+      const version = (await lastVersionNumber(tx, document.id)) + 1;
+      await insertDocumentVersion(tx, {
+        documentId: document.id,
+        version,
+        storageKey: stored.key,
+        fileName,
+        contentType: DOCUMENT_CONTENT_TYPES[type],
+        sizeBytes: stored.size,
+        sha256: stored.sha256,
+        uploadedById: ctx.actor?.id ?? null,
+      });
+      await recordAudit(tx, ctx, {
+        action: 'convention.documentUploaded',
+        entityType: 'convention',
+        entityId: id,
+        metadata: { documentId: document.id, version, fileName, sizeBytes: stored.size, sha256: stored.sha256 },
+      });
+      return { document, version, fileName };
+    });
+  } catch (error) {
+    await storage.delete(stored.key);
+    throw error;
+  }
+}
+
+export async function openConventionDocument(ctx: ServiceContext, storage: DocumentStorage, id: string, documentId: string, versionText: string): Promise<{ stream: Readable; fileName: string; contentType: string; size: number }> {
+  assertCan(ctx.actor, 'conventions.documents');
+  const version = Number(versionText);
+  if (!isUuid(id) || !isUuid(documentId) || !Number.isInteger(version) || version < 1) throw new NotFoundError(t('conventions.errors.unknownDocument'));
+  const found = await findDocumentVersion(ctx.db, id, documentId, version);
+  if (!found) throw new NotFoundError(t('conventions.errors.unknownDocument'));
+  const stream = await storage.get(found.version.storageKey);
+  await recordAudit(ctx.db, ctx, {
+    action: 'convention.documentDownloaded',
+    entityType: 'convention',
+    entityId: id,
+    metadata: { documentId, version, fileName: found.version.fileName },
+  });
+  return { stream, fileName: found.version.fileName, contentType: found.version.contentType, size: found.version.sizeBytes };
+}
+
+export { conventionSchema, type ConventionInput };
