@@ -36,6 +36,12 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/types-de-structures/inconnu/desactiver', expect: adminOnly(404) },
   { method: 'POST', path: '/admin/types-de-structures/inconnu/reactiver', expect: adminOnly(404) },
   { method: 'POST', path: '/admin/types-de-structures/inconnu/supprimer', expect: adminOnly(404) },
+  // Conventions: everyone reads; admin/manager/chargé create (an empty form is refused with 422).
+  { method: 'GET', path: '/conventions', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/conventions/export.csv', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/conventions/nouvelle', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'POST', path: '/conventions/nouvelle', form: { title: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
+  { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
 ];
 
 describe('role × route matrix', () => {
