@@ -53,7 +53,8 @@ export async function receiveUpload(req: Request, options: { maxBytes: number; e
     await new Promise<void>((resolve, reject) => {
       let parser: busboy.Busboy;
       try {
-        parser = busboy({ headers: req.headers, limits: { fileSize: options.maxBytes, files: 1, fields: 50, fieldSize: 10_000 } });
+        // Browsers send file names as raw UTF-8 (busboy assumes latin1 by default).
+        parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: options.maxBytes, files: 1, fields: 50, fieldSize: 10_000 } });
       } catch {
         reject(new ValidationError({ file: t('imports.errors.noFile') }, t('imports.errors.noFile')));
         return;

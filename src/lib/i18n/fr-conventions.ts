@@ -57,7 +57,7 @@ export const frConventions = {
     sectionStatus: 'Statut',
     parties: 'Parties',
     partiesHint: 'Cherchez une structure, cochez-la puis enregistrez ou cliquez sur « Ajouter les structures cochées » pour choisir son signataire et son rôle.',
-    partySearch: 'Rechercher une structure',
+    partySearch: 'Ajouter une partie : nom de la structure',
     addParties: 'Ajouter les structures cochées',
     partyOrganization: 'Structure',
     partyRole: 'Rôle',
