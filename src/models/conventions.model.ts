@@ -55,6 +55,11 @@ export async function findConventionById(db: Database, id: string): Promise<Conv
   return row;
 }
 
+export async function findConventionByReference(db: Database, reference: string): Promise<Convention | undefined> {
+  const [row] = await db.select().from(conventions).where(eq(conventions.reference, reference));
+  return row;
+}
+
 export async function lockConventionById(tx: Database, id: string): Promise<Convention | undefined> {
   const [row] = await tx.select().from(conventions).where(eq(conventions.id, id)).for('update');
   return row;

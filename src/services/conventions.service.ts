@@ -22,6 +22,7 @@ import {
   deleteConventionRow,
   documentsOf,
   findConventionById,
+  findConventionByReference,
   findDocumentVersion,
   insertConvention,
   insertDocument,
@@ -261,7 +262,8 @@ const paymentRow = z.object({
 const conventionSchema = z.object({
   title: requiredText(300),
   kind: z.enum(CONVENTION_KINDS, { error: t('conventions.errors.invalidKind') }),
-  parentId: optionalId(t('conventions.errors.unknownParent')),
+  /** The parent's id (pre-filled forms) or its reference as typed (CONV-2026-0042). */
+  parentId: optionalTrimmed(60).transform((value) => value || null),
   isRenewal: checkbox(),
   ownerId: optionalId(t('conventions.errors.unknownOwner')),
   unitId: optionalId(t('validation.unknownUnit')),
@@ -325,22 +327,24 @@ async function validateConvention(ctx: ServiceContext, values: ConventionInput, 
   if (values.moneyDirection !== 'sans_flux' && values.amount === null) errors.amount = t('conventions.errors.amountRequired');
   const needsParent = values.kind === 'avenant' || values.kind === 'application';
   if (needsParent && !values.parentId) errors.parentId = t(values.kind === 'avenant' ? 'conventions.errors.avenantNeedsParent' : 'conventions.errors.applicationNeedsCadre');
+  let parent: Convention | undefined;
   if (values.parentId) {
-    const parent = await findConventionById(ctx.db, values.parentId);
+    parent = isUuid(values.parentId) ? await findConventionById(ctx.db, values.parentId) : await findConventionByReference(ctx.db, values.parentId.toUpperCase());
     if (!parent || parent.id === selfId) errors.parentId = t('conventions.errors.unknownParent');
     else if (values.kind === 'application' && parent.kind !== 'cadre') errors.parentId = t('conventions.errors.applicationNeedsCadre');
     else if (!needsParent) errors.parentId = t('conventions.errors.parentOnlyForAvenant');
   }
   if (values.isRenewal && values.kind !== 'avenant') errors.isRenewal = t('conventions.errors.renewalIsAvenant');
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
-  return { parties, payments };
+  const names = new Map(organizations.map((organization) => [organization.id, organization.name]));
+  return { parties, payments, parentId: parent?.id ?? null, partyNames: names };
 }
 
-function columnsOf(values: ConventionInput): Partial<NewConvention> {
+function columnsOf(values: ConventionInput, parentId: string | null): Partial<NewConvention> {
   return {
     title: values.title,
     kind: values.kind,
-    parentId: values.kind === 'avenant' || values.kind === 'application' ? values.parentId : null,
+    parentId: values.kind === 'avenant' || values.kind === 'application' ? parentId : null,
     isRenewal: values.isRenewal,
     ownerId: values.ownerId,
     unitId: values.unitId,
@@ -361,11 +365,12 @@ function columnsOf(values: ConventionInput): Partial<NewConvention> {
   };
 }
 
-function auditable(convention: Convention, parties: Array<{ organizationId: string; role: string | null; signatoryContactId: string | null }>, payments: Array<{ dueOn: string; amountCents: number }>) {
-  const { updatedAt: _updated, createdAt: _created, ...rest } = convention;
+/** What the journal keeps: readable party names, no technical ids. */
+function auditable(convention: Convention, parties: Array<{ organizationId: string; role: string | null }>, payments: Array<{ dueOn: string; amountCents: number }>, names: Map<string, string>) {
+  const { updatedAt: _updated, createdAt: _created, id: _id, createdById: _createdBy, updatedById: _updatedBy, sourceRef: _sourceRef, ...rest } = convention;
   return {
     ...rest,
-    parties: parties.map((party) => `${party.organizationId}${party.role ? ` (${party.role})` : ''}`),
+    parties: parties.map((party) => `${names.get(party.organizationId) ?? party.organizationId}${party.role ? ` (${party.role})` : ''}`),
     payments: payments.map((payment) => `${payment.dueOn} ${payment.amountCents}`),
   };
 }
@@ -379,12 +384,12 @@ export async function createConvention(ctx: ServiceContext, input: unknown): Pro
   if (!can(actor, 'conventions.edit', { unitIds: unitId ? [unitId] : [] })) {
     throw new ValidationError({ unitId: t('conventions.errors.unitNotYours') }, t('validation.formHasErrors'));
   }
-  const { parties, payments } = await validateConvention(ctx, { ...values, unitId });
+  const { parties, payments, parentId, partyNames } = await validateConvention(ctx, { ...values, unitId });
   return inTransaction(ctx, async (tx) => {
     const year = Number(isoDateInParis(ctx.now).slice(0, 4));
     const number = await takeReferenceNumber(tx, year);
     const convention = await insertConvention(tx, {
-      ...(columnsOf({ ...values, unitId }) as NewConvention),
+      ...(columnsOf({ ...values, unitId }, parentId) as NewConvention),
       reference: formatConventionReference(year, number),
       ownerId: values.ownerId ?? actor.id,
       createdById: actor.id,
@@ -392,7 +397,7 @@ export async function createConvention(ctx: ServiceContext, input: unknown): Pro
     });
     await replaceParties(tx, convention.id, parties);
     await replacePayments(tx, convention.id, payments);
-    await recordAudit(tx, ctx, { action: 'convention.created', entityType: 'convention', entityId: convention.id, after: auditable(convention, parties, payments) });
+    await recordAudit(tx, ctx, { action: 'convention.created', entityType: 'convention', entityId: convention.id, after: auditable(convention, parties, payments, partyNames) });
     return convention;
   });
 }
@@ -410,19 +415,20 @@ export async function updateConvention(ctx: ServiceContext, id: string, input: u
   if (values.unitId !== current.convention.unitId && !can(ctx.actor, 'conventions.edit', { unitIds: values.unitId ? [values.unitId] : [] })) {
     throw new ValidationError({ unitId: t('conventions.errors.unitNotYours') }, t('validation.formHasErrors'));
   }
-  const { parties, payments } = await validateConvention(ctx, values, id);
+  const { parties, payments, parentId, partyNames } = await validateConvention(ctx, values, id);
+  const beforeNames = new Map(current.parties.map((party) => [party.organizationId, party.organizationName]));
   return inTransaction(ctx, async (tx) => {
     const before = await lockConventionById(tx, id);
     if (!before) throw new NotFoundError(t('conventions.notFound'));
-    const updated = await updateConventionRow(tx, id, { ...columnsOf(values), updatedById: ctx.actor?.id ?? null });
+    const updated = await updateConventionRow(tx, id, { ...columnsOf(values, parentId), updatedById: ctx.actor?.id ?? null });
     await replaceParties(tx, id, parties);
     await replacePayments(tx, id, payments);
     await recordAudit(tx, ctx, {
       action: 'convention.updated',
       entityType: 'convention',
       entityId: id,
-      before: auditable(before, current.parties, current.payments),
-      after: auditable(updated, parties, payments),
+      before: auditable(before, current.parties, current.payments, beforeNames),
+      after: auditable(updated, parties, payments, partyNames),
     });
     return updated;
   });

@@ -107,6 +107,7 @@ describe('conventions', () => {
     expect(page.text).toContain('Établissement porteur');
     expect(page.text).toContain('28/02/2027');
     expect(page.text).toContain('Convention créée');
+    expect(page.text).toContain('Université de Lille (Établissement porteur)');
     const organizationPage = await chargeBrowser.get(`/structures/${universite.id}`);
     expect(organizationPage.text).toContain(convention.reference);
   });
@@ -229,6 +230,23 @@ describe('conventions', () => {
     const page = await chargeBrowser.get(`/conventions/${parent.id}`);
     expect(page.text).toContain(avenant.reference);
     expect(page.text).toContain('Prolongée par un avenant de renouvellement');
+  });
+
+  it('creates a convention under a convention-cadre, pre-filled with its kind, clauses and parties', async () => {
+    const cadre = await create(chargeBrowser, { title: 'Convention-cadre CREPS', kind: 'cadre', clauseIntellectualProperty: 'on', clauseCommunication: 'on' });
+    const prefilled = await chargeBrowser.get(`/conventions/nouvelle?cadre=${cadre.id}`);
+    expect(prefilled.status).toBe(200);
+    expect(prefilled.text).toContain(`name="parentId" value="${cadre.id}"`);
+    expect(prefilled.text).toMatch(/<option value="application" selected>/);
+    expect(prefilled.text).toMatch(/id="field-clauseIntellectualProperty" name="clauseIntellectualProperty" value="on" checked/);
+    expect(prefilled.text).toContain('Logis Hôtels');
+    // The parent may also be typed as its reference.
+    const application = await create(chargeBrowser, { title: 'Convention CREPS de Vichy', kind: 'application', parentId: cadre.reference.toLowerCase() });
+    expect(application.parentId).toBe(cadre.id);
+    const notUnderCadre = await chargeBrowser.post('/conventions/nouvelle', form({ kind: 'application', parentId: application.reference }));
+    expect(notUnderCadre.status).toBe(422);
+    expect(notUnderCadre.text).toContain('Une convention d’application se rattache à une convention-cadre.');
+    expect((await chargeBrowser.get(`/conventions/${cadre.id}`)).text).toContain(application.reference);
   });
 
   it('is terminated by a manager with a date and a reason, not by a chargé', async () => {

@@ -37,7 +37,7 @@ export const frConventions = {
     kind: 'Type',
     status: 'Statut',
     parent: 'Convention parente',
-    parentHint: 'Obligatoire pour un avenant (la convention modifiée) et pour une convention d’application (sa convention-cadre).',
+    parentHint: 'Sa référence, par exemple CONV-2026-0042. Obligatoire pour un avenant (la convention modifiée) et pour une convention d’application (sa convention-cadre).',
     parentNone: 'Aucune',
     isRenewal: 'Avenant de renouvellement',
     isRenewalHint: 'À sa signature, la date de fin de la convention parente est prolongée jusqu’à celle de l’avenant.',
