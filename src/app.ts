@@ -34,6 +34,9 @@ import { conventionsRouter } from './routes/conventions.routes';
 import { organizationsRouter } from './routes/organizations.routes';
 import { referenceRouter } from './routes/reference.routes';
 import { searchRouter } from './routes/search.routes';
+import { adminCircuitsRouter } from './routes/admin-circuits.routes';
+import { validationsRouter } from './routes/validations.routes';
+import { configureWorkflowSettings } from './workflows/definitions';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -60,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', viewsDir);
   if (deps.config.NODE_ENV === 'production') app.enable('view cache');
   setReferenceCacheTtl(deps.config.REFERENCE_CACHE_SECONDS);
+  configureWorkflowSettings({ secondApprovalThreshold: deps.config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
 
   app.use(
     pinoHttp({
@@ -162,6 +166,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/courriels', adminMailRouter());
   app.use('/admin/champs-reserves', adminRestrictionsRouter());
   app.use('/admin/types-de-structures', adminKindsRouter());
+  app.use('/validations', validationsRouter());
+  app.use('/admin/circuits', adminCircuitsRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

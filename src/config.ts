@@ -42,6 +42,8 @@ const envSchema = z.object({
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
   /** How long a web process keeps reference lists (kinds, units, user names) in memory; 0 = off. */
   REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  /** Convention circuit: amount (euros) above which a second manager approves; copied into each run at start. */
+  WORKFLOW_SECOND_APPROVAL_THRESHOLD: z.coerce.number().min(0).default(50_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HEARTBEAT_SECONDS: z.coerce.number().int().min(1).default(30),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),

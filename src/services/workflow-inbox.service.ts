@@ -75,7 +75,13 @@ export async function getStepPage(ctx: ServiceContext, stepId: string) {
   const run = await findRun(ctx.db, step.runId);
   if (!run) throw new NotFoundError();
   const canDecide = can(ctx.actor, 'workflows.decide') && (await canDecideStep(ctx.db, person, step, ctx.now));
-  if (!canDecide && !mayFollowRun(ctx, run)) throw new ForbiddenError();
+  // Also visible to who decided it and to holders of its role (after someone else decided).
+  const involved =
+    step.decidedById === person.id ||
+    step.decidedForId === person.id ||
+    step.assigneeUserId === person.id ||
+    (can(ctx.actor, 'workflows.decide') && step.assigneeRole !== null && person.roles.includes(step.assigneeRole as Role));
+  if (!canDecide && !involved && !mayFollowRun(ctx, run)) throw new ForbiddenError();
   return { step, run, canDecide, history: await listStepHistory(ctx.db, run.id) };
 }
 

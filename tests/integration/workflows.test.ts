@@ -3,7 +3,7 @@
 // deadlines (reminder, escalation) through BullMQ, sweeper after a Redis loss, delegation.
 import { and, eq, like, sql } from 'drizzle-orm';
 import { auditLog, emails, notifications, units, workflowRuns, workflowSteps, type User } from '../../src/models/schema';
-import { inTransaction, type ServiceContext } from '../../src/services/context';
+import { inTransaction } from '../../src/services/context';
 import { createDelegation } from '../../src/services/workflow-inbox.service';
 import { decideStep, onStatusChange, resubmitRun, startRun, type StatusChange } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
@@ -44,6 +44,12 @@ describe('workflow engine', () => {
   afterAll(() => harness.close());
 
   const ctxOf = (user: User) => harness.context(user);
+  async function signIn(user: User) {
+    const browser = new TestBrowser(harness.app);
+    await browser.login(user.email);
+    await browser.get('/validations');
+    return browser;
+  }
   let subjectCounter = 0;
   async function start(amount = 10_000, definitionKey = CONVENTION_APPROVAL_KEY) {
     subjectCounter += 1;
@@ -141,4 +147,157 @@ describe('workflow engine', () => {
     const decided = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, run.subjectId), eq(auditLog.action, 'workflow.step_approved')));
     expect(decided).toHaveLength(3);
   });
+
+  test('HTTP: the juriste sees the step in Mes validations and approves it inline (htmx); the badge follows', async () => {
+    const run = await start();
+    const browser = await signIn(juriste);
+    const legal = await activeStep(run.id, 'legal');
+    const inbox = await browser.get('/validations');
+    expect(inbox.status).toBe(200);
+    expect(inbox.text).toContain(`id="step-${legal.id}"`);
+    expect(inbox.text).toContain('Mes validations');
+    const badgeBefore = await browser.get('/validations/compteur', { 'HX-Request': 'true' });
+    const countBefore = Number(/>(\d+)<span/.exec(badgeBefore.text)?.[1] ?? '0');
+    expect(countBefore).toBeGreaterThan(0);
+
+    const response = await browser.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve', comment: '' }, { headers: { 'HX-Request': 'true', 'HX-Target': `step-${legal.id}` } });
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('Approuver');
+    expect(response.text).toContain('hx-swap-oob="true"');
+    const again = await browser.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve' });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('déjà été traitée');
+    // The step page shows the history with who decided.
+    const page = await browser.get(`/validations/etapes/${legal.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Julie Juriste');
+  });
+
+  test('HTTP: a lecteur, a forged step id and a missing CSRF token are refused and change nothing', async () => {
+    const run = await start();
+    const legal = await activeStep(run.id, 'legal');
+    const reader = await signIn(lecteur);
+    const refused = await reader.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve' });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('Accès refusé');
+    const jurist = await signIn(juriste);
+    expect((await jurist.post('/validations/etapes/00000000-0000-4000-8000-000000000000/decision', { decision: 'approve' })).status).toBe(404);
+    expect((await jurist.post('/validations/etapes/not-a-uuid/decision', { decision: 'approve' })).status).toBe(404);
+    expect((await jurist.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve' }, { csrf: false })).status).toBe(403);
+    // The financial reviewer may not decide the legal review.
+    const financier = await signIn(finance);
+    expect((await financier.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve' })).status).toBe(403);
+    // Reject without a comment: 422, the form again.
+    const invalid = await jurist.post(`/validations/etapes/${legal.id}/decision`, { decision: 'reject', comment: ' ' });
+    expect(invalid.status).toBe(422);
+    expect(invalid.text).toContain('commentaire est obligatoire');
+    expect((await activeStep(run.id, 'legal')).status).toBe('active');
+    expect((await runOf(run.id))?.status).toBe('running');
+  });
+
+  test('delegation: the delegate decides, the step records for whom', async () => {
+    const substitute = await buildUser(harness.db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Sam Suppléant' });
+    const today = new Date().toISOString().slice(0, 10);
+    const ctx = await ctxOf(juriste);
+    // Only holders of the role can be delegates.
+    await expect(createDelegation(ctx, { toUserId: finance.id, role: 'juriste', startsOn: today, endsOn: today })).rejects.toThrow();
+    const run = await start();
+    const legal = await activeStep(run.id, 'legal');
+    // The substitute is a juriste anyway: restrict the step to the delegator to test the delegation itself.
+    await harness.db.update(workflowSteps).set({ assigneeUserId: juriste.id, assigneeRole: null }).where(eq(workflowSteps.id, legal.id));
+    await expect(decide(substitute, legal.id, 'approve')).rejects.toThrow(/pas attribuée/);
+    await createDelegation(ctx, { toUserId: substitute.id, role: 'juriste', startsOn: today, endsOn: today });
+    const browser = await signIn(substitute);
+    expect((await browser.get('/validations')).text).toContain(`id="step-${legal.id}"`);
+    expect((await browser.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve' })).status).toBe(303);
+    const [decided] = await harness.db.select().from(workflowSteps).where(eq(workflowSteps.id, legal.id));
+    expect(decided?.decidedById).toBe(substitute.id);
+    expect(decided?.decidedForId).toBe(juriste.id);
+    expect((await browser.get(`/validations/etapes/${legal.id}`)).text).toContain('Sam Suppléant pour Julie Juriste');
+  });
+
+  describe('deadlines', () => {
+    const QUICK = 'test-quick-circuit';
+    beforeAll(() => {
+      registerWorkflowDefinition({
+        key: QUICK,
+        version: 1,
+        name: 'Circuit rapide (test)',
+        settings: {},
+        stages: [{ key: 'review', label: 'Revue', steps: [{ kind: 'approval', key: 'review', label: 'Revue rapide', assignee: { role: 'juriste' }, due: { ms: 1_500 } }] }],
+      });
+    });
+
+    test('the reminder fires at half the delay and the escalation at the deadline, once each, sweeper or not', async () => {
+      const run = await start(0, QUICK);
+      const step = await activeStep(run.id, 'review');
+      await eventually(async () => (await harness.db.select().from(workflowSteps).where(eq(workflowSteps.id, step.id)))[0]?.escalatedAt, 10_000);
+      // The sweeper re-adds the same job ids: nothing runs twice.
+      await runSweep(harness.db, harness.runtime.queues.mail, harness.runtime.queues.imports, new Date(), harness.runtime.queues.workflows);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const [done] = await harness.db.select().from(workflowSteps).where(eq(workflowSteps.id, step.id));
+      expect(done?.overdue).toBe(true);
+      expect(done?.remindedAt).not.toBeNull();
+      const reminders = await harness.db.select().from(emails).where(like(emails.idempotencyKey, `workflow-step-${step.id}-reminder-%`));
+      const remindedAddresses = reminders.map((email) => email.toAddress);
+      expect(remindedAddresses).toContain(juriste.email);
+      expect(new Set(remindedAddresses).size).toBe(remindedAddresses.length);
+      const escalations = await harness.db.select().from(emails).where(like(emails.idempotencyKey, `workflow-step-${step.id}-escalation-%`));
+      expect(escalations.map((email) => email.toAddress).sort()).toEqual([manager.email, manager2.email].sort());
+      const inApp = await harness.db.select().from(notifications).where(and(eq(notifications.userId, manager.id), eq(notifications.kind, 'workflow.escalation')));
+      expect(inApp.length).toBeGreaterThanOrEqual(1);
+      const overdueAudits = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, run.subjectId), eq(auditLog.action, 'workflow.step_overdue')));
+      expect(overdueAudits).toHaveLength(1);
+      // Overdue steps come first in the juriste's inbox.
+      const browser = await signIn(juriste);
+      const inbox = await browser.get('/validations?overdue=1');
+      expect(inbox.text).toContain(`id="step-${step.id}"`);
+    });
+
+    test('after Redis loses the queue, the sweeper restores the pending deadlines', async () => {
+      const queue = harness.runtime.queues.workflows;
+      await queue.pause();
+      const run = await start(0, QUICK);
+      const step = await activeStep(run.id, 'review');
+      await harness.runtime.flushOutbox();
+      await eventually(async () => (await queue.getJob(stepJobId(step.id, 'due'))) !== undefined);
+      await queue.obliterate({ force: true });
+      expect(await queue.getJob(stepJobId(step.id, 'due'))).toBeUndefined();
+      const swept = await runSweep(harness.db, harness.runtime.queues.mail, harness.runtime.queues.imports, new Date(), queue);
+      expect(swept.workflowTimers).toBeGreaterThanOrEqual(2);
+      expect(await queue.getJob(stepJobId(step.id, 'reminder'))).toBeDefined();
+      expect(await queue.getJob(stepJobId(step.id, 'due'))).toBeDefined();
+      await queue.resume();
+      await eventually(async () => (await harness.db.select().from(workflowSteps).where(eq(workflowSteps.id, step.id)))[0]?.escalatedAt, 10_000);
+      const reminders = await harness.db.select({ n: sql<number>`count(*)::int`, people: sql<number>`count(distinct to_address)::int` }).from(emails).where(like(emails.idempotencyKey, `workflow-step-${step.id}-reminder-%`));
+      expect(reminders[0]?.n).toBeGreaterThan(0);
+      expect(reminders[0]?.n).toBe(reminders[0]?.people);
+    });
+  });
+
+  test('managers follow the runs of their units; the admin cancels a run and reassigns a step (audited)', async () => {
+    const run = await start();
+    const mgr = await signIn(manager);
+    const list = await mgr.get('/validations/circuits');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain(`/validations/circuits/${run.id}`);
+    const outsider = await signIn(otherUnitManager);
+    expect((await outsider.get('/validations/circuits')).text).not.toContain(run.id);
+    expect((await outsider.get(`/validations/circuits/${run.id}`)).status).toBe(403);
+
+    const admin = await buildUser(harness.db, { roles: ['admin'] });
+    const adminBrowser = await signIn(admin);
+    expect((await adminBrowser.get('/admin/circuits?status=running')).text).toContain(run.id);
+    const legal = await activeStep(run.id, 'legal');
+    expect((await adminBrowser.post(`/admin/circuits/etapes/${legal.id}/reattribuer`, { userId: finance.id })).status).toBe(303);
+    const [reassigned] = await harness.db.select().from(workflowSteps).where(eq(workflowSteps.id, legal.id));
+    expect(reassigned?.assigneeUserId).toBe(finance.id);
+    expect((await adminBrowser.post(`/admin/circuits/${run.id}/annuler`, { reason: 'Convention abandonnée' })).status).toBe(303);
+    expect((await runOf(run.id))?.status).toBe('cancelled');
+    expect((await adminBrowser.post(`/admin/circuits/${run.id}/annuler`, { reason: 'encore' })).status).toBe(409);
+    const audits = await harness.db.select().from(auditLog).where(eq(auditLog.entityId, run.subjectId));
+    expect(audits.map((row) => row.action)).toEqual(expect.arrayContaining(['workflow.step_reassigned', 'workflow.run_cancelled']));
+    expect(statusChanges.some((change) => change.runId === run.id && change.status === 'cancelled')).toBe(true);
+  });
 });
+

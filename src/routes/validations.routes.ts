@@ -1,0 +1,138 @@
+// "Mes validations": the inbox, a step's page and decision, the header badge, notifications,
+// delegations, and the runs of one's units. Every rule is in the services.
+import { Router, type Request, type Response } from 'express';
+import { requireLogin } from '../lib/auth-middleware';
+import { ValidationError } from '../lib/errors';
+import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { t } from '../lib/i18n';
+import {
+  circuitOptions,
+  countPendingValidations,
+  createDelegation,
+  delegableRolesOf,
+  endDelegation,
+  getInbox,
+  getRunPage,
+  getStepPage,
+  listMyDelegations,
+  listMyNotifications,
+  listPeopleWithRole,
+  listRunsFor,
+  markMyNotificationsRead,
+} from '../services/workflow-inbox.service';
+import { decideStep } from '../services/workflows.service';
+import { assertCan } from '../services/permissions';
+
+const runStatusOptions = () =>
+  ['running', 'changes_requested', 'approved', 'rejected', 'cancelled', 'completed'].map((value) => ({ value, label: t(`workflows.runStatuses.${value}`) }));
+
+export function validationsRouter(): Router {
+  const router = Router();
+  router.use(requireLogin);
+
+  router.get('/', async (req, res) => {
+    const ctx = serviceContext(req);
+    const inbox = await getInbox(ctx, req.query);
+    const notifications = await listMyNotifications(ctx);
+    render(
+      req,
+      res,
+      'validations/index',
+      { title: t('validations.title'), inbox, notifications, circuits: circuitOptions() },
+      { fragment: { target: 'validations-list', partial: 'validations/inbox-list' } },
+    );
+  });
+
+  router.get('/compteur', async (req, res) => {
+    const count = await countPendingValidations(serviceContext(req));
+    res.render('partials/validations/badge', { layout: false, validationsCount: count });
+  });
+
+  router.post('/notifications/lues', async (req, res) => {
+    await markMyNotificationsRead(serviceContext(req));
+    redirectAfterPost(res, '/validations');
+  });
+
+  router.get('/etapes/:id', async (req, res) => {
+    const page = await getStepPage(serviceContext(req), req.params.id);
+    render(req, res, 'validations/step', { title: t('validations.stepTitle', { label: page.step.label }), ...page, values: {} });
+  });
+
+  router.post('/etapes/:id/decision', async (req, res) => {
+    const ctx = serviceContext(req);
+    const body = req.body as Record<string, unknown>;
+    try {
+      const { step } = await decideStep(ctx, req.params.id, { decision: body.decision, comment: body.comment });
+      const message = t('validations.decided', { decision: t(`workflows.decisions.${step.decision ?? 'approve'}`) });
+      if (req.isHtmx && !req.isBoosted) {
+        // The row becomes a confirmation; the badge is refreshed out of band.
+        const count = await countPendingValidations(ctx);
+        res.render('partials/validations/decided-row', { layout: false, step, message, validationsCount: count, oob: true });
+        return;
+      }
+      flash(req, 'success', message);
+      redirectAfterPost(res, typeof body.back === 'string' && body.back === 'step' ? `/validations/etapes/${step.id}` : '/validations');
+    } catch (error) {
+      if (!(error instanceof ValidationError) || (req.isHtmx && !req.isBoosted)) throw error;
+      const page = await getStepPage(ctx, req.params.id);
+      renderInvalid(req, res, 'validations/step', { title: t('validations.stepTitle', { label: page.step.label }), ...page, values: body }, error.fieldErrors);
+    }
+  });
+
+  const renderDelegations = async (req: Request, res: Response, values: Record<string, unknown> = {}, errors?: Record<string, string>) => {
+    const ctx = serviceContext(req);
+    assertCan(ctx.actor, 'workflows.decide');
+    const roles = delegableRolesOf(ctx);
+    const people = (await Promise.all(roles.map((role) => listPeopleWithRole(ctx.db, role, null))))
+      .flat()
+      .filter((person, index, all) => person.id !== ctx.actor?.id && all.findIndex((other) => other.id === person.id) === index);
+    const data = {
+      title: t('validations.delegations.title'),
+      delegations: await listMyDelegations(ctx),
+      roleOptions: roles.map((role) => ({ value: role, label: t(`roles.${role}`) })),
+      people,
+      values,
+    };
+    if (errors) renderInvalid(req, res, 'validations/delegations', data, errors);
+    else render(req, res, 'validations/delegations', data);
+  };
+
+  router.get('/delegations', (req, res) => renderDelegations(req, res));
+
+  router.post('/delegations', async (req, res) => {
+    try {
+      await createDelegation(serviceContext(req), req.body);
+      flash(req, 'success', t('validations.delegations.created'));
+      redirectAfterPost(res, '/validations/delegations');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      await renderDelegations(req, res, req.body as Record<string, unknown>, error.fieldErrors);
+    }
+  });
+
+  router.post('/delegations/:id/fin', async (req, res) => {
+    await endDelegation(serviceContext(req), req.params.id);
+    flash(req, 'success', t('validations.delegations.revoked'));
+    redirectAfterPost(res, '/validations/delegations');
+  });
+
+  router.get('/circuits', async (req, res) => {
+    const runs = await listRunsFor(serviceContext(req), req.query, 'units');
+    render(
+      req,
+      res,
+      'validations/circuits',
+      { title: t('validations.circuitsTitle'), runs, base: '/validations/circuits', circuits: circuitOptions(), statusOptions: runStatusOptions() },
+      { fragment: { target: 'runs-list', partial: 'validations/runs-list' } },
+    );
+  });
+
+  router.get('/circuits/:id', async (req, res) => {
+    const page = await getRunPage(serviceContext(req), req.params.id);
+    render(req, res, 'validations/run', { title: t('workflows.detail'), ...page });
+  });
+
+  return router;
+}
+
+export { runStatusOptions };
