@@ -42,6 +42,18 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/conventions/nouvelle', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
   { method: 'POST', path: '/conventions/nouvelle', form: { title: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
   { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  // Approval circuits: everyone has an inbox; deciding and delegating need a deciding role.
+  { method: 'GET', path: '/validations', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/validations/compteur', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/validations/delegations', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'juriste', 'finance'].includes(who) ? 200 : 403) },
+  { method: 'POST', path: '/validations/delegations', form: { toUserId: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'juriste', 'finance'].includes(who) ? 422 : 403) },
+  { method: 'POST', path: '/validations/etapes/00000000-0000-4000-8000-000000000000/decision', form: { decision: 'approve' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'juriste', 'finance'].includes(who) ? 404 : 403) },
+  { method: 'GET', path: '/validations/etapes/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/validations/circuits', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/admin/circuits', expect: adminOnly(200) },
+  { method: 'GET', path: '/admin/circuits/00000000-0000-4000-8000-000000000000', expect: adminOnly(404) },
+  { method: 'POST', path: '/admin/circuits/00000000-0000-4000-8000-000000000000/annuler', form: { reason: 'x' }, expect: adminOnly(404) },
+  { method: 'POST', path: '/admin/circuits/etapes/00000000-0000-4000-8000-000000000000/reattribuer', form: { userId: '00000000-0000-4000-8000-000000000000' }, expect: adminOnly(404) },
 ];
 
 describe('role × route matrix', () => {
