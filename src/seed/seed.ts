@@ -21,6 +21,7 @@ import {
   users,
   userUnits,
 } from '../models/schema';
+import { seedConventions } from './demo-conventions';
 import { DEMO_CONTACTS, DEMO_ORGANIZATION_FOLLOW_UP, DEMO_ORGANIZATION_UNITS, demoEmail } from './demo-contacts';
 import { DEMO_ORGANIZATIONS } from './demo-organizations';
 import { DEMO_USERS } from './demo-users';
@@ -52,6 +53,8 @@ export interface SeedReport {
   organizationFollowUp: SeedCount;
   /** Demo contacts (fictional people) with their positions. */
   contacts: SeedCount;
+  /** Demo conventions (src/seed/demo-conventions.ts). */
+  conventions: SeedCount;
   /** Rows skipped or corrected while reading the source files. */
   notes: SourceNote[];
   /** Demo unit codes missing from the database (membership not created). */
@@ -318,6 +321,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     const parentLinks = await linkParents(tx);
     const organizationFollowUp = await seedOrganizationFollowUp(tx);
     const contactCount = await seedContacts(tx);
+    const conventionCount = await seedConventions(tx, new Date());
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
       users: accounts.users,
@@ -326,6 +330,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       parentLinks,
       organizationFollowUp,
       contacts: contactCount,
+      conventions: conventionCount,
       notes,
       missingUnits: accounts.missingUnits,
       totalInserted:
@@ -334,7 +339,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
         organizationTotal.inserted +
         parentLinks.inserted +
         organizationFollowUp.inserted +
-        contactCount.inserted,
+        contactCount.inserted +
+        conventionCount.inserted,
     } satisfies SeedReport;
   });
 
@@ -369,6 +375,7 @@ export function formatSeedReport(report: SeedReport): string {
     line('Liens réseau / structure parente', report.parentLinks),
     line('Unités et suivi des structures', report.organizationFollowUp),
     line('Contacts (personnes fictives)', report.contacts),
+    line('Conventions', report.conventions),
     `  Total ajouté / total inserted: ${report.totalInserted}`,
   ];
   if (report.missingUnits.length > 0) lines.push(`  Unités absentes (rattachements non créés) : ${report.missingUnits.join(', ')}`);
