@@ -6,6 +6,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -198,6 +199,31 @@ export const duplicateDismissals = pgTable(
   },
   (table) => [primaryKey({ columns: [table.entityType, table.firstId, table.secondId] })],
 );
+
+/**
+ * Organisations with very similar names (pg_trgm), found by the `duplicates.scan` job: comparing
+ * a record with the whole table costs 5–30 ms, too slow for every page view but cheap once per
+ * change. `first_id < second_id`; a record's pairs are replaced each time it is scanned.
+ */
+export const duplicateNamePairs = pgTable(
+  'duplicate_name_pairs',
+  {
+    entityType: text('entity_type').notNull(),
+    firstId: uuid('first_id').notNull(),
+    secondId: uuid('second_id').notNull(),
+    similarity: real('similarity').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.entityType, table.firstId, table.secondId] }), index('duplicate_name_pairs_second_idx').on(table.entityType, table.secondId)],
+);
+
+/** How far the scan went: records changed after (updated_at, id) are still to compare. */
+export const duplicateScanState = pgTable('duplicate_scan_state', {
+  entityType: text('entity_type').primaryKey(),
+  lastUpdatedAt: timestamp('last_updated_at', { withTimezone: true }),
+  lastId: uuid('last_id'),
+  scannedAt: timestamp('scanned_at', { withTimezone: true }),
+});
 
 export type OrganizationKind = typeof organizationKinds.$inferSelect;
 export type Organization = typeof organizations.$inferSelect;
