@@ -1,11 +1,17 @@
 // The workflow engine end to end: default convention circuit, parallel reviews, changes
 // requested and resubmission, second manager above the threshold, concurrency, permissions,
 // deadlines (reminder, escalation) through BullMQ, sweeper after a Redis loss, delegation.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { and, eq, like, sql } from 'drizzle-orm';
+import { openDatabase } from '../../src/lib/database';
+import { actorOf } from '../../src/services/auth.service';
+import { countPendingValidations, getInbox } from '../../src/services/workflow-inbox.service';
 import { auditLog, emails, notifications, units, workflowRuns, workflowSteps, type User } from '../../src/models/schema';
 import { inTransaction } from '../../src/services/context';
 import { createDelegation } from '../../src/services/workflow-inbox.service';
-import { decideStep, onStatusChange, resubmitRun, startRun, type StatusChange } from '../../src/services/workflows.service';
+import { decideStep, onStatusChange, resubmitRun, signalWorkflowEvent, startRun, type StatusChange } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
 import { runSweep } from '../../src/workflows/system.jobs';
@@ -299,5 +305,73 @@ describe('workflow engine', () => {
     expect(audits.map((row) => row.action)).toEqual(expect.arrayContaining(['workflow.step_reassigned', 'workflow.run_cancelled']));
     expect(statusChanges.some((change) => change.runId === run.id && change.status === 'cancelled')).toBe(true);
   });
+
+  test('waits (event and date), branching on a rejection and chained actions', async () => {
+    registerWorkflowDefinition({
+      key: 'test-branching',
+      version: 1,
+      name: 'Circuit avec attente (test)',
+      settings: {},
+      stages: [
+        { key: 'review', label: 'Revue', steps: [{ kind: 'approval', key: 'review', label: 'Revue', assignee: { role: 'juriste' }, due: { workingDays: 2 } }] },
+        { key: 'refused', label: 'Refus', when: { kind: 'previousOutcome', outcome: 'rejected' }, steps: [{ kind: 'action', key: 'refused', label: 'Refus notifié', handler: 'notifySubmitter' }] },
+        { key: 'signature', label: 'Signature', when: { kind: 'previousOutcome', outcome: 'approved' }, steps: [{ kind: 'wait', key: 'signed', label: 'Attente de la signature', until: { event: 'signed' } }] },
+        { key: 'start-date', label: 'Début', when: { kind: 'previousOutcome', outcome: 'approved' }, steps: [{ kind: 'wait', key: 'starts', label: 'Attente du début', until: { contextDate: 'startDate' } }] },
+      ],
+    });
+    // Approved: waits for the "signed" event, then for a date already past → completed at once.
+    const approved = await start(0, 'test-branching');
+    await decide(juriste, (await activeStep(approved.id, 'review')).id, 'approve');
+    expect((await activeStep(approved.id, 'signed')).kind).toBe('wait');
+    const ctx = await ctxOf(submitter);
+    await harness.db.update(workflowRuns).set({ context: { startDate: '2020-01-01' } }).where(eq(workflowRuns.id, approved.id));
+    const released = await inTransaction(ctx, (tx) => signalWorkflowEvent(tx, ctx, { subjectType: SUBJECT, subjectId: approved.subjectId, event: 'signed' }));
+    expect(released).toBe(1);
+    expect((await runOf(approved.id))?.status).toBe('approved');
+    expect((await stepsOf(approved.id)).map((step) => [step.stepKey, step.status])).toEqual([
+      ['review', 'approved'],
+      ['refused', 'skipped'],
+      ['signed', 'done'],
+      ['starts', 'done'],
+    ]);
+    // Rejected: the branch runs its action, the waits are skipped, the run ends rejected.
+    const rejected = await start(0, 'test-branching');
+    await decide(juriste, (await activeStep(rejected.id, 'review')).id, 'reject', 'Hors périmètre');
+    expect((await runOf(rejected.id))?.status).toBe('rejected');
+    expect((await stepsOf(rejected.id)).map((step) => [step.stepKey, step.status])).toEqual([
+      ['review', 'rejected'],
+      ['refused', 'done'],
+      ['signed', 'skipped'],
+      ['starts', 'skipped'],
+    ]);
+    const notice = await harness.db.select().from(notifications).where(and(eq(notifications.userId, submitter.id), eq(notifications.kind, 'workflow.notice')));
+    expect(notice).toHaveLength(1);
+  });
 });
 
+describe('workflow engine on PGlite (embedded mode)', () => {
+  test('a run starts, shows in the inbox and is decided with the same queries', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-wf-pglite-'));
+    const handle = await openDatabase({ driver: 'pglite', dataDir });
+    try {
+      await handle.migrate();
+      const db = handle.db;
+      const [unit] = await db.select().from(units).where(eq(units.code, 'UO-PRO'));
+      const jurist = await buildUser(db, { roles: ['juriste'], unitCodes: ['DAJ'] });
+      const ctx = { db, actor: await actorOf(db, jurist), now: new Date(), baseUrl: 'http://passerelle.test' };
+      const run = await db.transaction((tx) =>
+        startRun(tx, { ...ctx, db: tx }, { definitionKey: CONVENTION_APPROVAL_KEY, subject: { type: SUBJECT, id: 'pglite-1', unitId: unit?.id ?? null, context: { amount: 1 } } }),
+      );
+      expect(await countPendingValidations(ctx)).toBe(1);
+      const inbox = await getInbox(ctx, {});
+      expect(inbox.items.map((item) => item.step.stepKey)).toEqual(['legal']);
+      await decideStep(ctx, inbox.items[0]?.step.id ?? '', { decision: 'approve' });
+      expect(await countPendingValidations(ctx)).toBe(0);
+      const [finance] = await db.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.stepKey, 'finance')));
+      expect(finance?.status).toBe('active');
+    } finally {
+      await handle.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
