@@ -179,6 +179,11 @@ export function conventionsRouter(): Router {
     await writeCsv(res, columns, rows);
   });
 
+  /** The deadlines view of DESIGN.md's URL map: conventions ending within 90 days, soonest first. */
+  router.get('/echeances', (_req, res) => {
+    res.redirect(302, '/conventions?expiring=90&on=fin&sort=endsOn&dir=asc');
+  });
+
   /** Party picker: organisations matching the typed name, as checkboxes `addPartyIds`. */
   router.get('/choix-parties', async (req, res) => {
     const choices = await pickOrganizationsFor(serviceContext(req), String(req.query.partyQuery ?? ''));

@@ -81,6 +81,15 @@ describe('conventions in the browser', () => {
     await expectText(page.locator('#documents'), 'Version 1 — Convention FNCDG signée.pdf');
     await expectText(page.locator('#timeline'), 'Document déposé');
     await screenshot(page, 'conventions-02-detail');
+
+    // The list, filtered with htmx (the URL keeps the filter).
+    await page.getByRole('link', { name: 'Conventions' }).first().click();
+    await page.getByRole('heading', { name: 'Conventions', exact: true }).waitFor();
+    await page.getByLabel('Statut', { exact: true }).selectOption({ label: 'Brouillon' });
+    await page.waitForURL(/status=brouillon/);
+    await expectText(page.locator('#conventions-results'), 'Convention de partenariat FNCDG 2022-2025');
+    await expectText(page.locator('#conventions-results'), 'Fédération nationale des centres de gestion, Université de Lille');
+    await screenshot(page, 'conventions-03-list');
     expect(problems).toEqual([]);
   });
 });
