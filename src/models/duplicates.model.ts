@@ -5,10 +5,11 @@
 // website domain, identical name) are hash joins over the table, tens of milliseconds. A
 // trigram comparison of every organisation against all others is not: measured at 5–30 ms per
 // record through the GIN index on 50,000 bench-like names (4 to 25 minutes for the whole
-// table), so the "very similar name" pass only looks at the few most recently created or
-// edited records (where new duplicates come from: forms and imports), each against the whole
-// table through the index (50 records ≈ 0.3–1.2 s). A full sweep needs precomputed candidate
-// pairs (a table filled by a job when a record changes), which this schema does not have yet.
+// table), so similar names are compared once per change, in the background: the
+// `duplicates.scan` job (scanOrganizationNames below) compares each organisation created or
+// edited since its last pass with the whole table and keeps the pairs in duplicate_name_pairs.
+// The list reads those pairs, plus a live pass over the few most recently changed records so a
+// duplicate typed a second ago shows before the next scan (50 records ≈ 0.3–1.2 s).
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from '../lib/database';
 import { duplicateDismissals } from './schema';
@@ -84,6 +85,9 @@ export async function listOrganizationPairs(
     generators.push(sql`select a.id, b.id from org a join org b on b.search_name = a.search_name and a.id < b.id
         where (a.commune_code is null or b.commune_code is null or a.commune_code = b.commune_code)
           and a.search_name in (select search_name from org group by 1 having count(*) <= ${MAX_GROUP})`);
+    generators.push(sql`select p.first_id, p.second_id from duplicate_name_pairs p
+        join org a on a.id = p.first_id join org b on b.id = p.second_id
+        where p.entity_type = 'organization'`);
     generators.push(sql`select least(a.id, b.id), greatest(a.id, b.id)
         from (select id, search_name, commune_code from org order by updated_at desc limit ${RECENT_WINDOW}) a
         cross join lateral (
@@ -226,4 +230,54 @@ export async function insertDismissal(
 ): Promise<boolean> {
   const rows = await db.insert(duplicateDismissals).values(values).onConflictDoNothing().returning({ firstId: duplicateDismissals.firstId });
   return rows.length > 0;
+}
+
+/**
+ * One pass of the background name comparison: the next `batchSize` organisations changed since
+ * the last pass (keyset on updated_at, id) lose their old pairs and get their most similar live
+ * neighbours (same commune, or one without). Returns how many were scanned; 0 = up to date.
+ * Two scans at once: the second finds the state row locked and does nothing.
+ */
+export async function scanOrganizationNames(db: Database, batchSize: number): Promise<{ scanned: number; pairs: number }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`insert into duplicate_scan_state (entity_type) values ('organization') on conflict do nothing`);
+    const [state] = rowsOf<{ last_updated_at: string | null; last_id: string | null }>(
+      // As text: a JS Date would drop the microseconds and the keyset would never move past a row.
+      await tx.execute(sql`select last_updated_at::text, last_id from duplicate_scan_state where entity_type = 'organization' for update skip locked`),
+    );
+    if (!state) return { scanned: 0, pairs: 0 };
+    await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(ORGANIZATION_NAME_SIMILARITY)}, true)`);
+    const batch = rowsOf<{ id: string; updated_at: string }>(
+      await tx.execute(sql`
+        select id, updated_at::text as updated_at from organizations
+         where (updated_at, id) > (coalesce(${state.last_updated_at}::timestamptz, '-infinity'), coalesce(${state.last_id}::uuid, '00000000-0000-0000-0000-000000000000'))
+         order by updated_at, id
+         limit ${batchSize}`),
+    );
+    if (batch.length === 0) return { scanned: 0, pairs: 0 };
+    const ids = sql`array[${sql.join(batch.map((row) => sql`${row.id}`), sql`, `)}]::uuid[]`;
+    await tx.execute(sql`delete from duplicate_name_pairs where entity_type = 'organization' and (first_id = any(${ids}) or second_id = any(${ids}))`);
+    const inserted = rowsOf<{ n: number }>(
+      await tx.execute(sql`
+        with added as (
+          insert into duplicate_name_pairs (entity_type, first_id, second_id, similarity)
+          select 'organization', least(a.id, b.id), greatest(a.id, b.id), max(b.score)
+            from organizations a
+            cross join lateral (
+              select o.id, similarity(o.search_name, a.search_name) as score from organizations o
+               where o.search_name % a.search_name and o.id <> a.id
+                 and o.merged_into_id is null and o.archived_at is null
+                 and (a.commune_code is null or o.commune_code is null or a.commune_code = o.commune_code)
+               order by score desc
+               limit 5) b
+           where a.id = any(${ids}) and a.merged_into_id is null and a.archived_at is null
+           group by least(a.id, b.id), greatest(a.id, b.id)
+          on conflict (entity_type, first_id, second_id) do update set similarity = excluded.similarity, computed_at = now()
+          returning 1)
+        select count(*)::int as n from added`),
+    )[0]?.n ?? 0;
+    const last = batch[batch.length - 1] as { id: string; updated_at: string };
+    await tx.execute(sql`update duplicate_scan_state set last_updated_at = ${last.updated_at}::timestamptz, last_id = ${last.id}::uuid, scanned_at = now() where entity_type = 'organization'`);
+    return { scanned: batch.length, pairs: inserted };
+  });
 }

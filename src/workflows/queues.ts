@@ -14,6 +14,7 @@ export const JOB_NAMES = {
   heartbeat: 'system.heartbeat',
   outboxRelay: 'system.outbox-relay',
   sweep: 'system.sweep',
+  duplicatesScan: 'system.duplicates-scan',
   mailSend: 'mail.send',
   importRun: 'import.run',
   workflowStepReminder: 'workflow.step-reminder',
@@ -33,6 +34,7 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 export const SCHEDULES = {
   outboxRelayEveryMs: 5_000,
   sweepEveryMs: 60_000,
+  duplicatesScanEveryMs: 60_000,
 } as const;
 
 export interface ImportRunPayload {

@@ -9,7 +9,7 @@ import { importRunProcessor } from './import-run.job';
 import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES } from './queues';
-import { runHeartbeat, runSweep } from './system.jobs';
+import { runDuplicatesScan, runHeartbeat, runSweep } from './system.jobs';
 import { workflowStepProcessor } from './workflow-step.job';
 
 export interface RuntimeOptions {
@@ -73,6 +73,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             return relayOutbox(options.db, queues);
           case JOB_NAMES.sweep:
             return runSweep(options.db, queues.mail, queues.imports, new Date(), queues.workflows);
+          case JOB_NAMES.duplicatesScan:
+            return runDuplicatesScan(options.db);
           default:
             throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
         }
@@ -92,6 +94,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await queues.system.upsertJobScheduler(JOB_NAMES.heartbeat, { every: heartbeatSeconds * 1000 }, { name: JOB_NAMES.heartbeat });
     await queues.system.upsertJobScheduler(JOB_NAMES.outboxRelay, { every: SCHEDULES.outboxRelayEveryMs }, { name: JOB_NAMES.outboxRelay });
     await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: SCHEDULES.sweepEveryMs }, { name: JOB_NAMES.sweep });
+    await queues.system.upsertJobScheduler(JOB_NAMES.duplicatesScan, { every: SCHEDULES.duplicatesScanEveryMs }, { name: JOB_NAMES.duplicatesScan });
   }
 
   return {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Queue } from 'bullmq';
 import type { Database } from '../lib/database';
 import { deleteDispatchedOutboxRowsBefore, listStalePendingEmails, recordHeartbeat } from '../models/messaging.model';
+import { scanOrganizationNames } from '../models/duplicates.model';
 import { listStalledImportBatches } from '../models/imports.model';
 import { deleteExpiredSessions } from '../models/sessions.model';
 import { JOB_NAMES, jobIdFor, type ImportRunPayload, type MailSendPayload } from './queues';
@@ -45,4 +46,24 @@ export async function runSweep(
   await deleteDispatchedOutboxRowsBefore(db, new Date(now.getTime() - OUTBOX_RETENTION_MS));
   await recordHeartbeat(db, JOB_NAMES.sweep, now, { emailsRequeued: stale.length, sessionsDeleted });
   return { emailsRequeued: stale.length, sessionsDeleted, importsRequeued: stalled.length, workflowTimers };
+}
+
+/** Organisations compared per transaction, and how long one job may keep scanning. */
+const DUPLICATES_SCAN_BATCH = 200;
+const DUPLICATES_SCAN_BUDGET_MS = 20_000;
+
+/**
+ * Compares organisations changed since the last pass with the whole table (similar names), a
+ * batch per transaction, for at most 20 s; the next run (every minute) goes on where it stopped.
+ */
+export async function runDuplicatesScan(db: Database, budgetMs = DUPLICATES_SCAN_BUDGET_MS): Promise<{ scanned: number; pairs: number }> {
+  const deadline = Date.now() + budgetMs;
+  const total = { scanned: 0, pairs: 0 };
+  while (Date.now() < deadline) {
+    const pass = await scanOrganizationNames(db, DUPLICATES_SCAN_BATCH);
+    total.scanned += pass.scanned;
+    total.pairs += pass.pairs;
+    if (pass.scanned < DUPLICATES_SCAN_BATCH) break;
+  }
+  return total;
 }

@@ -2,7 +2,8 @@
 // them: pairs by score with their reasons, dismissals, relations moved and put back exactly,
 // redirects from the merged record, journal entries, and the refusals.
 import { and, eq, inArray } from 'drizzle-orm';
-import { affiliations, auditLog, contactUnits, contacts, organizationUnits, organizations, recordMerges } from '../../src/models/schema';
+import { affiliations, auditLog, contactUnits, contacts, duplicateNamePairs, organizationUnits, organizations, recordMerges } from '../../src/models/schema';
+import { runDuplicatesScan } from '../../src/workflows/system.jobs';
 import { listUnits } from '../../src/models/units.model';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -93,6 +94,32 @@ describe('duplicates and merges', () => {
     expect(audit).toHaveLength(2);
     // Readers may not dismiss.
     expect((await reader.post('/doublons/ecarter', { type: 'structures', firstId: siretA.id, secondId: siretB.id })).status).toBe(403);
+  });
+
+  test('similar names beyond the recent window are found by the background scan, once', async () => {
+    const old = new Date('2020-01-01T00:00:00Z');
+    const first = await buildOrganization(harness.db, { name: 'Conservatoire régional de Bayonne-Anglet', communeCode: '64102', updatedAt: old });
+    const second = await buildOrganization(harness.db, { name: 'Conservatoire regional Bayonne Anglet', communeCode: '64102', updatedAt: old });
+    // Sixty more recent records push the pair out of the list's live pass.
+    for (let index = 0; index < 60; index += 1) await buildOrganization(harness.db, { name: `Entreprise récente ${index} ${Math.random().toString(36).slice(2, 8)}` });
+    const before = await manager.get('/doublons?reason=nom');
+    expect(before.text).not.toContain('Conservatoire regional Bayonne Anglet');
+
+    const scan = await runDuplicatesScan(harness.db);
+    expect(scan.scanned).toBeGreaterThanOrEqual(62);
+    const again = await runDuplicatesScan(harness.db);
+    expect(again.scanned).toBe(0); // up to date: nothing compared twice
+    const pairs = await harness.db.select().from(duplicateNamePairs);
+    const [low, high] = [first.id, second.id].sort();
+    expect(pairs.filter((pair) => pair.firstId === low && pair.secondId === high)).toHaveLength(1);
+    const after = await manager.get('/doublons?reason=nom');
+    expect(after.text).toContain('Conservatoire regional Bayonne Anglet');
+
+    // Renaming one of them: its pairs are computed again at the next scan.
+    await harness.db.update(organizations).set({ name: 'Musée basque de Bayonne', updatedAt: new Date() }).where(eq(organizations.id, second.id));
+    await runDuplicatesScan(harness.db);
+    const renamed = await harness.db.select().from(duplicateNamePairs);
+    expect(renamed.some((pair) => pair.firstId === low && pair.secondId === high)).toBe(false);
   });
 
   test('contacts sharing an e-mail, or with the same name in the same organisation, are listed', async () => {
