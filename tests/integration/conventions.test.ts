@@ -4,6 +4,7 @@ import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { addDays } from '../../src/lib/convention-dates';
 import { isoDateInParis } from '../../src/lib/format';
+import { createConvention } from '../../src/services/conventions.service';
 import { auditLog, conventionParties, conventions, type User } from '../../src/models/schema';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -138,6 +139,16 @@ describe('conventions', () => {
     expect(number(second.reference)).toBe(number(first.reference) + 1);
     const [gone] = await harness.db.select().from(conventions).where(eq(conventions.id, first.id));
     expect(gone).toBeUndefined();
+  });
+
+  it('gives distinct consecutive numbers to conventions created at the same time', async () => {
+    const ctx = await harness.context(charge);
+    const created = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => createConvention(ctx, { title: `Simultanée ${index}`, kind: 'partenariat', addPartyIds: [universite.id] })),
+    );
+    const numbers = created.map((convention) => Number(convention.reference.split('-')[2])).sort((a, b) => a - b);
+    expect(new Set(numbers).size).toBe(6);
+    expect((numbers[5] as number) - (numbers[0] as number)).toBe(5);
   });
 
   it('accepts a PDF checked by content, refuses a renamed executable or a fake PDF, and audits a download served as an attachment', async () => {
