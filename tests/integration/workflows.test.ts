@@ -169,7 +169,7 @@ describe('workflow engine', () => {
     const response = await browser.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve', comment: '' }, { headers: { 'HX-Request': 'true', 'HX-Target': `step-${legal.id}` } });
     expect(response.status).toBe(200);
     expect(response.text).toContain('Approuver');
-    expect(response.text).toContain('hx-swap-oob="true"');
+    expect(response.text).toContain('hx-swap-oob="outerHTML:.passerelle-validations-badge"');
     const again = await browser.post(`/validations/etapes/${legal.id}/decision`, { decision: 'approve' });
     expect(again.status).toBe(409);
     expect(again.text).toContain('déjà été traitée');

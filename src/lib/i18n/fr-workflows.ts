@@ -73,6 +73,7 @@ export const frWorkflows = {
     title: 'Mes validations',
     badgeLabel: '{count} validation(s) en attente',
     empty: 'Aucune validation ne vous attend.',
+    count: '{count} étape(s) à décider',
     decided: 'Votre décision « {decision} » est enregistrée.',
     delegatedFrom: 'par délégation de {name}',
     open: 'Voir',

@@ -1,0 +1,69 @@
+// Mes validations in Chromium: a juriste finds the legal review of a convention in their inbox
+// (badge in the header), approves it inline (htmx, CSRF header), and the badge goes down.
+import type { Browser } from 'playwright-core';
+import { eq } from 'drizzle-orm';
+import { units } from '../../src/models/schema';
+import { actorOf } from '../../src/services/auth.service';
+import { startRun } from '../../src/services/workflows.service';
+import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
+import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
+import { TEST_PASSWORD, buildUser } from '../support/harness';
+
+describe('Mes validations in the browser', () => {
+  let app: E2eApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await startE2eApp({ ADMIN_EMAIL: 'admin@passerelle.test', ADMIN_PASSWORD: 'un mot de passe administrateur' });
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  test('a juriste approves a legal review from Mes validations', async () => {
+    const db = app.database.db;
+    const [unit] = await db.select().from(units).where(eq(units.code, 'UO-PRO'));
+    const charge = await buildUser(db, { roles: ['charge'], unitCodes: ['UO-PRO'], displayName: 'Chloé Chargée' });
+    const juriste = await buildUser(db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Julie Juriste' });
+    const ctx = { db, actor: await actorOf(db, charge), now: new Date(), baseUrl: app.url };
+    const run = await db.transaction((tx) =>
+      startRun(tx, { ...ctx, db: tx }, {
+        definitionKey: CONVENTION_APPROVAL_KEY,
+        subject: { type: 'convention', id: 'e2e-convention', unitId: unit?.id ?? null, context: { amount: 12000, title: 'Convention CREPS Auvergne-Rhône-Alpes 2027' } },
+      }),
+    );
+
+    const { page, problems } = await newPerson(browser);
+    await page.goto(`${app.url}/login`);
+    await page.getByLabel('Adresse électronique').fill(juriste.email);
+    await page.getByLabel(/^Mot de passe/).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(`${app.url}/`);
+    const badge = page.locator('.fr-header__tools-links .passerelle-validations-badge');
+    await expectText(badge, '1');
+
+    await page.getByRole('link', { name: /Mes validations/ }).first().click();
+    await page.getByRole('heading', { name: 'Mes validations', level: 1 }).waitFor();
+    const card = page.locator('#validations-list [id^="step-"]').first();
+    await expectText(card, 'Revue juridique — Convention CREPS Auvergne-Rhône-Alpes 2027');
+    await screenshot(page, 'validations-01-inbox');
+
+    await card.getByLabel(/Commentaire/).fill('Clauses conformes à la convention-cadre type.');
+    await card.getByRole('button', { name: 'Approuver' }).click();
+
+    await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.');
+    // The badge was refreshed out of band: nothing left to decide.
+    await page.waitForFunction(() => document.querySelector('.fr-header__tools-links .passerelle-validations-badge')?.textContent?.trim() === '');
+    await screenshot(page, 'validations-02-approved');
+
+    const steps = await db.query.workflowSteps.findMany({ where: (step, { eq: equals }) => equals(step.runId, run.id) });
+    const legal = steps.find((step) => step.stepKey === 'legal');
+    expect(legal?.status).toBe('approved');
+    expect(legal?.decidedById).toBe(juriste.id);
+    expect(legal?.comment).toBe('Clauses conformes à la convention-cadre type.');
+    expect(problems).toEqual([]);
+  });
+});
