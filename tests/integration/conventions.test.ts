@@ -113,6 +113,37 @@ describe('conventions', () => {
     expect(organizationPage.text).toContain(convention.reference);
   });
 
+  it('picks parties without JavaScript: search, tick, add, then save', async () => {
+    const searched = await chargeBrowser.post('/conventions/nouvelle', { title: 'Sans JavaScript', kind: 'partenariat', _action: 'searchParties', partyQuery: 'Lille' });
+    expect(searched.status).toBe(200);
+    expect(searched.text).toContain(`name="addPartyIds" value="${universite.id}"`);
+    expect(searched.text).toContain('value="Sans JavaScript"');
+    const added = await chargeBrowser.post('/conventions/nouvelle', { title: 'Sans JavaScript', kind: 'partenariat', _action: 'addParties', addPartyIds: [universite.id] });
+    expect(added.status).toBe(200);
+    expect(added.text).toContain(`name="parties[0][organizationId]" value="${universite.id}"`);
+    const fragment = await chargeBrowser.get('/conventions/choix-parties?partyQuery=Logis', { 'HX-Request': 'true' });
+    expect(fragment.text).toContain(`value="${entreprise.id}"`);
+  });
+
+  it('accepts a DOCX and an ODT recognised by their content', async () => {
+    const convention = await create(chargeBrowser);
+    const entry = (name: string, data: string) => {
+      const header = Buffer.alloc(30);
+      header.writeUInt32LE(0x04034b50, 0);
+      header.writeUInt32LE(data.length, 18);
+      header.writeUInt32LE(data.length, 22);
+      header.writeUInt16LE(name.length, 26);
+      return Buffer.concat([header, Buffer.from(name), Buffer.from(data)]);
+    };
+    const docx = Buffer.concat([entry('[Content_Types].xml', '<Types/>'), entry('word/document.xml', '<w:document/>')]);
+    const odt = Buffer.concat([entry('mimetype', 'application/vnd.oasis.opendocument.text'), entry('content.xml', '<office/>')]);
+    expect((await upload(chargeBrowser, convention.id, docx, 'projet')).status).toBe(303);
+    expect((await upload(chargeBrowser, convention.id, odt, 'projet-v2.odt.pdf')).status).toBe(303);
+    const page = await chargeBrowser.get(`/conventions/${convention.id}`);
+    expect(page.text).toContain('projet.docx');
+    expect(page.text).toContain('projet-v2.odt.odt');
+  });
+
   it('explains validation errors in French', async () => {
     // Field formats first…
     const malformed = await chargeBrowser.post('/conventions/nouvelle', { title: '', kind: 'partenariat', endsOn: '31/12/2026', amount: 'beaucoup' });
