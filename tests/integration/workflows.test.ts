@@ -11,7 +11,7 @@ import { countPendingValidations, getInbox } from '../../src/services/workflow-i
 import { auditLog, emails, notifications, units, workflowRuns, workflowSteps, type User } from '../../src/models/schema';
 import { inTransaction } from '../../src/services/context';
 import { createDelegation } from '../../src/services/workflow-inbox.service';
-import { decideStep, onStatusChange, resubmitRun, signalWorkflowEvent, startRun, type StatusChange } from '../../src/services/workflows.service';
+import { decideStep, onStatusChange, remindStep, resubmitRun, signalWorkflowEvent, stepDeadlineReached, startRun, type StatusChange } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
 import { runSweep } from '../../src/workflows/system.jobs';
@@ -152,6 +152,24 @@ describe('workflow engine', () => {
     expect((failure.reason as { kind?: string }).kind).toBe('conflict');
     const decided = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, run.subjectId), eq(auditLog.action, 'workflow.step_approved')));
     expect(decided).toHaveLength(3);
+  });
+
+  test('timers run twice (retry, replay, two workers) act once; a decided step ignores its timers', async () => {
+    const run = await start();
+    const legal = await activeStep(run.id, 'legal');
+    const later = new Date(Date.now() + 30 * 24 * 3600_000);
+    const reminders = await Promise.all([remindStep(harness.db, legal.id, later), remindStep(harness.db, legal.id, later)]);
+    expect(reminders.sort()).toEqual(['reminded', 'skipped']);
+    expect(await stepDeadlineReached(harness.db, legal.id, later)).toBe('escalated');
+    expect(await stepDeadlineReached(harness.db, legal.id, later)).toBe('skipped');
+    const sent = await harness.db.select().from(emails).where(like(emails.idempotencyKey, `workflow-step-${legal.id}-%`));
+    const keys = sent.map((email) => email.idempotencyKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((key) => key.includes('-escalation-')).length).toBe(2); // the two managers of UO Pro
+    const financeStep = await activeStep(run.id, 'finance');
+    await decide(finance, financeStep.id, 'approve');
+    expect(await remindStep(harness.db, financeStep.id, later)).toBe('skipped');
+    expect(await stepDeadlineReached(harness.db, financeStep.id, later)).toBe('skipped');
   });
 
   test('HTTP: the juriste sees the step in Mes validations and approves it inline (htmx); the badge follows', async () => {
