@@ -324,3 +324,11 @@ export async function refreshImportStatistics(db: Database): Promise<void> {
   await db.execute(sql`analyze organizations`);
   await db.execute(sql`analyze contacts`);
 }
+
+/** Organisations the batch created that have since become a convention's party (a revert must not delete them). */
+export async function countImportedConventionParties(db: Database, batchId: string): Promise<number> {
+  const result = await db.execute(sql`
+    select count(distinct o.id)::int as n from organizations o join convention_parties p on p.organization_id = o.id
+     where o.import_batch_id = ${batchId}`);
+  return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
+}

@@ -191,6 +191,24 @@ export async function repointChildren(db: Database, ids: string[], from: string,
   return rows.map((row) => row.id);
 }
 
+/**
+ * Conventions of the merged organisation move to the kept one, except where the kept one is
+ * already a party to the same convention (one party row per organisation and convention).
+ */
+export async function repointConventionParties(db: Database, from: string, to: string): Promise<string[]> {
+  const result = await db.execute(sql`
+    update convention_parties p set organization_id = ${to}
+     where p.organization_id = ${from}
+       and not exists (select 1 from convention_parties q where q.convention_id = p.convention_id and q.organization_id = ${to})
+    returning p.id`);
+  return (result as unknown as { rows: Array<{ id: string }> }).rows.map((row) => row.id);
+}
+
+export async function restoreConventionParties(db: Database, ids: string[], to: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`update convention_parties set organization_id = ${to} where id = any(array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[])`);
+}
+
 /** Counts shown on the merge screen: what will move. */
 export async function relationCounts(db: Database, side: 'organization' | 'contact', id: string): Promise<{ affiliations: number; children: number }> {
   const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;

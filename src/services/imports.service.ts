@@ -16,6 +16,7 @@ import {
   insertImportFileChunk,
   listImportBatches,
   listImportPresets,
+  countImportedConventionParties,
   deleteImportedRecords,
   listImportRows,
   listUpdatedImportRowsDescending,
@@ -455,6 +456,8 @@ export async function revertImport(
     const current = await lockImportBatch(tx, id);
     if (!current) throw new NotFoundError(t('imports.notFound'));
     if (!['completed', 'failed'].includes(current.status)) throw new ConflictError(t('imports.errors.notRevertable'));
+    const inConventions = await countImportedConventionParties(tx, id);
+    if (inConventions > 0) throw new ConflictError(t('imports.errors.revertConventions', { count: inConventions }));
     const restored = await restoreUpdatedRecords(tx, ctx, current);
     const deleted = await deleteImportedRecords(tx, id, {
       actorId: ctx.actor?.id ?? null,

@@ -39,6 +39,8 @@ import {
   removeOrganizationUnits,
   repointAffiliations,
   repointChildren,
+  repointConventionParties,
+  restoreConventionParties,
   setAffiliationsPrimary,
 } from '../models/merges.model';
 import {
@@ -391,6 +393,7 @@ async function moveRelations(tx: ServiceContext['db'], entity: Entity, kept: Any
     if (cleared.length > 0) moved['affiliations.primaryCleared'] = cleared;
   } else {
     moved['organizations.parent_id'] = await repointChildren(tx, await childIdsOf(tx, merged.id, kept.id), merged.id, kept.id);
+    moved.convention_parties = await repointConventionParties(tx, merged.id, kept.id);
   }
   return { moved, removed };
 }
@@ -496,6 +499,7 @@ export async function undoMerge(ctx: ServiceContext, mergeId: string): Promise<{
     await insertAffiliationRows(tx, removed.map(affiliationFromSnapshot));
     if (entity === 'organization') {
       await repointChildren(tx, moved['organizations.parent_id'] ?? [], kept.id, merged.id);
+      await restoreConventionParties(tx, moved.convention_parties ?? [], merged.id);
       await removeOrganizationUnits(tx, kept.id, moved.organization_units ?? []);
     } else {
       await removeContactUnits(tx, kept.id, moved.contact_units ?? []);

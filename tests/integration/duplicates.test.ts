@@ -2,7 +2,7 @@
 // them: pairs by score with their reasons, dismissals, relations moved and put back exactly,
 // redirects from the merged record, journal entries, and the refusals.
 import { and, eq, inArray } from 'drizzle-orm';
-import { affiliations, auditLog, contactUnits, contacts, duplicateNamePairs, organizationUnits, organizations, recordMerges } from '../../src/models/schema';
+import { affiliations, auditLog, contactUnits, contacts, conventionParties, conventions, duplicateNamePairs, organizationUnits, organizations, recordMerges } from '../../src/models/schema';
 import { runDuplicatesScan } from '../../src/workflows/system.jobs';
 import { listUnits } from '../../src/models/units.model';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
@@ -230,6 +230,21 @@ describe('duplicates and merges', () => {
     expect((await reader.get(`/structures/${merged.id}`)).status).toBe(200);
     // Twice is refused.
     expect((await admin.post(`/doublons/fusions/${merge?.id}/annuler`)).status).toBe(409);
+  });
+
+  test('conventions of the merged organisation move to the kept one, and back on undo', async () => {
+    const kept = await buildOrganization(harness.db, { name: 'Fédération française de voile test', unitCodes: ['DDPSI'] });
+    const merged = await buildOrganization(harness.db, { name: 'FF Voile test', unitCodes: ['DDPSI'] });
+    const [convention] = await harness.db.insert(conventions).values({ reference: 'CONV-2026-9101', title: 'Convention voile', kind: 'partenariat' }).returning();
+    const [party] = await harness.db.insert(conventionParties).values({ conventionId: convention?.id ?? '', organizationId: merged.id }).returning();
+    const response = await manager.post(`/doublons/structures/${kept.id}/${merged.id}`, { 'choice[name]': 'kept' });
+    expect(response.status).toBe(303);
+    const [moved] = await harness.db.select().from(conventionParties).where(eq(conventionParties.id, party?.id ?? ''));
+    expect(moved?.organizationId).toBe(kept.id);
+    const [merge] = await harness.db.select().from(recordMerges).where(and(eq(recordMerges.keptId, kept.id), eq(recordMerges.mergedId, merged.id)));
+    expect((await admin.post(`/doublons/fusions/${merge?.id}/annuler`)).status).toBe(303);
+    const [back] = await harness.db.select().from(conventionParties).where(eq(conventionParties.id, party?.id ?? ''));
+    expect(back?.organizationId).toBe(merged.id);
   });
 
   test('contacts merge: e-mails unioned, positions moved, old URL redirects; undo puts everything back', async () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, count, eq } from 'drizzle-orm';
 import iconv from 'iconv-lite';
-import { auditLog, contacts, importBatches, importRows, organizations, affiliations, type User } from '../../src/models/schema';
+import { auditLog, contacts, conventionParties, conventions, importBatches, importRows, organizations, affiliations, type User } from '../../src/models/schema';
 import { createImportBatch, resumeImport, revertImport, saveMapping, startImport } from '../../src/services/imports.service';
 import { markImportFailed, runImportBatch } from '../../src/services/import-run.service';
 import { buildOrganization } from '../support/directory-fixtures';
@@ -218,6 +218,17 @@ describe('revert and resume', () => {
     expect(deleted.some((entry) => (entry.metadata as { importBatchId?: string }).importBatchId === batch.id)).toBe(true);
     // Reverting twice is refused with a French message.
     await expect(revertImport(await harness.context(importer), batch.id)).rejects.toThrow('Seul un import terminé ou en échec peut être annulé.');
+  });
+
+  test('a batch whose organisation became a convention party is not reverted (clear message, nothing deleted)', async () => {
+    const batch = await uploadThroughService('partie.csv', 'Nom;Ville\nPartenaire conventionné SAS;Nantes\n');
+    await mapAndRun(batch.id, { matchKey: 'name' });
+    const [created] = await harness.db.select().from(organizations).where(eq(organizations.importBatchId, batch.id));
+    const [convention] = await harness.db.insert(conventions).values({ reference: 'CONV-2026-9001', title: 'Convention de test', kind: 'partenariat' }).returning();
+    await harness.db.insert(conventionParties).values({ conventionId: convention?.id ?? '', organizationId: created?.id ?? '' });
+    await expect(revertImport(await harness.context(importer), batch.id)).rejects.toThrow('sont désormais parties à une convention');
+    expect(await batchOf(batch.id)).toMatchObject({ status: 'completed' });
+    expect(await harness.db.select().from(organizations).where(eq(organizations.importBatchId, batch.id))).toHaveLength(1);
   });
 
   test('a run interrupted after its first chunk resumes where it stopped: no row twice, none half done', async () => {

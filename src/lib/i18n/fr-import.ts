@@ -174,6 +174,7 @@ export const frImport = {
       notReady: 'Cet import ne peut pas être lancé dans son état actuel.',
       notFailed: 'Seul un import en échec peut être repris.',
       notRevertable: 'Seul un import terminé ou en échec peut être annulé.',
+      revertConventions: '{count} structure(s) créée(s) par cet import sont désormais parties à une convention : l’import ne peut pas être annulé sans supprimer ces conventions. Retirez-les d’abord des conventions concernées.',
       revertNotAllowed: 'Seuls la personne qui a lancé l’import, un manager ou un administrateur peuvent l’annuler.',
     },
     rowErrors: {
