@@ -32,6 +32,7 @@ import {
   type Person,
   cancelActiveSteps,
   findActivePerson,
+  findOpenRunForSubject,
   findRun,
   findStep,
   insertNotifications,
@@ -258,6 +259,12 @@ async function advance(tx: Database, ctx: ServiceContext, run: WorkflowRun, from
   }
 }
 
+/** PostgreSQL unique_violation, possibly wrapped by Drizzle (`cause`). */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (value: unknown) => (typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined);
+  return code(error) === '23505' || code((error as { cause?: unknown } | null)?.cause) === '23505';
+}
+
 // ── starting and resubmitting ─────────────────────────────────────────────────────────────
 export async function startRun(
   tx: Database,
@@ -266,6 +273,9 @@ export async function startRun(
 ): Promise<WorkflowRun> {
   const definition = definitionForStart(input.definitionKey);
   if (!definition) throw new NotFoundError(t('workflows.errors.unknownCircuit'));
+  // A unique index backs this check when two submissions race (workflow_runs_open_subject_key).
+  const open = await findOpenRunForSubject(tx, input.subject.type, input.subject.id);
+  if (open && open.definitionKey === definition.key) throw new ConflictError(t('workflows.errors.alreadyRunning'));
   const snapshot: RunSnapshot = { ...definition, publicUrl: ctx.baseUrl };
   const run = await insertRun(tx, {
     definitionKey: definition.key,
@@ -280,6 +290,9 @@ export async function startRun(
     round: 1,
     startedById: ctx.actor?.id ?? null,
     startedAt: ctx.now,
+  }).catch((error: unknown) => {
+    if (isUniqueViolation(error)) throw new ConflictError(t('workflows.errors.alreadyRunning'));
+    throw error;
   });
   await audit(tx, ctx, run, 'workflow.run_started', { name: definition.name, version: definition.version });
   await emitStatus(tx, ctx, run, 'running');
@@ -424,6 +437,11 @@ export async function remindStep(db: Database, stepId: string, now = new Date())
     const run = await lockRun(tx, found.runId);
     const step = await findStep(tx, stepId);
     if (!run || !step || run.status !== 'running' || step.status !== 'active' || step.remindedAt || step.kind !== 'approval') return 'skipped';
+    if (step.escalatedAt) {
+      // Past its deadline already (timers restored late): the escalation said it all; mark it handled.
+      await updateStep(tx, step.id, { remindedAt: now });
+      return 'skipped';
+    }
     await notifyPeople(tx, run, step, await recipientsOf(tx, step, now), 'reminder');
     await updateStep(tx, step.id, { remindedAt: now });
     return 'reminded';

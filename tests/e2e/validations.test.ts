@@ -2,7 +2,7 @@
 // (badge in the header), approves it inline (htmx, CSRF header), and the badge goes down.
 import type { Browser } from 'playwright-core';
 import { eq } from 'drizzle-orm';
-import { units } from '../../src/models/schema';
+import { units, workflowSteps } from '../../src/models/schema';
 import { actorOf } from '../../src/services/auth.service';
 import { startRun } from '../../src/services/workflows.service';
 import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
@@ -56,10 +56,10 @@ describe('Mes validations in the browser', () => {
 
     await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.');
     // The badge was refreshed out of band: nothing left to decide.
-    await page.waitForFunction(() => document.querySelector('.fr-header__tools-links .passerelle-validations-badge')?.textContent?.trim() === '');
+    await page.waitForFunction("document.querySelector('.fr-header__tools-links .passerelle-validations-badge').textContent.trim() === ''");
     await screenshot(page, 'validations-02-approved');
 
-    const steps = await db.query.workflowSteps.findMany({ where: (step, { eq: equals }) => equals(step.runId, run.id) });
+    const steps = await db.select().from(workflowSteps).where(eq(workflowSteps.runId, run.id));
     const legal = steps.find((step) => step.stepKey === 'legal');
     expect(legal?.status).toBe('approved');
     expect(legal?.decidedById).toBe(juriste.id);

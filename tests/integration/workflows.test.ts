@@ -59,9 +59,10 @@ describe('workflow engine', () => {
   let subjectCounter = 0;
   async function start(amount = 10_000, definitionKey = CONVENTION_APPROVAL_KEY) {
     subjectCounter += 1;
+    const number = subjectCounter;
     const ctx = await ctxOf(submitter);
     return inTransaction(ctx, (tx) =>
-      startRun(tx, ctx, { definitionKey, subject: { type: SUBJECT, id: `conv-${subjectCounter}`, unitId: uoPro, context: { amount, title: `Convention ${subjectCounter}` } } }),
+      startRun(tx, ctx, { definitionKey, subject: { type: SUBJECT, id: `conv-${number}`, unitId: uoPro, context: { amount, title: `Convention ${number}` } } }),
     );
   }
   const stepsOf = (runId: string) => harness.db.select().from(workflowSteps).where(eq(workflowSteps.runId, runId)).orderBy(workflowSteps.round, workflowSteps.stageIndex, workflowSteps.stepKey);
@@ -131,6 +132,22 @@ describe('workflow engine', () => {
     await expect(decide(manager, second.id, 'approve')).rejects.toThrow(/autre personne/);
     await decide(otherUnitManager, second.id, 'approve');
     expect((await runOf(run.id))?.status).toBe('approved');
+  });
+
+  test('a subject has one open run of a circuit at a time', async () => {
+    const run = await start();
+    const ctx = await ctxOf(submitter);
+    const again = () => inTransaction(ctx, (tx) => startRun(tx, ctx, { definitionKey: CONVENTION_APPROVAL_KEY, subject: { type: SUBJECT, id: run.subjectId, unitId: uoPro } }));
+    await expect(again()).rejects.toThrow(/déjà en cours/);
+    // Two submissions racing on one subject: the unique index keeps one, the other is a conflict.
+    const subject = { type: SUBJECT, id: 'raced-subject', unitId: uoPro };
+    const raced = await Promise.allSettled([0, 1].map(() => inTransaction(ctx, (tx) => startRun(tx, ctx, { definitionKey: CONVENTION_APPROVAL_KEY, subject }))));
+    expect(raced.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const failure = raced.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect((failure.reason as { kind?: string }).kind).toBe('conflict');
+    // Different subjects at the same moment: both start.
+    const parallel = await Promise.allSettled([start(1), start(1), start(1)]);
+    expect(parallel.filter((result) => result.status === 'rejected').map((result) => String((result as PromiseRejectedResult).reason))).toEqual([]);
   });
 
   test('a rejection ends the run and cancels the parallel step', async () => {

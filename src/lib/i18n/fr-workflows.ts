@@ -33,6 +33,7 @@ export const frWorkflows = {
       commentRequired: 'Un commentaire est obligatoire pour refuser ou demander des modifications.',
       notAwaitingChanges: 'Ce circuit n’attend pas de nouvelle soumission.',
       runClosed: 'Ce circuit est déjà terminé.',
+      alreadyRunning: 'Un circuit de validation est déjà en cours pour cet élément.',
       reassignTarget: 'Choisissez une personne active.',
     },
     admin: {

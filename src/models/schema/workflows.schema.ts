@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, updatedAt } from './columns';
 import { units, users } from './users.schema';
 
@@ -46,6 +46,10 @@ export const workflowRuns = pgTable(
     index('workflow_runs_subject_idx').on(table.subjectType, table.subjectId),
     index('workflow_runs_status_idx').on(table.status, table.definitionKey),
     index('workflow_runs_unit_idx').on(table.unitId),
+    // One open run of a circuit per subject: a double submission cannot start two.
+    uniqueIndex('workflow_runs_open_subject_key')
+      .on(table.subjectType, table.subjectId, table.definitionKey)
+      .where(sql`${table.status} in ('running', 'changes_requested')`),
     check(
       'workflow_runs_status_check',
       sql`${table.status} in ('running', 'changes_requested', 'approved', 'rejected', 'cancelled', 'completed')`,

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "workflow_runs_open_subject_key" ON "workflow_runs" USING btree ("subject_type","subject_id","definition_key") WHERE "workflow_runs"."status" in ('running', 'changes_requested');
