@@ -14,7 +14,7 @@
  *     handler(tx, ctx, { subjectType, subjectId, runId, status }) runs in the transaction of
  *     the transition: status is a run status ('changes_requested', 'approved', 'rejected',
  *     'cancelled', 'completed', 'running' again after resubmission) or the status an action
- *     step sets (the default circuit's 'to_sign').
+ *     step sets (the default circuit's 'a_signer').
  *   registerActionHandler(name, handler)
  *     For `action` steps; built in: setSubjectStatus, notifySubmitter, startRun.
  *   listRunsOfSubject(ctx, subjectType, subjectId) → runs with step history (timelines).

@@ -94,7 +94,7 @@ describe('workflow engine', () => {
     steps = await stepsOf(run.id);
     expect(steps.find((step) => step.stepKey === 'direction-second')?.status).toBe('skipped');
     expect(steps.find((step) => step.stepKey === 'to-sign')?.status).toBe('done');
-    expect(statusChanges.filter((change) => change.runId === run.id).map((change) => change.status)).toEqual(['running', 'to_sign', 'approved']);
+    expect(statusChanges.filter((change) => change.runId === run.id).map((change) => change.status)).toEqual(['running', 'a_signer', 'approved']);
     const audits = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityType, SUBJECT), eq(auditLog.entityId, run.subjectId)));
     expect(audits.map((row) => row.action)).toEqual(expect.arrayContaining(['workflow.run_started', 'workflow.step_approved', 'workflow.run_approved']));
     // One assignment email per assignee and step.

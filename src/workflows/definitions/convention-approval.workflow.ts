@@ -45,7 +45,7 @@ export const conventionApprovalWorkflow: WorkflowDefinition = {
     {
       key: 'to-sign',
       label: 'À signer',
-      steps: [{ kind: 'action', key: 'to-sign', label: 'Passage à la signature', handler: 'setSubjectStatus', params: { status: 'to_sign' } }],
+      steps: [{ kind: 'action', key: 'to-sign', label: 'Passage à la signature', handler: 'setSubjectStatus', params: { status: 'a_signer' } }],
     },
   ],
 };
