@@ -389,9 +389,10 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
   const actor = requireActor(ctx);
   assertCan(actor, 'workflows.decide');
   const decision = typeof input.decision === 'string' && input.decision in DECISION_STATUS ? (input.decision as WorkflowDecision) : null;
-  if (!decision) throw new ValidationError({ decision: t('workflows.errors.decisionRequired') });
+  // The message is the field's: an inline (htmx) decision shows it in the flash region.
+  if (!decision) throw new ValidationError({ decision: t('workflows.errors.decisionRequired') }, t('workflows.errors.decisionRequired'));
   const comment = typeof input.comment === 'string' ? input.comment.trim().slice(0, 4000) : '';
-  if (commentRequired(decision) && comment === '') throw new ValidationError({ comment: t('workflows.errors.commentRequired') });
+  if (commentRequired(decision) && comment === '') throw new ValidationError({ comment: t('workflows.errors.commentRequired') }, t('workflows.errors.commentRequired'));
   if (!UUID.test(stepId)) throw new NotFoundError();
   return inTransaction(ctx, async (tx) => {
     const found = await findStep(tx, stepId);

@@ -105,7 +105,7 @@ describe('workflow engine', () => {
   test('request changes sends the run back; a resubmission resumes at that stage', async () => {
     const run = await start();
     await decide(juriste, (await activeStep(run.id, 'legal')).id, 'approve');
-    await expect(decide(finance, (await activeStep(run.id, 'finance')).id, 'request_changes', '')).rejects.toThrow('Le formulaire');
+    await expect(decide(finance, (await activeStep(run.id, 'finance')).id, 'request_changes', '')).rejects.toThrow('commentaire est obligatoire');
     await decide(finance, (await activeStep(run.id, 'finance')).id, 'request_changes', 'Échéancier à préciser');
     expect((await runOf(run.id))?.status).toBe('changes_requested');
     const toSubmitter = await harness.db.select().from(emails).where(and(eq(emails.toAddress, submitter.email), eq(emails.template, 'workflow_changes_requested')));
@@ -232,6 +232,11 @@ describe('workflow engine', () => {
     const invalid = await jurist.post(`/validations/etapes/${legal.id}/decision`, { decision: 'reject', comment: ' ' });
     expect(invalid.status).toBe(422);
     expect(invalid.text).toContain('commentaire est obligatoire');
+    // Inline (htmx): the message lands in the flash region.
+    const inline = await jurist.post(`/validations/etapes/${legal.id}/decision`, { decision: 'request_changes', comment: '' }, { headers: { 'HX-Request': 'true' } });
+    expect(inline.status).toBe(422);
+    expect(inline.headers['hx-retarget']).toBe('#flash');
+    expect(inline.text).toContain('commentaire est obligatoire');
     expect((await activeStep(run.id, 'legal')).status).toBe('active');
     expect((await runOf(run.id))?.status).toBe('running');
   });
