@@ -35,6 +35,10 @@ import { organizationsRouter } from './routes/organizations.routes';
 import { referenceRouter } from './routes/reference.routes';
 import { searchRouter } from './routes/search.routes';
 import { adminCircuitsRouter } from './routes/admin-circuits.routes';
+import { QUEUE_BOARD_PATH, adminQueuesRouter } from './routes/admin-queues.routes';
+import { validationsRouter } from './routes/validations.routes';
+import { configureWorkflowSettings } from './workflows/definitions';
+import { adminCircuitsRouter } from './routes/admin-circuits.routes';
 import { validationsRouter } from './routes/validations.routes';
 import { configureWorkflowSettings } from './workflows/definitions';
 
@@ -63,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', viewsDir);
   if (deps.config.NODE_ENV === 'production') app.enable('view cache');
   setReferenceCacheTtl(deps.config.REFERENCE_CACHE_SECONDS);
+  configureWorkflowSettings({ secondApprovalThreshold: deps.config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
   configureWorkflowSettings({ secondApprovalThreshold: deps.config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
 
   app.use(
@@ -166,6 +171,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/courriels', adminMailRouter());
   app.use('/admin/champs-reserves', adminRestrictionsRouter());
   app.use('/admin/types-de-structures', adminKindsRouter());
+  app.use('/validations', validationsRouter());
+  app.use('/admin/circuits', adminCircuitsRouter());
+  if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));
   app.use('/validations', validationsRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
 

@@ -137,6 +137,7 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
         sessionSecret: resolveSessionSecret(config),
         mailMode: smtpSink ? 'sink' : 'smtp',
         dispatchOutbox: runtime.dispatchOutbox,
+        queues: runtime.queues,
       });
       const server: Server = await new Promise((resolve, reject) => {
         const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

@@ -1,6 +1,7 @@
 // The thin glue between Express and the services: the service context of a request, htmx
 // detection, flash messages and rendering a whole page or just the fragment htmx asked for.
 import type { NextFunction, Request, Response } from 'express';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import type { Actor, ServiceContext } from '../services/context';
@@ -20,6 +21,8 @@ export interface AppDeps {
   /** `sink` = embedded SMTP server whose mail is readable at /admin/courriels. */
   mailMode: 'sink' | 'smtp';
   dispatchOutbox?: () => void;
+  /** The BullMQ queues, for the admin dashboard at /admin/files (absent: no dashboard). */
+  queues?: Record<string, Queue>;
 }
 
 declare module 'express-serve-static-core' {

@@ -66,4 +66,23 @@ describe('Mes validations in the browser', () => {
     expect(legal?.comment).toBe('Clauses conformes à la convention-cadre type.');
     expect(problems).toEqual([]);
   });
+
+  test('an admin opens the queue dashboard (bull-board) under its relaxed CSP', async () => {
+    const admin = await buildUser(app.database.db, { roles: ['admin'], displayName: 'Ada Admin' });
+    const { page, problems } = await newPerson(browser);
+    await page.goto(`${app.url}/login`);
+    await page.getByLabel('Adresse électronique').fill(admin.email);
+    await page.getByLabel(/^Mot de passe/).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(`${app.url}/`);
+    await page.goto(`${app.url}/admin/files`);
+    await expectText(page.locator('body'), 'workflows', 15_000);
+    await page.getByRole('link', { name: 'workflows' }).click();
+    await page.waitForURL(/\/admin\/files\/queue\/workflows/);
+    await page.waitForTimeout(1_000);
+    await screenshot(page, 'validations-03-queue-board');
+    // Only its external web font is refused (the stylesheet link on line 11 of its page, not our origin).
+    expect(problems.filter((problem) => !/CSP style-src-elem .*\/admin\/files:11|fonts\.googleapis\.com/.test(problem))).toEqual([]);
+  });
 });
+

@@ -54,6 +54,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/circuits/00000000-0000-4000-8000-000000000000', expect: adminOnly(404) },
   { method: 'POST', path: '/admin/circuits/00000000-0000-4000-8000-000000000000/annuler', form: { reason: 'x' }, expect: adminOnly(404) },
   { method: 'POST', path: '/admin/circuits/etapes/00000000-0000-4000-8000-000000000000/reattribuer', form: { userId: '00000000-0000-4000-8000-000000000000' }, expect: adminOnly(404) },
+  { method: 'GET', path: '/admin/files', expect: adminOnly(200) },
 ];
 
 describe('role × route matrix', () => {

@@ -321,6 +321,22 @@ describe('workflow engine', () => {
     });
   });
 
+  test('the queue dashboard at /admin/files: admins only, read-only, relaxed CSP on that path alone', async () => {
+    const admin = await buildUser(harness.db, { roles: ['admin'] });
+    const browser = await signIn(admin);
+    const page = await browser.get('/admin/files');
+    expect(page.status).toBe(200);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(csp).toContain("script-src 'self';");
+    expect(String((await browser.get('/validations')).headers['content-security-policy'])).not.toContain('unsafe-inline');
+    const api = await browser.get('/admin/files/api/queues');
+    expect(api.status).toBe(200);
+    const names = (api.body as { queues: Array<{ name: string; readOnlyMode: boolean }> }).queues.map((queue) => [queue.name, queue.readOnlyMode]);
+    expect(names).toEqual(expect.arrayContaining([['workflows', true], ['mail', true]]));
+    expect((await (await signIn(manager)).get('/admin/files')).status).toBe(403);
+  });
+
   test('managers follow the runs of their units; the admin cancels a run and reassigns a step (audited)', async () => {
     const run = await start();
     const mgr = await signIn(manager);

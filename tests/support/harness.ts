@@ -113,6 +113,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sessionSecret: 'test-secret-test-secret-test-secret',
     mailMode: 'sink',
     dispatchOutbox: runtime.dispatchOutbox,
+    queues: runtime.queues,
   });
   return {
     app,
