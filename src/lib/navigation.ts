@@ -26,6 +26,7 @@ const ENTRIES: NavEntry[] = [
   },
   { label: t('nav.agreements'), href: '/conventions', permission: 'conventions.read' },
   { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
+  { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
   {
     label: t('nav.admin'),
     href: '/admin/utilisateurs',
@@ -37,6 +38,8 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.adminMail'), href: '/admin/courriels', permission: 'devMail.read' },
       { label: t('nav.adminRestrictions'), href: '/admin/champs-reserves', permission: 'directory.restrictFields' },
       { label: t('nav.adminKinds'), href: '/admin/types-de-structures', permission: 'referenceData.manage' },
+      { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
+      { label: t('workflows.admin.queuesNav'), href: '/admin/files', permission: 'workflows.admin' },
       { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
     ],
   },

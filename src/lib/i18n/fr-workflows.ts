@@ -38,6 +38,7 @@ export const frWorkflows = {
     },
     admin: {
       nav: 'Circuits de validation',
+      queuesNav: 'Files de tâches',
       title: 'Circuits de validation',
       cancel: 'Annuler le circuit',
       cancelReason: 'Motif de l’annulation',
