@@ -38,9 +38,6 @@ import { adminCircuitsRouter } from './routes/admin-circuits.routes';
 import { QUEUE_BOARD_PATH, adminQueuesRouter } from './routes/admin-queues.routes';
 import { validationsRouter } from './routes/validations.routes';
 import { configureWorkflowSettings } from './workflows/definitions';
-import { adminCircuitsRouter } from './routes/admin-circuits.routes';
-import { validationsRouter } from './routes/validations.routes';
-import { configureWorkflowSettings } from './workflows/definitions';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -67,7 +64,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', viewsDir);
   if (deps.config.NODE_ENV === 'production') app.enable('view cache');
   setReferenceCacheTtl(deps.config.REFERENCE_CACHE_SECONDS);
-  configureWorkflowSettings({ secondApprovalThreshold: deps.config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
   configureWorkflowSettings({ secondApprovalThreshold: deps.config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
 
   app.use(
@@ -174,8 +170,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/validations', validationsRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
   if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));
-  app.use('/validations', validationsRouter());
-  app.use('/admin/circuits', adminCircuitsRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -26,7 +26,6 @@ const ENTRIES: NavEntry[] = [
   },
   { label: t('nav.agreements'), href: '/conventions', permission: 'conventions.read' },
   { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
-  { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
   {
     label: t('nav.admin'),
     href: '/admin/utilisateurs',
@@ -40,7 +39,6 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.adminKinds'), href: '/admin/types-de-structures', permission: 'referenceData.manage' },
       { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
       { label: t('workflows.admin.queuesNav'), href: '/admin/files', permission: 'workflows.admin' },
-      { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
     ],
   },
 ];

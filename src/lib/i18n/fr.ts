@@ -238,10 +238,6 @@ export const fr = {
     workflow_reminder: { subject: 'Passerelle : rappel, validation en attente — {stepLabel}' },
     workflow_escalation: { subject: 'Passerelle : validation en retard — {stepLabel}' },
     workflow_changes_requested: { subject: 'Passerelle : modifications demandées — {subject}' },
-    workflow_assignment: { subject: 'Passerelle : validation demandée — {stepLabel}' },
-    workflow_reminder: { subject: 'Passerelle : rappel, validation en attente — {stepLabel}' },
-    workflow_escalation: { subject: 'Passerelle : validation en retard — {stepLabel}' },
-    workflow_changes_requested: { subject: 'Passerelle : modifications demandées — {subject}' },
   },
   audits: {
     'user.created': 'Compte créé',
