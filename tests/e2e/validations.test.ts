@@ -43,18 +43,18 @@ describe('Mes validations in the browser', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL(`${app.url}/`);
     const badge = page.locator('.fr-header__tools-links .passerelle-validations-badge');
-    await expectText(badge, '1');
+    await expectText(badge, '1', 15_000);
 
     await page.getByRole('link', { name: /Mes validations/ }).first().click();
     await page.getByRole('heading', { name: 'Mes validations', level: 1 }).waitFor();
     const card = page.locator('#validations-list [id^="step-"]').first();
-    await expectText(card, 'Revue juridique — Convention CREPS Auvergne-Rhône-Alpes 2027');
+    await expectText(card, 'Revue juridique — Convention CREPS Auvergne-Rhône-Alpes 2027', 15_000);
     await screenshot(page, 'validations-01-inbox');
 
     await card.getByLabel(/Commentaire/).fill('Clauses conformes à la convention-cadre type.');
     await card.getByRole('button', { name: 'Approuver' }).click();
 
-    await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.');
+    await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.', 15_000);
     // The badge was refreshed out of band: nothing left to decide.
     await page.waitForFunction("document.querySelector('.fr-header__tools-links .passerelle-validations-badge').textContent.trim() === ''");
     await screenshot(page, 'validations-02-approved');
