@@ -1,4 +1,5 @@
-import { conventionApprovalWorkflow } from '../../src/workflows/definitions/convention-approval.workflow';
+import { configureWorkflowSettings, definitionForStart } from '../../src/workflows/definitions';
+import { DEFAULT_SECOND_APPROVAL_THRESHOLD, conventionApprovalWorkflow } from '../../src/workflows/definitions/convention-approval.workflow';
 import type { WorkflowDefinition } from '../../src/workflows/definitions/types';
 import { commentRequired, dueDate, finalRunStatus, nextStage, reminderDate, stageState, validateDefinition } from '../../src/workflows/engine';
 import { addWorkingDays, easterSunday, isWorkingDay } from '../../src/lib/working-days';
@@ -106,5 +107,18 @@ describe('deadlines in working days', () => {
     expect(due.toISOString()).toBe('2026-11-30T08:00:00.000Z');
     expect(reminderDate(start, due).toISOString()).toBe('2026-11-26T20:00:00.000Z');
     expect(dueDate(start, { ms: 1_000 }).getTime() - start.getTime()).toBe(1_000);
+  });
+});
+
+describe('settings copied at start', () => {
+  afterEach(() => configureWorkflowSettings({ secondApprovalThreshold: DEFAULT_SECOND_APPROVAL_THRESHOLD }));
+
+  test('the configured threshold goes into the copy a run keeps; the code definition is untouched', () => {
+    configureWorkflowSettings({ secondApprovalThreshold: 10_000 });
+    const copy = definitionForStart(conventionApprovalWorkflow.key);
+    expect(copy?.settings.secondApprovalThreshold).toBe(10_000);
+    expect(conventionApprovalWorkflow.settings.secondApprovalThreshold).toBe(DEFAULT_SECOND_APPROVAL_THRESHOLD);
+    expect(copy && nextStage(copy, 1, 'approved', { amount: 20_000 }).index).toBe(2);
+    expect(definitionForStart('unknown')).toBeUndefined();
   });
 });
