@@ -1,4 +1,6 @@
 // The Express application, without listen(): used by src/server.ts, workers/web.ts and tests.
+// Registers how workflow runs move conventions' statuses (side effect on import).
+import './services/convention-circuit';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+import { circuitOfConvention, submitConvention } from '../services/convention-circuit';
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../lib/auth-middleware';
 import { documentStorageFor } from '../lib/documents/document-storage';
@@ -213,6 +214,7 @@ export function conventionsRouter(): Router {
   router.get('/:id', async (req, res) => {
     const detail = await getConventionDetail(serviceContext(req), req.params.id);
     const { convention } = detail;
+    const circuit = await circuitOfConvention(serviceContext(req), convention.id);
     const editable = detail.permissions.upload;
     const options = editable ? await conventionFormOptions(serviceContext(req)) : null;
     render(req, res, 'conventions/show', {
@@ -223,6 +225,8 @@ export function conventionsRouter(): Router {
       maxMb: maxMbOf(req),
       clauses: (['clauseGdpr', 'clauseIntellectualProperty', 'clauseExclusivity', 'clauseCommunication'] as const).map((name) => ({ label: t(`conventions.clauses.${name}`), present: convention[name] })),
       manualStatuses: options?.statuses.filter((status) => status.value !== 'resiliee'),
+      circuit,
+      canSubmit: detail.permissions.edit && ['brouillon', 'modifications_demandees'].includes(convention.status),
       breadcrumb: [{ label: t('conventions.title'), href: '/conventions' }, { label: convention.reference }],
     });
   });
@@ -257,6 +261,12 @@ export function conventionsRouter(): Router {
   router.get('/:id/renouveler', async (req, res) => {
     const { parent, values } = await renewalValues(serviceContext(req), req.params.id);
     await renderForm(req, res, 'new', { title: t('conventions.renewTitle', { reference: parent.reference }), action: '/conventions/nouvelle', values, parent: parentLabel(parent) });
+  });
+
+  router.post('/:id/soumettre', async (req, res) => {
+    const convention = await submitConvention(serviceContext(req), req.params.id);
+    flash(req, 'success', t('conventions.submitted', { reference: convention.reference }));
+    redirectAfterPost(res, `/conventions/${convention.id}`);
   });
 
   router.post('/:id/statut', async (req, res) => {

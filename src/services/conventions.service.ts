@@ -593,6 +593,20 @@ export async function setConventionStatus(tx: Database, ctx: ServiceContext, id:
   return updated;
 }
 
+/**
+ * The signed PDF of a convention « à signer »: it is signed (signature date today unless typed
+ * already), and in force at once when its effective start has come; a later start leaves it
+ * « signée » (moving it to « en vigueur » on that date is not automated yet).
+ */
+async function markSigned(tx: Database, ctx: ServiceContext, id: string): Promise<void> {
+  const current = await lockConventionById(tx, id);
+  if (!current || current.status !== 'a_signer') return;
+  const today = isoDateInParis(ctx.now);
+  if (!current.signedOn) await updateConventionRow(tx, id, { signedOn: today });
+  const signed = await setConventionStatus(tx, ctx, id, 'signee', t('conventions.signedReason'));
+  if (!signed.startsOn || signed.startsOn <= today) await setConventionStatus(tx, ctx, id, 'en_vigueur', t('conventions.inForceReason'));
+}
+
 async function extendParent(tx: Database, ctx: ServiceContext, avenant: Convention): Promise<void> {
   const parent = await lockConventionById(tx, avenant.parentId as string);
   if (!parent || !avenant.endsOn || (parent.endsOn && parent.endsOn >= avenant.endsOn)) return;
@@ -707,6 +721,7 @@ export async function addConventionDocument(ctx: ServiceContext, storage: Docume
         entityId: id,
         metadata: { documentId: document.id, version, fileName, sizeBytes: stored.size, sha256: stored.sha256 },
       });
+      if (document.kind === 'signee') await markSigned(tx, ctx, id);
       return { document, version, fileName };
     });
   } catch (error) {

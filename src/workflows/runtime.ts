@@ -1,5 +1,7 @@
 // Binds queues to handlers. The web process only produces (queues + outbox relay nudges);
 // a worker process (or the embedded `npm start`) also consumes and runs the job schedulers.
+// Registers how workflow runs move conventions' statuses (side effect on import).
+import '../services/convention-circuit';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Transporter } from 'nodemailer';

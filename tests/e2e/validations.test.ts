@@ -77,7 +77,8 @@ describe('Mes validations in the browser', () => {
     await page.waitForURL(`${app.url}/`);
     await page.goto(`${app.url}/admin/files`);
     await expectText(page.locator('body'), 'workflows', 15_000);
-    await page.getByRole('link', { name: 'workflows' }).click();
+    // The sidebar and the main list both link to the queue.
+    await page.getByRole('main').getByRole('link', { name: 'workflows' }).click();
     await page.waitForURL(/\/admin\/files\/queue\/workflows/);
     await page.waitForTimeout(1_000);
     await screenshot(page, 'validations-03-queue-board');
