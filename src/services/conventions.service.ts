@@ -149,9 +149,11 @@ function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
   return entries.map((entry) => {
     const described = describeAuditEntry(entry);
     const fields = Object.keys(entry.changes);
+    // This feature's own wording first, then the journal's (workflow steps, documents…).
+    const ownLabel = labelFor('conventionAudits', entry.action);
     return {
       ...described,
-      actionLabel: labelFor('conventionAudits', entry.action),
+      actionLabel: ownLabel === entry.action ? described.actionLabel : ownLabel,
       changeList: described.changeList.map((change, index) => {
         const field = fields[index] ?? '';
         const label = labelFor('conventionFields', field);

@@ -1,9 +1,12 @@
 // Conventions in Chromium: a chargé creates a convention with two parties picked by name, then
-// uploads the signed PDF and finds it, versioned, on the convention's page.
+// uploads a PDF and finds it, versioned, on the convention's page; then the convention goes
+// through its approval circuit until the signed PDF puts it « en vigueur ».
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
+import { conventions, users } from '../../src/models/schema';
 import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
 import { buildOrganization } from '../support/directory-fixtures';
 import { TEST_PASSWORD, buildUser } from '../support/harness';
@@ -91,5 +94,64 @@ describe('conventions in the browser', () => {
     await expectText(page.locator('#conventions-results'), 'Fédération nationale des centres de gestion, Université de Lille');
     await screenshot(page, 'conventions-03-list');
     expect(problems).toEqual([]);
+  });
+
+  test('the convention goes through its circuit: changes requested, resubmitted, approved, signed, in force', async () => {
+    const db = app.database.db;
+    const [convention] = await db.select().from(conventions).where(eq(conventions.title, 'Convention de partenariat FNCDG 2022-2025'));
+    if (!convention) throw new Error('the first test creates the convention');
+    const [charge] = await db.select().from(users).where(eq(users.id, convention.ownerId ?? ''));
+    const juriste = await buildUser(db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Julie Juriste' });
+    const finance = await buildUser(db, { roles: ['finance'], unitCodes: ['DAF'], displayName: 'Fabien Finances' });
+    const manager = await buildUser(db, { roles: ['manager'], unitCodes: ['DDPSI'], displayName: 'Marie Manager' });
+    const people = new Map<string, Page>();
+    const pageOf = async (email: string) => {
+      const known = people.get(email);
+      if (known) return known;
+      const { page } = await newPerson(browser);
+      await signIn(page, app.url, email, TEST_PASSWORD);
+      people.set(email, page);
+      return page;
+    };
+    const conventionUrl = `${app.url}/conventions/${convention.id}`;
+    /** Opens Mes validations and decides the first step whose title contains `label`. */
+    const decide = async (email: string, label: string, button: string, comment = '') => {
+      const page = await pageOf(email);
+      await page.goto(`${app.url}/validations`);
+      const card = page.locator('#validations-list [id^="step-"]', { hasText: label }).first();
+      await expectText(card, convention.reference, 15_000);
+      if (comment) await card.getByLabel(/Commentaire/).fill(comment);
+      await card.getByRole('button', { name: button }).click();
+      await expectText(page.locator('#validations-list'), 'est enregistrée', 15_000);
+      return page;
+    };
+
+    const chargePage = await pageOf(charge?.email ?? '');
+    await chargePage.goto(conventionUrl);
+    await chargePage.getByRole('button', { name: 'Soumettre au circuit de validation' }).click();
+    await expectText(chargePage.locator('#convention-status'), /En revue/i);
+
+    await decide(juriste.email, 'Revue juridique', 'Demander des modifications', 'Préciser la clause de communication.');
+    await chargePage.goto(conventionUrl);
+    await expectText(chargePage.locator('#convention-status'), /Modifications demandées/i);
+    await expectText(chargePage.locator('#circuit'), 'Préciser la clause de communication.');
+    await chargePage.getByRole('button', { name: 'Soumettre à nouveau' }).click();
+    await expectText(chargePage.locator('#convention-status'), /En revue/i);
+
+    await decide(juriste.email, 'Revue juridique', 'Approuver');
+    await decide(finance.email, 'Revue financière', 'Approuver');
+    const managerPage = await decide(manager.email, 'Validation direction', 'Approuver', 'Bon pour signature.');
+    await screenshot(managerPage, 'conventions-04-manager-approved');
+
+    await chargePage.goto(conventionUrl);
+    await expectText(chargePage.locator('#convention-status'), /À signer/i);
+    await chargePage.getByLabel(/^Nature/).selectOption({ label: 'Version signée' });
+    await chargePage.getByLabel(/^Fichier/).setInputFiles(pdf);
+    await chargePage.getByRole('button', { name: 'Déposer le document' }).click();
+    await expectText(chargePage.locator('#flash'), 'a été déposé');
+    await expectText(chargePage.locator('#convention-status'), /En vigueur/i);
+    await expectText(chargePage.locator('#circuit'), 'Bon pour signature.');
+    await expectText(chargePage.locator('#timeline'), 'Statut changé');
+    await screenshot(chargePage, 'conventions-05-in-force');
   });
 });
