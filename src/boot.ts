@@ -99,8 +99,15 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
     const runtime: Runtime = await startRuntime({
       db,
       redis: redisEndpoint.connectionOptions,
+      prefix: config.QUEUE_PREFIX,
       worker: options.worker
-        ? { transport, mailFrom: config.MAIL_FROM, concurrency: config.WORKER_CONCURRENCY, heartbeatSeconds: config.HEARTBEAT_SECONDS }
+        ? {
+            transport,
+            mailFrom: config.MAIL_FROM,
+            concurrency: config.WORKER_CONCURRENCY,
+            heartbeatSeconds: config.HEARTBEAT_SECONDS,
+            lockSeconds: config.WORKER_LOCK_SECONDS,
+          }
         : undefined,
     });
     cleanups.push({ name: 'queues', run: () => runtime.close() });

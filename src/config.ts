@@ -47,6 +47,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HEARTBEAT_SECONDS: z.coerce.number().int().min(1).default(30),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Redis key prefix of the queues: two installations may share one Redis with different prefixes. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'lettres, chiffres, - et _ seulement').default('bull'),
+  /**
+   * How long a worker holds a job's lock without renewing it. A worker that dies (crash,
+   * SIGKILL, lost machine) leaves its jobs active; another worker takes them over after this.
+   */
+  WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Largest import file accepted, in MiB, and most data rows in one import. */
   IMPORT_MAX_MB: z.coerce.number().int().min(1).max(1024).default(50),
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(200_000),

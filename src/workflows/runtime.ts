@@ -19,7 +19,14 @@ export interface RuntimeOptions {
   redis: RedisOptions;
   /** Redis key prefix; tests use their own so they never see each other's jobs. */
   prefix?: string;
-  worker?: { transport: Transporter; mailFrom: string; concurrency: number; heartbeatSeconds: number };
+  worker?: {
+    transport: Transporter;
+    mailFrom: string;
+    concurrency: number;
+    heartbeatSeconds: number;
+    /** BullMQ lockDuration: a dead worker's active jobs are taken over after this (default 30 s). */
+    lockSeconds?: number;
+  };
 }
 
 export interface Runtime {
@@ -65,6 +72,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const workers: Worker[] = [];
   if (options.worker) {
     const { transport, mailFrom, concurrency, heartbeatSeconds } = options.worker;
+    // A job whose lock is not renewed in lockDuration is "stalled": the stalled-jobs check, run
+    // every half lock, moves it back to waiting for any live worker. Handlers are idempotent, so
+    // a job that half ran in a killed process is simply run again.
+    const lockDuration = (options.worker.lockSeconds ?? 30) * 1000;
+    const lockOptions = { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
     const systemWorker = new Worker(
       QUEUE_NAMES.system,
       async (job: Job) => {
@@ -81,12 +93,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
         }
       },
-      { connection, prefix, concurrency: 1 },
+      { connection, prefix, concurrency: 1, ...lockOptions },
     );
-    const mailWorker = new Worker(QUEUE_NAMES.mail, mailSendProcessor({ db: options.db, transport, from: mailFrom }), { connection, prefix, concurrency });
+    const mailWorker = new Worker(QUEUE_NAMES.mail, mailSendProcessor({ db: options.db, transport, from: mailFrom }), { connection, prefix, concurrency, ...lockOptions });
     // One import at a time per worker process: an import is long and already batches its writes.
-    const importWorker = new Worker(QUEUE_NAMES.imports, importRunProcessor(options.db), { connection, prefix, concurrency: 1 });
-    const workflowsWorker = new Worker(QUEUE_NAMES.workflows, workflowStepProcessor(options.db), { connection, prefix, concurrency });
+    const importWorker = new Worker(QUEUE_NAMES.imports, importRunProcessor(options.db), { connection, prefix, concurrency: 1, ...lockOptions });
+    const workflowsWorker = new Worker(QUEUE_NAMES.workflows, workflowStepProcessor(options.db), { connection, prefix, concurrency, ...lockOptions });
     for (const worker of [systemWorker, mailWorker, importWorker, workflowsWorker]) {
       worker.on('failed', (job, error) => logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error.message }, 'job failed'));
       worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
