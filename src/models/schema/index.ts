@@ -7,3 +7,4 @@ export * from './contacts.schema';
 export * from './imports.schema';
 export * from './conventions.schema';
 export * from './workflows.schema';
+export * from './convention-circuits.schema';
