@@ -1,7 +1,8 @@
 // The circuits known to this version of the code, by key. Tests and later features may
 // register more (registerWorkflowDefinition); a key maps to its latest version.
 import { validateDefinition } from '../engine';
-import { conventionApprovalWorkflow } from './convention-approval.workflow';
+import { CONVENTION_APPROVAL_KEY, conventionApprovalWorkflow } from './convention-approval.workflow';
+import { CONVENTION_SIMPLIFIED_KEY, conventionSimplifiedWorkflow } from './convention-simplified.workflow';
 import type { WorkflowDefinition } from './types';
 
 const definitions = new Map<string, WorkflowDefinition>();
@@ -26,10 +27,23 @@ export function definitionForStart(key: string): WorkflowDefinition | undefined 
   return structuredClone({ ...definition, settings });
 }
 
+/** The registered definition itself (read only: copy it with definitionForStart to run it). */
+export function findWorkflowDefinition(key: string): Readonly<WorkflowDefinition> | undefined {
+  return definitions.get(key);
+}
+
 export function listWorkflowDefinitions(): WorkflowDefinition[] {
   return [...definitions.values()];
 }
 
 registerWorkflowDefinition(conventionApprovalWorkflow);
+registerWorkflowDefinition(conventionSimplifiedWorkflow);
+
+/**
+ * The circuits an admin may give a convention kind (/admin/circuits-des-conventions), the
+ * default first. Each ends with the action that makes the convention « à signer ».
+ */
+export const CONVENTION_CIRCUIT_KEYS: readonly string[] = [CONVENTION_APPROVAL_KEY, CONVENTION_SIMPLIFIED_KEY];
+export const DEFAULT_CONVENTION_CIRCUIT_KEY = CONVENTION_APPROVAL_KEY;
 
 export type { WorkflowDefinition } from './types';
