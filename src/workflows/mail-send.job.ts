@@ -1,5 +1,10 @@
 // mail.send: delivers one row of `emails`. Idempotent: a sent email is never sent again, and
 // the row lock stops two workers from sending it at the same time.
+//
+// SMTP cannot be exactly-once: if a worker dies after the server accepted the message but
+// before the « sent » mark commits, the job runs again and the message goes out a second time.
+// That window is a few milliseconds; the resent copy carries the same Message-ID (derived from
+// the email's id), so mail clients and archives see one message, and the duplicate is visible.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Transporter } from 'nodemailer';
 import type { Database } from '../lib/database';
@@ -12,6 +17,12 @@ export interface MailSendDeps {
   db: Database;
   transport: Transporter;
   from: string;
+}
+
+/** `<email-id@sender-domain>`: the same for every delivery attempt of one email. */
+export function messageIdOf(emailId: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'passerelle.localhost';
+  return `<${emailId}@${domain}>`;
 }
 
 export async function sendQueuedEmail(
@@ -32,6 +43,7 @@ export async function sendQueuedEmail(
         subject: rendered.subject,
         html: rendered.html,
         text: rendered.text,
+        messageId: messageIdOf(email.id, deps.from),
         headers: { 'X-Passerelle-Email-Id': email.id },
       });
       await markEmailSent(tx, email.id, typeof info.messageId === 'string' ? info.messageId : null, new Date());
