@@ -1,5 +1,5 @@
 // SQL for conventions, their parties, payment schedule and versioned documents.
-import { and, asc, count, desc, eq, gte, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../lib/database';
 import {
   type Convention,
@@ -7,6 +7,7 @@ import {
   type ConventionKind,
   type ConventionStatus,
   type NewConvention,
+  auditLog,
   contacts,
   conventionDocumentVersions,
   conventionDocuments,
@@ -303,4 +304,72 @@ export async function storageKeysOf(db: Database, conventionId: string): Promise
 export async function organizationNames(db: Database, ids: string[]) {
   if (ids.length === 0) return [];
   return db.select({ id: organizations.id, name: organizations.name }).from(organizations).where(inArray(organizations.id, ids));
+}
+
+// ── Calendar (src/services/convention-lifecycle.service.ts) ────────────────────────────────
+
+/**
+ * The two status moves the calendar makes on its own: a signed convention whose effective start
+ * has come is in force; one in force whose end date has passed (without tacit renewal) is over.
+ */
+export type CalendarMove = 'start' | 'end';
+
+/**
+ * Moves one batch of due conventions and returns them. The batch is locked with SKIP LOCKED and
+ * the UPDATE re-checks the status, so a second worker running at the same time takes other rows
+ * (or none), and a run repeated later finds nothing left to do.
+ */
+export async function moveConventionsOnCalendar(tx: Database, move: CalendarMove, today: string, limit: number) {
+  const from: ConventionStatus = move === 'start' ? 'signee' : 'en_vigueur';
+  const to: ConventionStatus = move === 'start' ? 'en_vigueur' : 'echue';
+  // A convention ends at the end of its end date (Paris): it is over from the next day on.
+  const due = move === 'start' ? lte(conventions.startsOn, today) : and(lt(conventions.endsOn, today), eq(conventions.tacitRenewal, false));
+  const batch = tx
+    .select({ id: conventions.id })
+    .from(conventions)
+    .where(and(eq(conventions.status, from), due))
+    .orderBy(asc(conventions.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return tx
+    .update(conventions)
+    .set({ status: to, updatedById: null, updatedAt: sql`now()` })
+    .where(and(inArray(conventions.id, batch), eq(conventions.status, from)))
+    .returning({ id: conventions.id, reference: conventions.reference });
+}
+
+/** In force, renewed tacitly and past their end date: locked for the renewing transaction. */
+export async function lockTacitRenewalsDue(tx: Database, today: string, limit: number) {
+  return tx
+    .select({ id: conventions.id, startsOn: conventions.startsOn, endsOn: conventions.endsOn, noticeMonths: conventions.noticeMonths, noticeDeadline: conventions.noticeDeadline })
+    .from(conventions)
+    .where(and(eq(conventions.status, 'en_vigueur'), eq(conventions.tacitRenewal, true), lt(conventions.endsOn, today)))
+    .orderBy(asc(conventions.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** The latest tacit renewal journal row of each convention (its metadata keeps the term renewed). */
+export async function lastTacitRenewalsOf(db: Database, conventionIds: string[]) {
+  if (conventionIds.length === 0) return [];
+  return db
+    .selectDistinctOn([auditLog.entityId], { conventionId: auditLog.entityId, changes: auditLog.changes, metadata: auditLog.metadata })
+    .from(auditLog)
+    .where(and(eq(auditLog.entityType, 'convention'), eq(auditLog.action, TACIT_RENEWAL_ACTION), inArray(auditLog.entityId, conventionIds)))
+    .orderBy(auditLog.entityId, desc(auditLog.id));
+}
+
+export const TACIT_RENEWAL_ACTION = 'convention.tacitlyRenewed';
+
+/** New end dates and notice deadlines, one statement for the whole batch (rows locked by the caller). */
+export async function setRenewedDates(tx: Database, rows: Array<{ id: string; endsOn: string; noticeDeadline: string | null }>): Promise<void> {
+  if (rows.length === 0) return;
+  const values = sql.join(
+    rows.map((row) => sql`(${row.id}::uuid, ${row.endsOn}::date, ${row.noticeDeadline}::date)`),
+    sql`, `,
+  );
+  await tx.execute(sql`
+    update ${conventions} set ends_on = renewed.ends_on, notice_deadline = renewed.notice_deadline, updated_by_id = null, updated_at = now()
+    from (values ${values}) as renewed(id, ends_on, notice_deadline)
+    where ${conventions.id} = renewed.id`);
 }

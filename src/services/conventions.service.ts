@@ -144,6 +144,10 @@ export async function conventionFormOptions(ctx: ServiceContext) {
 
 // ── Detail ───────────────────────────────────────────────────────────────────────────────
 
+function statusLabel(value: unknown): string {
+  return typeof value === 'string' && (CONVENTION_STATUSES as readonly string[]).includes(value) ? t(`conventions.statuses.${value}`) : '—';
+}
+
 /** Journal rows with the labels of this feature (actions and fields of conventions). */
 function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
   return entries.map((entry) => {
@@ -157,7 +161,9 @@ function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
       changeList: described.changeList.map((change, index) => {
         const field = fields[index] ?? '';
         const label = labelFor('conventionFields', field);
-        return { ...change, field: label === field ? change.field : label };
+        // Statuses read as their French labels (« Signée → En vigueur »), not codes.
+        const statusValues = field === 'status' ? { before: statusLabel(entry.changes.status?.before), after: statusLabel(entry.changes.status?.after) } : {};
+        return { ...change, ...statusValues, field: label === field ? change.field : label };
       }),
       fileName: typeof entry.metadata.fileName === 'string' ? entry.metadata.fileName : null,
       reason: typeof entry.metadata.reason === 'string' ? entry.metadata.reason : null,
@@ -598,7 +604,7 @@ export async function setConventionStatus(tx: Database, ctx: ServiceContext, id:
 /**
  * The signed PDF of a convention « à signer »: it is signed (signature date today unless typed
  * already), and in force at once when its effective start has come; a later start leaves it
- * « signée » (moving it to « en vigueur » on that date is not automated yet).
+ * « signée » until the calendar job (convention-lifecycle.service.ts) moves it on that date.
  */
 async function markSigned(tx: Database, ctx: ServiceContext, id: string): Promise<void> {
   const current = await lockConventionById(tx, id);

@@ -15,6 +15,7 @@ export const JOB_NAMES = {
   outboxRelay: 'system.outbox-relay',
   sweep: 'system.sweep',
   duplicatesScan: 'system.duplicates-scan',
+  conventionLifecycle: 'convention.lifecycle',
   mailSend: 'mail.send',
   importRun: 'import.run',
   workflowStepReminder: 'workflow.step-reminder',
@@ -35,6 +36,8 @@ export const SCHEDULES = {
   outboxRelayEveryMs: 5_000,
   sweepEveryMs: 60_000,
   duplicatesScanEveryMs: 60_000,
+  /** Statuses follow Paris days; hourly keeps a change within the hour after midnight. */
+  conventionLifecycleEveryMs: 3_600_000,
 } as const;
 
 export interface ImportRunPayload {

@@ -10,6 +10,7 @@ import { logger } from '../lib/logger';
 import { importRunProcessor } from './import-run.job';
 import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
+import { runConventionLifecycle } from './convention-lifecycle.job';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES } from './queues';
 import { runDuplicatesScan, runHeartbeat, runSweep } from './system.jobs';
 import { workflowStepProcessor } from './workflow-step.job';
@@ -89,6 +90,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             return runSweep(options.db, queues.mail, queues.imports, new Date(), queues.workflows);
           case JOB_NAMES.duplicatesScan:
             return runDuplicatesScan(options.db);
+          case JOB_NAMES.conventionLifecycle:
+            return runConventionLifecycle(options.db);
           default:
             throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
         }
@@ -109,6 +112,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await queues.system.upsertJobScheduler(JOB_NAMES.outboxRelay, { every: SCHEDULES.outboxRelayEveryMs }, { name: JOB_NAMES.outboxRelay });
     await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: SCHEDULES.sweepEveryMs }, { name: JOB_NAMES.sweep });
     await queues.system.upsertJobScheduler(JOB_NAMES.duplicatesScan, { every: SCHEDULES.duplicatesScanEveryMs }, { name: JOB_NAMES.duplicatesScan });
+    await queues.system.upsertJobScheduler(JOB_NAMES.conventionLifecycle, { every: SCHEDULES.conventionLifecycleEveryMs }, { name: JOB_NAMES.conventionLifecycle });
   }
 
   return {

@@ -164,6 +164,11 @@ export const frConventions = {
     },
     signedReason: 'Version signée déposée',
     inForceReason: 'Signée et entrée en vigueur (date de prise d’effet atteinte)',
+    calendarReasons: {
+      started: 'Date de prise d’effet atteinte : la convention signée entre en vigueur',
+      ended: 'Date de fin dépassée, sans reconduction tacite : la convention est échue',
+      tacitRenewal: 'Reconduction tacite pour une période de même durée',
+    },
     errors: {
       notSubmittable: 'Seule une convention en brouillon ou dont des modifications ont été demandées peut être soumise au circuit.',
       invalidDate: 'Date invalide (format attendu : AAAA-MM-JJ).',
@@ -203,6 +208,7 @@ export const frConventions = {
     'convention.statusChanged': 'Statut changé',
     'convention.terminated': 'Convention résiliée',
     'convention.renewed': 'Prolongée par un avenant de renouvellement',
+    'convention.tacitlyRenewed': 'Reconduction tacite',
     'convention.documentUploaded': 'Document déposé',
     'convention.documentDownloaded': 'Document téléchargé',
   },
