@@ -7,6 +7,7 @@ import { listPendingDeadlines } from '../models/workflows.model';
 import { remindStep, stepDeadlineReached } from '../services/workflows.service';
 import { JOB_NAMES, stepJobId, type WorkflowStepPayload } from './queues';
 import type { Queue } from 'bullmq';
+import { addOrRetry } from './requeue';
 
 export function workflowStepProcessor(db: Database) {
   return async (job: Job<WorkflowStepPayload>) => {
@@ -18,7 +19,8 @@ export function workflowStepProcessor(db: Database) {
 
 /**
  * Sweeper part: every reminder and deadline PostgreSQL says is not handled gets its job again,
- * delayed to its time, under the same deterministic id (an existing job makes the add a no-op).
+ * delayed to its time, under the same deterministic id (an existing job makes the add a no-op;
+ * one that failed all its attempts gets another round).
  */
 export async function requeueWorkflowDeadlines(db: Database, queue: Queue, now = new Date()): Promise<number> {
   const steps = await listPendingDeadlines(db, 1_000);
@@ -32,8 +34,7 @@ export async function requeueWorkflowDeadlines(db: Database, queue: Queue, now =
       const jobId = stepJobId(step.id, kind);
       const payload: WorkflowStepPayload = { stepId: step.id, jobId };
       const name = kind === 'reminder' ? JOB_NAMES.workflowStepReminder : JOB_NAMES.workflowStepDue;
-      await queue.add(name, payload, { jobId, delay: Math.max(0, at.getTime() - now.getTime()) });
-      added += 1;
+      if ((await addOrRetry(queue, name, payload, { jobId, delay: Math.max(0, at.getTime() - now.getTime()) })) !== 'present') added += 1;
     }
   }
   return added;
