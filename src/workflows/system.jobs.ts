@@ -7,6 +7,7 @@ import { scanOrganizationNames } from '../models/duplicates.model';
 import { listStalledImportBatches } from '../models/imports.model';
 import { deleteExpiredSessions } from '../models/sessions.model';
 import { JOB_NAMES, jobIdFor, type ImportRunPayload, type MailSendPayload } from './queues';
+import { addOrRetry } from './requeue';
 import { requeueWorkflowDeadlines } from './workflow-step.job';
 
 export async function runHeartbeat(db: Database, now = new Date()): Promise<void> {
@@ -32,7 +33,8 @@ export async function runSweep(
   const stale = await listStalePendingEmails(db, new Date(now.getTime() - STALE_EMAIL_MS), 500);
   for (const email of stale) {
     const payload: MailSendPayload = { emailId: email.id };
-    await mailQueue.add(JOB_NAMES.mailSend, payload, { jobId: jobIdFor('mail', email.id) });
+    // A job that failed all its attempts (SMTP down for long) gets another round.
+    await addOrRetry(mailQueue, JOB_NAMES.mailSend, payload, { jobId: jobIdFor('mail', email.id) });
   }
   // The id names the resume point: sweeping again before it moves adds nothing.
   const stalled = importsQueue ? await listStalledImportBatches(db, new Date(now.getTime() - STALLED_IMPORT_MS), 50) : [];
