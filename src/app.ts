@@ -37,6 +37,7 @@ import { organizationsRouter } from './routes/organizations.routes';
 import { referenceRouter } from './routes/reference.routes';
 import { searchRouter } from './routes/search.routes';
 import { adminCircuitsRouter } from './routes/admin-circuits.routes';
+import { CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter } from './routes/admin-convention-circuits.routes';
 import { QUEUE_BOARD_PATH, adminQueuesRouter } from './routes/admin-queues.routes';
 import { validationsRouter } from './routes/validations.routes';
 import { configureWorkflowSettings } from './workflows/definitions';
@@ -171,6 +172,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/types-de-structures', adminKindsRouter());
   app.use('/validations', validationsRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
+  app.use(CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter());
   if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));
 
   app.use(notFoundHandler);

@@ -38,6 +38,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.adminRestrictions'), href: '/admin/champs-reserves', permission: 'directory.restrictFields' },
       { label: t('nav.adminKinds'), href: '/admin/types-de-structures', permission: 'referenceData.manage' },
       { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
+      { label: t('workflows.kindCircuits.nav'), href: '/admin/circuits-des-conventions', permission: 'workflows.admin' },
       { label: t('workflows.admin.queuesNav'), href: '/admin/files', permission: 'workflows.admin' },
     ],
   },

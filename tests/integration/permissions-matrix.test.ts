@@ -55,6 +55,9 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/circuits/00000000-0000-4000-8000-000000000000/annuler', form: { reason: 'x' }, expect: adminOnly(404) },
   { method: 'POST', path: '/admin/circuits/etapes/00000000-0000-4000-8000-000000000000/reattribuer', form: { userId: '00000000-0000-4000-8000-000000000000' }, expect: adminOnly(404) },
   { method: 'GET', path: '/admin/files', expect: adminOnly(200) },
+  // The circuit of each convention kind: an unknown circuit is refused with 422 (nothing saved).
+  { method: 'GET', path: '/admin/circuits-des-conventions', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/circuits-des-conventions', form: { avenant: 'inconnu' }, expect: adminOnly(422) },
 ];
 
 describe('role × route matrix', () => {
