@@ -1,4 +1,4 @@
-import { circuitOfConvention, submitConvention } from '../services/convention-circuit';
+import { circuitOfConvention, nextCircuitOf, submitConvention } from '../services/convention-circuit';
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../lib/auth-middleware';
 import { documentStorageFor } from '../lib/documents/document-storage';
@@ -226,6 +226,7 @@ export function conventionsRouter(): Router {
       clauses: (['clauseGdpr', 'clauseIntellectualProperty', 'clauseExclusivity', 'clauseCommunication'] as const).map((name) => ({ label: t(`conventions.clauses.${name}`), present: convention[name] })),
       manualStatuses: options?.statuses.filter((status) => status.value !== 'resiliee'),
       circuit,
+      nextCircuit: await nextCircuitOf(serviceContext(req), convention, circuit),
       canSubmit: detail.permissions.edit && ['brouillon', 'modifications_demandees'].includes(convention.status),
       breadcrumb: [{ label: t('conventions.title'), href: '/conventions' }, { label: convention.reference }],
     });

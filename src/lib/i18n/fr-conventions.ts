@@ -154,6 +154,7 @@ export const frConventions = {
     submitted: '{reference} est soumise au circuit de validation.',
     circuitTitle: 'Circuit de validation',
     noCircuit: 'Cette convention n’a pas encore été soumise au circuit de validation.',
+    applicableCircuit: 'Circuit de ce type de convention ({kind}) : {name}.',
     signedHint: 'Une fois la convention « à signer », déposez la version signée (nature « Version signée ») : elle passe alors « signée », puis « en vigueur » à sa date de prise d’effet.',
     circuitReasons: {
       running: 'Soumise au circuit de validation',
