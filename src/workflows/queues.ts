@@ -38,7 +38,9 @@ export const SCHEDULES = {
   duplicatesScanEveryMs: 60_000,
   /** Statuses follow Paris days; hourly keeps a change within the hour after midnight. */
   conventionLifecycleEveryMs: 3_600_000,
-} as const;
+  /** How often each worker checks the schedulers above are still in Redis (see runtime.ts). */
+  schedulersCheckMs: 30_000,
+};
 
 export interface ImportRunPayload {
   batchId: string;

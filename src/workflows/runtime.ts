@@ -11,7 +11,7 @@ import { importRunProcessor } from './import-run.job';
 import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
 import { runConventionLifecycle } from './convention-lifecycle.job';
-import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES } from './queues';
+import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES, jobIdFor } from './queues';
 import { runDuplicatesScan, runHeartbeat, runSweep } from './system.jobs';
 import { workflowStepProcessor } from './workflow-step.job';
 
@@ -27,6 +27,8 @@ export interface RuntimeOptions {
     heartbeatSeconds: number;
     /** BullMQ lockDuration: a dead worker's active jobs are taken over after this (default 30 s). */
     lockSeconds?: number;
+    /** Periods of the recurring jobs (tests shorten them); defaults in SCHEDULES. */
+    schedules?: Partial<typeof SCHEDULES>;
   };
 }
 
@@ -71,6 +73,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   const workers: Worker[] = [];
+  let schedulersWatchdog: NodeJS.Timeout | undefined;
   if (options.worker) {
     const { transport, mailFrom, concurrency, heartbeatSeconds } = options.worker;
     // A job whose lock is not renewed in lockDuration is "stalled": the stalled-jobs check, run
@@ -87,7 +90,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           case JOB_NAMES.outboxRelay:
             return relayOutbox(options.db, queues);
           case JOB_NAMES.sweep:
-            return runSweep(options.db, queues.mail, queues.imports, new Date(), queues.workflows);
+            return runSweep(options.db, queues.mail, queues.imports, new Date(), queues.workflows, { afterRedisLoss: job.data?.afterRedisLoss === true });
           case JOB_NAMES.duplicatesScan:
             return runDuplicatesScan(options.db);
           case JOB_NAMES.conventionLifecycle:
@@ -108,11 +111,36 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       workers.push(worker);
     }
     // Job schedulers are upserts: every worker process may declare them, Redis keeps one of each.
-    await queues.system.upsertJobScheduler(JOB_NAMES.heartbeat, { every: heartbeatSeconds * 1000 }, { name: JOB_NAMES.heartbeat });
-    await queues.system.upsertJobScheduler(JOB_NAMES.outboxRelay, { every: SCHEDULES.outboxRelayEveryMs }, { name: JOB_NAMES.outboxRelay });
-    await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: SCHEDULES.sweepEveryMs }, { name: JOB_NAMES.sweep });
-    await queues.system.upsertJobScheduler(JOB_NAMES.duplicatesScan, { every: SCHEDULES.duplicatesScanEveryMs }, { name: JOB_NAMES.duplicatesScan });
-    await queues.system.upsertJobScheduler(JOB_NAMES.conventionLifecycle, { every: SCHEDULES.conventionLifecycleEveryMs }, { name: JOB_NAMES.conventionLifecycle });
+    const every = { ...SCHEDULES, ...options.worker.schedules };
+    const declareSchedulers = async () => {
+      await queues.system.upsertJobScheduler(JOB_NAMES.heartbeat, { every: heartbeatSeconds * 1000 }, { name: JOB_NAMES.heartbeat });
+      await queues.system.upsertJobScheduler(JOB_NAMES.outboxRelay, { every: every.outboxRelayEveryMs }, { name: JOB_NAMES.outboxRelay });
+      await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: every.sweepEveryMs }, { name: JOB_NAMES.sweep });
+      await queues.system.upsertJobScheduler(JOB_NAMES.duplicatesScan, { every: every.duplicatesScanEveryMs }, { name: JOB_NAMES.duplicatesScan });
+      await queues.system.upsertJobScheduler(JOB_NAMES.conventionLifecycle, { every: every.conventionLifecycleEveryMs }, { name: JOB_NAMES.conventionLifecycle });
+    };
+    await declareSchedulers();
+    // The schedulers live in Redis: a FLUSHALL, or a restart of a Redis that keeps nothing on
+    // disk, loses them — and with them the sweeper that rebuilds everything else from
+    // PostgreSQL. Each worker checks they are still there and declares them again if not.
+    let checking = false;
+    schedulersWatchdog = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      queues.system
+        .getJobScheduler(JOB_NAMES.sweep)
+        .then(async (present) => {
+          if (present) return;
+          logger.warn('job schedulers missing from Redis (flushed or restarted without persistence): declaring them again');
+          await declareSchedulers();
+          await queues.system.add(JOB_NAMES.sweep, { afterRedisLoss: true }, { jobId: jobIdFor('sweep-after-loss', String(Date.now())) });
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'job schedulers check failed'))
+        .finally(() => {
+          checking = false;
+        });
+    }, every.schedulersCheckMs);
+    schedulersWatchdog.unref();
   }
 
   return {
@@ -122,6 +150,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       while (relaying) await relaying;
     },
     close: async () => {
+      clearInterval(schedulersWatchdog);
       // Workers first (they finish the jobs in hand), then the producers.
       await Promise.all(workers.map((worker) => worker.close()));
       while (relaying) await relaying;

@@ -29,8 +29,11 @@ export async function runSweep(
   importsQueue?: Queue,
   now = new Date(),
   workflowsQueue?: Queue,
+  options: { afterRedisLoss?: boolean } = {},
 ): Promise<{ emailsRequeued: number; sessionsDeleted: number; importsRequeued: number; workflowTimers: number }> {
-  const stale = await listStalePendingEmails(db, new Date(now.getTime() - STALE_EMAIL_MS), 500);
+  // Usually only emails pending for a while (their job may still be on its way); right after
+  // Redis lost its data, every pending one (their jobs are certainly gone).
+  const stale = await listStalePendingEmails(db, new Date(now.getTime() - (options.afterRedisLoss ? 0 : STALE_EMAIL_MS)), 500);
   for (const email of stale) {
     const payload: MailSendPayload = { emailId: email.id };
     // A job that failed all its attempts (SMTP down for long) gets another round.
