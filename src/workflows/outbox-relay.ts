@@ -3,6 +3,7 @@
 import type { Queue } from 'bullmq';
 import type { Database } from '../lib/database';
 import { lockPendingOutboxRows, markOutboxDispatched } from '../models/messaging.model';
+import type { OutboxRow } from '../models/schema';
 import { jobIdFor, type QueueName } from './queues';
 
 const BATCH_SIZE = 200;
@@ -12,14 +13,26 @@ export async function relayOutbox(db: Database, queues: Record<QueueName, Queue>
   for (;;) {
     const moved = await db.transaction(async (tx) => {
       const rows = await lockPendingOutboxRows(tx, BATCH_SIZE);
+      const byQueue = new Map<Queue, OutboxRow[]>();
       for (const row of rows) {
         const queue = queues[row.queue as QueueName];
         if (!queue) throw new Error(`outbox row ${row.id} names unknown queue ${row.queue}`);
-        await queue.add(row.jobName, row.payload, {
-          // A payload may name its own deterministic id (workflow deadlines: the sweeper re-adds the same one).
-          jobId: typeof row.payload.jobId === 'string' ? row.payload.jobId : jobIdFor('outbox', row.id),
-          delay: Math.max(0, row.runAt.getTime() - now.getTime()),
-        });
+        byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
+      }
+      // One Redis round trip per queue rather than per row (the relay holds the rows' locks
+      // meanwhile). addBulk runs the same add script as add: an id Redis already holds adds nothing.
+      for (const [queue, queued] of byQueue) {
+        await queue.addBulk(
+          queued.map((row) => ({
+            name: row.jobName,
+            data: row.payload,
+            opts: {
+              // A payload may name its own deterministic id (workflow deadlines: the sweeper re-adds the same one).
+              jobId: typeof row.payload.jobId === 'string' ? row.payload.jobId : jobIdFor('outbox', row.id),
+              delay: Math.max(0, row.runAt.getTime() - now.getTime()),
+            },
+          })),
+        );
       }
       await markOutboxDispatched(tx, rows.map((row) => row.id), now);
       return rows.length;
