@@ -12,6 +12,58 @@ export async function insertOutboxRow(
   return row;
 }
 
+export interface NewOutboxRow {
+  queue: string;
+  jobName: string;
+  payload: Record<string, unknown>;
+  runAt: Date;
+}
+
+export interface NewEmailRow {
+  idempotencyKey: string;
+  toAddress: string;
+  template: string;
+  subject: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * In one statement: the emails whose idempotency key is new, one outbox row per email actually
+ * inserted (`mailJob`, payload `{ emailId }`), and `outboxRows`. A transition that assigns a
+ * step to several people writes them all at once rather than two statements per person. The
+ * rows travel as one JSON parameter, so the statement text (and its plan) never changes.
+ */
+export async function insertEmailsAndOutboxRows(
+  db: Database,
+  input: { emails: NewEmailRow[]; mailJob: { queue: string; jobName: string }; outboxRows: NewOutboxRow[] },
+): Promise<void> {
+  if (input.emails.length === 0 && input.outboxRows.length === 0) return;
+  const emailRecords = input.emails.map((email, ordinal) => ({
+    ordinal,
+    idempotency_key: email.idempotencyKey,
+    to_address: email.toAddress,
+    template: email.template,
+    subject: email.subject,
+    payload: email.payload,
+  }));
+  const outboxRecords = input.outboxRows.map((row) => ({ queue: row.queue, job_name: row.jobName, payload: row.payload, run_at: row.runAt.toISOString() }));
+  await db.execute(sql`
+    with new_emails as (
+      insert into ${emails} (idempotency_key, to_address, template, subject, payload)
+      select e.idempotency_key, e.to_address, e.template, e.subject, e.payload
+      from jsonb_to_recordset(${JSON.stringify(emailRecords)}::jsonb)
+        as e(ordinal int, idempotency_key text, to_address text, template text, subject text, payload jsonb)
+      order by e.ordinal
+      on conflict (idempotency_key) do nothing
+      returning id
+    )
+    insert into ${outbox} (queue, job_name, payload, run_at)
+    select ${input.mailJob.queue}::text, ${input.mailJob.jobName}::text, jsonb_build_object('emailId', new_emails.id), now() from new_emails
+    union all
+    select o.queue, o.job_name, o.payload, o.run_at
+    from jsonb_to_recordset(${JSON.stringify(outboxRecords)}::jsonb) as o(queue text, job_name text, payload jsonb, run_at timestamptz)`);
+}
+
 /** Pending rows, locked so two relays never pick the same ones (SKIP LOCKED). */
 export async function lockPendingOutboxRows(db: Database, limit: number): Promise<OutboxRow[]> {
   return db
@@ -33,14 +85,6 @@ export async function deleteDispatchedOutboxRowsBefore(db: Database, before: Dat
 }
 
 // ── emails ────────────────────────────────────────────────────────────────────────────────
-export async function insertEmailIfNew(
-  db: Database,
-  values: { idempotencyKey: string; toAddress: string; template: string; subject: string; payload: Record<string, unknown> },
-): Promise<Email | undefined> {
-  const [row] = await db.insert(emails).values(values).onConflictDoNothing({ target: emails.idempotencyKey }).returning();
-  return row;
-}
-
 export async function lockEmail(db: Database, id: string): Promise<Email | undefined> {
   const [row] = await db.select().from(emails).where(eq(emails.id, id)).for('update').limit(1);
   return row;

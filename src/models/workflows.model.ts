@@ -31,6 +31,17 @@ export async function lockRun(db: Database, id: string): Promise<WorkflowRun | u
   return row;
 }
 
+/** Locks the run a step belongs to (a step never changes run): one statement instead of a step read, then the lock. */
+export async function lockRunOfStep(db: Database, stepId: string): Promise<WorkflowRun | undefined> {
+  const [row] = await db
+    .select()
+    .from(workflowRuns)
+    .where(eq(workflowRuns.id, sql`(select ${workflowSteps.runId} from ${workflowSteps} where ${workflowSteps.id} = ${stepId})`))
+    .for('update')
+    .limit(1);
+  return row;
+}
+
 export async function findRun(db: Database, id: string): Promise<WorkflowRun | undefined> {
   const [row] = await db.select().from(workflowRuns).where(eq(workflowRuns.id, id)).limit(1);
   return row;
@@ -143,22 +154,41 @@ export async function listPeopleWithRole(db: Database, role: Role, unitId: strin
     .orderBy(asc(users.displayName));
 }
 
-/** Delegations in force at `now` from any of `fromUserIds`, with the delegate. */
-export async function listActiveDelegationsFrom(db: Database, fromUserIds: string[], now: Date) {
-  if (fromUserIds.length === 0) return [];
-  return db
-    .select({ delegation: workflowDelegations, delegate: personColumns })
-    .from(workflowDelegations)
-    .innerJoin(users, eq(users.id, workflowDelegations.toUserId))
-    .where(
-      and(
-        inArray(workflowDelegations.fromUserId, fromUserIds),
-        isNull(workflowDelegations.revokedAt),
-        lte(workflowDelegations.startsAt, now),
-        sql`${workflowDelegations.endsAt} > ${now}`,
-        eq(users.active, true),
-      ),
-    );
+export type Recipient = Person & { forId: string | null };
+
+/**
+ * Who must act on a step, in one statement: the named user or the active holders of the role
+ * (members of the unit when it is set), then the delegates those people have at `now` (for
+ * that role when the step has one), each once; `forId` is who a delegate stands in for.
+ */
+export async function listRecipients(db: Database, assignee: { userId: string | null; role: Role | null; unitId: string | null }, now: Date): Promise<Recipient[]> {
+  if (!assignee.userId && !assignee.role) return [];
+  const result = await db.execute(sql`
+    with direct as (
+      select u.id from ${users} u
+      where u.active and ${
+        assignee.userId
+          ? sql`u.id = ${assignee.userId}`
+          : sql`${assignee.role} = any(u.roles) and (${assignee.unitId}::uuid is null or exists (select 1 from ${userUnits} m where m.user_id = u.id and m.unit_id = ${assignee.unitId}::uuid))`
+      }
+    ), candidates as (
+      select u.id, null::uuid as for_id, 0 as rank, u.display_name as sort_name from ${users} u where u.id in (select id from direct)
+      union all
+      select d.to_user_id, d.from_user_id, 1, u.display_name
+      from ${workflowDelegations} d join ${users} u on u.id = d.to_user_id and u.active
+      where d.from_user_id in (select id from direct) and d.revoked_at is null and d.starts_at <= ${now} and d.ends_at > ${now}
+        and (${assignee.role}::text is null or d.role = ${assignee.role}::text)
+    )
+    select c.id, c.for_id, u.email, u.display_name, u.roles,
+      coalesce((select array_agg(m.unit_id::text) from ${userUnits} m where m.user_id = c.id), '{}') as unit_ids
+    from candidates c join ${users} u on u.id = c.id
+    order by c.rank, c.sort_name, c.for_id`);
+  const rows = (result as unknown as { rows: Array<{ id: string; for_id: string | null; email: string; display_name: string; roles: Role[]; unit_ids: string[] }> }).rows;
+  const recipients = new Map<string, Recipient>();
+  for (const row of rows) {
+    if (!recipients.has(row.id)) recipients.set(row.id, { id: row.id, email: row.email, displayName: row.display_name, roles: row.roles, unitIds: row.unit_ids, forId: row.for_id });
+  }
+  return [...recipients.values()];
 }
 
 export async function listActiveDelegationsTo(db: Database, toUserId: string, now: Date) {

@@ -1,4 +1,4 @@
-import { insertAuditEntry } from '../models/audit.model';
+import { insertAuditEntries, insertAuditEntry } from '../models/audit.model';
 import type { AuditChanges } from '../models/schema';
 import type { Database } from '../lib/database';
 import type { ServiceContext } from './context';
@@ -39,7 +39,33 @@ export interface AuditRecord {
  * and its record commit or roll back together.
  */
 export async function recordAudit(tx: Database, ctx: ServiceContext, record: AuditRecord): Promise<void> {
-  await insertAuditEntry(tx, auditEntryOf(ctx, record));
+  const batch = batchedEntries.get(tx);
+  if (batch) batch.push(auditEntryOf(ctx, record));
+  else await insertAuditEntry(tx, auditEntryOf(ctx, record));
+}
+
+/** Journal rows recorded inside `batchAuditRows` and not written yet, per transaction. */
+const batchedEntries = new WeakMap<Database, Array<ReturnType<typeof auditEntryOf>>>();
+
+/**
+ * Runs `work` with every recordAudit(tx, …) of it kept in memory, then writes them in one
+ * multi-row INSERT, in the order they were recorded (the journal's id order), still inside
+ * the transaction: a change and its journal rows commit or roll back together. Used by the
+ * workflow engine, whose transitions record several rows each (theirs and the subject's).
+ * Nothing in `work` may read back the journal rows it recorded. Nested calls join the outer batch.
+ */
+export async function batchAuditRows<T>(tx: Database, work: () => Promise<T>): Promise<T> {
+  if (batchedEntries.has(tx)) return work();
+  const entries: Array<ReturnType<typeof auditEntryOf>> = [];
+  batchedEntries.set(tx, entries);
+  try {
+    const result = await work();
+    batchedEntries.delete(tx);
+    await insertAuditEntries(tx, entries);
+    return result;
+  } finally {
+    batchedEntries.delete(tx);
+  }
 }
 
 /** The journal row for a record, for callers that write many rows at once (insertAuditEntries). */

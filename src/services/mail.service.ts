@@ -1,7 +1,7 @@
 import type { Database } from '../lib/database';
 import { emailSubject } from '../lib/mail';
-import { insertEmailIfNew, insertOutboxRow } from '../models/messaging.model';
-import { JOB_NAMES, QUEUE_NAMES, type MailSendPayload } from '../workflows/queues';
+import { type NewOutboxRow, insertEmailsAndOutboxRows } from '../models/messaging.model';
+import { JOB_NAMES, QUEUE_NAMES } from '../workflows/queues';
 
 export type EmailTemplate =
   | 'setup'
@@ -25,14 +25,26 @@ export interface QueuedEmail {
  * if the change rolls back, no email leaves.
  */
 export async function queueEmail(tx: Database, email: QueuedEmail): Promise<void> {
-  const row = await insertEmailIfNew(tx, {
-    idempotencyKey: email.idempotencyKey,
-    toAddress: email.to,
-    template: email.template,
-    subject: emailSubject(email.template, email.data),
-    payload: email.data,
+  await queueEmailsAndJobs(tx, [email], []);
+}
+
+/**
+ * Records emails (one `mail.send` outbox row each, skipping a key already used) and other
+ * outbox rows in one statement, inside the caller's transaction.
+ */
+export async function queueEmailsAndJobs(tx: Database, queued: QueuedEmail[], outboxRows: NewOutboxRow[]): Promise<void> {
+  // The same key twice in one statement would be one email anyway: keep the first.
+  const keys = new Set<string>();
+  const unique = queued.filter((email) => !keys.has(email.idempotencyKey) && keys.add(email.idempotencyKey));
+  await insertEmailsAndOutboxRows(tx, {
+    emails: unique.map((email) => ({
+      idempotencyKey: email.idempotencyKey,
+      toAddress: email.to,
+      template: email.template,
+      subject: emailSubject(email.template, email.data),
+      payload: email.data,
+    })),
+    mailJob: { queue: QUEUE_NAMES.mail, jobName: JOB_NAMES.mailSend },
+    outboxRows,
   });
-  if (!row) return;
-  const payload: MailSendPayload = { emailId: row.id };
-  await insertOutboxRow(tx, { queue: QUEUE_NAMES.mail, jobName: JOB_NAMES.mailSend, payload: { ...payload } });
 }

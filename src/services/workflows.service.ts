@@ -26,10 +26,11 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
 import type { Database } from '../lib/database';
-import { insertOutboxRow } from '../models/messaging.model';
+import type { NewOutboxRow } from '../models/messaging.model';
 import type { Role, WorkflowDecision, WorkflowRun, WorkflowRunStatus, WorkflowStep } from '../models/schema';
 import {
   type Person,
+  type Recipient,
   cancelActiveSteps,
   findActivePerson,
   findOpenRunForSubject,
@@ -38,13 +39,14 @@ import {
   insertNotifications,
   insertRun,
   insertSteps,
-  listActiveDelegationsFrom,
   listActiveDelegationsTo,
   listPeopleWithRole,
+  listRecipients,
   listRunsForSubject,
   listStepHistory,
   listStepsOfRun,
   lockRun,
+  lockRunOfStep,
   updateRun,
   updateStep,
 } from '../models/workflows.model';
@@ -52,9 +54,9 @@ import { definitionForStart, type WorkflowDefinition } from '../workflows/defini
 import type { StageDefinition } from '../workflows/definitions/types';
 import { DECISION_STATUS, commentRequired, dueDate, finalRunStatus, nextStage, reminderDate, stageState, type StageOutcome } from '../workflows/engine';
 import { JOB_NAMES, QUEUE_NAMES, stepJobId, type WorkflowStepPayload } from '../workflows/queues';
-import { recordAudit } from './audit.service';
+import { batchAuditRows, recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction, requireActor } from './context';
-import { queueEmail } from './mail.service';
+import { type QueuedEmail, queueEmailsAndJobs } from './mail.service';
 import { assertCan } from './permissions';
 
 // ── registries ────────────────────────────────────────────────────────────────────────────
@@ -96,6 +98,47 @@ async function emitStatus(tx: Database, ctx: ServiceContext, run: WorkflowRun, s
 type RunSnapshot = WorkflowDefinition & { publicUrl: string };
 const snapshotOf = (run: WorkflowRun) => run.definition as unknown as RunSnapshot;
 
+// ── one transition, written in a few statements ──────────────────────────────────────────
+type NewNotification = Parameters<typeof insertNotifications>[1][number];
+
+/** What a transition writes besides its step and run rows, kept until the end of the transition. */
+interface PendingWrites {
+  emails: QueuedEmail[];
+  jobs: NewOutboxRow[];
+  notifications: NewNotification[];
+}
+const pendingWrites = new WeakMap<Database, PendingWrites>();
+
+/**
+ * Runs one transition in `tx`: its emails, outbox rows (e-mails, timers), notifications and
+ * journal rows are kept in memory, then written before returning in three multi-row statements,
+ * still inside the transaction — they commit or roll back with the decision. A transition
+ * started inside another one (startRun from an action step, a feature's own transaction that
+ * already opened one) joins it. Nothing in a transition reads those rows back.
+ */
+async function inTransition<T>(tx: Database, work: () => Promise<T>): Promise<T> {
+  if (pendingWrites.has(tx)) return work();
+  const pending: PendingWrites = { emails: [], jobs: [], notifications: [] };
+  pendingWrites.set(tx, pending);
+  try {
+    return await batchAuditRows(tx, async () => {
+      const result = await work();
+      pendingWrites.delete(tx);
+      await queueEmailsAndJobs(tx, pending.emails, pending.jobs);
+      await insertNotifications(tx, pending.notifications);
+      return result;
+    });
+  } finally {
+    pendingWrites.delete(tx);
+  }
+}
+
+function pendingOf(tx: Database): PendingWrites {
+  const pending = pendingWrites.get(tx);
+  if (!pending) throw new Error('workflow writes outside a transition (inTransition)');
+  return pending;
+}
+
 // ── helpers ───────────────────────────────────────────────────────────────────────────────
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const stepLink = (run: WorkflowRun, stepId: string) => `${snapshotOf(run).publicUrl}/validations/etapes/${stepId}`;
@@ -113,55 +156,36 @@ async function audit(tx: Database, ctx: ServiceContext, run: WorkflowRun, action
 }
 
 /** Who must act on a step: the named user or the holders of the role (in the unit), and their delegates. */
-async function recipientsOf(tx: Database, step: WorkflowStep, now: Date): Promise<Array<Person & { forId: string | null }>> {
-  let direct: Person[] = [];
-  if (step.assigneeUserId) {
-    const person = await findActivePerson(tx, step.assigneeUserId);
-    direct = person ? [person] : [];
-  } else if (step.assigneeRole) {
-    direct = await listPeopleWithRole(tx, step.assigneeRole as Role, step.assigneeUnitId);
-  }
-  const delegations = await listActiveDelegationsFrom(
-    tx,
-    direct.map((person) => person.id),
-    now,
-  );
-  const result = new Map<string, Person & { forId: string | null }>(direct.map((person) => [person.id, { ...person, forId: null }]));
-  for (const { delegation, delegate } of delegations) {
-    if (step.assigneeRole && delegation.role !== step.assigneeRole) continue;
-    if (!result.has(delegate.id)) result.set(delegate.id, { ...delegate, forId: delegation.fromUserId });
-  }
-  return [...result.values()];
+function recipientsOf(tx: Database, step: WorkflowStep, now: Date): Promise<Recipient[]> {
+  return listRecipients(tx, { userId: step.assigneeUserId, role: step.assigneeRole as Role | null, unitId: step.assigneeUnitId }, now);
 }
 
-async function notifyPeople(
+function notifyPeople(
   tx: Database,
   run: WorkflowRun,
   step: WorkflowStep,
   people: Person[],
   kind: 'assignment' | 'reminder' | 'escalation',
   extra: Record<string, unknown> = {},
-): Promise<void> {
+): void {
   const link = stepLink(run, step.id);
   const circuit = snapshotOf(run).name;
   const subject = subjectLabel(run);
+  const pending = pendingOf(tx);
   for (const person of people) {
-    await queueEmail(tx, {
+    pending.emails.push({
       to: person.email,
       template: `workflow_${kind}`,
       data: { displayName: person.displayName, stepLabel: step.label, circuit, subject, link, dueAt: step.dueAt?.toISOString() ?? null, ...extra },
       idempotencyKey: `workflow-step-${step.id}-${kind}-${person.id}`,
     });
+    pending.notifications.push({ userId: person.id, kind: `workflow.${kind}`, title: t(`notifications.${kind}`, { step: step.label, subject }), link: `/validations/etapes/${step.id}` });
   }
-  await insertNotifications(
-    tx,
-    people.map((person) => ({ userId: person.id, kind: `workflow.${kind}`, title: t(`notifications.${kind}`, { step: step.label, subject }), link: `/validations/etapes/${step.id}` })),
-  );
 }
 
-async function scheduleStepJob(tx: Database, step: WorkflowStep, kind: 'reminder' | 'due', runAt: Date): Promise<void> {
+function scheduleStepJob(tx: Database, step: WorkflowStep, kind: 'reminder' | 'due', runAt: Date): void {
   const payload: WorkflowStepPayload = { stepId: step.id, jobId: stepJobId(step.id, kind) };
-  await insertOutboxRow(tx, { queue: QUEUE_NAMES.workflows, jobName: kind === 'reminder' ? JOB_NAMES.workflowStepReminder : JOB_NAMES.workflowStepDue, payload: { ...payload }, runAt });
+  pendingOf(tx).jobs.push({ queue: QUEUE_NAMES.workflows, jobName: kind === 'reminder' ? JOB_NAMES.workflowStepReminder : JOB_NAMES.workflowStepDue, payload: { ...payload }, runAt });
 }
 
 // ── the state machine, applied ────────────────────────────────────────────────────────────
@@ -203,9 +227,9 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
       open = true;
       const people = await recipientsOf(tx, row, now);
       if (people.length === 0) logger.warn({ stepId: row.id, role: row.assigneeRole }, 'workflow step has nobody to decide it');
-      await notifyPeople(tx, run, row, people, 'assignment');
-      await scheduleStepJob(tx, row, 'reminder', row.remindAt ?? now);
-      await scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
+      notifyPeople(tx, run, row, people, 'assignment');
+      scheduleStepJob(tx, row, 'reminder', row.remindAt ?? now);
+      scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
     } else if (definition.kind === 'action') {
       const handler = actionHandlers.get(definition.handler);
       if (!handler) throw new Error(`workflow action handler "${definition.handler}" is not registered`);
@@ -216,7 +240,7 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
       await updateStep(tx, row.id, { status: 'done', decidedAt: now });
     } else {
       open = true;
-      if ('contextDate' in definition.until) await scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
+      if ('contextDate' in definition.until) scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
     }
   }
   return !open;
@@ -271,6 +295,10 @@ export async function startRun(
   ctx: ServiceContext,
   input: { definitionKey: string; subject: SubjectRef },
 ): Promise<WorkflowRun> {
+  return inTransition(tx, () => startRunInTransition(tx, ctx, input));
+}
+
+async function startRunInTransition(tx: Database, ctx: ServiceContext, input: { definitionKey: string; subject: SubjectRef }): Promise<WorkflowRun> {
   const definition = definitionForStart(input.definitionKey);
   if (!definition) throw new NotFoundError(t('workflows.errors.unknownCircuit'));
   // A unique index backs this check when two submissions race (workflow_runs_open_subject_key).
@@ -300,6 +328,10 @@ export async function startRun(
 }
 
 export async function resubmitRun(tx: Database, ctx: ServiceContext, input: { runId: string; context?: Record<string, unknown> }): Promise<WorkflowRun> {
+  return inTransition(tx, () => resubmitRunInTransition(tx, ctx, input));
+}
+
+async function resubmitRunInTransition(tx: Database, ctx: ServiceContext, input: { runId: string; context?: Record<string, unknown> }): Promise<WorkflowRun> {
   const run = await lockRun(tx, input.runId);
   if (!run) throw new NotFoundError();
   if (run.status !== 'changes_requested') throw new ConflictError(t('workflows.errors.notAwaitingChanges'));
@@ -312,28 +344,33 @@ export async function resubmitRun(tx: Database, ctx: ServiceContext, input: { ru
 }
 
 export async function signalWorkflowEvent(tx: Database, ctx: ServiceContext, input: { subjectType: string; subjectId: string; event: string }): Promise<number> {
+  return inTransition(tx, () => signalInTransition(tx, ctx, input));
+}
+
+async function signalInTransition(tx: Database, ctx: ServiceContext, input: { subjectType: string; subjectId: string; event: string }): Promise<number> {
   let released = 0;
   for (const candidate of await listRunsForSubject(tx, input.subjectType, input.subjectId)) {
     if (candidate.status !== 'running') continue;
     const run = await lockRun(tx, candidate.id);
     if (!run || run.status !== 'running') continue;
     const stage = snapshotOf(run).stages[run.currentStage];
-    const steps = (await listStepsOfRun(tx, run.id)).filter((step) => step.stageIndex === run.currentStage && step.round === run.round);
-    for (const step of steps) {
+    const all = await listStepsOfRun(tx, run.id);
+    for (const [position, step] of all.entries()) {
+      if (step.stageIndex !== run.currentStage || step.round !== run.round) continue;
       const definition = stage?.steps.find((known) => known.key === step.stepKey);
       if (step.status !== 'active' || definition?.kind !== 'wait' || !('event' in definition.until) || definition.until.event !== input.event) continue;
-      await updateStep(tx, step.id, { status: 'done', decidedAt: ctx.now, decidedById: ctx.actor?.id ?? null });
+      all[position] = await updateStep(tx, step.id, { status: 'done', decidedAt: ctx.now, decidedById: ctx.actor?.id ?? null });
       await audit(tx, ctx, run, 'workflow.event_received', { event: input.event, step: step.stepKey });
       released += 1;
     }
-    await closeStageIfDone(tx, ctx, run);
+    await closeStageIfDone(tx, ctx, run, all);
   }
   return released;
 }
 
-/** After a step closed: if its whole stage is closed, move on. */
-async function closeStageIfDone(tx: Database, ctx: ServiceContext, run: WorkflowRun): Promise<WorkflowRun> {
-  const all = await listStepsOfRun(tx, run.id);
+/** After a step closed: if its whole stage is closed, move on. `known`: the run's steps as they are now, when the caller has them. */
+async function closeStageIfDone(tx: Database, ctx: ServiceContext, run: WorkflowRun, known?: WorkflowStep[]): Promise<WorkflowRun> {
+  const all = known ?? (await listStepsOfRun(tx, run.id));
   const stageSteps = all.filter((step) => step.stageIndex === run.currentStage && step.round === run.round);
   const state = stageState(stageSteps);
   if (state === 'open') return run;
@@ -345,13 +382,13 @@ async function closeStageIfDone(tx: Database, ctx: ServiceContext, run: Workflow
       const submitter = await findActivePerson(tx, run.startedById);
       const decided = stageSteps.find((step) => step.status === 'changes_requested');
       if (submitter && decided) {
-        await queueEmail(tx, {
+        pendingOf(tx).emails.push({
           to: submitter.email,
           template: 'workflow_changes_requested',
           data: { displayName: submitter.displayName, stepLabel: decided.label, circuit: snapshotOf(run).name, subject: subjectLabel(run), comment: decided.comment ?? '', link: `${snapshotOf(run).publicUrl}/validations/circuits/${run.id}` },
           idempotencyKey: `workflow-step-${decided.id}-changes-${submitter.id}`,
         });
-        await insertNotifications(tx, [{ userId: submitter.id, kind: 'workflow.changes_requested', title: t('notifications.changesRequested', { subject: subjectLabel(run) }), link: `/validations/circuits/${run.id}` }]);
+        pendingOf(tx).notifications.push({ userId: submitter.id, kind: 'workflow.changes_requested', title: t('notifications.changesRequested', { subject: subjectLabel(run) }), link: `/validations/circuits/${run.id}` });
       }
     }
     await emitStatus(tx, ctx, updated, 'changes_requested');
@@ -394,19 +431,21 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
   const comment = typeof input.comment === 'string' ? input.comment.trim().slice(0, 4000) : '';
   if (commentRequired(decision) && comment === '') throw new ValidationError({ comment: t('workflows.errors.commentRequired') }, t('workflows.errors.commentRequired'));
   if (!UUID.test(stepId)) throw new NotFoundError();
-  return inTransaction(ctx, async (tx) => {
-    const found = await findStep(tx, stepId);
-    if (!found) throw new NotFoundError();
+  return inTransaction(ctx, (tx) => inTransition(tx, async () => {
     // The run lock serialises every decision on the run: two managers at once → one wins.
-    const run = await lockRun(tx, found.runId);
-    const step = await findStep(tx, stepId);
-    if (!run || !step) throw new NotFoundError();
+    const run = await lockRunOfStep(tx, stepId);
+    if (!run) throw new NotFoundError();
+    // Read after the lock: the step as the previous decision on this run left it.
+    const steps = await listStepsOfRun(tx, run.id);
+    const position = steps.findIndex((candidate) => candidate.id === stepId);
+    const step = steps[position];
+    if (!step) throw new NotFoundError();
     const person = await findActivePerson(tx, actor.id);
     if (!person) throw new ForbiddenError();
     if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
     const decidedFor = await decidingFor(tx, ctx, person, step);
     if (step.distinctFrom.length > 0) {
-      const earlier = (await listStepsOfRun(tx, run.id)).filter((other) => step.distinctFrom.includes(other.stepKey) && other.status === 'approved');
+      const earlier = steps.filter((other) => step.distinctFrom.includes(other.stepKey) && other.status === 'approved');
       if (earlier.some((other) => other.decidedById === actor.id || other.decidedForId === actor.id || (decidedFor && other.decidedById === decidedFor))) {
         throw new ForbiddenError(t('workflows.errors.sameDecider'));
       }
@@ -420,9 +459,10 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
       decidedAt: ctx.now,
     });
     await audit(tx, ctx, run, `workflow.step_${DECISION_STATUS[decision]}`, { step: step.stepKey, label: step.label, round: step.round, comment: comment || undefined, decidedFor: decidedFor ?? undefined }, { status: 'active' }, { status: decided.status });
-    const after = await closeStageIfDone(tx, ctx, run);
+    steps[position] = decided;
+    const after = await closeStageIfDone(tx, ctx, run, steps);
     return { run: after, step: decided };
-  });
+  }));
 }
 
 // ── deadlines (run by the workflows queue) ────────────────────────────────────────────────
@@ -432,30 +472,26 @@ function systemContext(db: Database, now: Date, run: WorkflowRun): ServiceContex
 
 /** Half-way reminder to the assignees. Idempotent: a reminded, decided or cancelled step is left alone. */
 export async function remindStep(db: Database, stepId: string, now = new Date()): Promise<'reminded' | 'skipped'> {
-  return db.transaction(async (tx) => {
-    const found = await findStep(tx, stepId);
-    if (!found) return 'skipped';
-    const run = await lockRun(tx, found.runId);
-    const step = await findStep(tx, stepId);
+  return db.transaction((tx) => inTransition(tx, async () => {
+    const run = await lockRunOfStep(tx, stepId);
+    const step = run && (await findStep(tx, stepId));
     if (!run || !step || run.status !== 'running' || step.status !== 'active' || step.remindedAt || step.kind !== 'approval') return 'skipped';
     if (step.escalatedAt) {
       // Past its deadline already (timers restored late): the escalation said it all; mark it handled.
       await updateStep(tx, step.id, { remindedAt: now });
       return 'skipped';
     }
-    await notifyPeople(tx, run, step, await recipientsOf(tx, step, now), 'reminder');
+    notifyPeople(tx, run, step, await recipientsOf(tx, step, now), 'reminder');
     await updateStep(tx, step.id, { remindedAt: now });
     return 'reminded';
-  });
+  }));
 }
 
 /** At the deadline: an approval is flagged overdue and escalated to the unit's managers; a dated wait ends. */
 export async function stepDeadlineReached(db: Database, stepId: string, now = new Date()): Promise<'escalated' | 'released' | 'skipped'> {
-  return db.transaction(async (tx) => {
-    const found = await findStep(tx, stepId);
-    if (!found) return 'skipped';
-    const run = await lockRun(tx, found.runId);
-    const step = await findStep(tx, stepId);
+  return db.transaction((tx) => inTransition(tx, async () => {
+    const run = await lockRunOfStep(tx, stepId);
+    const step = run && (await findStep(tx, stepId));
     if (!run || !step || run.status !== 'running' || step.status !== 'active') return 'skipped';
     const ctx = systemContext(tx, now, run);
     if (step.kind === 'wait') {
@@ -468,10 +504,10 @@ export async function stepDeadlineReached(db: Database, stepId: string, now = ne
     let managers = await listPeopleWithRole(tx, 'manager', run.unitId);
     if (managers.length === 0) managers = await listPeopleWithRole(tx, 'admin', null);
     await updateStep(tx, step.id, { overdue: true, escalatedAt: now });
-    await notifyPeople(tx, run, step, managers, 'escalation');
+    notifyPeople(tx, run, step, managers, 'escalation');
     await audit(tx, ctx, run, 'workflow.step_overdue', { step: step.stepKey, label: step.label, escalatedTo: managers.map((person) => person.id) });
     return 'escalated';
-  });
+  }));
 }
 
 // ── built-in action handlers ──────────────────────────────────────────────────────────────
@@ -510,7 +546,7 @@ export async function cancelRun(ctx: ServiceContext, runId: string, reason: stri
   if (!UUID.test(runId)) throw new NotFoundError();
   const trimmed = reason.trim().slice(0, 2000);
   if (trimmed === '') throw new ValidationError({ reason: t('workflows.errors.commentRequired') });
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => inTransition(tx, async () => {
     const run = await lockRun(tx, runId);
     if (!run) throw new NotFoundError();
     if (run.status !== 'running' && run.status !== 'changes_requested') throw new ConflictError(t('workflows.errors.runClosed'));
@@ -519,7 +555,7 @@ export async function cancelRun(ctx: ServiceContext, runId: string, reason: stri
     await audit(tx, ctx, cancelled, 'workflow.run_cancelled', { reason: trimmed }, { status: run.status }, { status: 'cancelled' });
     await emitStatus(tx, ctx, cancelled, 'cancelled');
     return cancelled;
-  });
+  }));
 }
 
 /** Gives an active approval step to one named person (who is then notified like any assignee). */
@@ -528,11 +564,9 @@ export async function reassignStep(ctx: ServiceContext, stepId: string, userId: 
   assertCan(actor, 'workflows.admin');
   if (!UUID.test(stepId)) throw new NotFoundError();
   if (!UUID.test(userId)) throw new ValidationError({ userId: t('workflows.errors.reassignTarget') });
-  return inTransaction(ctx, async (tx) => {
-    const found = await findStep(tx, stepId);
-    if (!found) throw new NotFoundError();
-    const run = await lockRun(tx, found.runId);
-    const step = await findStep(tx, stepId);
+  return inTransaction(ctx, (tx) => inTransition(tx, async () => {
+    const run = await lockRunOfStep(tx, stepId);
+    const step = run && (await findStep(tx, stepId));
     if (!run || !step) throw new NotFoundError();
     if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
     const person = await findActivePerson(tx, userId);
@@ -547,9 +581,9 @@ export async function reassignStep(ctx: ServiceContext, stepId: string, userId: 
       { assigneeRole: step.assigneeRole, assigneeUnitId: step.assigneeUnitId, assigneeUserId: step.assigneeUserId },
       { assigneeRole: null, assigneeUnitId: null, assigneeUserId: person.id },
     );
-    await notifyPeople(tx, run, updated, [person], 'assignment');
+    notifyPeople(tx, run, updated, [person], 'assignment');
     return updated;
-  });
+  }));
 }
 
 /** Whether `actor` may decide `step` now (for showing the decision form). */
