@@ -2,13 +2,27 @@
 // under it, FNCDG (signed 24 November 2022, renewed by avenant), DGDDI (December 2022), Logis
 // Hôtels, universities, and one convention ending within the next weeks. Dates relative to "now"
 // keep the expiring one expiring whenever the seed runs.
-// Idempotent: each convention has a source_ref; one already present is left untouched.
+// Conventions under review went through the approval circuit for real (the engine, as the demo
+// users who hold the roles, at dates a few days back): « Mes validations » and the convention
+// pages show coherent runs and step histories.
+// Idempotent: each convention has a source_ref; one already present is left untouched (its
+// circuit included).
 import { eq, inArray } from 'drizzle-orm';
 import { addDays, formatConventionReference, noticeDeadline } from '../lib/convention-dates';
 import type { Database } from '../lib/database';
 import { isoDateInParis } from '../lib/format';
-import { findConventionBySourceRef, insertConvention, replaceParties, replacePayments, takeReferenceNumber } from '../models/conventions.model';
-import { type ConventionKind, type ConventionStatus, type MoneyDirection, organizations, units, users } from '../models/schema';
+import { findConventionById, findConventionBySourceRef, insertConvention, replaceParties, replacePayments, takeReferenceNumber } from '../models/conventions.model';
+import { type ConventionKind, type ConventionStatus, type MoneyDirection, type WorkflowDecision, organizations, units, users } from '../models/schema';
+import { findOpenRunForSubject, listStepsOfRun } from '../models/workflows.model';
+import { actorOf } from '../services/auth.service';
+import { submitConvention } from '../services/convention-circuit';
+import type { ServiceContext } from '../services/context';
+import { decideStep } from '../services/workflows.service';
+
+/** One event of a demo convention's circuit, played through the engine `daysAgo` days before the seed runs. */
+export type DemoCircuitEvent =
+  | { daysAgo: number; by: string; submit: true }
+  | { daysAgo: number; by: string; step: string; decision: WorkflowDecision; comment?: string };
 
 interface DemoConvention {
   sourceRef: string;
@@ -35,10 +49,18 @@ interface DemoConvention {
   terminationReason?: string;
   ownerEmail?: string;
   unitCode?: string;
+  /**
+   * Played through the approval circuit (the convention is created as a brouillon first): the
+   * resulting status must be `status`. Conventions signed before Passerelle have none.
+   */
+  circuit?: DemoCircuitEvent[];
 }
 
 const NADIA = 'nadia.ferreira@passerelle.example';
 const YANNICK = 'yannick.legoff@passerelle.example';
+const AGATHE = 'agathe.rousseau@passerelle.example'; // juriste
+const KARIM = 'karim.benali@passerelle.example'; // finance
+const BASTIEN = 'bastien.lefebvre@passerelle.example'; // manager, DDPSI
 
 export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
   {
@@ -91,6 +113,13 @@ export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
     startsOn: '2027-01-01',
     endsOn: '2027-12-31',
     clauses: ['clauseGdpr', 'clauseCommunication'],
+    // Every approval given: legal, financial, then the manager of the DDPSI.
+    circuit: [
+      { daysAgo: 21, by: NADIA, submit: true },
+      { daysAgo: 19, by: AGATHE, step: 'legal', decision: 'approve', comment: 'Conforme à la convention-cadre.' },
+      { daysAgo: 18, by: KARIM, step: 'finance', decision: 'approve' },
+      { daysAgo: 15, by: BASTIEN, step: 'direction', decision: 'approve', comment: 'Bon pour signature.' },
+    ],
   },
   {
     sourceRef: 'seed:conv-fncdg',
@@ -153,6 +182,8 @@ export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
       { dueOn: '2027-10-15', amountCents: 750_000, label: 'Solde' },
     ],
     clauses: ['clauseIntellectualProperty', 'clauseCommunication'],
+    // Waiting for the legal and financial reviews (the juriste's and finance's « Mes validations »).
+    circuit: [{ daysAgo: 1, by: NADIA, submit: true }],
   },
   {
     sourceRef: 'seed:conv-lyon2',
@@ -187,7 +218,9 @@ export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
     sourceRef: 'seed:conv-o2-mecenat',
     title: 'Mécénat O2 pour les bourses d’études de l’Université Grenoble Alpes',
     kind: 'mecenat',
-    status: 'validee',
+    // « Validée » has no circuit step of its own (the circuits go from review to « à signer »):
+    // this one is under review, both reviews given, waiting for the manager's validation.
+    status: 'en_revue',
     parties: [
       { ref: 'seed:o2', role: 'Mécène' },
       { ref: 'wikidata:Q945876', role: 'Bénéficiaire' },
@@ -201,6 +234,11 @@ export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
       { dueOn: '2026-08-15', amountCents: 1_500_000, label: 'Second semestre' },
     ],
     clauses: ['clauseCommunication', 'clauseExclusivity'],
+    circuit: [
+      { daysAgo: 4, by: NADIA, submit: true },
+      { daysAgo: 2, by: AGATHE, step: 'legal', decision: 'approve', comment: 'Clause d’exclusivité limitée à la communication : acceptable.' },
+      { daysAgo: 1, by: KARIM, step: 'finance', decision: 'approve', comment: 'Échéancier conforme au reçu fiscal prévu.' },
+    ],
   },
   {
     sourceRef: 'seed:conv-paris1',
@@ -238,11 +276,59 @@ export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
     startsOn: '2026-09-01',
     endsOn: '2028-08-31',
     noticeMonths: 2,
+    // Finance approved; the juriste asks for changes: back with the chargée to resubmit.
+    circuit: [
+      { daysAgo: 6, by: NADIA, submit: true },
+      { daysAgo: 5, by: KARIM, step: 'finance', decision: 'approve' },
+      {
+        daysAgo: 3,
+        by: AGATHE,
+        step: 'legal',
+        decision: 'request_changes',
+        comment: 'Ajouter la clause RGPD : l’entreprise traitera les données des apprenant·es accueilli·es en stage.',
+      },
+    ],
   },
 ];
 
-/** Inserts the demo conventions whose organisations exist; returns how many were added / present. */
-export async function seedConventions(tx: Database, now: Date): Promise<{ inserted: number; alreadyPresent: number }> {
+const DAY_MS = 24 * 60 * 60 * 1000;
+const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);
+
+/**
+ * Plays a demo convention's circuit through the engine (submitConvention, decideStep), each event
+ * as its demo user at its date, and checks the convention ends in the demo's status.
+ */
+async function playCircuit(tx: Database, conventionId: string, demo: DemoConvention, now: Date, baseUrl: string): Promise<void> {
+  const events = demo.circuit ?? [];
+  for (const event of events) {
+    const [user] = await tx.select().from(users).where(eq(users.email, event.by));
+    if (!user) throw new Error(`seed: compte de démonstration absent (${event.by}) pour le circuit de ${demo.sourceRef}`);
+    const ctx: ServiceContext = { db: tx, actor: await actorOf(tx, user), now: daysBefore(now, event.daysAgo), baseUrl };
+    if ('submit' in event) {
+      await submitConvention(ctx, conventionId);
+      continue;
+    }
+    const run = await findOpenRunForSubject(tx, 'convention', conventionId);
+    const step = run ? (await listStepsOfRun(tx, run.id)).find((candidate) => candidate.stepKey === event.step && candidate.status === 'active') : undefined;
+    if (!step) throw new Error(`seed: aucune étape « ${event.step} » à décider dans le circuit de ${demo.sourceRef}`);
+    await decideStep(ctx, step.id, { decision: event.decision, comment: event.comment ?? '' });
+  }
+  const played = await findConventionById(tx, conventionId);
+  if (played?.status !== demo.status) throw new Error(`seed: ${demo.sourceRef} finit son circuit « ${played?.status} » au lieu de « ${demo.status} »`);
+}
+
+export interface ConventionSeedCount {
+  inserted: number;
+  alreadyPresent: number;
+  /** Demo conventions put through the approval circuit by this run / already present with theirs. */
+  circuits: { inserted: number; alreadyPresent: number };
+}
+
+/**
+ * Inserts the demo conventions whose organisations exist, and plays the circuit of those under
+ * review; returns how many were added / present. `baseUrl` goes into the runs' email links.
+ */
+export async function seedConventions(tx: Database, now: Date, baseUrl: string): Promise<ConventionSeedCount> {
   const refs = [...new Set(DEMO_CONVENTIONS.flatMap((convention) => convention.parties.map((party) => party.ref)))];
   const organizationRows = await tx.select({ id: organizations.id, sourceRef: organizations.sourceRef }).from(organizations).where(inArray(organizations.sourceRef, refs));
   const organizationIds = new Map(organizationRows.map((row) => [row.sourceRef, row.id]));
@@ -253,11 +339,13 @@ export async function seedConventions(tx: Database, now: Date): Promise<{ insert
   const conventionIds = new Map<string, string>();
   let inserted = 0;
   let alreadyPresent = 0;
+  const circuits = { inserted: 0, alreadyPresent: 0 };
   for (const demo of DEMO_CONVENTIONS) {
     const existing = await findConventionBySourceRef(tx, demo.sourceRef);
     if (existing) {
       conventionIds.set(demo.sourceRef, existing.id);
       alreadyPresent += 1;
+      if (demo.circuit) circuits.alreadyPresent += 1;
       continue;
     }
     const parties = demo.parties.filter((party) => organizationIds.has(party.ref));
@@ -271,7 +359,8 @@ export async function seedConventions(tx: Database, now: Date): Promise<{ insert
       sourceRef: demo.sourceRef,
       title: demo.title,
       kind: demo.kind,
-      status: demo.status,
+      // A convention with a circuit starts as a draft: the engine gives it its status.
+      status: demo.circuit ? 'brouillon' : demo.status,
       parentId,
       isRenewal: demo.isRenewal ?? false,
       ownerId: owner?.id ?? null,
@@ -294,6 +383,8 @@ export async function seedConventions(tx: Database, now: Date): Promise<{ insert
       terminationReason: demo.terminationReason ?? null,
       createdById: owner?.id ?? null,
       updatedById: owner?.id ?? null,
+      // Drafted the day before its submission, so the page's history reads in order.
+      ...(demo.circuit?.[0] ? { createdAt: daysBefore(now, demo.circuit[0].daysAgo + 1) } : {}),
     });
     conventionIds.set(demo.sourceRef, convention.id);
     await replaceParties(
@@ -303,6 +394,10 @@ export async function seedConventions(tx: Database, now: Date): Promise<{ insert
     );
     await replacePayments(tx, convention.id, demo.payments ?? []);
     inserted += 1;
+    if (demo.circuit) {
+      await playCircuit(tx, convention.id, demo, now, baseUrl);
+      circuits.inserted += 1;
+    }
   }
-  return { inserted, alreadyPresent };
+  return { inserted, alreadyPresent, circuits };
 }

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   try {
     await handle.migrate();
-    const report = await runSeed(handle.db, logger.child({ module: 'seed' }));
+    const report = await runSeed(handle.db, logger.child({ module: 'seed' }), { baseUrl: settings.baseUrl });
     process.stdout.write(formatSeedReport(report));
   } finally {
     await handle.close();

@@ -55,6 +55,8 @@ export interface SeedReport {
   contacts: SeedCount;
   /** Demo conventions (src/seed/demo-conventions.ts). */
   conventions: SeedCount;
+  /** Demo conventions put through the approval circuit (runs and step history). */
+  conventionCircuits: SeedCount;
   /** Rows skipped or corrected while reading the source files. */
   notes: SourceNote[];
   /** Demo unit codes missing from the database (membership not created). */
@@ -66,6 +68,13 @@ export interface SeedReport {
 export interface SeedOptions {
   /** Folder of the CSV files (tests may point to fixtures). */
   dataDir?: string;
+  /** Public URL of the application, for the links of the circuit emails (default: the configuration's). */
+  baseUrl?: string;
+}
+
+/** BASE_URL as src/config.ts derives it, without requiring the whole configuration. */
+function defaultBaseUrl(): string {
+  return (process.env.BASE_URL ?? `http://localhost:${process.env.PORT ?? '3000'}`).replace(/\/$/, '');
 }
 
 /** Rows per INSERT statement (well under PostgreSQL's 65,535 parameters). */
@@ -321,7 +330,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     const parentLinks = await linkParents(tx);
     const organizationFollowUp = await seedOrganizationFollowUp(tx);
     const contactCount = await seedContacts(tx);
-    const conventionCount = await seedConventions(tx, new Date());
+    const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, new Date(), options.baseUrl ?? defaultBaseUrl());
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
       users: accounts.users,
@@ -331,6 +340,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       organizationFollowUp,
       contacts: contactCount,
       conventions: conventionCount,
+      conventionCircuits,
       notes,
       missingUnits: accounts.missingUnits,
       totalInserted:
@@ -340,7 +350,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
         parentLinks.inserted +
         organizationFollowUp.inserted +
         contactCount.inserted +
-        conventionCount.inserted,
+        conventionCount.inserted +
+        conventionCircuits.inserted,
     } satisfies SeedReport;
   });
 
@@ -376,6 +387,7 @@ export function formatSeedReport(report: SeedReport): string {
     line('Unités et suivi des structures', report.organizationFollowUp),
     line('Contacts (personnes fictives)', report.contacts),
     line('Conventions', report.conventions),
+    line('  dont passées par le circuit', report.conventionCircuits),
     `  Total ajouté / total inserted: ${report.totalInserted}`,
   ];
   if (report.missingUnits.length > 0) lines.push(`  Unités absentes (rattachements non créés) : ${report.missingUnits.join(', ')}`);
