@@ -10,7 +10,7 @@ import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
 import type { Database } from '../lib/database';
 import { findCircuitKeyOfKind, listConventionKindCircuits, lockConventionKindCircuits, upsertConventionKindCircuit } from '../models/convention-kind-circuits.model';
-import { findConventionById, lockConventionById } from '../models/conventions.model';
+import { lockConventionById } from '../models/conventions.model';
 import { findOpenRunForSubject } from '../models/workflows.model';
 import { CONVENTION_KINDS, type Convention, type ConventionKind, type ConventionStatus } from '../models/schema';
 import { CONVENTION_CIRCUIT_KEYS, DEFAULT_CONVENTION_CIRCUIT_KEY, definitionForStart } from '../workflows/definitions';
@@ -44,11 +44,15 @@ export function registerConventionCircuit(): void {
     const status = CONVENTION_STATUS_OF_RUN[change.status];
     if (!status) return;
     // A run whose convention no longer exists (deleted draft) still completes its decisions.
-    if (!UUID.test(change.subjectId) || !(await findConventionById(tx, change.subjectId))) {
+    // setConventionStatus locks the row first and finds it missing before writing anything: no
+    // separate read beforehand (this runs in every transition that moves the convention).
+    try {
+      if (!UUID.test(change.subjectId)) throw new NotFoundError();
+      await setConventionStatus(tx, ctx, change.subjectId, status, t(`conventions.circuitReasons.${change.status}`));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
       logger.warn({ runId: change.runId, subjectId: change.subjectId }, 'workflow run about a convention that does not exist');
-      return;
     }
-    await setConventionStatus(tx, ctx, change.subjectId, status, t(`conventions.circuitReasons.${change.status}`));
   });
 }
 registerConventionCircuit();
