@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { openDatabase } from '../src/lib/database';
 import { redisOptionsFromUrl } from '../src/lib/redis';
@@ -113,15 +113,18 @@ async function main(): Promise<void> {
     created.push(convention.id);
   }
 
-  const activeStep = async (conventionId: string, key: string) => {
+  /** Ids of the active steps of a convention's run, by step key (one query for a parallel stage). */
+  const activeSteps = async (conventionId: string, keys: string[]): Promise<string[]> => {
     const rows = await db
-      .select({ id: workflowSteps.id })
+      .select({ id: workflowSteps.id, key: workflowSteps.stepKey })
       .from(workflowSteps)
       .innerJoin(workflowRuns, eq(workflowRuns.id, workflowSteps.runId))
-      .where(and(eq(workflowRuns.subjectId, conventionId), eq(workflowSteps.stepKey, key), eq(workflowSteps.status, 'active')));
-    const step = rows[0];
-    if (!step) throw new Error(`no active ${key} step for ${conventionId}`);
-    return step.id;
+      .where(and(eq(workflowRuns.subjectType, 'convention'), eq(workflowRuns.subjectId, conventionId), inArray(workflowSteps.stepKey, keys), eq(workflowSteps.status, 'active')));
+    return keys.map((key) => {
+      const step = rows.find((row) => row.key === key);
+      if (!step) throw new Error(`no active ${key} step for ${conventionId}`);
+      return step.id;
+    });
   };
 
   const [juristeCtx, financeCtx, managerCtx] = [await ctxOf(juriste), await ctxOf(finance), await ctxOf(manager)];
@@ -130,12 +133,13 @@ async function main(): Promise<void> {
   // Each convention: submit, then legal and finance at the same time, then the manager.
   await pool(created, CONCURRENCY, async (id) => {
     await submitConvention({ ...chargeCtx, now: new Date() }, id);
-    const [legal, money] = await Promise.all([activeStep(id, 'legal'), activeStep(id, 'finance')]);
+    const [legal = '', money = ''] = await activeSteps(id, ['legal', 'finance']);
     await Promise.all([
       decideStep({ ...juristeCtx, now: new Date() }, legal, { decision: 'approve' }),
       decideStep({ ...financeCtx, now: new Date() }, money, { decision: 'approve' }),
     ]);
-    await decideStep({ ...managerCtx, now: new Date() }, await activeStep(id, 'direction'), { decision: 'approve' });
+    const [direction = ''] = await activeSteps(id, ['direction']);
+    await decideStep({ ...managerCtx, now: new Date() }, direction, { decision: 'approve' });
     transitions += 4;
   });
   const decidedSeconds = (performance.now() - started) / 1000;

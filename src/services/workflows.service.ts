@@ -27,7 +27,7 @@ import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
 import type { Database } from '../lib/database';
 import type { NewOutboxRow } from '../models/messaging.model';
-import type { Role, WorkflowDecision, WorkflowRun, WorkflowRunStatus, WorkflowStep } from '../models/schema';
+import type { NewWorkflowStep, Role, WorkflowDecision, WorkflowRun, WorkflowRunStatus, WorkflowStep } from '../models/schema';
 import {
   type Person,
   type Recipient,
@@ -189,14 +189,17 @@ function scheduleStepJob(tx: Database, step: WorkflowStep, kind: 'reminder' | 'd
 }
 
 // ── the state machine, applied ────────────────────────────────────────────────────────────
-/** Creates the steps of a stage; actions run at once. Returns whether the stage is already closed. */
-async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun, index: number): Promise<boolean> {
+/**
+ * Creates the steps of a stage (with `skippedSteps`, rows of stages skipped on the way, in the
+ * same INSERT); actions run at once. Returns whether the stage is already closed.
+ */
+async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun, index: number, skippedSteps: NewWorkflowStep[] = []): Promise<boolean> {
   const snapshot = snapshotOf(run);
   const stage = snapshot.stages[index] as StageDefinition;
   const now = ctx.now;
-  const rows = await insertSteps(
-    tx,
-    stage.steps.map((step) => {
+  const inserted = await insertSteps(tx, [
+    ...skippedSteps,
+    ...stage.steps.map((step): NewWorkflowStep => {
       const base = { runId: run.id, stageIndex: index, stepKey: step.key, label: step.label, kind: step.kind, parallelGroup: stage.key, round: run.round, status: 'active' as const, activatedAt: now };
       if (step.kind === 'approval') {
         const dueAt = dueDate(now, step.due);
@@ -213,11 +216,16 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
       }
       if (step.kind === 'wait' && 'contextDate' in step.until) {
         const date = new Date(String(run.context[step.until.contextDate] ?? ''));
-        return { ...base, dueAt: Number.isNaN(date.getTime()) ? now : date };
+        const dueAt = Number.isNaN(date.getTime()) ? now : date;
+        // A date already past: the wait is over as it starts.
+        return dueAt <= now ? { ...base, dueAt, status: 'done', decidedAt: now } : { ...base, dueAt };
       }
+      // An action runs below, in this transaction: if its handler throws, the row never existed.
+      if (step.kind === 'action') return { ...base, status: 'done', decidedAt: now };
       return base;
     }),
-  );
+  ]);
+  const rows = inserted.filter((row) => row.stageIndex === index);
   await audit(tx, ctx, run, 'workflow.stage_started', { stage: stage.key, label: stage.label, round: run.round });
   let open = false;
   for (const row of rows) {
@@ -234,11 +242,8 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
       const handler = actionHandlers.get(definition.handler);
       if (!handler) throw new Error(`workflow action handler "${definition.handler}" is not registered`);
       await handler(tx, ctx, { run, step: row, params: definition.params ?? {} });
-      await updateStep(tx, row.id, { status: 'done', decidedAt: now });
       await audit(tx, ctx, run, 'workflow.action_done', { step: row.stepKey, label: row.label, handler: definition.handler });
-    } else if ('contextDate' in definition.until && row.dueAt && row.dueAt <= now) {
-      await updateStep(tx, row.id, { status: 'done', decidedAt: now });
-    } else {
+    } else if (row.status !== 'done') {
       open = true;
       if ('contextDate' in definition.until) scheduleStepJob(tx, row, 'due', row.dueAt ?? now);
     }
@@ -262,22 +267,22 @@ async function advance(tx: Database, ctx: ServiceContext, run: WorkflowRun, from
   let from = fromIndex;
   for (;;) {
     const { index, skipped } = nextStage(snapshot, from, outcome, current.context);
-    for (const skippedIndex of skipped) {
+    // Written with the next stage's steps (one INSERT), or alone when the run ends.
+    const skippedSteps = skipped.flatMap((skippedIndex) => {
       const stage = snapshot.stages[skippedIndex] as StageDefinition;
-      await insertSteps(
-        tx,
-        stage.steps.map((step) => ({ runId: run.id, stageIndex: skippedIndex, stepKey: step.key, label: step.label, kind: step.kind, parallelGroup: stage.key, round: current.round, status: 'skipped' as const })),
-      );
-    }
+      return stage.steps.map((step) => ({ runId: run.id, stageIndex: skippedIndex, stepKey: step.key, label: step.label, kind: step.kind, parallelGroup: stage.key, round: current.round, status: 'skipped' as const }));
+    });
     if (index === null) {
+      await insertSteps(tx, skippedSteps);
       const status: WorkflowRunStatus = finalRunStatus(outcome);
       current = await updateRun(tx, run.id, { status, finishedAt: ctx.now, currentStage: snapshot.stages.length });
       await audit(tx, ctx, current, `workflow.run_${status}`, {}, { status: run.status }, { status });
       await emitStatus(tx, ctx, current, status);
       return current;
     }
-    current = await updateRun(tx, run.id, { currentStage: index });
-    const closed = await activateStage(tx, ctx, current, index);
+    // A run starts with current_stage 0 already: no second write for the first stage.
+    if (current.currentStage !== index) current = await updateRun(tx, run.id, { currentStage: index });
+    const closed = await activateStage(tx, ctx, current, index, skippedSteps);
     if (!closed) return current;
     from = index;
   }
