@@ -373,3 +373,39 @@ export async function setRenewedDates(tx: Database, rows: Array<{ id: string; en
     from (values ${values}) as renewed(id, ends_on, notice_deadline)
     where ${conventions.id} = renewed.id`);
 }
+
+// ── Parent picker ────────────────────────────────────────────────────────────────────────
+
+/** Which conventions may be a parent: any but an avenant (for an avenant), a cadre (for an application). */
+export type ParentKindFilter = { kind: 'cadre' } | { notKind: 'avenant' };
+
+/**
+ * Conventions matching every typed word in their reference, title or a party's name, accents and
+ * case ignored (organisations keep an unaccented `search_name`), newest reference first.
+ */
+export async function searchParentConventions(db: Database, words: string[], filter: ParentKindFilter, options: { excludeId?: string; limit: number }) {
+  const conditions: SQL[] = ['kind' in filter ? eq(conventions.kind, filter.kind) : sql`${conventions.kind} <> ${filter.notKind}`];
+  if (options.excludeId) conditions.push(sql`${conventions.id} <> ${options.excludeId}`);
+  for (const word of words) {
+    const pattern = `%${word.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    conditions.push(sql`(
+      lower(immutable_unaccent(${conventions.reference} || ' ' || ${conventions.title})) like lower(immutable_unaccent(${pattern}::text))
+      or exists (
+        select 1 from ${conventionParties} join ${organizations} on ${organizations.id} = ${conventionParties.organizationId}
+        where ${conventionParties.conventionId} = ${conventions.id} and ${organizations.searchName} like lower(immutable_unaccent(${pattern}::text))
+      ))`);
+  }
+  return db
+    .select({
+      id: conventions.id,
+      reference: conventions.reference,
+      title: conventions.title,
+      kind: conventions.kind,
+      status: conventions.status,
+      partyNames: sql<string | null>`(select string_agg(o.name, ', ' order by p.position) from ${conventionParties} p join ${organizations} o on o.id = p.organization_id where p.convention_id = ${conventions}.id)`,
+    })
+    .from(conventions)
+    .where(and(...conditions))
+    .orderBy(desc(conventions.reference))
+    .limit(options.limit);
+}

@@ -13,6 +13,7 @@ import {
   EXPIRING_CHOICES,
   addConventionDocument,
   changeConventionStatus,
+  chosenParentConvention,
   conventionFormOptions,
   createConvention,
   deleteConvention,
@@ -24,6 +25,7 @@ import {
   openConventionDocument,
   partyRowsForForm,
   renewalValues,
+  suggestParentConventions,
   terminateConvention,
   underCadreValues,
   updateConvention,
@@ -189,6 +191,20 @@ export function conventionsRouter(): Router {
   router.get('/choix-parties', async (req, res) => {
     const choices = await pickOrganizationsFor(serviceContext(req), String(req.query.partyQuery ?? ''));
     res.render('partials/conventions/party-choices', { layout: false, partyChoices: choices });
+  });
+
+  /** Parent picker: conventions that may be the parent of the chosen kind, matching what was typed. */
+  router.get('/choix-parent', async (req, res) => {
+    const result = await suggestParentConventions(serviceContext(req), req.query);
+    res.render('partials/conventions/parent-suggestion-list', { layout: false, ...result });
+  });
+
+  /** A suggestion chosen: the parent field again, filled with its reference (saved as typed without JavaScript). */
+  router.get('/choix-parent/:id', async (req, res) => {
+    const chosen = await chosenParentConvention(serviceContext(req), req.params.id);
+    // The edited convention (never its own parent) stays excluded from the next suggestions.
+    const excluded = typeof req.query.sauf === 'string' && /^[0-9a-f-]{36}$/i.test(req.query.sauf) ? { id: req.query.sauf } : undefined;
+    res.render('partials/conventions/parent-fields', { layout: false, values: { parentId: chosen.reference }, chosen, convention: excluded, autofocus: true });
   });
 
   router.get('/nouvelle', async (req, res) => {

@@ -36,6 +36,8 @@ import {
   paymentsOf,
   replaceParties,
   replacePayments,
+  searchParentConventions,
+  type ParentKindFilter,
   storageKeysOf,
   takeReferenceNumber,
   updateConventionRow,
@@ -47,6 +49,7 @@ import {
   CONVENTION_STATUSES,
   MONEY_DIRECTIONS,
   type Convention,
+  type ConventionKind,
   type ConventionStatus,
   type NewConvention,
 } from '../models/schema';
@@ -459,6 +462,56 @@ export async function deleteConvention(ctx: ServiceContext, id: string, storage:
   // Files go after the commit: a failed deletion leaves an orphan file, never a dangling row.
   await Promise.all(keys.map((key) => storage.delete(key)));
   return convention;
+}
+
+// ── Parent picker (the form's « Convention parente » field) ──────────────────────────────
+
+const PARENT_SUGGESTION_LIMIT = 10;
+
+/** What a convention of this kind may be attached to; null when it has no parent. */
+function parentFilterOf(kind: ConventionKind | undefined): ParentKindFilter | null {
+  if (kind === 'avenant') return { notKind: 'avenant' };
+  if (kind === 'application') return { kind: 'cadre' };
+  return null;
+}
+
+const parentQuerySchema = z.object({
+  /** The text typed in the parent field (it is also the field that is saved, without JavaScript). */
+  parentId: z.string().max(200).default('').catch(''),
+  kind: z.enum(CONVENTION_KINDS).optional().catch(undefined),
+  /** The convention being edited, never its own parent. */
+  sauf: z.uuid().optional().catch(undefined),
+});
+
+/**
+ * Suggestions for the parent field: conventions whose reference, title or party names contain
+ * every typed word (accents ignored), among those that may be the parent of the chosen kind.
+ * Every signed-in role reads every convention (conventions.read): suggestions show no more.
+ */
+export async function suggestParentConventions(ctx: ServiceContext, rawQuery: unknown) {
+  assertCan(ctx.actor, 'conventions.read');
+  const query = parentQuerySchema.parse(rawQuery ?? {});
+  const words = query.parentId.trim().split(/\s+/).filter(Boolean).slice(0, 5);
+  const text = words.join(' ');
+  const filter = parentFilterOf(query.kind);
+  // A pre-filled parent (its id) or one or two letters: nothing worth suggesting yet.
+  if (text.length < 2 || isUuid(text)) return { message: null, suggestions: [], searched: false };
+  if (!filter) return { message: t('conventions.parentPicker.kindFirst'), suggestions: [], searched: true };
+  const rows = await searchParentConventions(ctx.db, words, filter, { excludeId: query.sauf, limit: PARENT_SUGGESTION_LIMIT });
+  return {
+    message: null,
+    searched: true,
+    excludeId: query.sauf ?? null,
+    summary: rows.length === 1 ? t('conventions.parentPicker.one') : t('conventions.parentPicker.many', { count: rows.length }),
+    suggestions: rows.map((row) => ({ ...row, kindLabel: t(`conventions.kinds.${row.kind}`), statusLabel: t(`conventions.statuses.${row.status}`) })),
+  };
+}
+
+/** The convention chosen among the suggestions: its reference fills the field. */
+export async function chosenParentConvention(ctx: ServiceContext, id: string) {
+  assertCan(ctx.actor, 'conventions.read');
+  const convention = await loadConvention(ctx.db, id);
+  return { id: convention.id, reference: convention.reference, title: convention.title, kindLabel: t(`conventions.kinds.${convention.kind}`) };
 }
 
 // ── Pre-filled forms: renewal avenant, convention under a convention-cadre ────────────────

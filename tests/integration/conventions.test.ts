@@ -321,4 +321,51 @@ describe('conventions', () => {
     expect(csv.headers['content-disposition']).toContain('attachment');
     expect(csv.text).toContain(soon.reference);
   });
+
+  it('suggests parent conventions by reference, title or party name, accents ignored, only those the kind may attach to', async () => {
+    const federation = await buildOrganization(harness.db, { name: 'Fédération française d’escrime', unitCodes: ['DDPSI'] });
+    const cadre = await create(chargeBrowser, { title: 'Convention-cadre CRÉPS Vichy escrime', kind: 'cadre', addPartyIds: [federation.id] });
+    const partenariat = await create(chargeBrowser, { title: 'Partenariat escrime handisport', addPartyIds: [federation.id] });
+    const avenant = await create(chargeBrowser, { title: 'Avenant escrime n° 1', kind: 'avenant', parentId: partenariat.reference, addPartyIds: [federation.id] });
+    const suggest = (browser: TestBrowser, query: Record<string, string>) => browser.get(`/conventions/choix-parent?${new URLSearchParams(query).toString()}`, { 'HX-Request': 'true' });
+
+    // An avenant attaches to any convention but an avenant; found by a party's name without its accents.
+    const forAvenant = await suggest(chargeBrowser, { parentId: 'federation ESCRIME', kind: 'avenant' });
+    expect(forAvenant.status).toBe(200);
+    expect(forAvenant.text).toContain('conventions correspondent');
+    expect(forAvenant.text).toContain(cadre.reference);
+    expect(forAvenant.text).toContain(partenariat.reference);
+    expect(forAvenant.text).not.toContain(avenant.reference);
+    expect(forAvenant.text).not.toContain('<html');
+    // A convention d'application only to a convention-cadre; found by its title without accents, or its reference.
+    const forApplication = await suggest(chargeBrowser, { parentId: 'creps vichy', kind: 'application' });
+    expect(forApplication.text).toContain(cadre.reference);
+    expect(forApplication.text).not.toContain(partenariat.reference);
+    expect((await suggest(chargeBrowser, { parentId: cadre.reference.toLowerCase(), kind: 'application' })).text).toContain(`hx-get="/conventions/choix-parent/${cadre.id}"`);
+    expect((await suggest(chargeBrowser, { parentId: 'handisport', kind: 'application' })).text).toContain('Aucune convention ne correspond');
+    // Other kinds have no parent; the convention being edited is never its own parent.
+    expect((await suggest(chargeBrowser, { parentId: 'escrime', kind: 'partenariat' })).text).toContain('Choisissez d’abord le type');
+    expect((await suggest(chargeBrowser, { parentId: 'escrime', kind: 'avenant', sauf: cadre.id })).text).not.toContain(cadre.reference);
+
+    // Choosing one gives the field back, filled with the reference that is saved.
+    const chosen = await chargeBrowser.get(`/conventions/choix-parent/${cadre.id}`, { 'HX-Request': 'true' });
+    expect(chosen.text).toContain(`name="parentId" value="${cadre.reference}"`);
+    expect(chosen.text).toContain('Convention parente choisie');
+    expect((await chargeBrowser.get('/conventions/choix-parent/pas-un-id', { 'HX-Request': 'true' })).status).toBe(404);
+
+    // Without JavaScript the typed reference is what is saved: a wrong one comes back with its message.
+    const unknown = await chargeBrowser.post('/conventions/nouvelle', form({ title: 'Avenant sans parent', kind: 'avenant', parentId: 'CONV-1999-9999' }));
+    expect(unknown.status).toBe(422);
+    expect(unknown.text).toContain('La convention parente n’existe pas.');
+    expect(unknown.text).toMatch(/name="parentId" value="CONV-1999-9999"[^>]*aria-invalid="true"/);
+    expect(unknown.text).toContain('id="parent-suggestions"');
+
+    // The form offers the picker; every signed-in role reads conventions, nobody else gets suggestions.
+    expect((await chargeBrowser.get('/conventions/nouvelle')).text).toContain('hx-get="/conventions/choix-parent"');
+    const lecteur = await signedIn(await buildUser(harness.db, { roles: ['lecteur'] }));
+    expect((await suggest(lecteur, { parentId: 'escrime', kind: 'avenant' })).text).toContain(cadre.reference);
+    const anonymous = await new TestBrowser(harness.app).get('/conventions/choix-parent?parentId=escrime&kind=avenant', { 'HX-Request': 'true' });
+    expect(anonymous.text ?? '').not.toContain(cadre.reference);
+    expect([302, 303, 401]).toContain(anonymous.status);
+  });
 });
