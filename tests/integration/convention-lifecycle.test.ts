@@ -1,9 +1,14 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Job } from 'bullmq';
 import { addDays, noticeDeadline } from '../../src/lib/convention-dates';
 import { isoDateInParis } from '../../src/lib/format';
+import { openDatabase } from '../../src/lib/database';
 import { createMailTransport } from '../../src/lib/mail';
 import { redisOptionsFromUrl } from '../../src/lib/redis';
+import { searchParentConventions } from '../../src/models/conventions.model';
 import { auditLog, conventions, type ConventionStatus, type NewConvention } from '../../src/models/schema';
 import { CALENDAR_BATCH_SIZE, applyConventionCalendar, nextTermEnd, termOf } from '../../src/services/convention-lifecycle.service';
 import { setConventionStatus } from '../../src/services/conventions.service';
@@ -195,4 +200,33 @@ describe('convention statuses that follow the calendar', () => {
       transport.close();
     }
   });
+});
+
+// Embedded mode (`npm start` without configuration) runs the same job on PGlite.
+describe('convention calendar and parent search on PGlite', () => {
+  it('renews, puts in force and finds parents without accents, as on PostgreSQL', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-lifecycle-pglite-'));
+    const handle = await openDatabase({ driver: 'pglite', dataDir });
+    try {
+      await handle.migrate();
+      const [tacit, signed] = await handle.db
+        .insert(conventions)
+        .values([
+          { reference: 'CONV-2027-0001', title: 'Convention-cadre Éducation', kind: 'cadre', status: 'en_vigueur', startsOn: '2027-01-01', endsOn: '2027-12-31', noticeMonths: 3, noticeDeadline: '2027-09-30', tacitRenewal: true },
+          { reference: 'CONV-2027-0002', title: 'Partenariat signé', kind: 'partenariat', status: 'signee', startsOn: '2028-01-01' },
+        ])
+        .returning();
+      const result = await applyConventionCalendar(handle.db, paris('2028-01-01T09:00:00'));
+      expect(result).toMatchObject({ started: 1, renewed: 1, expired: 0 });
+      const rows = await handle.db.select().from(conventions).where(inArray(conventions.id, [tacit?.id ?? '', signed?.id ?? '']));
+      expect(rows.find((row) => row.id === tacit?.id)).toMatchObject({ status: 'en_vigueur', endsOn: '2028-12-31', noticeDeadline: '2028-09-30' });
+      expect(rows.find((row) => row.id === signed?.id)?.status).toBe('en_vigueur');
+      expect(await applyConventionCalendar(handle.db, paris('2028-01-01T10:00:00'))).toMatchObject({ started: 0, renewed: 0, expired: 0 });
+      const found = await searchParentConventions(handle.db, ['education'], { kind: 'cadre' }, { limit: 10 });
+      expect(found.map((row) => row.reference)).toEqual(['CONV-2027-0001']);
+    } finally {
+      await handle.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
