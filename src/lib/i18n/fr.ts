@@ -283,6 +283,7 @@ export const fr = {
     'workflow.wait_over': 'Attente terminée',
     'workflow.delegation_created': 'Délégation de validation créée',
     'workflow.delegation_ended': 'Délégation de validation terminée',
+    'conventionCircuit.changed': 'Circuit de validation d’un type de convention changé',
     'contact.restored': 'Contact restauré',
     'contact.erased': 'Contact effacé (RGPD)',
     'contact.exported': 'Liste de contacts exportée',
@@ -315,6 +316,7 @@ export const fr = {
   },
   /** Field names as the audit journal shows them. */
   auditFields: {
+    definitionKey: 'Circuit de validation',
     displayName: 'Nom affiché',
     email: 'Adresse électronique',
     roles: 'Rôles',
@@ -376,6 +378,7 @@ export const fr = {
     import_batch: 'Import',
     restricted_fields: 'Champs réservés',
     organization_kind: 'Type de structure',
+    convention_kind: 'Type de convention',
     session: 'Session',
   },
 } as const;
