@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Database } from '../lib/database';
-import { type DevMail, type Email, type OutboxRow, devMailbox, emails, jobHeartbeats, outbox } from './schema';
+import { type DevMail, type Email, type OutboxRow, auditLog, devMailbox, emails, jobHeartbeats, notifications, outbox } from './schema';
 
 // ── outbox ────────────────────────────────────────────────────────────────────────────────
 export async function insertOutboxRow(
@@ -27,17 +27,44 @@ export interface NewEmailRow {
   payload: Record<string, unknown>;
 }
 
+export interface NewNotificationRow {
+  userId: string;
+  kind: string;
+  title: string;
+  link?: string | null;
+}
+
+export interface NewAuditRow {
+  actorId: string | null;
+  actorLabel: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  changes: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  at: Date;
+}
+
 /**
- * In one statement: the emails whose idempotency key is new, one outbox row per email actually
- * inserted (`mailJob`, payload `{ emailId }`), and `outboxRows`. A transition that assigns a
- * step to several people writes them all at once rather than two statements per person. The
- * rows travel as one JSON parameter, so the statement text (and its plan) never changes.
+ * In one statement, inside the caller's transaction: the emails whose idempotency key is new,
+ * one outbox row per email actually inserted (`mailJob`, payload `{ emailId }`), `outboxRows`,
+ * `notifications` and `auditRows` (journal ids in the order given). A workflow transition
+ * writes all of these at once rather than a statement or two per person and per journal row.
+ * The rows travel as JSON parameters, so the statement text (and its plan) never changes.
  */
-export async function insertEmailsAndOutboxRows(
+export async function insertMessagingRows(
   db: Database,
-  input: { emails: NewEmailRow[]; mailJob: { queue: string; jobName: string }; outboxRows: NewOutboxRow[] },
+  input: {
+    emails: NewEmailRow[];
+    mailJob: { queue: string; jobName: string };
+    outboxRows: NewOutboxRow[];
+    notifications?: NewNotificationRow[];
+    auditRows?: NewAuditRow[];
+  },
 ): Promise<void> {
-  if (input.emails.length === 0 && input.outboxRows.length === 0) return;
+  const notificationRows = input.notifications ?? [];
+  const auditRows = input.auditRows ?? [];
+  if (input.emails.length + input.outboxRows.length + notificationRows.length + auditRows.length === 0) return;
   const emailRecords = input.emails.map((email, ordinal) => ({
     ordinal,
     idempotency_key: email.idempotencyKey,
@@ -47,6 +74,19 @@ export async function insertEmailsAndOutboxRows(
     payload: email.payload,
   }));
   const outboxRecords = input.outboxRows.map((row) => ({ queue: row.queue, job_name: row.jobName, payload: row.payload, run_at: row.runAt.toISOString() }));
+  const notificationRecords = notificationRows.map((row) => ({ user_id: row.userId, kind: row.kind, title: row.title, link: row.link ?? null }));
+  const auditRecords = auditRows.map((row, ordinal) => ({
+    ordinal,
+    actor_id: row.actorId,
+    actor_label: row.actorLabel,
+    action: row.action,
+    entity_type: row.entityType,
+    entity_id: row.entityId,
+    changes: row.changes,
+    metadata: row.metadata,
+    at: row.at.toISOString(),
+  }));
+  // Data-modifying CTEs all run to completion whether or not the final SELECT reads them.
   await db.execute(sql`
     with new_emails as (
       insert into ${emails} (idempotency_key, to_address, template, subject, payload)
@@ -56,12 +96,27 @@ export async function insertEmailsAndOutboxRows(
       order by e.ordinal
       on conflict (idempotency_key) do nothing
       returning id
+    ), new_outbox as (
+      insert into ${outbox} (queue, job_name, payload, run_at)
+      select ${input.mailJob.queue}::text, ${input.mailJob.jobName}::text, jsonb_build_object('emailId', new_emails.id), now() from new_emails
+      union all
+      select o.queue, o.job_name, o.payload, o.run_at
+      from jsonb_to_recordset(${JSON.stringify(outboxRecords)}::jsonb) as o(queue text, job_name text, payload jsonb, run_at timestamptz)
+      returning 1
+    ), new_notifications as (
+      insert into ${notifications} (user_id, kind, title, link)
+      select n.user_id, n.kind, n.title, n.link
+      from jsonb_to_recordset(${JSON.stringify(notificationRecords)}::jsonb) as n(user_id uuid, kind text, title text, link text)
+      returning 1
+    ), new_audit as (
+      insert into ${auditLog} (actor_id, actor_label, action, entity_type, entity_id, changes, metadata, at)
+      select a.actor_id, a.actor_label, a.action, a.entity_type, a.entity_id, a.changes, a.metadata, a.at
+      from jsonb_to_recordset(${JSON.stringify(auditRecords)}::jsonb)
+        as a(ordinal int, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, changes jsonb, metadata jsonb, at timestamptz)
+      order by a.ordinal
+      returning 1
     )
-    insert into ${outbox} (queue, job_name, payload, run_at)
-    select ${input.mailJob.queue}::text, ${input.mailJob.jobName}::text, jsonb_build_object('emailId', new_emails.id), now() from new_emails
-    union all
-    select o.queue, o.job_name, o.payload, o.run_at
-    from jsonb_to_recordset(${JSON.stringify(outboxRecords)}::jsonb) as o(queue text, job_name text, payload jsonb, run_at timestamptz)`);
+    select 1`);
 }
 
 /** Pending rows, locked so two relays never pick the same ones (SKIP LOCKED). */

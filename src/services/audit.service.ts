@@ -45,23 +45,29 @@ export async function recordAudit(tx: Database, ctx: ServiceContext, record: Aud
 }
 
 /** Journal rows recorded inside `batchAuditRows` and not written yet, per transaction. */
-const batchedEntries = new WeakMap<Database, Array<ReturnType<typeof auditEntryOf>>>();
+const batchedEntries = new WeakMap<Database, AuditEntryRow[]>();
+export type AuditEntryRow = ReturnType<typeof auditEntryOf>;
 
 /**
- * Runs `work` with every recordAudit(tx, …) of it kept in memory, then writes them in one
- * multi-row INSERT, in the order they were recorded (the journal's id order), still inside
- * the transaction: a change and its journal rows commit or roll back together. Used by the
- * workflow engine, whose transitions record several rows each (theirs and the subject's).
- * Nothing in `work` may read back the journal rows it recorded. Nested calls join the outer batch.
+ * Runs `work` with every recordAudit(tx, …) of it kept in memory, then hands them to `write`
+ * (by default one multi-row INSERT) in the order they were recorded (the journal's id order),
+ * still inside the transaction: a change and its journal rows commit or roll back together.
+ * Used by the workflow engine, whose transitions record several rows each (theirs and the
+ * subject's) and write them with their other rows in one statement. Nothing in `work` may read
+ * back the journal rows it recorded. Nested calls join the outer batch.
  */
-export async function batchAuditRows<T>(tx: Database, work: () => Promise<T>): Promise<T> {
+export async function batchAuditRows<T>(
+  tx: Database,
+  work: () => Promise<T>,
+  write: (entries: AuditEntryRow[]) => Promise<void> = (entries) => insertAuditEntries(tx, entries),
+): Promise<T> {
   if (batchedEntries.has(tx)) return work();
-  const entries: Array<ReturnType<typeof auditEntryOf>> = [];
+  const entries: AuditEntryRow[] = [];
   batchedEntries.set(tx, entries);
   try {
     const result = await work();
     batchedEntries.delete(tx);
-    await insertAuditEntries(tx, entries);
+    await write(entries);
     return result;
   } finally {
     batchedEntries.delete(tx);

@@ -1,6 +1,6 @@
 import type { Database } from '../lib/database';
 import { emailSubject } from '../lib/mail';
-import { type NewOutboxRow, insertEmailsAndOutboxRows } from '../models/messaging.model';
+import { type NewAuditRow, type NewNotificationRow, type NewOutboxRow, insertMessagingRows } from '../models/messaging.model';
 import { JOB_NAMES, QUEUE_NAMES } from '../workflows/queues';
 
 export type EmailTemplate =
@@ -29,14 +29,20 @@ export async function queueEmail(tx: Database, email: QueuedEmail): Promise<void
 }
 
 /**
- * Records emails (one `mail.send` outbox row each, skipping a key already used) and other
- * outbox rows in one statement, inside the caller's transaction.
+ * Records emails (one `mail.send` outbox row each, skipping a key already used), other outbox
+ * rows, and optionally notifications and journal rows, in one statement inside the caller's
+ * transaction (the workflow engine's transitions write all theirs this way).
  */
-export async function queueEmailsAndJobs(tx: Database, queued: QueuedEmail[], outboxRows: NewOutboxRow[]): Promise<void> {
+export async function queueEmailsAndJobs(
+  tx: Database,
+  queued: QueuedEmail[],
+  outboxRows: NewOutboxRow[],
+  alongside: { notifications?: NewNotificationRow[]; auditRows?: NewAuditRow[] } = {},
+): Promise<void> {
   // The same key twice in one statement would be one email anyway: keep the first.
   const keys = new Set<string>();
   const unique = queued.filter((email) => !keys.has(email.idempotencyKey) && keys.add(email.idempotencyKey));
-  await insertEmailsAndOutboxRows(tx, {
+  await insertMessagingRows(tx, {
     emails: unique.map((email) => ({
       idempotencyKey: email.idempotencyKey,
       toAddress: email.to,
@@ -46,5 +52,6 @@ export async function queueEmailsAndJobs(tx: Database, queued: QueuedEmail[], ou
     })),
     mailJob: { queue: QUEUE_NAMES.mail, jobName: JOB_NAMES.mailSend },
     outboxRows,
+    ...alongside,
   });
 }

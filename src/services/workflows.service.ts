@@ -111,8 +111,8 @@ const pendingWrites = new WeakMap<Database, PendingWrites>();
 
 /**
  * Runs one transition in `tx`: its emails, outbox rows (e-mails, timers), notifications and
- * journal rows are kept in memory, then written before returning in three multi-row statements,
- * still inside the transaction — they commit or roll back with the decision. A transition
+ * journal rows are kept in memory, then written before returning in one statement (multi-row
+ * inserts in CTEs), still inside the transaction: they commit or roll back with the decision. A transition
  * started inside another one (startRun from an action step, a feature's own transaction that
  * already opened one) joins it. Nothing in a transition reads those rows back.
  */
@@ -121,13 +121,15 @@ async function inTransition<T>(tx: Database, work: () => Promise<T>): Promise<T>
   const pending: PendingWrites = { emails: [], jobs: [], notifications: [] };
   pendingWrites.set(tx, pending);
   try {
-    return await batchAuditRows(tx, async () => {
-      const result = await work();
+    let written = false;
+    const result = await batchAuditRows(tx, work, async (auditRows) => {
       pendingWrites.delete(tx);
-      await queueEmailsAndJobs(tx, pending.emails, pending.jobs);
-      await insertNotifications(tx, pending.notifications);
-      return result;
+      written = true;
+      await queueEmailsAndJobs(tx, pending.emails, pending.jobs, { notifications: pending.notifications, auditRows });
     });
+    // Inside someone else's journal batch, `write` is theirs: our rows go on their own.
+    if (!written) await queueEmailsAndJobs(tx, pending.emails, pending.jobs, { notifications: pending.notifications });
+    return result;
   } finally {
     pendingWrites.delete(tx);
   }
