@@ -1,8 +1,8 @@
 // The parent convention picker in Chromium: a chargé creates an avenant, types part of the parent's
-// title in « Convention parente », goes to the suggestion with the keyboard and picks it; only
+// title in « Convention parente », goes to the suggestion with the arrow keys and picks it; only
 // conventions an avenant may amend are offered (not another avenant).
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { conventionParties, conventions } from '../../src/models/schema';
 import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
 import { buildOrganization } from '../support/directory-fixtures';
@@ -14,6 +14,15 @@ async function signIn(page: Page, baseUrl: string, email: string): Promise<void>
   await page.getByLabel(/^Mot de passe/).fill(TEST_PASSWORD);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${baseUrl}/`);
+}
+
+/** Waits until the element has the keyboard focus (no string evaluation: the CSP forbids eval). */
+async function focused(locator: Locator): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await locator.evaluate((element) => element.ownerDocument.activeElement === element))) {
+    if (Date.now() > deadline) throw new Error(`not focused: ${String(locator)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe('parent convention picker in the browser', () => {
@@ -47,7 +56,9 @@ describe('parent convention picker in the browser', () => {
 
     const { page, problems } = await newPerson(browser);
     await signIn(page, app.url, charge.email);
-    await page.goto(`${app.url}/conventions/nouvelle`);
+    // Through the list's link: a boosted navigation, which must bring the picker's keyboard script along.
+    await page.goto(`${app.url}/conventions`);
+    await page.getByRole('link', { name: 'Nouvelle convention' }).click();
     await page.getByRole('heading', { name: 'Nouvelle convention' }).waitFor();
     await page.getByLabel(/^Titre \*/).fill('Avenant n° 2 : deuxième promotion');
     await page.getByLabel(/^Type \*/).selectOption({ label: 'Avenant' });
@@ -61,14 +72,20 @@ describe('parent convention picker in the browser', () => {
     expect(await page.locator('#parent-suggestions').innerText()).not.toContain('CONV-2025-0043');
     await screenshot(page, 'convention-parent-picker-01-suggestions');
 
-    // Keyboard: Tab from the field reaches the first suggestion (newest reference first: Nevers), Enter picks it.
-    await page.keyboard.press('Tab');
-    await page.waitForFunction("document.activeElement && document.activeElement.textContent.includes('CONV-2025-0042')");
+    // Keyboard: ArrowDown goes into the suggestions (newest reference first: Nevers, then the cadre),
+    // ArrowUp comes back, Enter picks.
+    const cadreSuggestion = page.getByRole('button', { name: /CONV-2025-0007/ });
+    await page.keyboard.press('ArrowDown');
+    await focused(suggestion);
+    await page.keyboard.press('ArrowDown');
+    await focused(cadreSuggestion);
+    await page.keyboard.press('ArrowUp');
+    await focused(suggestion);
     await page.keyboard.press('Enter');
     await expectText(page.locator('#parent-suggestions'), 'Convention parente choisie : CONV-2025-0042');
     expect(await parentField.inputValue()).toBe('CONV-2025-0042');
     // Focus is back in the filled field (autofocus of the swapped block).
-    await page.waitForFunction("document.activeElement && document.activeElement.id === 'field-parentId'");
+    await focused(parentField);
     await screenshot(page, 'convention-parent-picker-02-chosen');
 
     await page.getByLabel('Ajouter une partie : nom de la structure').fill('Nevers');
