@@ -42,6 +42,27 @@ export async function lockRunOfStep(db: Database, stepId: string): Promise<Workf
   return row;
 }
 
+/**
+ * lockRunOfStep, and in the same statement the active person `personId` (as findActivePerson
+ * reads them: not protected by the run lock, so the snapshot read is the same). A decision
+ * needs both: one round trip instead of two.
+ */
+export async function lockRunOfStepWithPerson(db: Database, stepId: string, personId: string): Promise<{ run: WorkflowRun; person: Person | null } | undefined> {
+  const [row] = await db
+    .select({
+      run: workflowRuns,
+      person: sql<Person | null>`(
+        select json_build_object('id', u.id, 'email', u.email, 'displayName', u.display_name, 'roles', u.roles,
+          'unitIds', coalesce((select array_agg(m.unit_id::text) from ${userUnits} m where m.user_id = u.id), '{}'))
+        from ${users} u where u.id = ${personId} and u.active)`,
+    })
+    .from(workflowRuns)
+    .where(eq(workflowRuns.id, sql`(select ${workflowSteps.runId} from ${workflowSteps} where ${workflowSteps.id} = ${stepId})`))
+    .for('update')
+    .limit(1);
+  return row;
+}
+
 export async function findRun(db: Database, id: string): Promise<WorkflowRun | undefined> {
   const [row] = await db.select().from(workflowRuns).where(eq(workflowRuns.id, id)).limit(1);
   return row;
@@ -155,40 +176,50 @@ export async function listPeopleWithRole(db: Database, role: Role, unitId: strin
 }
 
 export type Recipient = Person & { forId: string | null };
+export interface Assignee {
+  userId: string | null;
+  role: Role | null;
+  unitId: string | null;
+}
 
 /**
- * Who must act on a step, in one statement: the named user or the active holders of the role
- * (members of the unit when it is set), then the delegates those people have at `now` (for
- * that role when the step has one), each once; `forId` is who a delegate stands in for.
+ * Who must act on each of `assignees` (the steps of a stage), in one statement: the named user
+ * or the active holders of the role (members of the unit when it is set), then the delegates
+ * those people have at `now` (for that role when there is one), each once per assignee;
+ * `forId` is who a delegate stands in for. Same order as `assignees`.
  */
-export async function listRecipients(db: Database, assignee: { userId: string | null; role: Role | null; unitId: string | null }, now: Date): Promise<Recipient[]> {
-  if (!assignee.userId && !assignee.role) return [];
+export async function listRecipients(db: Database, assignees: Assignee[], now: Date): Promise<Recipient[][]> {
+  if (assignees.length === 0) return [];
+  const slots = assignees.map((assignee, slot) => ({ slot, user_id: assignee.userId, role: assignee.role, unit_id: assignee.unitId }));
   const result = await db.execute(sql`
-    with direct as (
-      select u.id from ${users} u
-      where u.active and ${
-        assignee.userId
-          ? sql`u.id = ${assignee.userId}`
-          : sql`${assignee.role} = any(u.roles) and (${assignee.unitId}::uuid is null or exists (select 1 from ${userUnits} m where m.user_id = u.id and m.unit_id = ${assignee.unitId}::uuid))`
-      }
+    with assignees as (
+      select * from jsonb_to_recordset(${JSON.stringify(slots)}::jsonb) as a(slot int, user_id uuid, role text, unit_id uuid)
+    ), direct as (
+      select a.slot, a.role, u.id, u.display_name from assignees a join ${users} u on u.active
+      where (a.user_id is not null and u.id = a.user_id)
+         or (a.user_id is null and a.role is not null and a.role = any(u.roles)
+             and (a.unit_id is null or exists (select 1 from ${userUnits} m where m.user_id = u.id and m.unit_id = a.unit_id)))
     ), candidates as (
-      select u.id, null::uuid as for_id, 0 as rank, u.display_name as sort_name from ${users} u where u.id in (select id from direct)
+      select d.slot, d.id, null::uuid as for_id, 0 as rank, d.display_name as sort_name from direct d
       union all
-      select d.to_user_id, d.from_user_id, 1, u.display_name
-      from ${workflowDelegations} d join ${users} u on u.id = d.to_user_id and u.active
-      where d.from_user_id in (select id from direct) and d.revoked_at is null and d.starts_at <= ${now} and d.ends_at > ${now}
-        and (${assignee.role}::text is null or d.role = ${assignee.role}::text)
+      select d.slot, w.to_user_id, w.from_user_id, 1, u.display_name
+      from direct d join ${workflowDelegations} w on w.from_user_id = d.id
+        join ${users} u on u.id = w.to_user_id and u.active
+      where w.revoked_at is null and w.starts_at <= ${now} and w.ends_at > ${now} and (d.role is null or w.role = d.role)
     )
-    select c.id, c.for_id, u.email, u.display_name, u.roles,
+    select c.slot, c.id, c.for_id, u.email, u.display_name, u.roles,
       coalesce((select array_agg(m.unit_id::text) from ${userUnits} m where m.user_id = c.id), '{}') as unit_ids
     from candidates c join ${users} u on u.id = c.id
-    order by c.rank, c.sort_name, c.for_id`);
-  const rows = (result as unknown as { rows: Array<{ id: string; for_id: string | null; email: string; display_name: string; roles: Role[]; unit_ids: string[] }> }).rows;
-  const recipients = new Map<string, Recipient>();
+    order by c.slot, c.rank, c.sort_name, c.for_id`);
+  const rows = (result as unknown as { rows: Array<{ slot: number; id: string; for_id: string | null; email: string; display_name: string; roles: Role[]; unit_ids: string[] }> }).rows;
+  const bySlot = assignees.map(() => new Map<string, Recipient>());
   for (const row of rows) {
-    if (!recipients.has(row.id)) recipients.set(row.id, { id: row.id, email: row.email, displayName: row.display_name, roles: row.roles, unitIds: row.unit_ids, forId: row.for_id });
+    const recipients = bySlot[row.slot];
+    if (recipients && !recipients.has(row.id)) {
+      recipients.set(row.id, { id: row.id, email: row.email, displayName: row.display_name, roles: row.roles, unitIds: row.unit_ids, forId: row.for_id });
+    }
   }
-  return [...recipients.values()];
+  return bySlot.map((recipients) => [...recipients.values()]);
 }
 
 export async function listActiveDelegationsTo(db: Database, toUserId: string, now: Date) {

@@ -47,6 +47,7 @@ import {
   listStepsOfRun,
   lockRun,
   lockRunOfStep,
+  lockRunOfStepWithPerson,
   updateRun,
   updateStep,
 } from '../models/workflows.model';
@@ -157,9 +158,12 @@ async function audit(tx: Database, ctx: ServiceContext, run: WorkflowRun, action
   });
 }
 
+const assigneeOf = (step: WorkflowStep) => ({ userId: step.assigneeUserId, role: step.assigneeRole as Role | null, unitId: step.assigneeUnitId });
+
 /** Who must act on a step: the named user or the holders of the role (in the unit), and their delegates. */
-function recipientsOf(tx: Database, step: WorkflowStep, now: Date): Promise<Recipient[]> {
-  return listRecipients(tx, { userId: step.assigneeUserId, role: step.assigneeRole as Role | null, unitId: step.assigneeUnitId }, now);
+async function recipientsOf(tx: Database, step: WorkflowStep, now: Date): Promise<Recipient[]> {
+  const [recipients = []] = await listRecipients(tx, [assigneeOf(step)], now);
+  return recipients;
 }
 
 function notifyPeople(
@@ -229,13 +233,16 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
   ]);
   const rows = inserted.filter((row) => row.stageIndex === index);
   await audit(tx, ctx, run, 'workflow.stage_started', { stage: stage.key, label: stage.label, round: run.round });
+  // The assignees of every approval step of the stage (a parallel group) in one query.
+  const approvals = rows.filter((row) => row.kind === 'approval');
+  const recipients = await listRecipients(tx, approvals.map(assigneeOf), now);
   let open = false;
   for (const row of rows) {
     const definition = stage.steps.find((step) => step.key === row.stepKey);
     if (!definition) continue;
     if (definition.kind === 'approval') {
       open = true;
-      const people = await recipientsOf(tx, row, now);
+      const people = recipients[approvals.indexOf(row)] ?? [];
       if (people.length === 0) logger.warn({ stepId: row.id, role: row.assigneeRole }, 'workflow step has nobody to decide it');
       notifyPeople(tx, run, row, people, 'assignment');
       scheduleStepJob(tx, row, 'reminder', row.remindAt ?? now);
@@ -440,14 +447,14 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
   if (!UUID.test(stepId)) throw new NotFoundError();
   return inTransaction(ctx, (tx) => inTransition(tx, async () => {
     // The run lock serialises every decision on the run: two managers at once → one wins.
-    const run = await lockRunOfStep(tx, stepId);
-    if (!run) throw new NotFoundError();
+    const locked = await lockRunOfStepWithPerson(tx, stepId, actor.id);
+    if (!locked) throw new NotFoundError();
+    const { run, person } = locked;
     // Read after the lock: the step as the previous decision on this run left it.
     const steps = await listStepsOfRun(tx, run.id);
     const position = steps.findIndex((candidate) => candidate.id === stepId);
     const step = steps[position];
     if (!step) throw new NotFoundError();
-    const person = await findActivePerson(tx, actor.id);
     if (!person) throw new ForbiddenError();
     if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
     const decidedFor = await decidingFor(tx, ctx, person, step);
