@@ -2,7 +2,7 @@ import { circuitOfConvention, nextCircuitOf, submitConvention } from '../service
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../lib/auth-middleware';
 import { documentStorageFor } from '../lib/documents/document-storage';
-import { ValidationError } from '../lib/errors';
+import { DomainError, ValidationError } from '../lib/errors';
 import type { ExportColumn } from '../lib/exports/columns';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { deps, flash, redirectAfterPost, render, serviceContext } from '../lib/http';
@@ -116,7 +116,8 @@ async function handleFormPost(
   view: 'new' | 'edit',
   data: { title: string; action: string; parent?: { id: string; reference: string; title: string } | null; convention?: Convention },
   save: () => Promise<Convention>,
-  message: string,
+  /** A catalogue key (success, with the reference), or the message to show for this convention. */
+  message: string | ((convention: Convention) => { type: 'success' | 'warning'; text: string }),
 ) {
   const body = req.body as Record<string, unknown>;
   const action = formAction(req);
@@ -127,7 +128,8 @@ async function handleFormPost(
   }
   try {
     const convention = await save();
-    flash(req, 'success', t(message, { reference: convention.reference }));
+    const note = typeof message === 'string' ? { type: 'success' as const, text: t(message, { reference: convention.reference }) } : message(convention);
+    flash(req, note.type, note.text);
     redirectAfterPost(res, `/conventions/${convention.id}`);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -224,7 +226,33 @@ export function conventionsRouter(): Router {
     const body = req.body as Record<string, unknown>;
     const parentId = typeof body.parentId === 'string' && body.parentId ? body.parentId : null;
     const parent = parentId ? await getConventionDetail(ctx, parentId).then((detail) => parentLabel(detail.convention)).catch(() => null) : null;
-    await handleFormPost(req, res, 'new', { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent }, () => createConvention(ctx, body), 'conventions.created');
+    if (body.then !== 'submit' || formAction(req)) {
+      await handleFormPost(req, res, 'new', { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent }, () => createConvention(ctx, body), 'conventions.created');
+      return;
+    }
+    // « Créer et soumettre » (a renewal avenant's usual path): the convention is saved first; if
+    // the submission is refused, it stays a draft and the page says why — nothing typed is lost.
+    let refusal: string | null = null;
+    await handleFormPost(
+      req,
+      res,
+      'new',
+      { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent },
+      async () => {
+        const created = await createConvention(ctx, body);
+        try {
+          return await submitConvention({ ...ctx, now: new Date() }, created.id);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          refusal = error.message;
+          return created;
+        }
+      },
+      (convention) =>
+        refusal === null
+          ? { type: 'success', text: t('conventions.createdAndSubmitted', { reference: convention.reference }) }
+          : { type: 'warning', text: t('conventions.createdNotSubmitted', { reference: convention.reference, reason: refusal }) },
+    );
   });
 
   router.get('/:id', async (req, res) => {

@@ -87,4 +87,36 @@ describe('convention approval circuit', () => {
     expect(detail.text).toContain('Circuit de validation');
     expect(detail.text).toContain('Ajouter la clause RGPD');
   });
+  test('a renewal avenant is created and put into its circuit in one step (« Créer et soumettre au circuit »)', async () => {
+    const partner = await buildOrganization(harness.db, { name: 'Université de Lorraine', kindCode: 'universite', unitCodes: ['DDPSI'] });
+    const parentPost = await chargeBrowser.post('/conventions/nouvelle', { title: 'Convention Lorraine', kind: 'partenariat', moneyDirection: 'sans_flux', startsOn: '2024-01-01', endsOn: '2026-12-31', addPartyIds: [partner.id] });
+    const parentId = String(parentPost.headers.location).split('/').pop() as string;
+    const form = await chargeBrowser.get(`/conventions/${parentId}/renouveler`);
+    expect(form.text).toContain('Créer et soumettre au circuit');
+
+    // Bad input: nothing is created, nothing submitted, the form comes back with the message.
+    const before = await harness.db.select().from(conventions);
+    const refused = await chargeBrowser.post('/conventions/nouvelle', { title: '', kind: 'avenant', isRenewal: 'on', parentId, moneyDirection: 'sans_flux', addPartyIds: [partner.id], then: 'submit' });
+    expect(refused.status).toBe(422);
+    expect(await harness.db.select().from(conventions)).toHaveLength(before.length);
+
+    const created = await chargeBrowser.post('/conventions/nouvelle', {
+      title: 'Avenant de renouvellement — Convention Lorraine',
+      kind: 'avenant',
+      isRenewal: 'on',
+      parentId,
+      moneyDirection: 'sans_flux',
+      startsOn: '2027-01-01',
+      endsOn: '2029-12-31',
+      addPartyIds: [partner.id],
+      then: 'submit',
+    });
+    expect(created.status).toBe(303);
+    const id = String(created.headers.location).split('/').pop() as string;
+    expect(await statusOf(id)).toBe('en_revue');
+    const runs = await harness.db.select().from(workflowRuns).where(eq(workflowRuns.subjectId, id));
+    expect(runs.map((run) => run.status)).toEqual(['running']);
+    const page = await chargeBrowser.get(`/conventions/${id}`);
+    expect(page.text).toContain('créée et soumise au circuit de validation');
+  });
 });
