@@ -42,6 +42,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/conventions/nouvelle', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
   { method: 'POST', path: '/conventions/nouvelle', form: { title: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
   { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/conventions/choix-parent?kind=avenant&q=conv', expect: anyoneSignedIn(200) },
   // Approval circuits: everyone has an inbox; deciding and delegating need a deciding role.
   { method: 'GET', path: '/validations', expect: anyoneSignedIn(200) },
   { method: 'GET', path: '/validations/compteur', expect: anyoneSignedIn(200) },
