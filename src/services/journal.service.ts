@@ -44,10 +44,18 @@ export function labelAction(action: string): string {
 }
 
 /** A journal row as people read it: labels instead of codes, one line per changed field. */
-export function describeAuditEntry<Entry extends { action: string; entityType: string; changes: Record<string, { before: unknown; after: unknown }> }>(entry: Entry) {
+export function describeAuditEntry<Entry extends { action: string; entityType: string; changes: Record<string, { before: unknown; after: unknown }>; metadata?: Record<string, unknown> | null }>(
+  entry: Entry,
+) {
+  const metadata = entry.metadata ?? {};
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
   return {
     ...entry,
     actionLabel: labelAction(entry.action),
+    /** Which workflow step, when the entry is about one. */
+    stepLabel: text(metadata.label),
+    /** Why: a status change's reason, a decision's comment. */
+    note: text(metadata.reason) ?? text(metadata.comment),
     entityTypeLabel: labelFor('entityTypes', entry.entityType),
     changeList: Object.entries(entry.changes).map(([field, change]) => ({
       field: labelFor('auditFields', field),

@@ -67,6 +67,10 @@ describe('convention approval circuit', () => {
     const legal = await activeStep(id, 'legal');
     await decideStep(await ctxOf(juriste), legal.id, { decision: 'request_changes', comment: 'Ajouter la clause RGPD' });
     expect(await statusOf(id)).toBe('modifications_demandees');
+    // The timeline says which step and why.
+    const afterChanges = await chargeBrowser.get(`/conventions/${id}`);
+    expect(afterChanges.text).toContain(`— ${legal.label}`);
+    expect(afterChanges.text).toContain('« Ajouter la clause RGPD »');
 
     expect((await chargeBrowser.post(`/conventions/${id}/soumettre`)).status).toBe(303);
     expect(await statusOf(id)).toBe('en_revue');
