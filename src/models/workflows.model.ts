@@ -190,15 +190,24 @@ export interface Assignee {
  */
 export async function listRecipients(db: Database, assignees: Assignee[], now: Date): Promise<Recipient[][]> {
   if (assignees.length === 0) return [];
-  const slots = assignees.map((assignee, slot) => ({ slot, user_id: assignee.userId, role: assignee.role, unit_id: assignee.unitId }));
+  // Arrays (not a JSON record set): PostgreSQL then knows how many assignees there are, and
+  // its cost estimate stays far below jit_above_cost. With jsonb_to_recordset's default guess
+  // of 100 rows, every call was JIT-compiled: ~60 ms of server CPU for a 1 ms query.
+  const column = (values: Array<string | number | null>) => `{${values.map((value) => value ?? 'NULL').join(',')}}`;
   const result = await db.execute(sql`
     with assignees as (
-      select * from jsonb_to_recordset(${JSON.stringify(slots)}::jsonb) as a(slot int, user_id uuid, role text, unit_id uuid)
+      select * from unnest(
+        ${column(assignees.map((_assignee, slot) => slot))}::int[],
+        ${column(assignees.map((assignee) => assignee.userId))}::uuid[],
+        ${column(assignees.map((assignee) => assignee.role))}::text[],
+        ${column(assignees.map((assignee) => assignee.unitId))}::uuid[]
+      ) as a(slot, user_id, role, unit_id)
     ), direct as (
-      select a.slot, a.role, u.id, u.display_name from assignees a join ${users} u on u.active
-      where (a.user_id is not null and u.id = a.user_id)
-         or (a.user_id is null and a.role is not null and a.role = any(u.roles)
-             and (a.unit_id is null or exists (select 1 from ${userUnits} m where m.user_id = u.id and m.unit_id = a.unit_id)))
+      select a.slot, a.role, u.id, u.display_name from assignees a join ${users} u on u.id = a.user_id and u.active
+      union all
+      select a.slot, a.role, u.id, u.display_name from assignees a join ${users} u on a.role = any(u.roles) and u.active
+      where a.user_id is null
+        and (a.unit_id is null or exists (select 1 from ${userUnits} m where m.user_id = u.id and m.unit_id = a.unit_id))
     ), candidates as (
       select d.slot, d.id, null::uuid as for_id, 0 as rank, d.display_name as sort_name from direct d
       union all
