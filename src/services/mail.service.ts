@@ -10,7 +10,8 @@ export type EmailTemplate =
   | 'workflow_assignment'
   | 'workflow_reminder'
   | 'workflow_escalation'
-  | 'workflow_changes_requested';
+  | 'workflow_changes_requested'
+  | 'workflow_notice';
 
 export interface QueuedEmail {
   to: string;

@@ -16,7 +16,7 @@
  *     'cancelled', 'completed', 'running' again after resubmission) or the status an action
  *     step sets (the default circuit's 'a_signer').
  *   registerActionHandler(name, handler)
- *     For `action` steps; built in: setSubjectStatus, notifySubmitter, startRun.
+ *     For `action` steps; built in: setSubjectStatus, notifySubmitter, sendEmail, startRun.
  *   listRunsOfSubject(ctx, subjectType, subjectId) → runs with step history (timelines).
  *
  * Every transition runs in one transaction with its audit rows (entityType = subjectType, on
@@ -533,6 +533,39 @@ registerActionHandler('setSubjectStatus', async (tx, ctx, { run, params }) => {
 registerActionHandler('notifySubmitter', async (tx, _ctx, { run, step }) => {
   if (!run.startedById) return;
   await insertNotifications(tx, [{ userId: run.startedById, kind: 'workflow.notice', title: `${step.label} — ${subjectLabel(run)}`, link: `/validations/circuits/${run.id}` }]);
+});
+
+/**
+ * Sends an email (and an in-app notice) to the run's submitter or to the holders of a role
+ * (optionally in the subject's unit). params: { to: 'submitter' | { role, unit?: 'subject' },
+ * message?: string }. The email says what happened and links to the run; it never decides.
+ */
+registerActionHandler('sendEmail', async (tx, _ctx, { run, step, params }) => {
+  const to = params.to;
+  let people: Person[] = [];
+  if (to === 'submitter') {
+    const submitter = run.startedById ? await findActivePerson(tx, run.startedById) : undefined;
+    people = submitter ? [submitter] : [];
+  } else if (typeof to === 'object' && to !== null && typeof (to as { role?: unknown }).role === 'string') {
+    const target = to as { role: Role; unit?: string };
+    people = await listPeopleWithRole(tx, target.role, target.unit === 'subject' ? run.unitId : null);
+  } else {
+    throw new Error('sendEmail needs params.to: "submitter" or { role, unit? }');
+  }
+  if (people.length === 0) logger.warn({ runId: run.id, step: step.stepKey }, 'workflow email action has nobody to write to');
+  const subject = subjectLabel(run);
+  const link = `${snapshotOf(run).publicUrl}/validations/circuits/${run.id}`;
+  const message = typeof params.message === 'string' ? params.message : '';
+  const pending = pendingOf(tx);
+  for (const person of people) {
+    pending.emails.push({
+      to: person.email,
+      template: 'workflow_notice',
+      data: { displayName: person.displayName, stepLabel: step.label, circuit: snapshotOf(run).name, subject, message, link },
+      idempotencyKey: `workflow-step-${step.id}-notice-${person.id}`,
+    });
+    pending.notifications.push({ userId: person.id, kind: 'workflow.notice', title: `${step.label} — ${subject}`, link: `/validations/circuits/${run.id}` });
+  }
 });
 
 registerActionHandler('startRun', async (tx, ctx, { run, params }) => {

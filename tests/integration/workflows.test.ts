@@ -362,6 +362,46 @@ describe('workflow engine', () => {
     expect(statusChanges.some((change) => change.runId === run.id && change.status === 'cancelled')).toBe(true);
   });
 
+  test('an email action writes to the submitter and to a role, once each, and the email decides nothing', async () => {
+    registerWorkflowDefinition({
+      key: 'test-email-action',
+      version: 1,
+      name: 'Circuit avec courriel (test)',
+      settings: {},
+      stages: [
+        { key: 'review', label: 'Revue', steps: [{ kind: 'approval', key: 'review', label: 'Revue', assignee: { role: 'juriste' }, due: { workingDays: 2 } }] },
+        {
+          key: 'tell',
+          label: 'Information',
+          steps: [
+            { kind: 'action', key: 'tell-submitter', label: 'Convention approuvée', handler: 'sendEmail', params: { to: 'submitter', message: 'Vous pouvez préparer la signature.' } },
+            { kind: 'action', key: 'tell-finance', label: 'Engagement à prévoir', handler: 'sendEmail', params: { to: { role: 'finance' } } },
+          ],
+        },
+      ],
+    });
+    const run = await start(0, 'test-email-action');
+    await decide(juriste, (await activeStep(run.id, 'review')).id, 'approve');
+    expect((await runOf(run.id))?.status).toBe('approved');
+    const steps = await stepsOf(run.id);
+    const tellSubmitter = steps.find((step) => step.stepKey === 'tell-submitter');
+    const tellFinance = steps.find((step) => step.stepKey === 'tell-finance');
+    expect([tellSubmitter?.status, tellFinance?.status]).toEqual(['done', 'done']);
+    const toSubmitter = await harness.db.select().from(emails).where(like(emails.idempotencyKey, `workflow-step-${tellSubmitter?.id}-notice-%`));
+    expect(toSubmitter.map((email) => [email.toAddress, email.template])).toEqual([[submitter.email, 'workflow_notice']]);
+    const toFinance = await harness.db.select().from(emails).where(like(emails.idempotencyKey, `workflow-step-${tellFinance?.id}-notice-%`));
+    expect(toFinance.map((email) => email.toAddress)).toContain(finance.email);
+    // Delivered through the worker: the text says what happened and links to the run, nothing to click to decide.
+    const delivered = await eventually(async () => {
+      const result = (await harness.db.execute(sql`select text_body from dev_mailbox where ${submitter.email} = any(envelope_to) and subject like ${'%Convention approuvée%'}`)) as unknown as { rows: Array<{ text_body: string }> };
+      return result.rows[0]?.text_body;
+    }, 15_000);
+    expect(delivered).toContain('Vous pouvez préparer la signature.');
+    expect(delivered).toContain(`/validations/circuits/${run.id}`);
+    const notice = await harness.db.select().from(notifications).where(and(eq(notifications.userId, finance.id), eq(notifications.link, `/validations/circuits/${run.id}`)));
+    expect(notice).toHaveLength(1);
+  });
+
   test('waits (event and date), branching on a rejection and chained actions', async () => {
     registerWorkflowDefinition({
       key: 'test-branching',

@@ -238,6 +238,7 @@ export const fr = {
     workflow_reminder: { subject: 'Passerelle : rappel, validation en attente — {stepLabel}' },
     workflow_escalation: { subject: 'Passerelle : validation en retard — {stepLabel}' },
     workflow_changes_requested: { subject: 'Passerelle : modifications demandées — {subject}' },
+    workflow_notice: { subject: 'Passerelle : {stepLabel} — {subject}' },
   },
   audits: {
     'user.created': 'Compte créé',
