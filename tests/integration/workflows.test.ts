@@ -440,7 +440,10 @@ describe('workflow engine', () => {
       ['signed', 'skipped'],
       ['starts', 'skipped'],
     ]);
-    const notice = await harness.db.select().from(notifications).where(and(eq(notifications.userId, submitter.id), eq(notifications.kind, 'workflow.notice')));
+    const notice = await harness.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.userId, submitter.id), eq(notifications.kind, 'workflow.notice'), eq(notifications.link, `/validations/circuits/${rejected.id}`)));
     expect(notice).toHaveLength(1);
   });
 });
