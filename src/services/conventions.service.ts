@@ -11,6 +11,7 @@ import type { Database } from '../lib/database';
 import { NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { formatEuros, isoDateInParis } from '../lib/format';
 import { labelFor, t } from '../lib/i18n';
+import { frWorkflows } from '../lib/i18n/fr-workflows';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
 import { listTimeline } from '../models/audit.model';
 import {
@@ -147,8 +148,15 @@ export async function conventionFormOptions(ctx: ServiceContext) {
 
 // ── Detail ───────────────────────────────────────────────────────────────────────────────
 
-function statusLabel(value: unknown): string {
-  return typeof value === 'string' && (CONVENTION_STATUSES as readonly string[]).includes(value) ? t(`conventions.statuses.${value}`) : '—';
+/**
+ * A status in a timeline entry, in French: a workflow step's or run's status for the circuit's
+ * entries (« À décider → Approuvée »), the convention's otherwise (« Signée → En vigueur »).
+ */
+function statusLabel(value: unknown, action: string): string {
+  if (typeof value !== 'string') return '—';
+  if (action.startsWith('workflow.step_') && value in frWorkflows.workflows.stepStatuses) return t(`workflows.stepStatuses.${value}`);
+  if (action.startsWith('workflow.run_') && value in frWorkflows.workflows.runStatuses) return t(`workflows.runStatuses.${value}`);
+  return (CONVENTION_STATUSES as readonly string[]).includes(value) ? t(`conventions.statuses.${value}`) : value;
 }
 
 /** Journal rows with the labels of this feature (actions and fields of conventions). */
@@ -165,7 +173,7 @@ function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
         const field = fields[index] ?? '';
         const label = labelFor('conventionFields', field);
         // Statuses read as their French labels (« Signée → En vigueur »), not codes.
-        const statusValues = field === 'status' ? { before: statusLabel(entry.changes.status?.before), after: statusLabel(entry.changes.status?.after) } : {};
+        const statusValues = field === 'status' ? { before: statusLabel(entry.changes.status?.before, entry.action), after: statusLabel(entry.changes.status?.after, entry.action) } : {};
         return { ...change, ...statusValues, field: label === field ? change.field : label };
       }),
       fileName: typeof entry.metadata.fileName === 'string' ? entry.metadata.fileName : null,

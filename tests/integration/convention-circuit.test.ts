@@ -71,6 +71,8 @@ describe('convention approval circuit', () => {
     const afterChanges = await chargeBrowser.get(`/conventions/${id}`);
     expect(afterChanges.text).toContain(`— ${legal.label}`);
     expect(afterChanges.text).toContain('« Ajouter la clause RGPD »');
+    // Step statuses read in French, not as the convention's (nor as « — »).
+    expect(afterChanges.text).toContain('À décider → Modifications demandées');
 
     expect((await chargeBrowser.post(`/conventions/${id}/soumettre`)).status).toBe(303);
     expect(await statusOf(id)).toBe('en_revue');
