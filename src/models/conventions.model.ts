@@ -323,7 +323,8 @@ export async function moveConventionsOnCalendar(tx: Database, move: CalendarMove
   const from: ConventionStatus = move === 'start' ? 'signee' : 'en_vigueur';
   const to: ConventionStatus = move === 'start' ? 'en_vigueur' : 'echue';
   // A convention ends at the end of its end date (Paris): it is over from the next day on.
-  const due = move === 'start' ? lte(conventions.startsOn, today) : and(lt(conventions.endsOn, today), eq(conventions.tacitRenewal, false));
+  // Without an effective start date, a convention takes effect on its signature date.
+  const due = move === 'start' ? sql`coalesce(${conventions.startsOn}, ${conventions.signedOn}) <= ${today}` : and(lt(conventions.endsOn, today), eq(conventions.tacitRenewal, false));
   const batch = tx
     .select({ id: conventions.id })
     .from(conventions)

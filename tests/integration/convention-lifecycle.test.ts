@@ -81,6 +81,16 @@ describe('convention statuses that follow the calendar', () => {
     expect(entry?.metadata.reason).toContain('prise d’effet');
   });
 
+  it('without a start date, takes effect on its signature date; with neither date, stays « signée »', async () => {
+    const signedOnly = await build({ status: 'signee', signedOn: '2030-05-10', endsOn: '2031-05-09' });
+    const undated = await build({ status: 'signee' });
+    await applyConventionCalendar(harness.db, paris('2030-05-09T12:00:00'));
+    expect((await reload(signedOnly.id)).status).toBe('signee');
+    await applyConventionCalendar(harness.db, paris('2030-05-10T08:00:00'));
+    expect((await reload(signedOnly.id)).status).toBe('en_vigueur');
+    expect((await reload(undated.id)).status).toBe('signee');
+  });
+
   it('makes a convention in force « échue » once its end date is over in Paris, unless renewed tacitly', async () => {
     const ending = await build({ status: 'en_vigueur', startsOn: '2029-01-01', endsOn: '2029-12-31' });
     const tacit = await build({ status: 'en_vigueur', startsOn: '2029-01-01', endsOn: '2029-12-31', tacitRenewal: true });
