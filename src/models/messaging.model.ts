@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Database } from '../lib/database';
 import { type DevMail, type Email, type OutboxRow, auditLog, devMailbox, emails, jobHeartbeats, notifications, outbox } from './schema';
+import { reusableQuery } from './prepared';
 
 // ── outbox ────────────────────────────────────────────────────────────────────────────────
 export async function insertOutboxRow(
@@ -140,17 +141,32 @@ export async function deleteDispatchedOutboxRowsBefore(db: Database, before: Dat
 }
 
 // ── emails ────────────────────────────────────────────────────────────────────────────────
+// The mail worker's two statements per email are built once (reusableQuery: named prepared statements).
+const lockEmailQuery = reusableQuery('emails_lock', (db) => db.select().from(emails).where(eq(emails.id, sql.placeholder('id'))).for('update').limit(1));
+
 export async function lockEmail(db: Database, id: string): Promise<Email | undefined> {
-  const [row] = await db.select().from(emails).where(eq(emails.id, id)).for('update').limit(1);
+  const [row] = await lockEmailQuery(db, { id });
   return row;
 }
 
-export async function markEmailSent(db: Database, id: string, messageId: string | null, now: Date): Promise<void> {
-  // The payload may hold a one-time link: once delivered it is not kept.
-  await db
+const markEmailSentQuery = reusableQuery('emails_mark_sent', (db) =>
+  db
     .update(emails)
-    .set({ status: 'sent', messageId, sentAt: now, payload: {}, attempts: sql`${emails.attempts} + 1`, lastError: null })
-    .where(eq(emails.id, id));
+    // The payload may hold a one-time link: once delivered it is not kept. (Drizzle's types do
+    // not admit placeholders in set(); at run time they become parameters like any value.)
+    .set({
+      status: 'sent',
+      messageId: sql.placeholder('messageId') as unknown as string,
+      sentAt: sql.placeholder('now') as unknown as Date,
+      payload: {},
+      attempts: sql`${emails.attempts} + 1`,
+      lastError: null,
+    })
+    .where(eq(emails.id, sql.placeholder('id'))),
+);
+
+export async function markEmailSent(db: Database, id: string, messageId: string | null, now: Date): Promise<void> {
+  await markEmailSentQuery(db, { id, messageId, now });
 }
 
 export async function recordEmailFailure(db: Database, id: string, error: string, final: boolean): Promise<void> {

@@ -15,6 +15,7 @@ import {
   workflowRuns,
   workflowSteps,
 } from './schema';
+import { reusableQuery } from './prepared';
 
 /** A PostgreSQL array literal for `= any(…)` (ids and role codes never hold commas or quotes). */
 const pgArray = (values: readonly string[]) => `{${values.join(',')}}`;
@@ -26,19 +27,24 @@ export async function insertRun(db: Database, values: NewWorkflowRun): Promise<W
   return row;
 }
 
+// The queries of every transition are built once (reusableQuery: named prepared statements).
+const lockRunQuery = reusableQuery('workflow_runs_lock', (db) =>
+  db.select().from(workflowRuns).where(eq(workflowRuns.id, sql.placeholder('id'))).for('update').limit(1),
+);
+
 export async function lockRun(db: Database, id: string): Promise<WorkflowRun | undefined> {
-  const [row] = await db.select().from(workflowRuns).where(eq(workflowRuns.id, id)).for('update').limit(1);
+  const [row] = await lockRunQuery(db, { id });
   return row;
 }
 
+const runOfStep = sql`(select ${workflowSteps.runId} from ${workflowSteps} where ${workflowSteps.id} = ${sql.placeholder('stepId')})`;
+const lockRunOfStepQuery = reusableQuery('workflow_runs_lock_of_step', (db) =>
+  db.select().from(workflowRuns).where(eq(workflowRuns.id, runOfStep)).for('update').limit(1),
+);
+
 /** Locks the run a step belongs to (a step never changes run): one statement instead of a step read, then the lock. */
 export async function lockRunOfStep(db: Database, stepId: string): Promise<WorkflowRun | undefined> {
-  const [row] = await db
-    .select()
-    .from(workflowRuns)
-    .where(eq(workflowRuns.id, sql`(select ${workflowSteps.runId} from ${workflowSteps} where ${workflowSteps.id} = ${stepId})`))
-    .for('update')
-    .limit(1);
+  const [row] = await lockRunOfStepQuery(db, { stepId });
   return row;
 }
 
@@ -47,19 +53,23 @@ export async function lockRunOfStep(db: Database, stepId: string): Promise<Workf
  * reads them: not protected by the run lock, so the snapshot read is the same). A decision
  * needs both: one round trip instead of two.
  */
-export async function lockRunOfStepWithPerson(db: Database, stepId: string, personId: string): Promise<{ run: WorkflowRun; person: Person | null } | undefined> {
-  const [row] = await db
+const lockRunOfStepWithPersonQuery = reusableQuery('workflow_runs_lock_of_step_with_person', (db) =>
+  db
     .select({
       run: workflowRuns,
       person: sql<Person | null>`(
         select json_build_object('id', u.id, 'email', u.email, 'displayName', u.display_name, 'roles', u.roles,
           'unitIds', coalesce((select array_agg(m.unit_id::text) from ${userUnits} m where m.user_id = u.id), '{}'))
-        from ${users} u where u.id = ${personId} and u.active)`,
+        from ${users} u where u.id = ${sql.placeholder('personId')} and u.active)`,
     })
     .from(workflowRuns)
-    .where(eq(workflowRuns.id, sql`(select ${workflowSteps.runId} from ${workflowSteps} where ${workflowSteps.id} = ${stepId})`))
+    .where(eq(workflowRuns.id, runOfStep))
     .for('update')
-    .limit(1);
+    .limit(1),
+);
+
+export async function lockRunOfStepWithPerson(db: Database, stepId: string, personId: string): Promise<{ run: WorkflowRun; person: Person | null } | undefined> {
+  const [row] = await lockRunOfStepWithPersonQuery(db, { stepId, personId });
   return row;
 }
 
@@ -68,19 +78,60 @@ export async function findRun(db: Database, id: string): Promise<WorkflowRun | u
   return row;
 }
 
+/**
+ * UPDATE … SET the given columns (placeholders named after them) WHERE id, returning the row:
+ * one reusable query per set of columns (a transition updates a few known sets).
+ */
+function updateById<T extends typeof workflowRuns | typeof workflowSteps>(table: T, prefix: string) {
+  const queries = new Map<string, (db: Database, values: Record<string, unknown>) => Promise<unknown[]>>();
+  return async (db: Database, id: string, values: Record<string, unknown>): Promise<unknown> => {
+    // Drizzle leaves out undefined values: so do we. A null is written as a literal NULL (a
+    // placeholder's value goes through the column's encoder, which does not expect null).
+    const keys = Object.keys(values).filter((key) => values[key] !== undefined).sort();
+    const signature = keys.map((key) => (values[key] === null ? `${key}_null` : key)).join('_');
+    let query = queries.get(signature);
+    if (!query) {
+      const set = Object.fromEntries(keys.map((key) => [key, values[key] === null ? sql`null` : sql.placeholder(key)]));
+      // PostgreSQL truncates statement names to 63 characters: a number, not the column list.
+      query = reusableQuery(`${prefix}_${queries.size + 1}`, (tx) =>
+        tx
+          .update(table as typeof workflowRuns)
+          .set({ ...set, updatedAt: sql`now()` })
+          .where(eq((table as typeof workflowRuns).id, sql.placeholder('id')))
+          .returning(),
+      );
+      queries.set(signature, query);
+    }
+    const [row] = await query(db, { ...values, id });
+    return row;
+  };
+}
+const updateRunRow = updateById(workflowRuns, 'workflow_runs_set');
+const updateStepRow = updateById(workflowSteps, 'workflow_steps_set');
+
 export async function updateRun(db: Database, id: string, values: Partial<NewWorkflowRun>): Promise<WorkflowRun> {
-  const [row] = await db.update(workflowRuns).set({ ...values, updatedAt: sql`now()` }).where(eq(workflowRuns.id, id)).returning();
+  const row = (await updateRunRow(db, id, values)) as WorkflowRun | undefined;
   if (!row) throw new Error(`workflow run ${id} vanished`);
   return row;
 }
 
-export async function findOpenRunForSubject(db: Database, subjectType: string, subjectId: string): Promise<WorkflowRun | undefined> {
-  const [row] = await db
+const findOpenRunForSubjectQuery = reusableQuery('workflow_runs_open_of_subject', (db) =>
+  db
     .select()
     .from(workflowRuns)
-    .where(and(eq(workflowRuns.subjectType, subjectType), eq(workflowRuns.subjectId, subjectId), inArray(workflowRuns.status, ['running', 'changes_requested'])))
+    .where(
+      and(
+        eq(workflowRuns.subjectType, sql.placeholder('subjectType')),
+        eq(workflowRuns.subjectId, sql.placeholder('subjectId')),
+        inArray(workflowRuns.status, ['running', 'changes_requested']),
+      ),
+    )
     .orderBy(desc(workflowRuns.startedAt))
-    .limit(1);
+    .limit(1),
+);
+
+export async function findOpenRunForSubject(db: Database, subjectType: string, subjectId: string): Promise<WorkflowRun | undefined> {
+  const [row] = await findOpenRunForSubjectQuery(db, { subjectType, subjectId });
   return row;
 }
 
@@ -97,23 +148,29 @@ export async function insertSteps(db: Database, values: NewWorkflowStep[]): Prom
   return db.insert(workflowSteps).values(values).returning();
 }
 
+const findStepQuery = reusableQuery('workflow_steps_find', (db) => db.select().from(workflowSteps).where(eq(workflowSteps.id, sql.placeholder('id'))).limit(1));
+
 export async function findStep(db: Database, id: string): Promise<WorkflowStep | undefined> {
-  const [row] = await db.select().from(workflowSteps).where(eq(workflowSteps.id, id)).limit(1);
+  const [row] = await findStepQuery(db, { id });
   return row;
 }
 
 export async function updateStep(db: Database, id: string, values: Partial<NewWorkflowStep>): Promise<WorkflowStep> {
-  const [row] = await db.update(workflowSteps).set({ ...values, updatedAt: sql`now()` }).where(eq(workflowSteps.id, id)).returning();
+  const row = (await updateStepRow(db, id, values)) as WorkflowStep | undefined;
   if (!row) throw new Error(`workflow step ${id} vanished`);
   return row;
 }
 
-export async function listStepsOfRun(db: Database, runId: string): Promise<WorkflowStep[]> {
-  return db
+const listStepsOfRunQuery = reusableQuery('workflow_steps_of_run', (db) =>
+  db
     .select()
     .from(workflowSteps)
-    .where(eq(workflowSteps.runId, runId))
-    .orderBy(asc(workflowSteps.round), asc(workflowSteps.stageIndex), asc(workflowSteps.createdAt), asc(workflowSteps.stepKey));
+    .where(eq(workflowSteps.runId, sql.placeholder('runId')))
+    .orderBy(asc(workflowSteps.round), asc(workflowSteps.stageIndex), asc(workflowSteps.createdAt), asc(workflowSteps.stepKey)),
+);
+
+export async function listStepsOfRun(db: Database, runId: string): Promise<WorkflowStep[]> {
+  return listStepsOfRunQuery(db, { runId });
 }
 
 /** Steps of a run with the names of the people involved, for history tables. */
