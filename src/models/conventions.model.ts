@@ -19,6 +19,7 @@ import {
   units,
   users,
 } from './schema';
+import { reusableQuery } from './prepared';
 
 /** Next number of a year's sequence; the row lock serialises concurrent creations. */
 export async function takeReferenceNumber(tx: Database, year: number): Promise<number> {
@@ -51,8 +52,13 @@ export async function deleteConventionRow(tx: Database, id: string): Promise<voi
   await tx.delete(conventions).where(eq(conventions.id, id));
 }
 
+// Read and locked in every step of the approval circuit that moves the convention: built once
+// (reusableQuery: named prepared statements), not at every call.
+const findConventionByIdQuery = reusableQuery('conventions_find', (db) => db.select().from(conventions).where(eq(conventions.id, sql.placeholder('id'))));
+const lockConventionByIdQuery = reusableQuery('conventions_lock', (db) => db.select().from(conventions).where(eq(conventions.id, sql.placeholder('id'))).for('update'));
+
 export async function findConventionById(db: Database, id: string): Promise<Convention | undefined> {
-  const [row] = await db.select().from(conventions).where(eq(conventions.id, id));
+  const [row] = await findConventionByIdQuery(db, { id });
   return row;
 }
 
@@ -62,7 +68,7 @@ export async function findConventionByReference(db: Database, reference: string)
 }
 
 export async function lockConventionById(tx: Database, id: string): Promise<Convention | undefined> {
-  const [row] = await tx.select().from(conventions).where(eq(conventions.id, id)).for('update');
+  const [row] = await lockConventionByIdQuery(tx, { id });
   return row;
 }
 

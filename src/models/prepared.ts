@@ -6,6 +6,8 @@
 // binds them to the caller's session, database or transaction. With `pg` the query is a named
 // prepared statement: each connection parses it once and sends only its values afterwards.
 // PGlite runs the same text (it ignores the name).
+import { eq, sql } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../lib/database';
 
 /** What Drizzle's prepared queries hold (the same fields for node-postgres and PGlite). */
@@ -34,5 +36,78 @@ export function reusableQuery<R>(name: string, build: (db: Database) => { prepar
     };
     query.joinsNotNullableMap = built.joinsNotNullableMap;
     return query.execute(values);
+  };
+}
+
+type TableWithId = PgTable & { id: AnyPgColumn };
+type Reusable = (db: Database, values: Record<string, unknown>) => Promise<unknown[]>;
+
+/**
+ * A value as a placeholder, or a literal NULL: a placeholder's value goes through the column's
+ * encoder, which does not expect null (Drizzle itself skips the encoder for null).
+ */
+const slot = (value: unknown, name: string) => (value === null ? sql`null` : sql.placeholder(name));
+/** Which columns are set and which are null: one query text per shape. */
+const shapeOf = (row: Record<string, unknown>) =>
+  Object.keys(row)
+    .filter((key) => row[key] !== undefined)
+    .sort()
+    .map((key) => (row[key] === null ? `${key}=null` : key))
+    .join(',');
+
+/**
+ * UPDATE `table` SET the given columns (and updated_at) WHERE id, returning the row: one
+ * reusable query per set of columns (the callers update a few known sets). Undefined values are
+ * left out, as Drizzle does. Only for plain values (not SQL expressions).
+ */
+export function reusableUpdateById(table: TableWithId, prefix: string): (db: Database, id: string, values: Record<string, unknown>) => Promise<unknown> {
+  const queries = new Map<string, Reusable>();
+  return async (db, id, values) => {
+    const shape = shapeOf(values);
+    let query = queries.get(shape);
+    if (!query) {
+      const keys = Object.keys(values).filter((key) => values[key] !== undefined);
+      const set = Object.fromEntries(keys.map((key) => [key, slot(values[key], key)]));
+      // PostgreSQL truncates statement names to 63 characters: a number, not the column list.
+      query = reusableQuery(`${prefix}_${queries.size + 1}`, (tx) =>
+        tx
+          .update(table)
+          .set({ ...set, updatedAt: sql`now()` } as never)
+          .where(eq(table.id, sql.placeholder('id')))
+          .returning(),
+      );
+      queries.set(shape, query);
+    }
+    const [row] = await query(db, { ...values, id });
+    return row;
+  };
+}
+
+/**
+ * INSERT `rows` into `table` returning them: one reusable query per shape of the rows (their
+ * number, and which columns each sets). Columns a row leaves out take their SQL default.
+ */
+export function reusableInsert(table: PgTable, prefix: string): (db: Database, rows: Array<Record<string, unknown>>) => Promise<unknown[]> {
+  const queries = new Map<string, Reusable>();
+  return async (db, rows) => {
+    if (rows.length === 0) return [];
+    const shape = rows.map(shapeOf).join('|');
+    let query = queries.get(shape);
+    if (!query) {
+      const values = rows.map((row, index) =>
+        Object.fromEntries(
+          Object.keys(row)
+            .filter((key) => row[key] !== undefined)
+            .map((key) => [key, slot(row[key], `${index}.${key}`)]),
+        ),
+      );
+      query = reusableQuery(`${prefix}_${queries.size + 1}`, (tx) => tx.insert(table).values(values as never).returning());
+      queries.set(shape, query);
+    }
+    const placeholders: Record<string, unknown> = {};
+    rows.forEach((row, index) => {
+      for (const [key, value] of Object.entries(row)) placeholders[`${index}.${key}`] = value;
+    });
+    return query(db, placeholders);
   };
 }

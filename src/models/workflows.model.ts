@@ -15,14 +15,16 @@ import {
   workflowRuns,
   workflowSteps,
 } from './schema';
-import { reusableQuery } from './prepared';
+import { reusableInsert, reusableQuery, reusableUpdateById } from './prepared';
 
 /** A PostgreSQL array literal for `= any(…)` (ids and role codes never hold commas or quotes). */
 const pgArray = (values: readonly string[]) => `{${values.join(',')}}`;
 
 // ── runs and steps ────────────────────────────────────────────────────────────────────────
+const insertRunRows = reusableInsert(workflowRuns, 'workflow_runs_insert');
+
 export async function insertRun(db: Database, values: NewWorkflowRun): Promise<WorkflowRun> {
-  const [row] = await db.insert(workflowRuns).values(values).returning();
+  const [row] = (await insertRunRows(db, [values])) as WorkflowRun[];
   if (!row) throw new Error('insert into workflow_runs returned nothing');
   return row;
 }
@@ -78,36 +80,8 @@ export async function findRun(db: Database, id: string): Promise<WorkflowRun | u
   return row;
 }
 
-/**
- * UPDATE … SET the given columns (placeholders named after them) WHERE id, returning the row:
- * one reusable query per set of columns (a transition updates a few known sets).
- */
-function updateById<T extends typeof workflowRuns | typeof workflowSteps>(table: T, prefix: string) {
-  const queries = new Map<string, (db: Database, values: Record<string, unknown>) => Promise<unknown[]>>();
-  return async (db: Database, id: string, values: Record<string, unknown>): Promise<unknown> => {
-    // Drizzle leaves out undefined values: so do we. A null is written as a literal NULL (a
-    // placeholder's value goes through the column's encoder, which does not expect null).
-    const keys = Object.keys(values).filter((key) => values[key] !== undefined).sort();
-    const signature = keys.map((key) => (values[key] === null ? `${key}_null` : key)).join('_');
-    let query = queries.get(signature);
-    if (!query) {
-      const set = Object.fromEntries(keys.map((key) => [key, values[key] === null ? sql`null` : sql.placeholder(key)]));
-      // PostgreSQL truncates statement names to 63 characters: a number, not the column list.
-      query = reusableQuery(`${prefix}_${queries.size + 1}`, (tx) =>
-        tx
-          .update(table as typeof workflowRuns)
-          .set({ ...set, updatedAt: sql`now()` })
-          .where(eq((table as typeof workflowRuns).id, sql.placeholder('id')))
-          .returning(),
-      );
-      queries.set(signature, query);
-    }
-    const [row] = await query(db, { ...values, id });
-    return row;
-  };
-}
-const updateRunRow = updateById(workflowRuns, 'workflow_runs_set');
-const updateStepRow = updateById(workflowSteps, 'workflow_steps_set');
+const updateRunRow = reusableUpdateById(workflowRuns, 'workflow_runs_set');
+const updateStepRow = reusableUpdateById(workflowSteps, 'workflow_steps_set');
 
 export async function updateRun(db: Database, id: string, values: Partial<NewWorkflowRun>): Promise<WorkflowRun> {
   const row = (await updateRunRow(db, id, values)) as WorkflowRun | undefined;
@@ -143,9 +117,10 @@ export async function listRunsForSubject(db: Database, subjectType: string, subj
     .orderBy(desc(workflowRuns.startedAt));
 }
 
+const insertStepRows = reusableInsert(workflowSteps, 'workflow_steps_insert');
+
 export async function insertSteps(db: Database, values: NewWorkflowStep[]): Promise<WorkflowStep[]> {
-  if (values.length === 0) return [];
-  return db.insert(workflowSteps).values(values).returning();
+  return (await insertStepRows(db, values)) as WorkflowStep[];
 }
 
 const findStepQuery = reusableQuery('workflow_steps_find', (db) => db.select().from(workflowSteps).where(eq(workflowSteps.id, sql.placeholder('id'))).limit(1));
