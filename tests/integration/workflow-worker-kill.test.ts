@@ -102,7 +102,9 @@ describe('a worker process killed with SIGKILL mid-transitions', () => {
   test(
     `${N} runs whose waits, reminders and deadlines are handled by a worker killed half-way: all complete once after a restart`,
     async () => {
-      // Releases spread over ~3 s, so the worker is in the middle of them when it is killed.
+      // Releases spread over ~3 s, so the worker is in the middle of them when it is killed: in
+      // bursts of 10 every 400 ms (not one every 40 ms), so that several jobs are active at once
+      // however fast each one runs (a release now takes a few ms: one at a time, never 3 active).
       const ctx = await harness.context(starter);
       const t0 = Date.now() + 3_000;
       const runs: WorkflowRun[] = [];
@@ -113,7 +115,7 @@ describe('a worker process killed with SIGKILL mid-transitions', () => {
               inTransaction(ctx, (tx) =>
                 startRun(tx, ctx, {
                   definitionKey: 'test-worker-kill',
-                  subject: { type: SUBJECT, id: `subject-${index + offset}`, unitId: null, context: { title: `Sujet ${index + offset}`, releaseAt: new Date(t0 + (index + offset) * 40).toISOString() } },
+                  subject: { type: SUBJECT, id: `subject-${index + offset}`, unitId: null, context: { title: `Sujet ${index + offset}`, releaseAt: new Date(t0 + index * 40).toISOString() } },
                 }),
               ),
             ),
