@@ -19,7 +19,7 @@ import {
   units,
   users,
 } from './schema';
-import { reusableQuery } from './prepared';
+import { reusableQuery, reusableUpdateById } from './prepared';
 
 /** Next number of a year's sequence; the row lock serialises concurrent creations. */
 export async function takeReferenceNumber(tx: Database, year: number): Promise<number> {
@@ -38,12 +38,20 @@ export async function insertConvention(tx: Database, values: NewConvention): Pro
   return row;
 }
 
+// Small updates (a status change in every circuit step that moves the convention, the signature
+// date) reuse one prepared query per set of columns; the edit form's wide updates, whose sets of
+// null columns vary, keep Drizzle's builder rather than piling up prepared statements.
+const updateConventionColumns = reusableUpdateById(conventions, 'conventions_set');
+
 export async function updateConventionRow(tx: Database, id: string, values: Partial<NewConvention>): Promise<Convention> {
-  const [row] = await tx
-    .update(conventions)
-    .set({ ...values, updatedAt: sql`now()` })
-    .where(eq(conventions.id, id))
-    .returning();
+  const [row] =
+    Object.keys(values).length <= 3
+      ? [(await updateConventionColumns(tx, id, values)) as Convention | undefined]
+      : await tx
+          .update(conventions)
+          .set({ ...values, updatedAt: sql`now()` })
+          .where(eq(conventions.id, id))
+          .returning();
   if (!row) throw new Error('convention not updated');
   return row;
 }
@@ -91,8 +99,9 @@ export async function replaceParties(tx: Database, conventionId: string, parties
   await tx.insert(conventionParties).values(parties.map((party, position) => ({ ...party, conventionId, position })));
 }
 
-export async function partiesOf(db: Database, conventionId: string) {
-  return db
+// Read with the convention on every submission and edit page: built once (reusableQuery).
+const partiesOfQuery = reusableQuery('convention_parties_of', (db) =>
+  db
     .select({
       organizationId: conventionParties.organizationId,
       organizationName: organizations.name,
@@ -104,8 +113,12 @@ export async function partiesOf(db: Database, conventionId: string) {
     .from(conventionParties)
     .innerJoin(organizations, eq(organizations.id, conventionParties.organizationId))
     .leftJoin(contacts, eq(contacts.id, conventionParties.signatoryContactId))
-    .where(eq(conventionParties.conventionId, conventionId))
-    .orderBy(asc(conventionParties.position));
+    .where(eq(conventionParties.conventionId, sql.placeholder('conventionId')))
+    .orderBy(asc(conventionParties.position)),
+);
+
+export async function partiesOf(db: Database, conventionId: string) {
+  return partiesOfQuery(db, { conventionId });
 }
 
 export interface PaymentValues {
@@ -120,12 +133,16 @@ export async function replacePayments(tx: Database, conventionId: string, paymen
   await tx.insert(conventionPayments).values(payments.map((payment, position) => ({ ...payment, conventionId, position })));
 }
 
-export async function paymentsOf(db: Database, conventionId: string) {
-  return db
+const paymentsOfQuery = reusableQuery('convention_payments_of', (db) =>
+  db
     .select({ dueOn: conventionPayments.dueOn, amountCents: conventionPayments.amountCents, label: conventionPayments.label })
     .from(conventionPayments)
-    .where(eq(conventionPayments.conventionId, conventionId))
-    .orderBy(asc(conventionPayments.dueOn), asc(conventionPayments.position));
+    .where(eq(conventionPayments.conventionId, sql.placeholder('conventionId')))
+    .orderBy(asc(conventionPayments.dueOn), asc(conventionPayments.position)),
+);
+
+export async function paymentsOf(db: Database, conventionId: string) {
+  return paymentsOfQuery(db, { conventionId });
 }
 
 export async function childrenOfConvention(db: Database, conventionId: string) {
