@@ -1,8 +1,8 @@
-import { circuitOfConvention, nextCircuitOf, submitConvention } from '../services/convention-circuit';
+import { circuitOfConvention, createAndSubmitConvention, nextCircuitOf, submitConvention } from '../services/convention-circuit';
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../lib/auth-middleware';
 import { documentStorageFor } from '../lib/documents/document-storage';
-import { DomainError, ValidationError } from '../lib/errors';
+import { ValidationError } from '../lib/errors';
 import type { ExportColumn } from '../lib/exports/columns';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { deps, flash, redirectAfterPost, render, serviceContext } from '../lib/http';
@@ -226,33 +226,23 @@ export function conventionsRouter(): Router {
     const body = req.body as Record<string, unknown>;
     const parentId = typeof body.parentId === 'string' && body.parentId ? body.parentId : null;
     const parent = parentId ? await getConventionDetail(ctx, parentId).then((detail) => parentLabel(detail.convention)).catch(() => null) : null;
-    if (body.then !== 'submit' || formAction(req)) {
-      await handleFormPost(req, res, 'new', { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent }, () => createConvention(ctx, body), 'conventions.created');
-      return;
-    }
-    // « Créer et soumettre » (a renewal avenant's usual path): the convention is saved first; if
-    // the submission is refused, it stays a draft and the page says why — nothing typed is lost.
+    // « Créer et soumettre au circuit »: created, then submitted (a refusal keeps the draft, and says why).
+    const submitAfterCreate = body.then === 'submit';
     let refusal: string | null = null;
-    await handleFormPost(
-      req,
-      res,
-      'new',
-      { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent },
-      async () => {
-        const created = await createConvention(ctx, body);
-        try {
-          return await submitConvention({ ...ctx, now: new Date() }, created.id);
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          refusal = error.message;
-          return created;
+    const save = submitAfterCreate
+      ? async () => {
+          const outcome = await createAndSubmitConvention(ctx, body);
+          refusal = outcome.submissionRefused;
+          return outcome.convention;
         }
-      },
-      (convention) =>
-        refusal === null
-          ? { type: 'success', text: t('conventions.createdAndSubmitted', { reference: convention.reference }) }
-          : { type: 'warning', text: t('conventions.createdNotSubmitted', { reference: convention.reference, reason: refusal }) },
-    );
+      : () => createConvention(ctx, body);
+    await handleFormPost(req, res, 'new', { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent }, save, (convention) => {
+      const reference = convention.reference;
+      if (!submitAfterCreate) return { type: 'success', text: t('conventions.created', { reference }) };
+      return refusal === null
+        ? { type: 'success', text: t('conventions.createdAndSubmitted', { reference }) }
+        : { type: 'warning', text: t('conventions.createdNotSubmitted', { reference, reason: refusal }) };
+    });
   });
 
   router.get('/:id', async (req, res) => {

@@ -5,7 +5,7 @@
 // convention's status in the same transaction. Importing this module registers
 // the status mapping: src/app.ts (decisions are taken in web requests) and
 // src/workflows/runtime.ts (timers and waits advance runs in workers) both import it.
-import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
+import { ConflictError, DomainError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
 import type { Database } from '../lib/database';
@@ -17,7 +17,7 @@ import { CONVENTION_CIRCUIT_KEYS, DEFAULT_CONVENTION_CIRCUIT_KEY, definitionForS
 import type { WorkflowDefinition } from '../workflows/definitions/types';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction, requireActor } from './context';
-import { getConventionForEdit, setConventionStatus } from './conventions.service';
+import { createConvention, getConventionForEdit, setConventionStatus } from './conventions.service';
 import { assertCan } from './permissions';
 import { listRunsOfSubject, onStatusChange, resubmitRun, startRun } from './workflows.service';
 
@@ -196,6 +196,21 @@ export async function saveConventionKindCircuits(ctx: ServiceContext, input: unk
     }
     return changed;
   });
+}
+
+/**
+ * « Créer et soumettre au circuit » (a renewal avenant's usual path): the convention is saved
+ * first, then submitted. A refused submission leaves it a saved draft and says why, so nothing
+ * typed is lost; bad input refuses the creation itself (ValidationError), as createConvention does.
+ */
+export async function createAndSubmitConvention(ctx: ServiceContext, input: unknown): Promise<{ convention: Convention; submissionRefused: string | null }> {
+  const created = await createConvention(ctx, input);
+  try {
+    return { convention: await submitConvention({ ...ctx, now: new Date() }, created.id), submissionRefused: null };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { convention: created, submissionRefused: error.message };
+  }
 }
 
 /** The convention's runs and their steps, newest first, for its page. */

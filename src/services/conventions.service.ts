@@ -11,7 +11,6 @@ import type { Database } from '../lib/database';
 import { NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { formatEuros, isoDateInParis } from '../lib/format';
 import { labelFor, t } from '../lib/i18n';
-import { frWorkflows } from '../lib/i18n/fr-workflows';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
 import { listTimeline } from '../models/audit.model';
 import {
@@ -154,9 +153,11 @@ export async function conventionFormOptions(ctx: ServiceContext) {
  */
 function statusLabel(value: unknown, action: string): string {
   if (typeof value !== 'string') return '—';
-  if (action.startsWith('workflow.step_') && value in frWorkflows.workflows.stepStatuses) return t(`workflows.stepStatuses.${value}`);
-  if (action.startsWith('workflow.run_') && value in frWorkflows.workflows.runStatuses) return t(`workflows.runStatuses.${value}`);
-  return (CONVENTION_STATUSES as readonly string[]).includes(value) ? t(`conventions.statuses.${value}`) : value;
+  const group = action.startsWith('workflow.step_') ? 'workflows.stepStatuses' : action.startsWith('workflow.run_') ? 'workflows.runStatuses' : 'conventions.statuses';
+  // t() gives the key back for a code the catalogue does not know: show the code itself then.
+  const key = `${group}.${value}`;
+  const label = t(key);
+  return label === key ? value : label;
 }
 
 /** Journal rows with the labels of this feature (actions and fields of conventions). */
