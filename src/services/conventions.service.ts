@@ -177,8 +177,8 @@ function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
         const statusValues = field === 'status' ? { before: statusLabel(entry.changes.status?.before, entry.action), after: statusLabel(entry.changes.status?.after, entry.action) } : {};
         return { ...change, ...statusValues, field: label === field ? change.field : label };
       }),
-      fileName: typeof entry.metadata.fileName === 'string' ? entry.metadata.fileName : null,
-      reason: typeof entry.metadata.reason === 'string' ? entry.metadata.reason : null,
+      // A document's entries name the file (the journal's note is the reason or comment otherwise).
+      note: described.note ?? (typeof entry.metadata.fileName === 'string' ? entry.metadata.fileName : null),
     };
   });
 }
