@@ -37,6 +37,16 @@ export async function withClient<T>(url: string, run: (client: Client) => Promis
   }
 }
 
+/** Drops and creates the database of `url`, empty; refused unless its name says it is a bench one. */
+export async function recreateBenchDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  if (!name.includes('bench')) throw new Error(`refusing to drop ${name}: its name must contain "bench"`);
+  await withClient(maintenanceUrl(url), async (client) => {
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.query(`create database ${name}`);
+  });
+}
+
 export function argValue(name: string): string | undefined {
   const prefix = `--${name}=`;
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);

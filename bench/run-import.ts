@@ -19,7 +19,7 @@ import { actorOf } from '../src/services/auth.service';
 import type { ServiceContext } from '../src/services/context';
 import { runImportBatch } from '../src/services/import-run.service';
 import { createImportBatch, saveMapping, startImport } from '../src/services/imports.service';
-import { argValue, databaseName, maintenanceUrl, withClient } from './bench-env';
+import { argValue, recreateBenchDatabase } from './bench-env';
 import { generateOrganization, seedFaker } from './directory-data';
 
 const ROWS = Number(argValue('rows') ?? 100_000);
@@ -68,12 +68,7 @@ async function writeCsv(file: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const name = databaseName(DATABASE_URL);
-  if (!name.includes('bench')) throw new Error(`refusing to drop ${name}: its name must contain "bench"`);
-  await withClient(maintenanceUrl(DATABASE_URL), async (client) => {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  });
+  await recreateBenchDatabase(DATABASE_URL);
   const handle = await openDatabase({ driver: 'pg', url: DATABASE_URL, poolSize: 10 });
   await handle.migrate();
   const db = handle.db;

@@ -22,7 +22,7 @@ import { submitConvention } from '../src/services/convention-circuit';
 import { createConvention } from '../src/services/conventions.service';
 import { decideStep } from '../src/services/workflows.service';
 import { startRuntime } from '../src/workflows/runtime';
-import { argValue, databaseName, maintenanceUrl, withClient } from './bench-env';
+import { argValue, recreateBenchDatabase } from './bench-env';
 
 const RUNS = Number(argValue('runs') ?? 300);
 const CONCURRENCY = Number(argValue('concurrency') ?? 16);
@@ -74,12 +74,7 @@ async function bareBullmq(prefix: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const name = databaseName(DATABASE_URL);
-  if (!name.includes('bench')) throw new Error(`refusing to drop ${name}: its name must contain "bench"`);
-  await withClient(maintenanceUrl(DATABASE_URL), async (client) => {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  });
+  await recreateBenchDatabase(DATABASE_URL);
   const handle = await openDatabase({ driver: 'pg', url: DATABASE_URL, poolSize: 20 });
   await handle.migrate();
   const db = handle.db;
