@@ -5,7 +5,7 @@
 //   npx tsx bench/explain-directory.ts [--repeat=5] [--plans]
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Pool } from 'pg';
-import type { Database } from '../src/lib/database';
+import type { Database } from '../src/models/database';
 import * as schema from '../src/models/schema';
 import { listOrganizations, type OrganizationListFilters } from '../src/models/organizations.model';
 import { searchSuggestionsSql } from '../src/models/search.model';

@@ -7,7 +7,7 @@
 //        [--reference-date=2026-06-01] [--reset]
 import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
-import { openDatabase } from '../src/lib/database';
+import { openDatabase } from '../src/models/database';
 import { hashPassword } from '../src/lib/passwords';
 import { insertUser } from '../src/models/users.model';
 import { argValue, BENCH_USER, benchDatabaseUrl, databaseName, hasFlag, maintenanceUrl, withClient } from './bench-env';

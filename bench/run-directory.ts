@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import type { Database } from '../src/lib/database';
+import type { Database } from '../src/models/database';
 import * as schema from '../src/models/schema';
 import { listOrganizations, type OrganizationListFilters } from '../src/models/organizations.model';
 import { argValue, BENCH_USER, benchDatabaseUrl, DEFAULT_REDIS_URL } from './bench-env';

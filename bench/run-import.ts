@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
-import { openDatabase } from '../src/lib/database';
+import { openDatabase } from '../src/models/database';
 import { readTable } from '../src/lib/imports/table-reader';
 import { insertUser, replaceUserUnits } from '../src/models/users.model';
 import { listUnits } from '../src/models/units.model';

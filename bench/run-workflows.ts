@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import { openDatabase } from '../src/lib/database';
+import { openDatabase } from '../src/models/database';
 import { redisOptionsFromUrl } from '../src/lib/redis';
 import { conventions, organizations, workflowRuns, workflowSteps } from '../src/models/schema';
 import { insertUser, replaceUserUnits } from '../src/models/users.model';
@@ -21,7 +21,7 @@ import type { ServiceContext } from '../src/services/context';
 import { submitConvention } from '../src/services/convention-circuit';
 import { createConvention } from '../src/services/conventions.service';
 import { decideStep } from '../src/services/workflows.service';
-import { startRuntime } from '../src/workflows/runtime';
+import { startRuntime } from '../src/jobs/runtime';
 import { argValue, recreateBenchDatabase } from './bench-env';
 
 const RUNS = Number(argValue('runs') ?? 300);

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createApp } from './app';
 import { ConfigError, parseConfig, type Config } from './config';
-import { DataDirLockedError, openDatabase, type DatabaseHandle } from './lib/database';
+import { DataDirLockedError, openDatabase, type DatabaseHandle } from './models/database';
 import { logger } from './lib/logger';
 import { createMailTransport } from './lib/mail';
 import { connectRedis, RedisServerMissingError, type RedisEndpoint } from './lib/redis';
-import { startSmtpSink, type SmtpSink } from './lib/smtp-sink';
+import { startSmtpSink, type SmtpSink } from './services/smtp-sink';
 import { prepareFirstStart } from './services/auth.service';
 import { LoginThrottle } from './services/login-throttle';
-import { startRuntime, type Runtime } from './workflows/runtime';
+import { startRuntime, type Runtime } from './jobs/runtime';
 
 export interface BootOptions {
   web: boolean;

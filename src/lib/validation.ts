@@ -67,3 +67,10 @@ export const optionalId = (message: string) =>
     .union([z.literal(''), z.uuid({ error: message })])
     .optional()
     .transform((value) => value || null);
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for the opaque ids of our URLs; anything else never reaches SQL as a uuid. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type AuditChanges, type AuditEntry, auditLog } from './schema';
 
 export async function insertAuditEntry(

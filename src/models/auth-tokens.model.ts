@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type AuthToken, type TokenPurpose, authTokens } from './schema';
 
 export async function insertAuthToken(

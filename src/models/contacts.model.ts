@@ -1,6 +1,6 @@
 // SQL for the contacts of the partner directory and their affiliations to organisations.
 import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import { type Database, rowsOf } from '../lib/database';
+import { type Database, rowsOf } from './database';
 import type { ListCursor } from './organizations.model';
 import {
   type Affiliation,

@@ -1,6 +1,6 @@
 // SQL for convention_kind_circuits: which approval circuit each convention kind starts.
 import { eq, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type ConventionKind, type ConventionKindCircuit, conventionKindCircuits, users } from './schema';
 
 export type ConventionKindCircuitRow = ConventionKindCircuit & { updatedByName: string | null };

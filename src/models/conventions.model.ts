@@ -1,6 +1,6 @@
 // SQL for conventions, their parties, payment schedule and versioned documents.
 import { and, asc, count, desc, eq, gte, inArray, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import {
   type Convention,
   type ConventionDocumentKind,

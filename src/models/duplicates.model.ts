@@ -11,7 +11,7 @@
 // The list reads those pairs, plus a live pass over the few most recently changed records so a
 // duplicate typed a second ago shows before the next scan (50 records ≈ 0.3–1.2 s).
 import { sql, type SQL } from 'drizzle-orm';
-import { rowsOf, type Database } from '../lib/database';
+import { rowsOf, type Database } from './database';
 import { duplicateDismissals } from './schema';
 
 export type DuplicateEntity = 'organization' | 'contact';

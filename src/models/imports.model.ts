@@ -2,8 +2,8 @@
 // record it matches.
 import { Readable } from 'node:stream';
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
-import { rowsOf } from '../lib/database';
+import type { Database } from './database';
+import { rowsOf } from './database';
 import {
   type ImportBatch,
   type ImportEntityType,

@@ -2,7 +2,7 @@
 // from the merged record to the kept one (and back). Each move returns the ids it touched so
 // the merge row can say exactly what to put back.
 import { and, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import {
   type Affiliation,
   type NewAffiliation,

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type DevMail, type Email, type OutboxRow, auditLog, devMailbox, emails, jobHeartbeats, notifications, outbox } from './schema';
 import { reusableQuery } from './prepared';
 

@@ -1,7 +1,7 @@
 // SQL for the organisation kinds (reference data an admin extends). An inactive kind has
 // `archived_at` set: it leaves the organisation form, but records and filters keep it.
 import { count, eq, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type OrganizationKind, organizationKinds, organizations } from './schema';
 
 export type NewOrganizationKind = typeof organizationKinds.$inferInsert;

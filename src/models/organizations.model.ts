@@ -2,7 +2,7 @@
 // fast at any depth on 50,000 rows); every query leaves out merged records, and archived ones
 // unless asked.
 import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import {
   type NewOrganization,
   type Organization,

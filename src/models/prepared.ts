@@ -8,7 +8,7 @@
 // PGlite runs the same text (it ignores the name).
 import { eq, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 
 /** What Drizzle's prepared queries hold (the same fields for node-postgres and PGlite). */
 interface BuiltQuery {

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { restrictedFields } from './schema';
 
 export async function listRestrictedFields(db: Database, entityType: string): Promise<string[]> {

@@ -23,7 +23,7 @@
 // to to_tsquery() are reduced to [a-z0-9] first, so they cannot carry tsquery operators.
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { rowsOf, type Database } from '../lib/database';
+import { rowsOf, type Database } from './database';
 
 // ── Query parsing (pure) ────────────────────────────────────────────────────────────────────
 

@@ -1,5 +1,5 @@
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type Role, sessions, users } from './schema';
 
 /** The signed-in person, read with the session (src/lib/auth-middleware.ts uses it). */

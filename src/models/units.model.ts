@@ -1,5 +1,5 @@
 import { count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type NewUnit, type Unit, units, userUnits } from './schema';
 
 export async function listUnits(db: Database, options: { includeArchived?: boolean } = {}): Promise<Unit[]> {

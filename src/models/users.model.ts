@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import { type Role, type User, type NewUser, units, userUnits, users } from './schema';
 
 export type UserWithUnits = User & { unitIds: string[] };

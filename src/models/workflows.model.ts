@@ -1,7 +1,7 @@
 // Queries of the workflow engine (runs, steps, delegations, notifications). The rules live in
 // src/services/workflows.service.ts; this file only reads and writes rows.
 import { and, asc, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../lib/database';
+import type { Database } from './database';
 import {
   type NewWorkflowRun,
   type NewWorkflowStep,

@@ -1,9 +1,9 @@
 // /admin/circuits: every run, filterable; a run's history; cancel a run, reassign a step.
 import { Router } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
-import { flash, redirectAfterPost, render, serviceContext } from '../lib/http';
+import { requireLogin } from '../web/auth-middleware';
+import { flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
-import { listActiveUserOptions } from '../models/users.model';
+import { cachedActiveUserOptions } from '../services/reference-lists';
 import { assertCan } from '../services/permissions';
 import { circuitOptions, listRunsFor } from '../services/workflow-inbox.service';
 import { cancelRun, getRunWithHistory, reassignStep } from '../services/workflows.service';
@@ -29,7 +29,7 @@ export function adminCircuitsRouter(): Router {
     assertCan(ctx.actor, 'workflows.admin');
     const { run, steps } = await getRunWithHistory(ctx.db, req.params.id);
     const open = run.status === 'running' || run.status === 'changes_requested';
-    render(req, res, 'admin/circuits/show', { title: t('workflows.detail'), run, history: steps, open, people: await listActiveUserOptions(ctx.db) });
+    render(req, res, 'admin/circuits/show', { title: t('workflows.detail'), run, history: steps, open, people: await cachedActiveUserOptions(ctx.db) });
   });
 
   router.post('/:id/annuler', async (req, res) => {

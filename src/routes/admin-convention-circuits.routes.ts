@@ -1,8 +1,8 @@
 // /admin/circuits-des-conventions: the approval circuit each convention kind starts (admins).
 import { Router } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
-import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { conventionCircuitOptions, listConventionKindCircuitsForAdmin, saveConventionKindCircuits } from '../services/convention-circuit';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
-import { render, serviceContext } from '../lib/http';
+import { requireLogin } from '../web/auth-middleware';
+import { render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { listDevMailbox, readDevMail } from '../services/dev-mail.service';
 

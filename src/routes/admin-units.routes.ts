@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
-import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { UNIT_KINDS } from '../models/schema';
 import { createUnit, getUnit, listUnitsForAdmin, setUnitArchived, updateUnitDetails } from '../services/units.service';

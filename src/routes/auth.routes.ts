@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { regenerate, safeNext } from '../lib/auth-middleware';
+import { regenerate, safeNext } from '../web/auth-middleware';
 import { RateLimitedError, ValidationError } from '../lib/errors';
-import { deps, flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { deps, flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { PASSWORD_MIN_LENGTH } from '../lib/passwords';
 import {

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { ForbiddenError, ValidationError } from '../lib/errors';
-import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import {
   addAffiliation,
@@ -28,7 +28,7 @@ import { describeAuditEntry } from '../services/journal.service';
 import { exportFileName } from './organizations.routes';
 import { DuplicatesFoundError } from '../services/organizations.service';
 import { can } from '../services/permissions';
-import { organizationLabels } from '../models/organizations.model';
+import { organizationToPrefill } from '../services/contacts.service';
 
 const INACTIVITY_CHOICES = [6, 12, 24, 36];
 
@@ -107,7 +107,7 @@ export function contactsRouter(): Router {
   router.get('/nouveau', async (req, res) => {
     const ctx = serviceContext(req);
     const organizationId = typeof req.query.organizationId === 'string' ? req.query.organizationId : '';
-    const organization = organizationId ? (await organizationLabels(ctx.db, [organizationId]).catch(() => []))[0] : undefined;
+    const organization = await organizationToPrefill(ctx, organizationId);
     render(req, res, 'contacts/new', {
       title: t('contacts.createTitle'),
       options: await newContactForm(ctx),
@@ -124,7 +124,7 @@ export function contactsRouter(): Router {
     } catch (error) {
       const ctx = serviceContext(req);
       const organizationId = typeof req.body.organizationId === 'string' ? req.body.organizationId : '';
-      const organization = organizationId ? (await organizationLabels(ctx.db, [organizationId]).catch(() => []))[0] : undefined;
+      const organization = await organizationToPrefill(ctx, organizationId);
       await renderFormAgain(req, res, 'contacts/new', { title: t('contacts.createTitle'), organization }, error);
     }
   });

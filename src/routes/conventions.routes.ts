@@ -1,13 +1,13 @@
 import { circuitOfConvention, createAndSubmitConvention, nextCircuitOf, submitConvention } from '../services/convention-circuit';
 import { Router, type Request, type Response } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { documentStorageFor } from '../lib/documents/document-storage';
 import { ValidationError } from '../lib/errors';
 import type { ExportColumn } from '../lib/exports/columns';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
-import { deps, flash, redirectAfterPost, render, serviceContext } from '../lib/http';
+import { deps, flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
-import { receiveUpload } from '../lib/uploads';
+import { receiveUpload } from '../web/uploads';
 import type { Convention } from '../models/schema';
 import {
   EXPIRING_CHOICES,

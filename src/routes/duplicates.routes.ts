@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { NotFoundError } from '../lib/errors';
-import { flash, redirectAfterPost, render, serviceContext } from '../lib/http';
+import { flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { dismissPair, listDuplicatePairsPage } from '../services/duplicates.service';
 import { ENTITY_OF_SEGMENT, getMergeScreen, listMergesPage, mergePartnersFor, mergeRecords, undoMerge } from '../services/merge.service';

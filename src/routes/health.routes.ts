@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { deps } from '../lib/http';
+import { deps } from '../web/http';
 import { checkReadiness } from '../services/health.service';
 
 /** Probes for orchestrators: no session, no CSRF, JSON only. */

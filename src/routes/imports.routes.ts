@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
-import { deps, flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { deps, flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
-import { receiveUpload } from '../lib/uploads';
+import { receiveUpload } from '../web/uploads';
 import { IMPORT_ENTITY_TYPES, IMPORT_STATUSES, type ImportBatch } from '../models/schema';
 import {
   ImportFileError,

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
-import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';

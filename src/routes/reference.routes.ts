@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { NotFoundError } from '../lib/errors';
 import { communeByCode, departmentName, findCommunes, regionName } from '../lib/geography';
 

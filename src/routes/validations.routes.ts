@@ -1,9 +1,9 @@
 // "Mes validations": the inbox, a step's page and decision, the header badge, notifications,
 // delegations, and the runs of one's units. Every rule is in the services.
 import { Router, type Request, type Response } from 'express';
-import { requireLogin } from '../lib/auth-middleware';
+import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
-import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../lib/http';
+import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import {
   circuitOptions,

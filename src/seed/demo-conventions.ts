@@ -9,7 +9,7 @@
 // circuit included).
 import { eq, inArray } from 'drizzle-orm';
 import { addDays, formatConventionReference, noticeDeadline } from '../lib/convention-dates';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { isoDateInParis } from '../lib/format';
 import { findConventionById, findConventionBySourceRef, insertConvention, replaceParties, replacePayments, takeReferenceNumber } from '../models/conventions.model';
 import { type ConventionKind, type ConventionStatus, type MoneyDirection, type WorkflowDecision, organizations, units, users } from '../models/schema';

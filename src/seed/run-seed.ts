@@ -4,7 +4,7 @@
 // The embedded database allows one process only: while the application runs (npm start), it
 // holds the lock on DATA_DIR and this command refuses to start rather than lose writes.
 import { ConfigError, config, type Config } from '../config';
-import { DataDirLockedError, openDatabase, type DatabaseHandle } from '../lib/database';
+import { DataDirLockedError, openDatabase, type DatabaseHandle } from '../models/database';
 import { logger } from '../lib/logger';
 import { formatSeedReport, runSeed } from './seed';
 

@@ -5,8 +5,8 @@
 // inserted with ON CONFLICT DO NOTHING; parents are only set where none is. A second run inserts
 // nothing and never overwrites what users changed in the meantime.
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../lib/database';
-import { rowsOf } from '../lib/database';
+import type { Database } from '../models/database';
+import { rowsOf } from '../models/database';
 import { logger as defaultLogger, type Logger } from '../lib/logger';
 import { hashPassword } from '../lib/passwords';
 import {

@@ -1,6 +1,6 @@
 import { insertAuditEntries, insertAuditEntry } from '../models/audit.model';
 import type { AuditChanges } from '../models/schema';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import type { ServiceContext } from './context';
 
 /** Fields never copied into the journal. */

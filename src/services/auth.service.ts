@@ -1,6 +1,6 @@
 // Signing in, one-time links (first-admin setup, invitation, password reset) and password changes.
 import { z } from 'zod';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { decoyPasswordHash, generateToken, hashPassword, hashToken, verifyPassword } from '../lib/passwords';

@@ -33,6 +33,7 @@ import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 import { type ServiceContext, inTransaction } from './context';
+import { isUuid } from '../lib/validation';
 import { findContactDuplicates } from './duplicates.service';
 import { DuplicatesFoundError, encodeCursor } from './organizations.service';
 import { assertCan, can, type RecordScope } from './permissions';
@@ -572,3 +573,9 @@ export async function eraseContact(ctx: ServiceContext, id: string, input: unkno
 
 // The import (src/services/imports.service.ts) validates rows with the same rules as the form.
 export { contactSchema, columnsOf as contactColumnsOf, auditable as auditableContact, type ContactInput };
+
+/** The organisation a « new contact » form starts attached to (from `?organizationId=`); none when unknown. */
+export async function organizationToPrefill(ctx: ServiceContext, organizationId: string): Promise<{ id: string; name: string } | undefined> {
+  if (!isUuid(organizationId)) return undefined;
+  return (await organizationLabels(ctx.db, [organizationId]))[0];
+}

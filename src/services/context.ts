@@ -1,4 +1,4 @@
-import type { Database, Transaction } from '../lib/database';
+import type { Database, Transaction } from '../models/database';
 import type { Role } from '../models/schema';
 
 /** The signed-in person a service acts for. */

@@ -8,7 +8,7 @@
 import { ConflictError, DomainError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { findCircuitKeyOfKind, listConventionKindCircuits, lockConventionKindCircuits, upsertConventionKindCircuit } from '../models/convention-kind-circuits.model';
 import { lockConventionById } from '../models/conventions.model';
 import { findOpenRunForSubject } from '../models/workflows.model';

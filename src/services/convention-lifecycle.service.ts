@@ -3,7 +3,7 @@
 // same length. Run by the periodic `convention.lifecycle` job; every change is journaled as the
 // system. Safe to run twice or from two workers at once (see moveConventionsOnCalendar).
 import { addDays, addMonths, noticeDeadline, parseIsoDay } from '../lib/convention-dates';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { isoDateInParis } from '../lib/format';
 import { t } from '../lib/i18n';
 import { insertAuditEntries } from '../models/audit.model';

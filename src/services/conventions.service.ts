@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { addDays, addMonths, formatConventionReference, noticeDeadline, parseIsoDay } from '../lib/convention-dates';
 import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '../lib/documents/document-sniffing';
 import type { DocumentStorage } from '../lib/documents/document-storage';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { formatEuros, isoDateInParis } from '../lib/format';
 import { labelFor, t } from '../lib/i18n';

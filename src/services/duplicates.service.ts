@@ -3,7 +3,7 @@
 // Also the "Doublons probables" page: candidate pairs over the whole file, and dismissals.
 import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { rowsOf } from '../lib/database';
+import { rowsOf } from '../models/database';
 import { ConflictError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { websiteDomain } from '../lib/identifiers';

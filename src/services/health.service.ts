@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { findHeartbeat } from '../models/messaging.model';
 import { JOB_NAMES } from '../workflows/queues';
 

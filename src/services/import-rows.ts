@@ -3,9 +3,9 @@
 // the directory's forms use, so an import can never store what a form would refuse.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { t } from '../lib/i18n';
-import { organizationInputOf, contactInputOf, type KindChoice, type RowValues } from '../lib/imports/row-conversion';
+import { organizationInputOf, contactInputOf, type KindChoice, type RowValues } from './imports/row-conversion';
 import { sirenOfSiret } from '../lib/identifiers';
 import { findActiveUserIdByEmail, findContactMatch, findEmployer, findOrganizationMatch } from '../models/imports.model';
 import { affiliationsOfContact, insertAffiliation, insertContact, lockContactById, replaceContactUnits, unitIdsOfContact, updateContactRow } from '../models/contacts.model';

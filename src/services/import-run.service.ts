@@ -2,10 +2,10 @@
 // chunks, each chunk one transaction that also records the rows' outcomes and moves the
 // batch's resume point. A crash, a retry or a second worker therefore never leaves a half
 // row nor does a row twice: the next run starts after the last committed chunk.
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
-import { valuesByField } from '../lib/imports/fields';
+import { valuesByField } from './imports/fields';
 import { readTable, type TableFormat, type TableRow } from '../lib/imports/table-reader';
 import {
   advanceImportBatch,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
-import { importFields, presetFieldsOf, suggestMapping, valuesByField } from '../lib/imports/fields';
+import { importFields, presetFieldsOf, suggestMapping, valuesByField } from './imports/fields';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable, type TableFormat } from '../lib/imports/table-reader';
 import { optionalTrimmed, parseInput, stringList } from '../lib/validation';
 import {
@@ -41,7 +41,7 @@ import {
   type NewContact,
   type NewOrganization,
 } from '../models/schema';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { auditableContact } from './contacts.service';
 import { auditableOrganization } from './organizations.service';
 import { findUnitsByIds, listUnits } from '../models/units.model';

@@ -1,4 +1,4 @@
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { emailSubject } from '../lib/mail';
 import { type NewAuditRow, type NewNotificationRow, type NewOutboxRow, insertMessagingRows } from '../models/messaging.model';
 import { JOB_NAMES, QUEUE_NAMES } from '../workflows/queues';

@@ -1,7 +1,7 @@
 // The reference lists that forms, filters and search read on every request, through the
 // in-process cache of src/lib/reference-cache.ts (TTL + invalidation by the admin services).
 // The arrays are shared between requests: read them, never mutate them.
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { cachedReference } from '../lib/reference-cache';
 import { listKinds } from '../models/organizations.model';
 import type { OrganizationKind, Unit } from '../models/schema';

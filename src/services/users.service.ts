@@ -18,7 +18,7 @@ import {
   unitIdsOfUser,
   updateUser,
 } from '../models/users.model';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { recordAudit } from './audit.service';
 import { issueLink } from './auth.service';
 import { type ServiceContext, inTransaction } from './context';

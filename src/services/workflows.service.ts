@@ -25,7 +25,7 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import type { NewOutboxRow } from '../models/messaging.model';
 import type { NewWorkflowStep, Role, WorkflowDecision, WorkflowRun, WorkflowRunStatus, WorkflowStep } from '../models/schema';
 import {

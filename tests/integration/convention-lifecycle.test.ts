@@ -5,7 +5,7 @@ import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Job } from 'bullmq';
 import { addDays, noticeDeadline } from '../../src/lib/convention-dates';
 import { isoDateInParis } from '../../src/lib/format';
-import { openDatabase } from '../../src/lib/database';
+import { openDatabase } from '../../src/models/database';
 import { createMailTransport } from '../../src/lib/mail';
 import { redisOptionsFromUrl } from '../../src/lib/redis';
 import { searchParentConventions } from '../../src/models/conventions.model';
@@ -13,7 +13,7 @@ import { auditLog, conventions, type ConventionStatus, type NewConvention } from
 import { CALENDAR_BATCH_SIZE, applyConventionCalendar, nextTermEnd, termOf } from '../../src/services/convention-lifecycle.service';
 import { setConventionStatus } from '../../src/services/conventions.service';
 import { JOB_NAMES } from '../../src/workflows/queues';
-import { startRuntime, type Runtime } from '../../src/workflows/runtime';
+import { startRuntime, type Runtime } from '../../src/jobs/runtime';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
 import { TEST_REDIS_URL } from '../support/env';
 

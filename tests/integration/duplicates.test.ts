@@ -3,7 +3,7 @@
 // redirects from the merged record, journal entries, and the refusals.
 import { and, eq, inArray } from 'drizzle-orm';
 import { affiliations, auditLog, contactUnits, contacts, conventionParties, conventions, duplicateNamePairs, organizationUnits, organizations, recordMerges } from '../../src/models/schema';
-import { runDuplicatesScan } from '../../src/workflows/system.jobs';
+import { runDuplicatesScan } from '../../src/jobs/system.jobs';
 import { listUnits } from '../../src/models/units.model';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { DataDirLockedError, openDatabase, rowsOf, type DatabaseHandle } from '../../src/lib/database';
+import { DataDirLockedError, openDatabase, rowsOf, type DatabaseHandle } from '../../src/models/database';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
 describe('embedded PGlite database', () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { redisOptionsFromUrl } from '../../src/lib/redis';
-import { addOrRetry } from '../../src/workflows/requeue';
+import { addOrRetry } from '../../src/jobs/requeue';
 import { TEST_REDIS_URL } from '../support/env';
 import { eventually } from '../support/harness';
 

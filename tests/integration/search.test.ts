@@ -1,7 +1,7 @@
 // Directory search on real PostgreSQL (ranking, identifiers, exclusions, HTTP) and once on PGlite.
 import { eq } from 'drizzle-orm';
 import { Client } from 'pg';
-import { openDatabase, type Database, type DatabaseHandle } from '../../src/lib/database';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/models/database';
 import { organizations } from '../../src/models/schema';
 import { parseSearchQuery, searchContacts, searchOrganizations, searchSuggestionsSql } from '../../src/models/search.model';
 import type { ServiceContext } from '../../src/services/context';

@@ -16,7 +16,7 @@ import { actorOf } from '../../src/services/auth.service';
 import { decideStep, startRun } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { JOB_NAMES, stepJobId } from '../../src/workflows/queues';
-import { startRuntime, type Runtime } from '../../src/workflows/runtime';
+import { startRuntime, type Runtime } from '../../src/jobs/runtime';
 import { buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
 
 const SUBJECT = 'flushall-test';

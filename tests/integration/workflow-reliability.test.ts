@@ -2,7 +2,7 @@
 // sharing one Redis prefix and one database, and Redis losing every key of the application
 // while deadline timers are pending (the sweeper rebuilds them from PostgreSQL).
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
-import { openDatabase, type DatabaseHandle } from '../../src/lib/database';
+import { openDatabase, type DatabaseHandle } from '../../src/models/database';
 import { createMailTransport } from '../../src/lib/mail';
 import { logger } from '../../src/lib/logger';
 import { auditLog, conventions, devMailbox, emails, workflowRuns, workflowSteps, type Organization, type User, type WorkflowStep } from '../../src/models/schema';
@@ -11,8 +11,8 @@ import { submitConvention } from '../../src/services/convention-circuit';
 import { createConvention } from '../../src/services/conventions.service';
 import { decideStep } from '../../src/services/workflows.service';
 import { stepJobId } from '../../src/workflows/queues';
-import { startRuntime, type Runtime } from '../../src/workflows/runtime';
-import { runSweep } from '../../src/workflows/system.jobs';
+import { startRuntime, type Runtime } from '../../src/jobs/runtime';
+import { runSweep } from '../../src/jobs/system.jobs';
 import { redisOptionsFromUrl } from '../../src/lib/redis';
 import { buildOrganization } from '../support/directory-fixtures';
 import { TEST_REDIS_URL } from '../support/env';

@@ -3,9 +3,9 @@
 import { eq, isNull } from 'drizzle-orm';
 import { devMailbox, emails, jobHeartbeats, outbox } from '../../src/models/schema';
 import { queueEmail } from '../../src/services/mail.service';
-import { relayOutbox } from '../../src/workflows/outbox-relay';
-import { runSweep } from '../../src/workflows/system.jobs';
-import { sendQueuedEmail } from '../../src/workflows/mail-send.job';
+import { relayOutbox } from '../../src/jobs/outbox-relay';
+import { runSweep } from '../../src/jobs/system.jobs';
+import { sendQueuedEmail } from '../../src/jobs/mail-send.job';
 import { createMailTransport } from '../../src/lib/mail';
 import { checkReadiness } from '../../src/services/health.service';
 import { eventually, startTestApp, type TestApp } from '../support/harness';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { and, eq, like, sql } from 'drizzle-orm';
-import { openDatabase } from '../../src/lib/database';
+import { openDatabase } from '../../src/models/database';
 import { actorOf } from '../../src/services/auth.service';
 import { countPendingValidations, getInbox } from '../../src/services/workflow-inbox.service';
 import { auditLog, emails, notifications, units, workflowRuns, workflowSteps, type User } from '../../src/models/schema';
@@ -14,7 +14,7 @@ import { createDelegation } from '../../src/services/workflow-inbox.service';
 import { decideStep, onStatusChange, remindStep, resubmitRun, signalWorkflowEvent, stepDeadlineReached, startRun, type StatusChange } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
-import { runSweep } from '../../src/workflows/system.jobs';
+import { runSweep } from '../../src/jobs/system.jobs';
 import { stepJobId } from '../../src/workflows/queues';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
 

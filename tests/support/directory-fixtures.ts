@@ -1,6 +1,6 @@
 // Organisations, contacts and affiliations written straight to the database for tests.
 import { randomBytes } from 'node:crypto';
-import type { Database } from '../../src/lib/database';
+import type { Database } from '../../src/models/database';
 import {
   type Contact,
   type NewContact,

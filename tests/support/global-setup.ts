@@ -1,6 +1,6 @@
 // Migrates one template database per test run; each test file then clones it (fast, isolated).
 import { Client } from 'pg';
-import { openDatabase } from '../../src/lib/database';
+import { openDatabase } from '../../src/models/database';
 import { TEMPLATE_ENV, TEST_DATABASE_URL, databaseUrl } from './env';
 
 export default async function globalSetup(): Promise<void> {

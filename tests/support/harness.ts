@@ -7,18 +7,18 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
 import { parseConfig, type Config } from '../../src/config';
-import { openDatabase, type Database, type DatabaseHandle } from '../../src/lib/database';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/models/database';
 import { createMailTransport } from '../../src/lib/mail';
 import { hashPassword } from '../../src/lib/passwords';
 import { redisOptionsFromUrl } from '../../src/lib/redis';
-import { startSmtpSink, type SmtpSink } from '../../src/lib/smtp-sink';
+import { startSmtpSink, type SmtpSink } from '../../src/services/smtp-sink';
 import type { Role, User } from '../../src/models/schema';
 import { insertUser, replaceUserUnits } from '../../src/models/users.model';
 import { listUnits } from '../../src/models/units.model';
 import type { ServiceContext } from '../../src/services/context';
 import { actorOf } from '../../src/services/auth.service';
 import { LoginThrottle } from '../../src/services/login-throttle';
-import { startRuntime, type Runtime } from '../../src/workflows/runtime';
+import { startRuntime, type Runtime } from '../../src/jobs/runtime';
 import { TEMPLATE_ENV, TEST_DATABASE_URL, TEST_REDIS_URL, databaseUrl } from './env';
 
 export interface TestDatabase {

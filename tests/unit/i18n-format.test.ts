@@ -1,6 +1,6 @@
 import { formatDate, formatDateTime, formatNumber, startOfParisDay } from '../../src/lib/format';
 import { labelFor, t } from '../../src/lib/i18n';
-import { urlWith } from '../../src/lib/view-engine';
+import { urlWith } from '../../src/web/view-engine';
 
 describe('messages and formats', () => {
   test('t() fills placeholders and falls back to the key', () => {

@@ -1,8 +1,8 @@
 // Import detection and row conversion: pure functions, no database.
 import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
-import { headerKey, suggestMapping, valuesByField } from '../../src/lib/imports/fields';
-import { contactInputOf, isoDate, organizationInputOf, resolveKind, splitFullName } from '../../src/lib/imports/row-conversion';
+import { headerKey, suggestMapping, valuesByField } from '../../src/services/imports/fields';
+import { contactInputOf, isoDate, organizationInputOf, resolveKind, splitFullName } from '../../src/services/imports/row-conversion';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable } from '../../src/lib/imports/table-reader';
 
 const KINDS = [

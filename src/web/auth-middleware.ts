@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { activeActorOf, loadActiveActor } from '../services/auth.service';
 import { sessionUserRow } from './session';
 import { deps, flash, redirectAfterPost } from './http';
-import { t } from './i18n';
+import { t } from '../lib/i18n';
 
 export function loadActor() {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {

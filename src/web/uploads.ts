@@ -8,8 +8,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { ForbiddenError, ValidationError } from './errors';
-import { t } from './i18n';
+import { ForbiddenError, ValidationError } from '../lib/errors';
+import { t } from '../lib/i18n';
 
 export interface ReceivedUpload {
   fields: Record<string, string>;

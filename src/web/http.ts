@@ -6,10 +6,10 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import type { Actor, ServiceContext } from '../services/context';
 import type { LoginThrottle } from '../services/login-throttle';
-import type { Database } from './database';
-import type { FieldErrors } from './errors';
+import type { Database } from '../models/database';
+import type { FieldErrors } from '../lib/errors';
 import type { FlashMessage } from './session';
-import { logger } from './logger';
+import { logger } from '../lib/logger';
 
 /** What the web layer needs from the running process. */
 export interface AppDeps {

@@ -2,7 +2,7 @@
 // so imported records pass exactly the validation typed ones do. Pure functions: what needs
 // the database (kinds, users, organisations) is given by the caller.
 import { type CIVILITIES, type LEGAL_BASES, type ORGANIZATION_STATUSES } from '../../models/schema';
-import { parseFrenchAddress, readableCity, readableOrganizationName, readableStreet } from '../french-case';
+import { parseFrenchAddress, readableCity, readableOrganizationName, readableStreet } from '../../lib/french-case';
 import { headerKey } from './fields';
 
 /** Field key → the row's values for it (see valuesByField). */

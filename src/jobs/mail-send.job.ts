@@ -7,11 +7,11 @@
 // the email's id), so mail clients and archives see one message, and the duplicate is visible.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Transporter } from 'nodemailer';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { logger } from '../lib/logger';
 import { renderEmail } from '../lib/mail';
 import { lockEmail, markEmailSent, recordEmailFailure } from '../models/messaging.model';
-import type { MailSendPayload } from './queues';
+import type { MailSendPayload } from '../workflows/queues';
 
 export interface MailSendDeps {
   db: Database;

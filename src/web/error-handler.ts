@@ -1,9 +1,9 @@
 // Maps errors to responses, once: domain errors to French pages (or to an alert in #flash for
 // htmx requests), CSRF failures to 403, everything else to a 500 with a request id.
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, NotFoundError, RateLimitedError, ValidationError } from './errors';
-import { t } from './i18n';
-import { logger } from './logger';
+import { DomainError, NotFoundError, RateLimitedError, ValidationError } from '../lib/errors';
+import { t } from '../lib/i18n';
+import { logger } from '../lib/logger';
 
 const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
   not_found: 404,

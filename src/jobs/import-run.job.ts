@@ -1,10 +1,10 @@
 // import.run: runs or resumes one import batch (src/services/import-run.service.ts). Running it
 // twice is harmless: the batch's resume point and row lock decide who does which rows.
 import type { Job } from 'bullmq';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { t } from '../lib/i18n';
 import { markImportFailed, runImportBatch } from '../services/import-run.service';
-import type { ImportRunPayload } from './queues';
+import type { ImportRunPayload } from '../workflows/queues';
 
 export function importRunProcessor(db: Database) {
   return async (job: Job<ImportRunPayload>) => {

@@ -5,13 +5,13 @@ import '../services/convention-circuit';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Transporter } from 'nodemailer';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { logger } from '../lib/logger';
 import { importRunProcessor } from './import-run.job';
 import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
 import { runConventionLifecycle } from './convention-lifecycle.job';
-import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES, jobIdFor } from './queues';
+import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES, jobIdFor } from '../workflows/queues';
 import { runDuplicatesScan, runHeartbeat, runSweep } from './system.jobs';
 import { workflowStepProcessor } from './workflow-step.job';
 

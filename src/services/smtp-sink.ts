@@ -3,8 +3,8 @@
 import type { AddressObject } from 'mailparser';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import type { Database } from './database';
-import { logger } from './logger';
+import type { Database } from '../models/database';
+import { logger } from '../lib/logger';
 import { insertDevMail } from '../models/messaging.model';
 
 export interface SmtpSink {

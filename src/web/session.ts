@@ -2,7 +2,7 @@
 // deactivating a user ends their sessions at once (DESIGN.md §6, docs/decisions/0002).
 import session, { Store, type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
-import type { Database } from './database';
+import type { Database } from '../models/database';
 import { type SessionUserRow, deleteSession, readSession, touchSession, writeSession } from '../models/sessions.model';
 
 export interface FlashMessage {

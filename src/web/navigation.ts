@@ -1,6 +1,6 @@
 // The main navigation. Entries appear only when the feature exists and the person may use it:
 // later issues add theirs here (Structures, Contacts, Conventions, Sourcing, Événements, Indicateurs).
-import { t } from './i18n';
+import { t } from '../lib/i18n';
 import type { Actor } from '../services/context';
 import { can, type Permission } from '../services/permissions';
 

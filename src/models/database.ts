@@ -13,9 +13,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import lockfile from 'proper-lockfile';
 import { Pool } from 'pg';
-import * as schema from '../models/schema';
-import { logger } from './logger';
-import { migrationsDir } from './paths';
+import * as schema from './schema';
+import { logger } from '../lib/logger';
+import { migrationsDir } from '../lib/paths';
 
 export type Schema = typeof schema;
 /** A database or a transaction: both run the same queries. */

@@ -2,10 +2,10 @@
 // the step under the run lock: a decided, cancelled or already handled step ignores its timer,
 // so a replay, the sweeper or a second worker never sends anything twice.
 import type { Job } from 'bullmq';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { listPendingDeadlines } from '../models/workflows.model';
 import { remindStep, stepDeadlineReached } from '../services/workflows.service';
-import { JOB_NAMES, stepJobId, type WorkflowStepPayload } from './queues';
+import { JOB_NAMES, stepJobId, type WorkflowStepPayload } from '../workflows/queues';
 import type { Queue } from 'bullmq';
 import { addOrRetry } from './requeue';
 

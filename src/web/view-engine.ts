@@ -1,12 +1,12 @@
 // express-handlebars with the helpers every view uses. User data is always escaped ({{ }});
 // the only triple-stash is the layout's {{{body}}}.
 import path from 'node:path';
-import { formatPhone } from './phones';
+import { formatPhone } from '../lib/phones';
 import { create, type ExpressHandlebars } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
-import { formatDate, formatDateTime, formatNumber } from './format';
-import { t } from './i18n';
-import { viewsDir } from './paths';
+import { formatDate, formatDateTime, formatNumber } from '../lib/format';
+import { t } from '../lib/i18n';
+import { viewsDir } from '../lib/paths';
 
 type Query = Record<string, unknown>;
 

@@ -1,12 +1,12 @@
 // Recurring housekeeping on the `system` queue. Every handler is safe to run twice.
 import os from 'node:os';
 import type { Queue } from 'bullmq';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { deleteDispatchedOutboxRowsBefore, listStalePendingEmails, recordHeartbeat } from '../models/messaging.model';
 import { scanOrganizationNames } from '../models/duplicates.model';
 import { listStalledImportBatches } from '../models/imports.model';
 import { deleteExpiredSessions } from '../models/sessions.model';
-import { JOB_NAMES, jobIdFor, type ImportRunPayload, type MailSendPayload } from './queues';
+import { JOB_NAMES, jobIdFor, type ImportRunPayload, type MailSendPayload } from '../workflows/queues';
 import { addOrRetry } from './requeue';
 import { requeueWorkflowDeadlines } from './workflow-step.job';
 

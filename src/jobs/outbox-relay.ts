@@ -1,10 +1,10 @@
 // Moves outbox rows to BullMQ (DESIGN.md §5). The job id is the outbox id, so a retry or a
 // second relay running at the same time never enqueues the same job twice.
 import type { Queue } from 'bullmq';
-import type { Database } from '../lib/database';
+import type { Database } from '../models/database';
 import { lockPendingOutboxRows, markOutboxDispatched } from '../models/messaging.model';
 import type { OutboxRow } from '../models/schema';
-import { jobIdFor, type QueueName } from './queues';
+import { jobIdFor, type QueueName } from '../workflows/queues';
 
 const BATCH_SIZE = 200;
 
