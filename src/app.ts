@@ -140,7 +140,7 @@ export function createApp(deps: AppDeps): Express {
     },
     errorConfig: { statusCode: 403, message: t('errors.csrf'), code: 'EBADCSRFTOKEN' },
     // Multipart uploads carry their token in the body, which only the upload route reads
-    // (src/lib/uploads.ts checks it before accepting the file).
+    // (src/web/uploads.ts checks it before accepting the file).
     skipCsrfProtection: isUploadRequest,
   });
   app.use(loadActor());

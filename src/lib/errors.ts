@@ -1,4 +1,4 @@
-// Domain errors carry no HTTP status: the error middleware (src/lib/error-handler.ts) maps them.
+// Domain errors carry no HTTP status: the error middleware (src/web/error-handler.ts) maps them.
 
 export abstract class DomainError extends Error {
   abstract readonly kind: 'not_found' | 'forbidden' | 'validation' | 'conflict' | 'unauthenticated' | 'rate_limited';

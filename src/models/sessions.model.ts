@@ -2,7 +2,7 @@ import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import { type Role, sessions, users } from './schema';
 
-/** The signed-in person, read with the session (src/lib/auth-middleware.ts uses it). */
+/** The signed-in person, read with the session (src/web/auth-middleware.ts uses it). */
 export interface SessionUserRow {
   id: string;
   email: string;

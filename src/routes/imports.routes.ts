@@ -86,7 +86,7 @@ export function importsRouter(): Router {
     uploadPage(req, res);
   });
 
-  // multipart/form-data: CSRF is checked by receiveUpload (see src/lib/uploads.ts).
+  // multipart/form-data: CSRF is checked by receiveUpload (see src/web/uploads.ts).
   router.post('/', async (req, res) => {
     assertCan(req.actor, 'directory.import');
     const limits = limitsOf(req);

@@ -19,7 +19,7 @@ export function loadActor() {
       flash(req, 'info', t('auth.sessionExpired'));
       return next();
     }
-    // Usually read with the session in the same query (src/lib/session.ts); otherwise here.
+    // Usually read with the session in the same query (src/web/session.ts); otherwise here.
     const row = sessionUserRow(req);
     req.actor = row && row.id === userId ? activeActorOf(row) : await loadActiveActor(db, userId);
     if (!req.actor) await regenerate(req); // deactivated or deleted meanwhile

@@ -69,7 +69,7 @@ export class PostgresSessionStore extends Store {
 
   // express-session builds the request's session from what `get` returned; its Cookie object
   // is the one `touch` receives later, so the stored expiry follows it there. The user row
-  // read with the session goes to the request, for loadActor (src/lib/auth-middleware.ts).
+  // read with the session goes to the request, for loadActor (src/web/auth-middleware.ts).
   override createSession(req: Parameters<Store['createSession']>[0], data: SessionData): ReturnType<Store['createSession']> {
     const read = this.readRows.get(data);
     const session = super.createSession(req, data);

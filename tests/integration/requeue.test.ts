@@ -1,4 +1,4 @@
-// The sweeper's re-add (src/workflows/requeue.ts) on real Redis: a job that exhausted its
+// The sweeper's re-add (src/jobs/requeue.ts) on real Redis: a job that exhausted its
 // attempts is not left in the failed set forever once PostgreSQL says it is still to do.
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
