@@ -134,6 +134,8 @@ export const conventionDocuments = pgTable(
       .references(() => conventions.id, { onDelete: 'cascade' }),
     kind: text('kind').$type<ConventionDocumentKind>().notNull(),
     title: text('title').notNull(),
+    /** Readable only by the convention's units, juristes, finance and admins (docs/conventions.md). */
+    confidential: boolean('confidential').notNull().default(false),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },

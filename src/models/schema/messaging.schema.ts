@@ -21,7 +21,11 @@ export const outbox = pgTable(
   (table) => [index('outbox_pending_idx').on(table.createdAt).where(sql`${table.dispatchedAt} is null`)],
 );
 
-export const EMAIL_STATUSES = ['pending', 'sent', 'failed'] as const;
+/**
+ * pending → sending (claimed by a worker until `leaseUntil`) → sent | failed; a `sending` row
+ * whose lease has expired (the worker died mid-delivery) can be claimed again.
+ */
+export const EMAIL_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
 /** Every email the application sends; the idempotency key makes a replay harmless. */
@@ -37,6 +41,8 @@ export const emails = pgTable(
     subject: text('subject').notNull(),
     status: text('status').$type<EmailStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /** While `sending`: the claim's end. A worker that dies leaves a lease that expires. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     lastError: text('last_error'),
     messageId: text('message_id'),
     createdAt: createdAt(),
@@ -45,7 +51,7 @@ export const emails = pgTable(
   (table) => [
     uniqueIndex('emails_idempotency_key_key').on(table.idempotencyKey),
     index('emails_status_idx').on(table.status, table.createdAt),
-    check('emails_status_check', sql`${table.status} in ('pending', 'sent', 'failed')`),
+    check('emails_status_check', sql`${table.status} in ('pending', 'sending', 'sent', 'failed')`),
   ],
 );
 

@@ -5,6 +5,10 @@ import { createdAt, idColumn, updatedAt } from './columns';
 export const ROLES = ['admin', 'manager', 'charge', 'juriste', 'finance', 'lecteur'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Capabilities an admin grants on top of roles: `dpo` answers data subjects' requests (GDPR export). */
+export const CAPABILITIES = ['dpo'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 export const UNIT_KINDS = ['direction', 'unite_operationnelle'] as const;
 export type UnitKind = (typeof UNIT_KINDS)[number];
 
@@ -37,6 +41,7 @@ export const users = pgTable(
     /** Null until the person chooses a password through a one-time link. */
     passwordHash: text('password_hash'),
     roles: text('roles').array().$type<Role[]>().notNull().default(sql`'{}'::text[]`),
+    capabilities: text('capabilities').array().$type<Capability[]>().notNull().default(sql`'{}'::text[]`),
     active: boolean('active').notNull().default(true),
     deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
@@ -46,6 +51,7 @@ export const users = pgTable(
   },
   (table) => [
     uniqueIndex('users_email_key').on(table.email),
+    check('users_capabilities_check', sql`${table.capabilities} <@ array['dpo']::text[]`),
     check(
       'users_roles_check',
       sql`${table.roles} <@ array['admin','manager','charge','juriste','finance','lecteur']::text[]`,

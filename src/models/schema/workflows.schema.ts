@@ -142,10 +142,16 @@ export const notifications = pgTable(
     kind: text('kind').notNull(),
     title: text('title').notNull(),
     link: text('link'),
+    /** The workflow step the notice asks to decide: once the step is decided (by anyone), `doneAt` is set. */
+    stepId: uuid('step_id').references(() => workflowSteps.id, { onDelete: 'set null' }),
     readAt: timestamp('read_at', { withTimezone: true }),
+    doneAt: timestamp('done_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (table) => [index('notifications_user_idx').on(table.userId, table.createdAt)],
+  (table) => [
+    index('notifications_user_idx').on(table.userId, table.createdAt),
+    index('notifications_step_idx').on(table.stepId).where(sql`${table.doneAt} is null`),
+  ],
 );
 
 export type WorkflowRun = typeof workflowRuns.$inferSelect;
