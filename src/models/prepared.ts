@@ -43,6 +43,14 @@ type TableWithId = PgTable & { id: AnyPgColumn };
 type Reusable = (db: Database, values: Record<string, unknown>) => Promise<unknown[]>;
 
 /**
+ * Query shapes kept per reusable update or insert (docs/decisions/0004-prepared-statements.md).
+ * The callers use a handful of shapes; a caller passing ever-new sets of columns must not grow
+ * the map (nor each pooled connection's prepared statements) without end: past the cap, a new
+ * shape runs through Drizzle's builder, unprepared, as any other query does.
+ */
+export const MAX_PREPARED_SHAPES = 64;
+
+/**
  * A value as a placeholder, or a literal NULL: a placeholder's value goes through the column's
  * encoder, which does not expect null (Drizzle itself skips the encoder for null).
  */
@@ -62,9 +70,17 @@ const shapeOf = (row: Record<string, unknown>) =>
  */
 export function reusableUpdateById(table: TableWithId, prefix: string): (db: Database, id: string, values: Record<string, unknown>) => Promise<unknown> {
   const queries = new Map<string, Reusable>();
-  return async (db, id, values) => {
+  const run = async (db: Database, id: string, values: Record<string, unknown>) => {
     const shape = shapeOf(values);
     let query = queries.get(shape);
+    if (!query && queries.size >= MAX_PREPARED_SHAPES) {
+      const [row] = await db
+        .update(table)
+        .set({ ...values, updatedAt: sql`now()` } as never)
+        .where(eq(table.id, id))
+        .returning();
+      return row;
+    }
     if (!query) {
       const keys = Object.keys(values).filter((key) => values[key] !== undefined);
       const set = Object.fromEntries(keys.map((key) => [key, slot(values[key], key)]));
@@ -81,6 +97,7 @@ export function reusableUpdateById(table: TableWithId, prefix: string): (db: Dat
     const [row] = await query(db, { ...values, id });
     return row;
   };
+  return run;
 }
 
 /**
@@ -89,10 +106,11 @@ export function reusableUpdateById(table: TableWithId, prefix: string): (db: Dat
  */
 export function reusableInsert(table: PgTable, prefix: string): (db: Database, rows: Array<Record<string, unknown>>) => Promise<unknown[]> {
   const queries = new Map<string, Reusable>();
-  return async (db, rows) => {
+  const run = async (db: Database, rows: Array<Record<string, unknown>>) => {
     if (rows.length === 0) return [];
     const shape = rows.map(shapeOf).join('|');
     let query = queries.get(shape);
+    if (!query && queries.size >= MAX_PREPARED_SHAPES) return db.insert(table).values(rows as never).returning();
     if (!query) {
       const values = rows.map((row, index) =>
         Object.fromEntries(
@@ -110,4 +128,5 @@ export function reusableInsert(table: PgTable, prefix: string): (db: Database, r
     });
     return query(db, placeholders);
   };
+  return run;
 }
