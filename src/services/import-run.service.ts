@@ -24,6 +24,7 @@ import { insertOrganizationsWithUnits } from '../models/organizations.model';
 import { auditEntryOf, recordAudit } from './audit.service';
 import { loadActiveActor } from './auth.service';
 import type { ServiceContext } from './context';
+import { unitsAfterChange } from './permissions';
 import { RowRefusedError, planRow, type PreparedCreate, type RowContext } from './import-rows';
 
 /** Rows per transaction: small enough to keep locks short, large enough to amortise commits. */
@@ -167,6 +168,11 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
   const rows = await rowContextFor(db, initial, new Date());
   if (!rows) {
     await markImportFailed(db, batchId, t('imports.failures.importerInactive'));
+    return 'not-runnable';
+  }
+  // Records go only to the importer's own units (admins: any); checked again here, where they are written.
+  if (unitsAfterChange(rows.ctx.actor, rows.options.unitIds).refused.length > 0) {
+    await markImportFailed(db, batchId, t(`imports.errors.unitNotYours.${initial.entityType}`));
     return 'not-runnable';
   }
   const batch = await updateImportBatch(db, batchId, { status: 'running', startedAt: initial.startedAt ?? new Date(), failureMessage: null });

@@ -47,10 +47,11 @@ import { auditableOrganization } from './organizations.service';
 import { findUnitsByIds, listUnits } from '../models/units.model';
 import { JOB_NAMES, QUEUE_NAMES } from '../workflows/queues';
 import { recordAudit } from './audit.service';
-import { type ServiceContext, inTransaction } from './context';
+import { type Actor, type ServiceContext, inTransaction } from './context';
 import { planRow, type RowErrors } from './import-rows';
 import { rowContextFor, storedRows } from './import-run.service';
-import { assertCan, can } from './permissions';
+import { assertCan, hasRole, unitsAfterChange } from './permissions';
+import { cachedActiveUserOptions } from './reference-lists';
 
 export interface ImportLimits {
   maxBytes: number;
@@ -179,11 +180,34 @@ async function bestPreset(ctx: ServiceContext, entityType: ImportEntityType, hea
 
 // ── Reading a batch ──────────────────────────────────────────────────────────────────────────
 
+/**
+ * A batch holds a whole file of someone's personal data: only the person who uploaded it (and
+ * admins) may see, map, preview, launch, download or revert it. Anyone else gets « not found »,
+ * as for an unknown id, so batch ids are not confirmed.
+ */
+export function ownsImportBatch(actor: Actor | null, batch: Pick<ImportBatch, 'createdById'>): boolean {
+  return !!actor && (hasRole(actor, 'admin') || (batch.createdById !== null && batch.createdById === actor.id));
+}
+
 async function loadBatch(ctx: ServiceContext, id: string): Promise<ImportBatch> {
   assertCan(ctx.actor, 'directory.import');
   const batch = z.uuid().safeParse(id).success ? await findImportBatch(ctx.db, id) : undefined;
-  if (!batch) throw new NotFoundError(t('imports.notFound'));
+  if (!batch || !ownsImportBatch(ctx.actor, batch)) throw new NotFoundError(t('imports.notFound'));
   return batch;
+}
+
+/** The same check on the row locked inside a transaction (it could not change hands, but say so once). */
+function assertOwnedLocked(ctx: ServiceContext, batch: ImportBatch | undefined): ImportBatch {
+  if (!batch || !ownsImportBatch(ctx.actor, batch)) throw new NotFoundError(t('imports.notFound'));
+  return batch;
+}
+
+/**
+ * Units an import may attach the records it creates to: an admin any unit, anyone else only
+ * their own (the rule of the organisation and contact forms).
+ */
+function refusedImportUnits(actor: Actor, unitIds: readonly string[]): string[] {
+  return unitsAfterChange(actor, unitIds).refused;
 }
 
 export async function getImportBatch(ctx: ServiceContext, id: string): Promise<ImportBatch> {
@@ -193,21 +217,34 @@ export async function getImportBatch(ctx: ServiceContext, id: string): Promise<I
 const listSchema = z.object({
   type: z.enum(IMPORT_ENTITY_TYPES).optional().catch(undefined),
   status: z.enum(IMPORT_STATUSES).optional().catch(undefined),
-  mine: z.enum(['1']).optional().catch(undefined),
+  /** Admins only: the batches of one author. */
+  auteur: z.uuid().optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
 });
 
+/** One's own batches; an admin sees everyone's and may filter them by author. */
 export async function listImportsPage(ctx: ServiceContext, rawQuery: unknown) {
   assertCan(ctx.actor, 'directory.import');
+  const isAdmin = hasRole(ctx.actor, 'admin');
   const query = listSchema.parse(rawQuery ?? {});
-  const { rows, total } = await listImportBatches(ctx.db, {
-    entityType: query.type,
-    status: query.status,
-    createdById: query.mine ? ctx.actor.id : undefined,
-    limit: IMPORT_LIST_PAGE_SIZE,
-    offset: (query.page - 1) * IMPORT_LIST_PAGE_SIZE,
-  });
-  return { query, rows, total, pageCount: Math.max(1, Math.ceil(total / IMPORT_LIST_PAGE_SIZE)) };
+  if (!isAdmin) query.auteur = undefined;
+  const [{ rows, total }, authors] = await Promise.all([
+    listImportBatches(ctx.db, {
+      entityType: query.type,
+      status: query.status,
+      createdById: isAdmin ? query.auteur : ctx.actor.id,
+      limit: IMPORT_LIST_PAGE_SIZE,
+      offset: (query.page - 1) * IMPORT_LIST_PAGE_SIZE,
+    }),
+    isAdmin ? cachedActiveUserOptions(ctx.db) : Promise.resolve([]),
+  ]);
+  return {
+    query,
+    rows,
+    total,
+    pageCount: Math.max(1, Math.ceil(total / IMPORT_LIST_PAGE_SIZE)),
+    authorChoices: isAdmin ? authors.map((user) => ({ value: user.id, label: user.displayName })) : null,
+  };
 }
 
 /** Sample values per column, for the mapping screen (the first rows of the stored file). */
@@ -247,7 +284,10 @@ export async function mappingForm(ctx: ServiceContext, id: string, presetId?: st
     options,
     kinds: kinds.map((kind) => ({ value: kind.code, label: kind.label })),
     statuses: ORGANIZATION_STATUSES.map((status) => ({ value: status, label: t(`organizations.statuses.${status}`) })),
-    units: units.map((unit) => ({ id: unit.id, name: unit.name, checked: options.unitIds.includes(unit.id) })),
+    // Records are attached only to one's own units (admins: any unit).
+    units: units
+      .filter((unit) => hasRole(ctx.actor as Actor, 'admin') || ctx.actor?.unitIds.includes(unit.id))
+      .map((unit) => ({ id: unit.id, name: unit.name, checked: options.unitIds.includes(unit.id) })),
     matchKeys: matchKeysFor(batch.entityType).map((key) => ({ value: key, label: t(`imports.matchKeys.${key}`) })),
     modes: IMPORT_MODES.map((mode) => ({ value: mode, label: t(`imports.modes.${mode}`) })),
   };
@@ -317,6 +357,7 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
   if (!(await findKind(ctx.db, defaultKindCode))) errors.defaultKindCode = t('organizations.unknownKind');
   const units = await findUnitsByIds(ctx.db, values.unitIds);
   if (units.length !== new Set(values.unitIds).size) errors.unitIds = t('validation.unknownUnit');
+  else if (refusedImportUnits(ctx.actor as Actor, values.unitIds).length > 0) errors.unitIds = t(`imports.errors.unitNotYours.${batch.entityType}`);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
 
   const options: ImportOptions = {
@@ -328,8 +369,8 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
   };
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {
-    const current = await lockImportBatch(tx, id);
-    if (!current || !['analysed', 'mapped'].includes(current.status)) throw new ConflictError(t('imports.errors.alreadyStarted'));
+    const current = assertOwnedLocked(ctx, await lockImportBatch(tx, id));
+    if (!['analysed', 'mapped'].includes(current.status)) throw new ConflictError(t('imports.errors.alreadyStarted'));
     const updated = await updateImportBatch(tx, id, { mapping, options, status: 'mapped' });
     if (values.presetName && actor) {
       await upsertImportPreset(tx, { entityType: batch.entityType, name: values.presetName, fields: presetFieldsOf(batch.headers, mapping), createdById: actor.id });
@@ -412,10 +453,12 @@ function enqueueRun(tx: Parameters<Parameters<typeof inTransaction>[1]>[0], batc
 
 export async function startImport(ctx: ServiceContext, id: string): Promise<ImportBatch> {
   await loadBatch(ctx, id);
+  const actor = ctx.actor as Actor;
   return inTransaction(ctx, async (tx) => {
-    const batch = await lockImportBatch(tx, id);
-    if (!batch) throw new NotFoundError(t('imports.notFound'));
+    const batch = assertOwnedLocked(ctx, await lockImportBatch(tx, id));
     if (batch.status !== 'mapped') throw new ConflictError(t('imports.errors.notReady'));
+    // Mapped with units the person has left since: map again.
+    if (refusedImportUnits(actor, batch.options?.unitIds ?? []).length > 0) throw new ConflictError(t(`imports.errors.unitNotYours.${batch.entityType}`));
     const updated = await updateImportBatch(tx, id, { status: 'queued' });
     await enqueueRun(tx, id);
     await recordAudit(tx, ctx, { action: 'import.started', entityType: 'import_batch', entityId: id, metadata: { fileName: batch.fileName, rows: batch.totalRows } });
@@ -426,10 +469,11 @@ export async function startImport(ctx: ServiceContext, id: string): Promise<Impo
 /** A failed run starts again after its last committed chunk. */
 export async function resumeImport(ctx: ServiceContext, id: string): Promise<ImportBatch> {
   await loadBatch(ctx, id);
+  const actor = ctx.actor as Actor;
   return inTransaction(ctx, async (tx) => {
-    const batch = await lockImportBatch(tx, id);
-    if (!batch) throw new NotFoundError(t('imports.notFound'));
+    const batch = assertOwnedLocked(ctx, await lockImportBatch(tx, id));
     if (batch.status !== 'failed') throw new ConflictError(t('imports.errors.notFailed'));
+    if (refusedImportUnits(actor, batch.options?.unitIds ?? []).length > 0) throw new ConflictError(t(`imports.errors.unitNotYours.${batch.entityType}`));
     const updated = await updateImportBatch(tx, id, { status: 'queued', failureMessage: null, finishedAt: null });
     await enqueueRun(tx, id);
     await recordAudit(tx, ctx, { action: 'import.resumed', entityType: 'import_batch', entityId: id, metadata: { fromRow: batch.processedRows } });
@@ -437,10 +481,6 @@ export async function resumeImport(ctx: ServiceContext, id: string): Promise<Imp
   });
 }
 
-/** Who may revert: the person who imported, a manager or an admin. */
-function canRevert(ctx: ServiceContext, batch: ImportBatch): boolean {
-  return can(ctx.actor, 'directory.import') && (batch.createdById === ctx.actor?.id || can(ctx.actor, 'directory.archive'));
-}
 
 /**
  * Undoes a batch in one transaction: records it created are deleted (with their affiliations),
@@ -450,11 +490,10 @@ export async function revertImport(
   ctx: ServiceContext,
   id: string,
 ): Promise<{ batch: ImportBatch; counts: { restored: number; organizations: number; contacts: number; affiliations: number } }> {
-  const batch = await loadBatch(ctx, id);
-  if (!canRevert(ctx, batch)) throw new ConflictError(t('imports.errors.revertNotAllowed'));
+  // Who may revert: the person who imported, or an admin (loadBatch lets no one else through).
+  await loadBatch(ctx, id);
   return inTransaction(ctx, async (tx) => {
-    const current = await lockImportBatch(tx, id);
-    if (!current) throw new NotFoundError(t('imports.notFound'));
+    const current = assertOwnedLocked(ctx, await lockImportBatch(tx, id));
     if (!['completed', 'failed'].includes(current.status)) throw new ConflictError(t('imports.errors.notRevertable'));
     const inConventions = await countImportedConventionParties(tx, id);
     if (inConventions > 0) throw new ConflictError(t('imports.errors.revertConventions', { count: inConventions }));
@@ -539,7 +578,7 @@ export async function importReport(ctx: ServiceContext, id: string, rawQuery: un
     pageCount: Math.max(1, Math.ceil(filteredTotal / REPORT_PAGE_SIZE)),
     percent: batch.totalRows > 0 ? Math.min(100, Math.floor((batch.processedRows / batch.totalRows) * 100)) : 100,
     permissions: {
-      revert: canRevert(ctx, batch) && ['completed', 'failed'].includes(batch.status),
+      revert: ['completed', 'failed'].includes(batch.status),
       resume: batch.status === 'failed',
     },
   };

@@ -68,6 +68,30 @@ export function can(actor: Actor | null, permission: Permission, scope?: RecordS
   return scope.unitIds.some((unitId) => actor.unitIds.includes(unitId));
 }
 
+/**
+ * The units a record ends up attached to when `actor` asks for `requested` (DESIGN: the unit
+ * rule conventions already apply). An admin attaches any unit. Anyone else adds or removes
+ * only their own units; the other units the record had (`previous`) stay as they were, and
+ * asking for a unit that is neither theirs nor already there is `refused`.
+ */
+export function unitsAfterChange(
+  actor: Pick<Actor, 'roles' | 'unitIds'>,
+  requested: readonly string[],
+  previous: readonly string[] = [],
+): { unitIds: string[]; refused: string[] } {
+  const wanted = [...new Set(requested)];
+  if (hasRole(actor, 'admin')) return { unitIds: wanted, refused: [] };
+  const mine = new Set(actor.unitIds);
+  const refused = wanted.filter((unitId) => !mine.has(unitId) && !previous.includes(unitId));
+  const kept = previous.filter((unitId) => !mine.has(unitId));
+  return { unitIds: [...new Set([...wanted.filter((unitId) => mine.has(unitId)), ...kept])], refused };
+}
+
+/** Whether the actor may attach a record to this unit (forms grey out the others). */
+export function canAttachUnit(actor: Pick<Actor, 'roles' | 'unitIds'> | null, unitId: string): boolean {
+  return !!actor && (hasRole(actor, 'admin') || actor.unitIds.includes(unitId));
+}
+
 export function assertCan(actor: Actor | null, permission: Permission, scope?: RecordScope): asserts actor is Actor {
   if (!can(actor, permission, scope)) throw new ForbiddenError();
 }

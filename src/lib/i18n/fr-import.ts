@@ -21,7 +21,8 @@ export const frImport = {
     result: 'Résultat',
     filterType: 'Contenu',
     filterStatus: 'État',
-    filterMine: 'Mes imports seulement',
+    filterAuthor: 'Auteur',
+    everyone: 'Tout le monde',
     filter: 'Filtrer',
     statuses: {
       analysed: 'À paramétrer',
@@ -175,7 +176,10 @@ export const frImport = {
       notFailed: 'Seul un import en échec peut être repris.',
       notRevertable: 'Seul un import terminé ou en échec peut être annulé.',
       revertConventions: '{count} structure(s) créée(s) par cet import sont désormais parties à une convention : l’import ne peut pas être annulé sans supprimer ces conventions. Retirez-les d’abord des conventions concernées.',
-      revertNotAllowed: 'Seuls la personne qui a lancé l’import, un manager ou un administrateur peuvent l’annuler.',
+      unitNotYours: {
+        organizations: 'Vous ne pouvez rattacher une structure qu’à l’une de vos unités.',
+        contacts: 'Vous ne pouvez rattacher un contact qu’à l’une de vos unités.',
+      },
     },
     rowErrors: {
       unknownKind: 'type de structure inconnu « {value} »',
