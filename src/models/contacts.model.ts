@@ -296,3 +296,173 @@ export async function contactIdsMergedInto(db: Database, id: string): Promise<st
   );
   return rowsOf<{ id: string }>(result).map((row) => row.id);
 }
+
+// ── GDPR erasure: the person's traces outside the contact row ────────────────────────────────
+
+/** What identifies an erased person in other tables (docs/gdpr.md lists the places). */
+export interface PersonTraces {
+  contactIds: string[];
+  /** Lower-case e-mail addresses. */
+  emails: string[];
+  /** Phone numbers as stored (E.164) and as people write them (06 12 34 56 78, 0612345678). */
+  phones: string[];
+  /** Full names as written (« Prénom Nom », « Nom Prénom »). */
+  names: string[];
+  firstName: string;
+  lastName: string;
+}
+
+export interface ErasureTexts {
+  /** Written where a name is replaced inside a text (« Personne effacée »). */
+  label: string;
+  /** Subject and error of an e-mail whose recipient was erased. */
+  mailSubject: string;
+  mailError: string;
+  /** Message of an import error row whose cells were erased. */
+  importRowMessage: string;
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+function regexpOf(texts: string[]): string {
+  return texts.map((text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+}
+
+function textArray(items: readonly string[]): SQL {
+  return items.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(items.map((item) => sql`${item}`), sql`, `)}]::text[]`;
+}
+
+/** Rows touched by one statement (`with … returning 1` then counted). */
+async function countOf(db: Database, statement: SQL): Promise<number> {
+  const rows = rowsOf<{ n: number }>(await db.execute(sql`with touched as (${statement} returning 1) select count(*)::int as n from touched`));
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Erases, inside the caller's transaction, what other tables hold about the erased person and
+ * returns how many rows each place lost (the erasure's journal entry keeps these counts):
+ * journal entries of their merges, import rows and stored import files, e-mails sent to them
+ * (outbox and development mailbox), notices and decision comments naming them, and pending
+ * flash messages in sessions. The contact rows and merge snapshots are the caller's.
+ */
+export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, personal: Record<string, unknown>, texts: ErasureTexts): Promise<Record<string, number>> {
+  const ids = textArray(traces.contactIds);
+  const strong = [...traces.emails, ...traces.phones].filter((value) => value.length >= 6);
+  const strongPatterns = textArray(strong.map(likePattern));
+  const namePatterns = traces.names.filter((name) => name.trim().length >= 3);
+  const allPatterns = textArray([...strong, ...namePatterns].map(likePattern));
+  const nameRegexp = namePatterns.length > 0 ? regexpOf(namePatterns) : null;
+  const personalJson = JSON.stringify(personal);
+  const counts: Record<string, number> = {};
+
+  // Journal: merges the person took part in (their label in the metadata, both records' values in the diff).
+  counts.auditMerges = await countOf(
+    db,
+    sql`update audit_log
+           set changes = (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', null, 'after', null)), '{}'::jsonb) from jsonb_object_keys(changes) as key),
+               metadata = metadata - 'mergedLabel'
+         where entity_type = 'contact' and (metadata->>'mergedId' = any(${ids}) or metadata->>'keptId' = any(${ids}))`,
+  );
+  // Journal: any other entry whose values hold one of their addresses or numbers.
+  counts.auditOther =
+    strong.length === 0
+      ? 0
+      : await countOf(
+          db,
+          sql`update audit_log
+                 set changes = (select coalesce(jsonb_object_agg(key, jsonb_build_object('before', null, 'after', null)), '{}'::jsonb) from jsonb_object_keys(changes) as key)
+               where changes::text ilike any(${strongPatterns})`,
+        );
+
+  // Imports: the values an update replaced (kept for a revert) get the erased values…
+  counts.importRowsBefore = await countOf(
+    db,
+    sql`update import_rows set before = before || ${personalJson}::jsonb where entity_id::text = any(${ids}) and before is not null`,
+  );
+  // …the cells of rows in error that carry the person (the error file is made from them) are blanked…
+  const cellMatches = sql`exists (select 1 from unnest(r.cells) as cell
+       where lower(trim(cell)) = any(${textArray(traces.emails)})
+          or (length(regexp_replace(cell, '[^0-9]', '', 'g')) >= 9 and regexp_replace(cell, '[^0-9]', '', 'g') = any(${textArray(digitsOf(traces.phones))}))
+          or lower(trim(cell)) = any(${textArray(traces.names.map((name) => name.toLowerCase()))}))
+     or (${traces.firstName} <> '' and lower(${traces.firstName}) = any(array(select lower(trim(c)) from unnest(r.cells) c))
+         and lower(${traces.lastName}) = any(array(select lower(trim(c)) from unnest(r.cells) c)))`;
+  const touchedBatches = rowsOf<{ batch_id: string }>(
+    await db.execute(sql`
+      select distinct r.batch_id from import_rows r where r.entity_id::text = any(${ids}) or (r.cells is not null and (${cellMatches}))
+      union
+      select c.import_batch_id from contacts c where c.id::text = any(${ids}) and c.import_batch_id is not null`),
+  ).map((row) => row.batch_id);
+  counts.importRowsCells = await countOf(
+    db,
+    sql`update import_rows r
+           set cells = array(select '' from unnest(r.cells)),
+               errors = (select jsonb_object_agg(key, ${texts.importRowMessage}::text) from jsonb_object_keys(coalesce(r.errors, '{}'::jsonb)) as key)
+         where r.cells is not null and (${cellMatches})`,
+  );
+  // …and the stored files of finished imports that carried them are deleted (a finished import
+  // never reads its file again; one still running or resumable keeps it until it ends).
+  counts.importFiles =
+    touchedBatches.length === 0
+      ? 0
+      : await countOf(
+          db,
+          sql`delete from import_file_chunks k using import_batches b
+               where k.batch_id = b.id and b.id::text = any(${textArray(touchedBatches)}) and b.status in ('completed', 'reverted')`,
+        );
+
+  // E-mails to the person: the row stays (it was sent, or not) without address, data or subject;
+  // one not yet sent is cancelled.
+  counts.emails =
+    traces.emails.length === 0
+      ? 0
+      : await countOf(
+          db,
+          sql`update emails
+                 set to_address = ${texts.label},
+                     payload = '{}'::jsonb,
+                     subject = ${texts.mailSubject},
+                     idempotency_key = 'erased:' || id::text,
+                     status = case when status in ('pending', 'sending') then 'failed' else status end,
+                     last_error = case when status in ('pending', 'sending') then ${texts.mailError} else last_error end,
+                     lease_until = null
+               where lower(to_address) = any(${textArray(traces.emails)})`,
+        );
+  // E-mails to others that name the person: the subject loses the name, the data (already
+  // cleared once sent) goes if it holds their details.
+  counts.emailsMentioning = await countOf(
+    db,
+    sql`update emails
+           set payload = case when status in ('sent', 'failed') and payload::text ilike any(${allPatterns}) then '{}'::jsonb else payload end,
+               subject = ${nameRegexp ? sql`regexp_replace(subject, ${nameRegexp}, ${texts.label}, 'gi')` : sql`subject`}
+         where subject ilike any(${allPatterns}) or (status in ('sent', 'failed') and payload::text ilike any(${allPatterns}))`,
+  );
+  // The development mailbox (embedded mode) keeps whole messages: those to or about the person go.
+  counts.devMailbox = await countOf(
+    db,
+    sql`delete from dev_mailbox
+         where exists (select 1 from unnest(envelope_to) as address where lower(address) = any(${textArray(traces.emails)}))
+            or to_header ilike any(${allPatterns}) or subject ilike any(${allPatterns})
+            or text_body ilike any(${allPatterns}) or html_body ilike any(${allPatterns})`,
+  );
+
+  if (nameRegexp) {
+    // Notices and decision comments that name the person keep their sense, not the name.
+    counts.notifications = await countOf(
+      db,
+      sql`update notifications set title = regexp_replace(title, ${nameRegexp}, ${texts.label}, 'gi') where title ~* ${nameRegexp}`,
+    );
+    counts.workflowComments = await countOf(
+      db,
+      sql`update workflow_steps set comment = regexp_replace(comment, ${nameRegexp}, ${texts.label}, 'gi') where comment ~* ${nameRegexp}`,
+    );
+  }
+  // A confirmation not yet shown (« La fiche « Prénom Nom » est créée ») waits in its session.
+  counts.sessionFlashes = await countOf(db, sql`update sessions set data = data - 'flash' where (data->'flash')::text ilike any(${allPatterns})`);
+  return counts;
+}
+
+function digitsOf(phones: string[]): string[] {
+  return [...new Set(phones.map((phone) => phone.replace(/[^0-9]/g, '')).filter((digits) => digits.length >= 9))];
+}

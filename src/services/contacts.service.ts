@@ -12,6 +12,7 @@ import {
   affiliationsOfContact,
   clearPrimaryAffiliations,
   contactIdsMergedInto,
+  eraseTracesOfPerson,
   deleteAffiliationRow,
   findAffiliation,
   findContactById,
@@ -24,7 +25,9 @@ import {
   unitsOfContact,
   updateAffiliationRow,
   updateContactRow,
+  type PersonTraces,
 } from '../models/contacts.model';
+import { formatPhone } from '../lib/phones';
 import { scrubMergeSnapshots } from '../models/merges.model';
 import { findOrganizationById, organizationLabels, type ListCursor } from '../models/organizations.model';
 import { CIVILITIES, CONTACT_SOURCES, LEGAL_BASES, type Affiliation, type Contact, type NewContact } from '../models/schema';
@@ -554,21 +557,61 @@ export async function eraseContact(ctx: ServiceContext, id: string, input: unkno
     if (before.erasedAt) return before;
     const personal = erasedPersonalValues();
     const erasure = { ...personal, erasedAt: ctx.now, erasedById: ctx.actor?.id ?? null, erasureReason: reason, updatedById: ctx.actor?.id ?? null };
+    const duplicates = await contactIdsMergedInto(tx, id);
+    const lockedDuplicates: Contact[] = [];
+    for (const duplicateId of duplicates) {
+      const duplicate = await lockContactById(tx, duplicateId);
+      if (duplicate) lockedDuplicates.push(duplicate);
+    }
+    // What identifies the person elsewhere, read before the rows are emptied.
+    const traces = tracesOf([before, ...lockedDuplicates]);
     const erased = await updateContactRow(tx, id, erasure);
     // Journal entries about the person keep what happened and when, not the personal values.
     await scrubAuditChanges(tx, 'contact', id);
-    await recordAudit(tx, ctx, { action: 'contact.erased', entityType: 'contact', entityId: id, metadata: { reason } });
-    const duplicates = await contactIdsMergedInto(tx, id);
-    for (const duplicateId of duplicates) {
-      const duplicate = await lockContactById(tx, duplicateId);
-      if (!duplicate || duplicate.erasedAt) continue;
-      await updateContactRow(tx, duplicateId, erasure);
-      await scrubAuditChanges(tx, 'contact', duplicateId);
-      await recordAudit(tx, ctx, { action: 'contact.erased', entityType: 'contact', entityId: duplicateId, metadata: { reason, mergedIntoErased: id } });
+    for (const duplicate of lockedDuplicates) {
+      if (duplicate.erasedAt) continue;
+      await updateContactRow(tx, duplicate.id, erasure);
+      await scrubAuditChanges(tx, 'contact', duplicate.id);
+      await recordAudit(tx, ctx, { action: 'contact.erased', entityType: 'contact', entityId: duplicate.id, metadata: { reason, mergedIntoErased: id } });
     }
     await scrubMergeSnapshots(tx, 'contact', [id, ...duplicates], personal);
+    const places = await eraseTracesOfPerson(tx, traces, personal, {
+      label: t('contacts.erasedName'),
+      mailSubject: t('contacts.erasedMailSubject'),
+      mailError: t('contacts.erasedMailError'),
+      importRowMessage: t('contacts.erasedImportRow'),
+    });
+    // How many rows each place lost: proof of the erasure without the erased values.
+    await recordAudit(tx, ctx, { action: 'contact.erased', entityType: 'contact', entityId: id, metadata: { reason, places } });
     return erased;
   });
+}
+
+/** The person's identifying values across their records (the kept one and those merged into it). */
+function tracesOf(records: Contact[]): PersonTraces {
+  const emails = new Set<string>();
+  const phones = new Set<string>();
+  const names = new Set<string>();
+  for (const record of records) {
+    for (const email of record.emails) emails.add(email.toLowerCase());
+    for (const phone of record.phones) {
+      const national = formatPhone(phone);
+      for (const form of [phone, national, national.replace(/\s/g, '')]) phones.add(form);
+    }
+    const first = record.firstName.trim();
+    const last = record.lastName.trim();
+    if (last) names.add(first ? `${first} ${last}` : last);
+    if (first && last) names.add(`${last} ${first}`);
+  }
+  const main = records[0];
+  return {
+    contactIds: records.map((record) => record.id),
+    emails: [...emails],
+    phones: [...phones],
+    names: [...names],
+    firstName: main?.firstName.trim() ?? '',
+    lastName: main?.lastName.trim() ?? '',
+  };
 }
 
 // The import (src/services/imports.service.ts) validates rows with the same rules as the form.
