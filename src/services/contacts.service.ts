@@ -12,6 +12,9 @@ import {
   affiliationsOfContact,
   clearPrimaryAffiliations,
   contactIdsMergedInto,
+  consentHistoryOf,
+  conventionSignaturesOf,
+  emailsSentTo,
   eraseTracesOfPerson,
   deleteAffiliationRow,
   findAffiliation,
@@ -28,6 +31,7 @@ import {
   type PersonTraces,
 } from '../models/contacts.model';
 import { formatPhone } from '../lib/phones';
+import { formatDate } from '../lib/format';
 import { scrubMergeSnapshots } from '../models/merges.model';
 import { findOrganizationById, organizationLabels, type ListCursor } from '../models/organizations.model';
 import { CIVILITIES, CONTACT_SOURCES, LEGAL_BASES, type Affiliation, type Contact, type NewContact } from '../models/schema';
@@ -35,11 +39,11 @@ import { findUnitsByIds } from '../models/units.model';
 import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
-import { type ServiceContext, inTransaction } from './context';
+import { type Actor, type ServiceContext, inTransaction } from './context';
 import { isUuid } from '../lib/validation';
 import { findContactDuplicates } from './duplicates.service';
 import { DuplicatesFoundError, encodeCursor } from './organizations.service';
-import { assertCan, can, type RecordScope } from './permissions';
+import { assertCan, can, canAttachUnit, unitsAfterChange, type RecordScope } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
 
 export const CONTACT_PAGE_SIZE = 50;
@@ -134,7 +138,8 @@ export async function contactFormOptions(ctx: ServiceContext) {
     civilities: CIVILITIES.map((value) => ({ value, label: value })),
     legalBases: LEGAL_BASES.map((value) => ({ value, label: t(`contacts.legalBases.${value}`) })),
     sources: CONTACT_SOURCES.map((value) => ({ value, label: t(`contacts.sources.${value}`) })),
-    units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ id: unit.id, name: unit.name })),
+    // `locked`: not one of the person's units — shown, but only an admin attaches a contact to it.
+    units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ id: unit.id, name: unit.name, locked: !canAttachUnit(ctx.actor, unit.id) })),
     owners: owners.map((owner) => ({ value: owner.id, label: owner.displayName })),
   };
 }
@@ -276,6 +281,13 @@ async function validateReferences(ctx: ServiceContext, values: ContactInput): Pr
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
 }
 
+/** The unit rule of organisations (and conventions): one's own units only, admins any. */
+function allowedContactUnits(actor: Actor, requested: readonly string[], previous: readonly string[]): string[] {
+  const { unitIds, refused } = unitsAfterChange(actor, requested, previous);
+  if (refused.length > 0) throw new ValidationError({ unitIds: t('contacts.unitNotYours') }, t('validation.formHasErrors'));
+  return unitIds;
+}
+
 async function warnAboutDuplicates(ctx: ServiceContext, values: ContactInput, selfId?: string): Promise<void> {
   if (values.confirmDuplicates) return;
   const candidates = await findContactDuplicates(ctx, {
@@ -292,6 +304,8 @@ export async function createContact(ctx: ServiceContext, input: unknown): Promis
   assertCan(ctx.actor, 'directory.edit');
   const values = parseInput(contactSchema, input);
   await validateReferences(ctx, values);
+  // A new contact belongs to its creator's units unless the form says otherwise.
+  const unitIds = allowedContactUnits(ctx.actor, values.unitIds.length > 0 ? values.unitIds : ctx.actor.unitIds, []);
   await warnAboutDuplicates(ctx, values);
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {
@@ -301,7 +315,6 @@ export async function createContact(ctx: ServiceContext, input: unknown): Promis
       createdById: actor.id,
       updatedById: actor.id,
     });
-    const unitIds = values.unitIds.length > 0 ? [...new Set(values.unitIds)] : actor.unitIds;
     await replaceContactUnits(tx, contact.id, unitIds);
     await recordAudit(tx, ctx, { action: 'contact.created', entityType: 'contact', entityId: contact.id, after: { ...auditable(contact), unitIds } });
     if (values.organizationId) {
@@ -331,12 +344,12 @@ export async function updateContact(ctx: ServiceContext, id: string, input: unkn
   const current = await getContactForEdit(ctx, id);
   const values = parseInput(contactSchema, input);
   await validateReferences(ctx, values);
+  const unitIds = allowedContactUnits(ctx.actor as Actor, values.unitIds, current.unitIds);
   await warnAboutDuplicates(ctx, values, id);
   return inTransaction(ctx, async (tx) => {
     const before = await lockContactById(tx, id);
     if (!before) throw new NotFoundError(t('contacts.notFound'));
     const updated = await updateContactRow(tx, id, { ...columnsOf(values), updatedById: ctx.actor?.id ?? null });
-    const unitIds = [...new Set(values.unitIds)];
     await replaceContactUnits(tx, id, unitIds);
     await recordAudit(tx, ctx, {
       action: 'contact.updated',
@@ -457,13 +470,53 @@ export async function removeAffiliation(ctx: ServiceContext, contactId: string, 
 
 // ── GDPR ─────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * A section another feature adds to the access export: the rows it links to the person. The
+ * exchanges (`/echanges`), event invitations and answers (`/evenements`) and cases are not
+ * stored yet: when they are, each registers its section here and the export, page and JSON,
+ * lists it with no other change.
+ */
+export interface PersonalDataSection {
+  key: string;
+  /** Catalogue key of the section's title. */
+  titleKey: string;
+  load(db: ServiceContext['db'], person: { contactIds: string[]; emails: string[] }): Promise<Array<Record<string, unknown>>>;
+}
+
+export const PERSONAL_DATA_EXTENSIONS: PersonalDataSection[] = [];
+
 export interface PersonalDataExport {
   generatedAt: string;
   generatedBy: string;
   controller: string;
   person: Record<string, unknown>;
   affiliations: Array<Record<string, unknown>>;
+  conventionSignatures: Array<{ reference: string; title: string; status: string; statusLabel: string; organization: string; role: string | null; signedOn: string | null; startsOn: string | null; endsOn: string | null }>;
+  emailsSent: Array<{ at: string; sentAt: string | null; to: string; subject: string; status: string; statusLabel: string }>;
+  consentHistory: Array<{
+    at: string;
+    by: string;
+    action: string;
+    actionLabel: string;
+    changes: Record<string, { before: unknown; after: unknown }>;
+    /** The same changes in words: « Base légale : Intérêt légitime → Consentement ». */
+    summary: Array<{ field: string; before: string; after: string }>;
+  }>;
+  /** Sections of PERSONAL_DATA_EXTENSIONS (none yet). */
+  otherLinks: Array<{ key: string; title: string; rows: Array<Record<string, unknown>> }>;
   history: Array<{ at: string; action: string; by: string; changes: unknown }>;
+}
+
+const isoOf = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+const CONSENT_LABELS: Record<string, string> = { legalBasis: 'contacts.legalBasis', consentAt: 'contacts.consentDate', emailOptOut: 'contacts.emailOptOut' };
+
+function consentValueText(field: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return t('contacts.gdprNotRecorded');
+  if (field === 'legalBasis') return t(`contacts.legalBases.${String(value)}`);
+  if (field === 'emailOptOut') return t(value === true ? 'common.yes' : 'common.no');
+  if (field === 'consentAt') return formatDate(String(value));
+  return String(value);
 }
 
 /** Everything held on a person (RGPD art. 15), as data; the route offers JSON and a page. */
@@ -471,11 +524,23 @@ export async function exportPersonalData(ctx: ServiceContext, id: string): Promi
   assertCan(ctx.actor, 'contacts.gdprExport');
   const contact = await loadContact(ctx, id);
   if (contact.erasedAt) throw new ConflictError(t('contacts.erasedReadOnly'));
-  const [positions, history, units, owner] = await Promise.all([
+  // Records merged into this one are the same person: their links are theirs too.
+  const contactIds = [id, ...(await contactIdsMergedInto(ctx.db, id))];
+  const [positions, history, units, owner, signatures, sent, consent, otherLinks] = await Promise.all([
     affiliationsOfContact(ctx.db, id),
     listTimeline(ctx.db, { entityType: 'contact', entityId: id, limit: 1000 }),
     unitsOfContact(ctx.db, id),
     contact.ownerId ? findUserById(ctx.db, contact.ownerId) : Promise.resolve(undefined),
+    conventionSignaturesOf(ctx.db, contactIds),
+    emailsSentTo(ctx.db, contact.emails),
+    consentHistoryOf(ctx.db, contactIds),
+    Promise.all(
+      PERSONAL_DATA_EXTENSIONS.map(async (section) => ({
+        key: section.key,
+        title: t(section.titleKey),
+        rows: await section.load(ctx.db, { contactIds, emails: contact.emails }),
+      })),
+    ),
   ]);
   await inTransaction(ctx, (tx) => recordAudit(tx, ctx, { action: 'contact.gdpr_exported', entityType: 'contact', entityId: id }));
   return {
@@ -510,6 +575,38 @@ export async function exportPersonalData(ctx: ServiceContext, id: string): Promi
       endDate: position.endDate,
       primary: position.isPrimary,
     })),
+    conventionSignatures: signatures.map((row) => ({
+      reference: row.reference,
+      title: row.title,
+      status: row.status,
+      statusLabel: t(`conventions.statuses.${row.status}`),
+      organization: row.organization_name,
+      role: row.role,
+      signedOn: row.signed_on,
+      startsOn: row.starts_on,
+      endsOn: row.ends_on,
+    })),
+    emailsSent: sent.map((row) => ({
+      at: isoOf(row.created_at) ?? '',
+      sentAt: isoOf(row.sent_at),
+      to: row.to_address,
+      subject: row.subject,
+      status: row.status,
+      statusLabel: t(`contacts.emailStatuses.${row.status}`),
+    })),
+    consentHistory: consent.map((row) => ({
+      at: isoOf(row.at) ?? '',
+      by: row.actor_label,
+      action: row.action,
+      actionLabel: t(`audits.${row.action}`),
+      changes: row.changes,
+      summary: Object.entries(row.changes ?? {}).map(([field, change]) => ({
+        field: t(CONSENT_LABELS[field] ?? field),
+        before: consentValueText(field, change.before),
+        after: consentValueText(field, change.after),
+      })),
+    })),
+    otherLinks,
     history: history
       .filter((entry) => entry.action !== 'contact.gdpr_exported')
       .map((entry) => ({ at: entry.at.toISOString(), action: entry.action, by: entry.actorLabel, changes: entry.changes })),

@@ -41,9 +41,9 @@ import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
 import { conventionsOfOrganizationFor } from './conventions.service';
 import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
-import { type ServiceContext, inTransaction } from './context';
+import { type Actor, type ServiceContext, inTransaction } from './context';
 import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
-import { assertCan, can } from './permissions';
+import { assertCan, can, canAttachUnit, unitsAfterChange } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
 
 export const ORGANIZATION_PAGE_SIZE = 50;
@@ -164,7 +164,8 @@ export async function organizationFormOptions(ctx: ServiceContext) {
         : { value: kind.code, label: kind.label, retired: false },
     ),
     statuses: ORGANIZATION_STATUSES.map((status) => ({ value: status, label: t(`organizations.statuses.${status}`) })),
-    units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ id: unit.id, name: unit.name })),
+    // `locked`: not one of the person's units — shown, but only an admin attaches a record to it.
+    units: units.filter((unit) => !unit.archivedAt).map((unit) => ({ id: unit.id, name: unit.name, locked: !canAttachUnit(ctx.actor, unit.id) })),
     owners: owners.map((owner) => ({ value: owner.id, label: owner.displayName })),
     regions: listRegions().map((region) => ({ value: region.code, label: region.name })),
   };
@@ -330,6 +331,16 @@ async function validateReferences(ctx: ServiceContext, values: OrganizationInput
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
 }
 
+/**
+ * The unit rule conventions apply: a chargé or manager attaches a record only to their own
+ * units (the other units it already had stay); an admin to any unit.
+ */
+function allowedUnits(actor: Actor, requested: readonly string[], previous: readonly string[]): string[] {
+  const { unitIds, refused } = unitsAfterChange(actor, requested, previous);
+  if (refused.length > 0) throw new ValidationError({ unitIds: t('organizations.unitNotYours') }, t('validation.formHasErrors'));
+  return unitIds;
+}
+
 function columnsOf(values: OrganizationInput): Partial<NewOrganization> {
   return {
     name: values.name,
@@ -369,6 +380,8 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
   assertCan(ctx.actor, 'directory.edit');
   const values = parseInput(organizationSchema, input);
   await validateReferences(ctx, values);
+  // A new record belongs to its creator's units unless the form says otherwise.
+  const unitIds = allowedUnits(ctx.actor, values.unitIds.length > 0 ? values.unitIds : ctx.actor.unitIds, []);
   await warnAboutDuplicates(ctx, values);
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {
@@ -379,7 +392,6 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
       updatedById: actor.id,
       ownerId: values.ownerId ?? actor.id,
     });
-    const unitIds = values.unitIds.length > 0 ? [...new Set(values.unitIds)] : actor.unitIds;
     await replaceOrganizationUnits(tx, organization.id, unitIds);
     await recordAudit(tx, ctx, {
       action: 'organization.created',
@@ -410,12 +422,12 @@ export async function updateOrganization(ctx: ServiceContext, id: string, input:
   const current = await getOrganizationForEdit(ctx, id);
   const values = parseInput(organizationSchema, input);
   await validateReferences(ctx, values, { id, kindCode: current.organization.kindCode });
+  const unitIds = allowedUnits(ctx.actor as Actor, values.unitIds, current.unitIds);
   await warnAboutDuplicates(ctx, values, id);
   return inTransaction(ctx, async (tx) => {
     const before = await lockOrganizationById(tx, id);
     if (!before) throw new NotFoundError(t('organizations.notFound'));
     const updated = await updateOrganizationRow(tx, id, { ...columnsOf(values), updatedById: ctx.actor?.id ?? null });
-    const unitIds = [...new Set(values.unitIds)];
     await replaceOrganizationUnits(tx, id, unitIds);
     await recordAudit(tx, ctx, {
       action: 'organization.updated',
