@@ -297,6 +297,61 @@ export async function contactIdsMergedInto(db: Database, id: string): Promise<st
   return rowsOf<{ id: string }>(result).map((row) => row.id);
 }
 
+// ── GDPR access export: the person's links outside the contact row ──────────────────────────
+
+/** Conventions the person signs (or signed) for an organisation, newest first. */
+export async function conventionSignaturesOf(db: Database, contactIds: string[]) {
+  if (contactIds.length === 0) return [];
+  return rowsOf<{
+    convention_id: string;
+    reference: string;
+    title: string;
+    status: string;
+    signed_on: string | null;
+    starts_on: string | null;
+    ends_on: string | null;
+    organization_name: string;
+    role: string | null;
+  }>(
+    await db.execute(sql`
+      select v.id as convention_id, v.reference, v.title, v.status, v.signed_on::text, v.starts_on::text, v.ends_on::text,
+             o.name as organization_name, p.role
+        from convention_parties p
+        join conventions v on v.id = p.convention_id
+        join organizations o on o.id = p.organization_id
+       where p.signatory_contact_id::text = any(${textArray(contactIds)})
+       order by v.created_at desc, v.reference`),
+  );
+}
+
+/** E-mails the application sent (or will send) to one of these addresses: never their data. */
+export async function emailsSentTo(db: Database, addresses: string[]) {
+  if (addresses.length === 0) return [];
+  return rowsOf<{ created_at: Date; sent_at: Date | null; to_address: string; subject: string; status: string }>(
+    await db.execute(sql`
+      select created_at, sent_at, to_address, subject, status from emails
+       where lower(to_address) = any(${textArray(addresses.map((address) => address.toLowerCase()))})
+       order by created_at desc, id`),
+  );
+}
+
+/** The journal fields that tell the person's consent and opt-out story. */
+export const CONSENT_FIELDS = ['legalBasis', 'consentAt', 'emailOptOut'] as const;
+
+/** Every journal entry that set or changed the legal basis, consent date or opt-out, oldest first. */
+export async function consentHistoryOf(db: Database, contactIds: string[]) {
+  if (contactIds.length === 0) return [];
+  return rowsOf<{ at: Date; actor_label: string; action: string; changes: Record<string, { before: unknown; after: unknown }> }>(
+    await db.execute(sql`
+      select at, actor_label, action,
+             (select jsonb_object_agg(key, value) from jsonb_each(changes) where key = any(${textArray(CONSENT_FIELDS)})) as changes
+        from audit_log
+       where entity_type = 'contact' and entity_id = any(${textArray(contactIds)})
+         and changes ?| ${textArray(CONSENT_FIELDS)}
+       order by id`),
+  );
+}
+
 // ── GDPR erasure: the person's traces outside the contact row ────────────────────────────────
 
 /** What identifies an erased person in other tables (docs/gdpr.md lists the places). */
