@@ -33,6 +33,8 @@ export interface NewNotificationRow {
   kind: string;
   title: string;
   link?: string | null;
+  /** The workflow step the notice asks to decide (done once the step leaves « active »). */
+  stepId?: string | null;
 }
 
 export interface NewAuditRow {
@@ -61,11 +63,14 @@ export async function insertMessagingRows(
     outboxRows: NewOutboxRow[];
     notifications?: NewNotificationRow[];
     auditRows?: NewAuditRow[];
+    /** Steps that left « active »: their notices still to do are done at `at`. */
+    stepNoticesDone?: { stepIds: string[]; at: Date };
   },
 ): Promise<void> {
   const notificationRows = input.notifications ?? [];
   const auditRows = input.auditRows ?? [];
-  if (input.emails.length + input.outboxRows.length + notificationRows.length + auditRows.length === 0) return;
+  const doneStepIds = input.stepNoticesDone?.stepIds ?? [];
+  if (input.emails.length + input.outboxRows.length + notificationRows.length + auditRows.length + doneStepIds.length === 0) return;
   const emailRecords = input.emails.map((email, ordinal) => ({
     ordinal,
     idempotency_key: email.idempotencyKey,
@@ -75,7 +80,7 @@ export async function insertMessagingRows(
     payload: email.payload,
   }));
   const outboxRecords = input.outboxRows.map((row) => ({ queue: row.queue, job_name: row.jobName, payload: row.payload, run_at: row.runAt.toISOString() }));
-  const notificationRecords = notificationRows.map((row) => ({ user_id: row.userId, kind: row.kind, title: row.title, link: row.link ?? null }));
+  const notificationRecords = notificationRows.map((row) => ({ user_id: row.userId, kind: row.kind, title: row.title, link: row.link ?? null, step_id: row.stepId ?? null }));
   const auditRecords = auditRows.map((row, ordinal) => ({
     ordinal,
     actor_id: row.actorId,
@@ -87,7 +92,9 @@ export async function insertMessagingRows(
     metadata: row.metadata,
     at: row.at.toISOString(),
   }));
-  // Data-modifying CTEs all run to completion whether or not the final SELECT reads them.
+  // Data-modifying CTEs all run to completion whether or not the final SELECT reads them. They
+  // all see the rows as they were before the statement: `done_notices` never touches a notice
+  // `new_notifications` inserts (a reassigned step: the old notices done, the new one to do).
   await db.execute(sql`
     with new_emails as (
       insert into ${emails} (idempotency_key, to_address, template, subject, payload)
@@ -105,9 +112,13 @@ export async function insertMessagingRows(
       from jsonb_to_recordset(${JSON.stringify(outboxRecords)}::jsonb) as o(queue text, job_name text, payload jsonb, run_at timestamptz)
       returning 1
     ), new_notifications as (
-      insert into ${notifications} (user_id, kind, title, link)
-      select n.user_id, n.kind, n.title, n.link
-      from jsonb_to_recordset(${JSON.stringify(notificationRecords)}::jsonb) as n(user_id uuid, kind text, title text, link text)
+      insert into ${notifications} (user_id, kind, title, link, step_id)
+      select n.user_id, n.kind, n.title, n.link, n.step_id
+      from jsonb_to_recordset(${JSON.stringify(notificationRecords)}::jsonb) as n(user_id uuid, kind text, title text, link text, step_id uuid)
+      returning 1
+    ), done_notices as (
+      update ${notifications} set done_at = ${(input.stepNoticesDone?.at ?? new Date()).toISOString()}::timestamptz
+      where ${notifications.stepId} = any(${`{${doneStepIds.join(',')}}`}::uuid[]) and ${notifications.doneAt} is null
       returning 1
     ), new_audit as (
       insert into ${auditLog} (actor_id, actor_label, action, entity_type, entity_id, changes, metadata, at)

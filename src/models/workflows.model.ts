@@ -1,7 +1,7 @@
 // Queries of the workflow engine (runs, steps, delegations, notifications). The rules live in
 // src/services/workflows.service.ts; this file only reads and writes rows.
 import { and, asc, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from './database';
+import { type Database, rowsOf } from './database';
 import {
   type NewWorkflowRun,
   type NewWorkflowStep,
@@ -163,11 +163,18 @@ export async function listStepHistory(db: Database, runId: string) {
     .orderBy(asc(workflowSteps.round), asc(workflowSteps.stageIndex), asc(workflowSteps.createdAt), asc(workflowSteps.stepKey));
 }
 
-export async function cancelActiveSteps(db: Database, runId: string, now: Date): Promise<void> {
-  await db
-    .update(workflowSteps)
-    .set({ status: 'cancelled', updatedAt: now })
-    .where(and(eq(workflowSteps.runId, runId), inArray(workflowSteps.status, ['active', 'pending'])));
+/** Cancels the run's open steps; returns the ids of those that were active (their notices are then done). */
+export async function cancelActiveSteps(db: Database, runId: string, now: Date): Promise<string[]> {
+  const rows = await db.execute(sql`
+    with to_cancel as (
+      select id, status from ${workflowSteps} where run_id = ${runId} and status in ('active', 'pending')
+    ), cancelled as (
+      update ${workflowSteps} s set status = 'cancelled', updated_at = ${now.toISOString()}::timestamptz
+      from to_cancel where s.id = to_cancel.id
+      returning to_cancel.id, to_cancel.status
+    )
+    select id from cancelled where status = 'active'`);
+  return rowsOf<{ id: string }>(rows).map((row) => row.id);
 }
 
 // ── who may decide ────────────────────────────────────────────────────────────────────────
@@ -263,13 +270,48 @@ export async function listRecipients(db: Database, assignees: Assignee[], now: D
   return bySlot.map((recipients) => [...recipients.values()]);
 }
 
+/**
+ * The delegations `toUserId` holds at `now`, earliest first (start, then creation, then id):
+ * when several delegators could be the one a decision stands in for, the earliest wins.
+ */
 export async function listActiveDelegationsTo(db: Database, toUserId: string, now: Date) {
   return db
     .select()
     .from(workflowDelegations)
     .where(
       and(eq(workflowDelegations.toUserId, toUserId), isNull(workflowDelegations.revokedAt), lte(workflowDelegations.startsAt, now), sql`${workflowDelegations.endsAt} > ${now}`),
-    );
+    )
+    .orderBy(asc(workflowDelegations.startsAt), asc(workflowDelegations.createdAt), asc(workflowDelegations.id));
+}
+
+/** The step is named for `person`, or waits for a role they hold (within the unit restriction). */
+function inOwnRight(person: Pick<Person, 'id' | 'roles' | 'unitIds'>): SQL {
+  return sql`(${workflowSteps.assigneeUserId} = ${person.id}
+    or (${workflowSteps.assigneeUserId} is null and ${workflowSteps.assigneeRole} = any(${pgArray(person.roles)}::text[])
+        and (${workflowSteps.assigneeUnitId} is null or ${workflowSteps.assigneeUnitId} = any(${pgArray(person.unitIds)}::uuid[]))))`;
+}
+
+/**
+ * A delegation `d` (from the active user `f`) to `person`, current at `now`, covers the step: it
+ * is named for `f`, or waits for the delegated role, which `f` holds (within the unit restriction).
+ */
+function delegationCovers(person: Pick<Person, 'id'>, now: Date): SQL {
+  return sql`d.to_user_id = ${person.id} and d.revoked_at is null and d.starts_at <= ${now} and d.ends_at > ${now}
+    and (${workflowSteps.assigneeUserId} = d.from_user_id
+      or (${workflowSteps.assigneeUserId} is null and d.role = ${workflowSteps.assigneeRole} and d.role = any(f.roles)
+          and (${workflowSteps.assigneeUnitId} is null
+            or exists (select 1 from user_units uu where uu.user_id = f.id and uu.unit_id = ${workflowSteps.assigneeUnitId}))))`;
+}
+
+/**
+ * Who `person` would decide the step for: null in their own right, else the delegator of the
+ * earliest delegation that covers it (as workflows.service's decidingFor chooses).
+ */
+function decidingForName(person: Pick<Person, 'id' | 'roles' | 'unitIds'>, now: Date): SQL<string | null> {
+  return sql<string | null>`case when ${inOwnRight(person)} then null else (
+    select f.display_name from workflow_delegations d join users f on f.id = d.from_user_id and f.active
+    where ${delegationCovers(person, now)}
+    order by d.starts_at, d.created_at, d.id limit 1) end`;
 }
 
 /**
@@ -279,17 +321,8 @@ export async function listActiveDelegationsTo(db: Database, toUserId: string, no
  */
 function decidableBy(person: Pick<Person, 'id' | 'roles' | 'unitIds'>, now: Date): SQL {
   return sql`(
-    ${workflowSteps.assigneeUserId} = ${person.id}
-    or (${workflowSteps.assigneeUserId} is null and ${workflowSteps.assigneeRole} = any(${pgArray(person.roles)}::text[])
-        and (${workflowSteps.assigneeUnitId} is null or ${workflowSteps.assigneeUnitId} = any(${pgArray(person.unitIds)}::uuid[])))
-    or exists (
-      select 1 from workflow_delegations d join users f on f.id = d.from_user_id and f.active
-      where d.to_user_id = ${person.id} and d.revoked_at is null and d.starts_at <= ${now} and d.ends_at > ${now}
-        and (${workflowSteps.assigneeUserId} = d.from_user_id
-          or (${workflowSteps.assigneeUserId} is null and d.role = ${workflowSteps.assigneeRole} and d.role = any(f.roles)
-              and (${workflowSteps.assigneeUnitId} is null
-                or exists (select 1 from user_units uu where uu.user_id = f.id and uu.unit_id = ${workflowSteps.assigneeUnitId}))))
-    )
+    ${inOwnRight(person)}
+    or exists (select 1 from workflow_delegations d join users f on f.id = d.from_user_id and f.active where ${delegationCovers(person, now)})
   ) and not exists (
     select 1 from workflow_steps p
     where p.run_id = ${workflowSteps.runId} and p.step_key = any(${workflowSteps.distinctFrom})
@@ -315,7 +348,7 @@ export async function listInbox(db: Database, person: Person, now: Date, filters
   );
   const [rows, totals] = await Promise.all([
     db
-      .select({ step: workflowSteps, run: workflowRuns })
+      .select({ step: workflowSteps, run: workflowRuns, decidingForName: decidingForName(person, now) })
       .from(workflowSteps)
       .innerJoin(workflowRuns, eq(workflowRuns.id, workflowSteps.runId))
       .where(where)
@@ -445,13 +478,33 @@ export async function insertNotifications(db: Database, values: Array<typeof not
   await db.insert(notifications).values(values);
 }
 
+/** A person's unread notices: those still to do first, then those done (their step was decided), newest first in each. */
 export async function listUnreadNotifications(db: Database, userId: string, limit: number) {
   return db
     .select()
     .from(notifications)
     .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)))
-    .orderBy(desc(notifications.createdAt))
+    .orderBy(sql`${notifications.doneAt} is not null`, desc(notifications.createdAt))
     .limit(limit);
+}
+
+/** The notice kinds that ask someone to decide a step (their link is the step's page). */
+export const STEP_NOTICE_KINDS = ['workflow.assignment', 'workflow.reminder', 'workflow.escalation'] as const;
+const STEP_LINK = '^/validations/etapes/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$';
+
+/**
+ * Notices written before they carried their step (step_id null): their link names the step, so
+ * they get its id, and are done if the step is no longer active (at its decision, or at its last
+ * change for a cancelled step). Idempotent; a person's rows at a time.
+ */
+export async function linkLegacyStepNotices(db: Database, userId: string): Promise<void> {
+  await db.execute(sql`
+    update ${notifications} n
+    set step_id = s.id, done_at = case when s.status = 'active' then null else coalesce(s.decided_at, s.updated_at) end
+    from ${workflowSteps} s
+    where n.user_id = ${userId} and n.step_id is null
+      and n.kind = any(${pgArray(STEP_NOTICE_KINDS)}::text[])
+      and s.id = substring(n.link from ${STEP_LINK})::uuid`);
 }
 
 export async function markNotificationsRead(db: Database, userId: string, now: Date): Promise<void> {

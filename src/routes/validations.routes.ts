@@ -9,19 +9,17 @@ import {
   circuitOptions,
   countPendingValidations,
   createDelegation,
-  delegableRolesOf,
+  delegationFormOptions,
   endDelegation,
   getInbox,
   getRunPage,
   getStepPage,
   listMyDelegations,
   listMyNotifications,
-  listPeopleWithRole,
   listRunsFor,
   markMyNotificationsRead,
 } from '../services/workflow-inbox.service';
 import { decideStep } from '../services/workflows.service';
-import { assertCan } from '../services/permissions';
 
 const runStatusOptions = () =>
   ['running', 'changes_requested', 'approved', 'rejected', 'cancelled', 'completed'].map((value) => ({ value, label: t(`workflows.runStatuses.${value}`) }));
@@ -62,8 +60,9 @@ export function validationsRouter(): Router {
     const ctx = serviceContext(req);
     const body = req.body as Record<string, unknown>;
     try {
-      const { step } = await decideStep(ctx, req.params.id, { decision: body.decision, comment: body.comment });
-      const message = t('validations.decided', { decision: t(`workflows.decisions.${step.decision ?? 'approve'}`) });
+      const { step, decidedForName } = await decideStep(ctx, req.params.id, { decision: body.decision, comment: body.comment });
+      const decisionLabel = t(`workflows.decisions.${step.decision ?? 'approve'}`);
+      const message = decidedForName ? t('validations.decidedFor', { decision: decisionLabel, name: decidedForName }) : t('validations.decided', { decision: decisionLabel });
       if (req.isHtmx && !req.isBoosted) {
         // The row becomes a confirmation; the badge is refreshed out of band.
         const count = await countPendingValidations(ctx);
@@ -81,11 +80,7 @@ export function validationsRouter(): Router {
 
   const renderDelegations = async (req: Request, res: Response, values: Record<string, unknown> = {}, errors?: Record<string, string>) => {
     const ctx = serviceContext(req);
-    assertCan(ctx.actor, 'workflows.decide');
-    const roles = delegableRolesOf(ctx);
-    const people = (await Promise.all(roles.map((role) => listPeopleWithRole(ctx.db, role, null))))
-      .flat()
-      .filter((person, index, all) => person.id !== ctx.actor?.id && all.findIndex((other) => other.id === person.id) === index);
+    const { roles, people } = await delegationFormOptions(ctx);
     const data = {
       title: t('validations.delegations.title'),
       delegations: await listMyDelegations(ctx),

@@ -38,7 +38,7 @@ export async function queueEmailsAndJobs(
   tx: Database,
   queued: QueuedEmail[],
   outboxRows: NewOutboxRow[],
-  alongside: { notifications?: NewNotificationRow[]; auditRows?: NewAuditRow[] } = {},
+  alongside: { notifications?: NewNotificationRow[]; auditRows?: NewAuditRow[]; stepNoticesDone?: { stepIds: string[]; at: Date } } = {},
 ): Promise<void> {
   // The same key twice in one statement would be one email anyway: keep the first.
   const keys = new Set<string>();

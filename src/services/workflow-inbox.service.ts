@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
+import { isoDateInParis, startOfParisDay } from '../lib/format';
 import { parseInput } from '../lib/validation';
 import type { Role } from '../models/schema';
 import { WORKFLOW_RUN_STATUSES } from '../models/schema';
@@ -17,8 +18,10 @@ import {
   insertDelegation,
   listDelegationsOf,
   listInbox,
+  listPeopleWithRole,
   listRuns,
   listStepHistory,
+  linkLegacyStepNotices,
   listUnreadNotifications,
   markNotificationsRead,
   revokeDelegation,
@@ -52,7 +55,13 @@ export async function getInbox(ctx: ServiceContext, query: Record<string, unknow
   const overdueOnly = query.overdue === '1';
   const { rows, total } = await listInbox(ctx.db, person, ctx.now, { definitionKey, overdueOnly, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   return {
-    items: rows.map(({ step, run }) => ({ step, run, circuitName: String(run.definition.name ?? run.definitionKey), subject: String(run.context.title ?? run.subjectId) })),
+    items: rows.map(({ step, run, decidingForName }) => ({
+      step,
+      run,
+      decidingForName,
+      circuitName: String(run.definition.name ?? run.definitionKey),
+      subject: String(run.context.title ?? run.subjectId),
+    })),
     total,
     page,
     pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)),
@@ -74,7 +83,7 @@ export async function getStepPage(ctx: ServiceContext, stepId: string) {
   if (!step) throw new NotFoundError();
   const run = await findRun(ctx.db, step.runId);
   if (!run) throw new NotFoundError();
-  const canDecide = can(ctx.actor, 'workflows.decide') && (await canDecideStep(ctx.db, person, step, ctx.now));
+  const { canDecide, decidingForName } = can(ctx.actor, 'workflows.decide') ? await canDecideStep(ctx.db, person, step, ctx.now) : { canDecide: false, decidingForName: null };
   // Also visible to who decided it and to holders of its role (after someone else decided).
   const involved =
     step.decidedById === person.id ||
@@ -82,7 +91,7 @@ export async function getStepPage(ctx: ServiceContext, stepId: string) {
     step.assigneeUserId === person.id ||
     (can(ctx.actor, 'workflows.decide') && step.assigneeRole !== null && person.roles.includes(step.assigneeRole as Role));
   if (!canDecide && !involved && !mayFollowRun(ctx, run)) throw new ForbiddenError();
-  return { step, run, canDecide, history: await listStepHistory(ctx.db, run.id) };
+  return { step, run, canDecide, decidingForName, history: await listStepHistory(ctx.db, run.id) };
 }
 
 function mayFollowRun(ctx: ServiceContext, run: { unitId: string | null; startedById: string | null }): boolean {
@@ -126,8 +135,16 @@ export async function listRunsFor(ctx: ServiceContext, query: Record<string, unk
 }
 
 // ── notifications ─────────────────────────────────────────────────────────────────────────
+/**
+ * The notices under « Mes validations »: those that still need the person first, then those
+ * whose step was decided since (shown greyed, « traitée »). Notices written before they carried
+ * their step get it here from their link (linkLegacyStepNotices: once per row, then a no-op).
+ */
 export async function listMyNotifications(ctx: ServiceContext) {
-  return listUnreadNotifications(ctx.db, personOf(ctx).id, 10);
+  const userId = personOf(ctx).id;
+  await linkLegacyStepNotices(ctx.db, userId);
+  const rows = await listUnreadNotifications(ctx.db, userId, 10);
+  return rows.map((row) => ({ ...row, done: row.doneAt !== null }));
 }
 
 export async function markMyNotificationsRead(ctx: ServiceContext): Promise<void> {
@@ -147,6 +164,43 @@ export function delegableRolesOf(ctx: ServiceContext): Role[] {
   return requireActor(ctx).roles.filter((role) => DECIDING_ROLES.includes(role));
 }
 
+/** Whether `YYYY-MM-DD` is a day of the calendar (not 2026-02-31). */
+const isCalendarDay = (isoDay: string) => {
+  const date = new Date(`${isoDay}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === isoDay;
+};
+
+/** The day after a `YYYY-MM-DD` day. */
+const nextDay = (isoDay: string) => new Date(new Date(`${isoDay}T00:00:00Z`).getTime() + 24 * 3600_000).toISOString().slice(0, 10);
+
+/**
+ * A delegation's period is whole days in Paris: from midnight (Paris) of the first day to
+ * midnight (Paris) after the last, exclusive — active through the whole last day, whatever the
+ * daylight-saving time in between. `lastDay` gives back the inclusive day as it was entered.
+ */
+export function delegationPeriod(startsOn: string, endsOn: string): { startsAt: Date; endsAt: Date } {
+  return { startsAt: startOfParisDay(startsOn), endsAt: startOfParisDay(nextDay(endsOn)) };
+}
+
+/** The first and last (inclusive) days of a delegation in Paris, and « du 02/12/2026 au 09/12/2026 ». */
+export function delegationDays(delegation: { startsAt: Date; endsAt: Date }): { firstDay: string; lastDay: string; periodText: string } {
+  const firstDay = isoDateInParis(delegation.startsAt);
+  const lastDay = isoDateInParis(new Date(delegation.endsAt.getTime() - 1));
+  const french = (isoDay: string) => isoDay.split('-').reverse().join('/');
+  return { firstDay, lastDay, periodText: t('validations.delegations.period', { from: french(firstDay), to: french(lastDay) }) };
+}
+
+/** Who may receive a delegation: active users who may decide steps at all (whatever their roles), but the actor. */
+export async function delegationFormOptions(ctx: ServiceContext) {
+  const actor = requireActor(ctx);
+  assertCan(actor, 'workflows.decide');
+  const people = (await Promise.all(DECIDING_ROLES.map((role) => listPeopleWithRole(ctx.db, role, null))))
+    .flat()
+    .filter((person, index, all) => person.id !== actor.id && all.findIndex((other) => other.id === person.id) === index)
+    .sort((a, b) => a.displayName.localeCompare(b.displayName, 'fr'));
+  return { roles: delegableRolesOf(ctx), people };
+}
+
 export async function createDelegation(ctx: ServiceContext, input: unknown) {
   const actor = requireActor(ctx);
   assertCan(actor, 'workflows.decide');
@@ -154,20 +208,20 @@ export async function createDelegation(ctx: ServiceContext, input: unknown) {
   const role = values.role as Role;
   if (!delegableRolesOf(ctx).includes(role)) throw new ValidationError({ role: t('validations.delegations.errors.role') });
   if (values.toUserId === actor.id) throw new ValidationError({ toUserId: t('validations.delegations.errors.self') });
-  const startsAt = new Date(`${values.startsOn}T00:00:00Z`);
-  // The end day is included: the delegation lasts until the next midnight.
-  const endsAt = new Date(new Date(`${values.endsOn}T00:00:00Z`).getTime() + 24 * 3600_000);
-  if (Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime())) throw new ValidationError({ startsOn: t('validations.delegations.errors.date') });
-  if (endsAt <= startsAt) throw new ValidationError({ endsOn: t('validations.delegations.errors.dates') });
+  if (!isCalendarDay(values.startsOn)) throw new ValidationError({ startsOn: t('validations.delegations.errors.date') });
+  if (!isCalendarDay(values.endsOn)) throw new ValidationError({ endsOn: t('validations.delegations.errors.date') });
+  if (values.endsOn < values.startsOn) throw new ValidationError({ endsOn: t('validations.delegations.errors.dates') });
+  const { startsAt, endsAt } = delegationPeriod(values.startsOn, values.endsOn);
   return inTransaction(ctx, async (tx) => {
+    // The delegate need not hold the role: they decide for the delegator (decided_for).
     const delegate = await findActivePerson(tx, values.toUserId);
-    if (!delegate || !delegate.roles.includes(role)) throw new ValidationError({ toUserId: t('validations.delegations.errors.to') });
+    if (!delegate || !delegate.roles.some((held) => DECIDING_ROLES.includes(held))) throw new ValidationError({ toUserId: t('validations.delegations.errors.to') });
     const delegation = await insertDelegation(tx, { fromUserId: actor.id, toUserId: delegate.id, role, startsAt, endsAt, createdById: actor.id });
     await recordAudit(tx, ctx, {
       action: 'workflow.delegation_created',
       entityType: 'user',
       entityId: actor.id,
-      after: { toUserId: delegate.id, role, startsAt, endsAt },
+      after: { toUserId: delegate.id, role, startsOn: values.startsOn, endsOn: values.endsOn },
       metadata: { delegationId: delegation.id },
     });
     return delegation;
@@ -175,7 +229,8 @@ export async function createDelegation(ctx: ServiceContext, input: unknown) {
 }
 
 export async function listMyDelegations(ctx: ServiceContext) {
-  return listDelegationsOf(ctx.db, personOf(ctx).id, ctx.now);
+  const rows = await listDelegationsOf(ctx.db, personOf(ctx).id, ctx.now);
+  return rows.map((row) => ({ ...row, ...delegationDays(row.delegation) }));
 }
 
 export async function endDelegation(ctx: ServiceContext, id: string): Promise<void> {
@@ -190,5 +245,3 @@ export async function endDelegation(ctx: ServiceContext, id: string): Promise<vo
   });
 }
 
-/** People a delegation may go to: active holders of one of the actor's deciding roles. */
-export { listPeopleWithRole } from '../models/workflows.model';

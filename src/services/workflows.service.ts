@@ -107,6 +107,8 @@ interface PendingWrites {
   emails: QueuedEmail[];
   jobs: NewOutboxRow[];
   notifications: NewNotification[];
+  /** Steps that left « active » in this transition: their notices are done (`at`). */
+  stepNoticesDone: { stepIds: string[]; at: Date };
 }
 const pendingWrites = new WeakMap<Database, PendingWrites>();
 
@@ -119,17 +121,17 @@ const pendingWrites = new WeakMap<Database, PendingWrites>();
  */
 async function inTransition<T>(tx: Database, work: () => Promise<T>): Promise<T> {
   if (pendingWrites.has(tx)) return work();
-  const pending: PendingWrites = { emails: [], jobs: [], notifications: [] };
+  const pending: PendingWrites = { emails: [], jobs: [], notifications: [], stepNoticesDone: { stepIds: [], at: new Date() } };
   pendingWrites.set(tx, pending);
   try {
     let written = false;
     const result = await batchAuditRows(tx, work, async (auditRows) => {
       pendingWrites.delete(tx);
       written = true;
-      await queueEmailsAndJobs(tx, pending.emails, pending.jobs, { notifications: pending.notifications, auditRows });
+      await queueEmailsAndJobs(tx, pending.emails, pending.jobs, { notifications: pending.notifications, auditRows, stepNoticesDone: pending.stepNoticesDone });
     });
     // Inside someone else's journal batch, `write` is theirs: our rows go on their own.
-    if (!written) await queueEmailsAndJobs(tx, pending.emails, pending.jobs, { notifications: pending.notifications });
+    if (!written) await queueEmailsAndJobs(tx, pending.emails, pending.jobs, { notifications: pending.notifications, stepNoticesDone: pending.stepNoticesDone });
     return result;
   } finally {
     pendingWrites.delete(tx);
@@ -140,6 +142,18 @@ function pendingOf(tx: Database): PendingWrites {
   const pending = pendingWrites.get(tx);
   if (!pending) throw new Error('workflow writes outside a transition (inTransition)');
   return pending;
+}
+
+/**
+ * Steps that left « active » (decided, cancelled, reassigned, a wait over): every notice about
+ * them still to do is done at `at`, in the transition's last statement — whoever decided, the
+ * person, a colleague with the same role, a delegate or an admin.
+ */
+function stepsLeftActive(tx: Database, stepIds: string[], at: Date): void {
+  if (stepIds.length === 0) return;
+  const done = pendingOf(tx).stepNoticesDone;
+  done.stepIds.push(...stepIds);
+  done.at = at;
 }
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────
@@ -185,7 +199,7 @@ function notifyPeople(
       data: { displayName: person.displayName, stepLabel: step.label, circuit, subject, link, dueAt: step.dueAt?.toISOString() ?? null, ...extra },
       idempotencyKey: `workflow-step-${step.id}-${kind}-${person.id}`,
     });
-    pending.notifications.push({ userId: person.id, kind: `workflow.${kind}`, title: t(`notifications.${kind}`, { step: step.label, subject }), link: `/validations/etapes/${step.id}` });
+    pending.notifications.push({ userId: person.id, kind: `workflow.${kind}`, title: t(`notifications.${kind}`, { step: step.label, subject }), link: `/validations/etapes/${step.id}`, stepId: step.id });
   }
 }
 
@@ -374,6 +388,7 @@ async function signalInTransition(tx: Database, ctx: ServiceContext, input: { su
       const definition = stage?.steps.find((known) => known.key === step.stepKey);
       if (step.status !== 'active' || definition?.kind !== 'wait' || !('event' in definition.until) || definition.until.event !== input.event) continue;
       all[position] = await updateStep(tx, step.id, { status: 'done', decidedAt: ctx.now, decidedById: ctx.actor?.id ?? null });
+      stepsLeftActive(tx, [step.id], ctx.now);
       await audit(tx, ctx, run, 'workflow.event_received', { event: input.event, step: step.stepKey });
       released += 1;
     }
@@ -389,7 +404,7 @@ async function closeStageIfDone(tx: Database, ctx: ServiceContext, run: Workflow
   const state = stageState(stageSteps);
   if (state === 'open') return run;
   if (state === 'changes_requested') {
-    await cancelActiveSteps(tx, run.id, ctx.now);
+    stepsLeftActive(tx, await cancelActiveSteps(tx, run.id, ctx.now), ctx.now);
     const updated = await updateRun(tx, run.id, { status: 'changes_requested' });
     await audit(tx, ctx, updated, 'workflow.run_changes_requested', {}, { status: run.status }, { status: 'changes_requested' });
     if (run.startedById) {
@@ -408,7 +423,7 @@ async function closeStageIfDone(tx: Database, ctx: ServiceContext, run: Workflow
     await emitStatus(tx, ctx, updated, 'changes_requested');
     return updated;
   }
-  if (state === 'rejected') await cancelActiveSteps(tx, run.id, ctx.now);
+  if (state === 'rejected') stepsLeftActive(tx, await cancelActiveSteps(tx, run.id, ctx.now), ctx.now);
   return advance(tx, ctx, run, run.currentStage, state === 'done' ? lastOutcomeOf(all) : state);
 }
 
@@ -420,13 +435,18 @@ function directlyEligible(person: Pick<Person, 'id' | 'roles' | 'unitIds'>, step
   return !step.assigneeUnitId || person.unitIds.includes(step.assigneeUnitId);
 }
 
-/** Null: the actor decides for themselves; an id: for the person who delegated to them. Throws when neither. */
-async function decidingFor(tx: Database, ctx: ServiceContext, person: Person, step: WorkflowStep): Promise<string | null> {
+/**
+ * Null: the actor decides in their own right (they would qualify without any delegation); a
+ * person: the delegator they stand in for — the step is named for that person, or waits for a
+ * role (within a unit) that person holds and delegated. Several active delegators could be the
+ * one: the earliest delegation wins (start, creation, id), as in the inbox. Throws when neither.
+ */
+async function decidingFor(tx: Database, ctx: ServiceContext, person: Person, step: WorkflowStep): Promise<Person | null> {
   if (directlyEligible(person, step)) return null;
   for (const delegation of await listActiveDelegationsTo(tx, person.id, ctx.now)) {
     if (step.assigneeRole && delegation.role !== step.assigneeRole) continue;
     const from = await findActivePerson(tx, delegation.fromUserId);
-    if (from && directlyEligible(from, step)) return from.id;
+    if (from && directlyEligible(from, step)) return from;
   }
   throw new ForbiddenError(t('workflows.errors.notAssignee'));
 }
@@ -436,7 +456,7 @@ export interface DecisionInput {
   comment?: unknown;
 }
 
-export async function decideStep(ctx: ServiceContext, stepId: string, input: DecisionInput): Promise<{ run: WorkflowRun; step: WorkflowStep }> {
+export async function decideStep(ctx: ServiceContext, stepId: string, input: DecisionInput): Promise<{ run: WorkflowRun; step: WorkflowStep; decidedForName: string | null }> {
   const actor = requireActor(ctx);
   assertCan(actor, 'workflows.decide');
   const decision = typeof input.decision === 'string' && input.decision in DECISION_STATUS ? (input.decision as WorkflowDecision) : null;
@@ -457,7 +477,8 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
     if (!step) throw new NotFoundError();
     if (!person) throw new ForbiddenError();
     if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
-    const decidedFor = await decidingFor(tx, ctx, person, step);
+    const standingIn = await decidingFor(tx, ctx, person, step);
+    const decidedFor = standingIn?.id ?? null;
     if (step.distinctFrom.length > 0) {
       const earlier = steps.filter((other) => step.distinctFrom.includes(other.stepKey) && other.status === 'approved');
       if (earlier.some((other) => other.decidedById === actor.id || other.decidedForId === actor.id || (decidedFor && other.decidedById === decidedFor))) {
@@ -472,10 +493,20 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
       decidedForId: decidedFor,
       decidedAt: ctx.now,
     });
-    await audit(tx, ctx, run, `workflow.step_${DECISION_STATUS[decision]}`, { step: step.stepKey, label: step.label, round: step.round, comment: comment || undefined, decidedFor: decidedFor ?? undefined }, { status: 'active' }, { status: decided.status });
+    stepsLeftActive(tx, [step.id], ctx.now);
+    // The name too: timelines read it as « X pour Y » without looking the person up.
+    await audit(
+      tx,
+      ctx,
+      run,
+      `workflow.step_${DECISION_STATUS[decision]}`,
+      { step: step.stepKey, label: step.label, round: step.round, comment: comment || undefined, decidedFor: decidedFor ?? undefined, decidedForName: standingIn?.displayName },
+      { status: 'active' },
+      { status: decided.status },
+    );
     steps[position] = decided;
     const after = await closeStageIfDone(tx, ctx, run, steps);
-    return { run: after, step: decided };
+    return { run: after, step: decided, decidedForName: standingIn?.displayName ?? null };
   }));
 }
 
@@ -510,6 +541,7 @@ export async function stepDeadlineReached(db: Database, stepId: string, now = ne
     const ctx = systemContext(tx, now, run);
     if (step.kind === 'wait') {
       await updateStep(tx, step.id, { status: 'done', decidedAt: now });
+      stepsLeftActive(tx, [step.id], now);
       await audit(tx, ctx, run, 'workflow.wait_over', { step: step.stepKey });
       await closeStageIfDone(tx, ctx, run);
       return 'released';
@@ -597,7 +629,7 @@ export async function cancelRun(ctx: ServiceContext, runId: string, reason: stri
     const run = await lockRun(tx, runId);
     if (!run) throw new NotFoundError();
     if (run.status !== 'running' && run.status !== 'changes_requested') throw new ConflictError(t('workflows.errors.runClosed'));
-    await cancelActiveSteps(tx, run.id, ctx.now);
+    stepsLeftActive(tx, await cancelActiveSteps(tx, run.id, ctx.now), ctx.now);
     const cancelled = await updateRun(tx, run.id, { status: 'cancelled', finishedAt: ctx.now });
     await audit(tx, ctx, cancelled, 'workflow.run_cancelled', { reason: trimmed }, { status: run.status }, { status: 'cancelled' });
     await emitStatus(tx, ctx, cancelled, 'cancelled');
@@ -619,6 +651,8 @@ export async function reassignStep(ctx: ServiceContext, stepId: string, userId: 
     const person = await findActivePerson(tx, userId);
     if (!person) throw new ValidationError({ userId: t('workflows.errors.reassignTarget') });
     const updated = await updateStep(tx, step.id, { assigneeUserId: person.id, assigneeRole: null, assigneeUnitId: null });
+    // The step stays active but is no longer the role's: the notices sent so far are done, the new assignee gets one to do.
+    stepsLeftActive(tx, [step.id], ctx.now);
     await audit(
       tx,
       ctx,
@@ -633,17 +667,23 @@ export async function reassignStep(ctx: ServiceContext, stepId: string, userId: 
   }));
 }
 
-/** Whether `actor` may decide `step` now (for showing the decision form). */
-export async function canDecideStep(db: Database, actor: Person, step: WorkflowStep, now: Date): Promise<boolean> {
-  if (step.kind !== 'approval' || step.status !== 'active') return false;
+/**
+ * Whether `actor` may decide `step` now (for showing the decision form), and for whom: null in
+ * their own right, the delegator's name when they would stand in for them.
+ */
+export async function canDecideStep(db: Database, actor: Person, step: WorkflowStep, now: Date): Promise<{ canDecide: boolean; decidingForName: string | null }> {
+  const no = { canDecide: false, decidingForName: null };
+  if (step.kind !== 'approval' || step.status !== 'active') return no;
   try {
     const ctx: ServiceContext = { db, actor: null, now, baseUrl: '' };
-    const decidedFor = await decidingFor(db, ctx, actor, step);
-    if (step.distinctFrom.length === 0) return true;
+    const standingIn = await decidingFor(db, ctx, actor, step);
+    const yes = { canDecide: true, decidingForName: standingIn?.displayName ?? null };
+    if (step.distinctFrom.length === 0) return yes;
     const earlier = (await listStepsOfRun(db, step.runId)).filter((other) => step.distinctFrom.includes(other.stepKey) && other.status === 'approved');
-    return !earlier.some((other) => other.decidedById === actor.id || other.decidedForId === actor.id || (decidedFor && other.decidedById === decidedFor));
+    const sameDecider = earlier.some((other) => other.decidedById === actor.id || other.decidedForId === actor.id || (standingIn && other.decidedById === standingIn.id));
+    return sameDecider ? no : yes;
   } catch (error) {
-    if (error instanceof ForbiddenError) return false;
+    if (error instanceof ForbiddenError) return no;
     throw error;
   }
 }

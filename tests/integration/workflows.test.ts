@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { and, eq, like, sql } from 'drizzle-orm';
+import { isoDateInParis } from '../../src/lib/format';
 import { openDatabase } from '../../src/models/database';
 import { actorOf } from '../../src/services/auth.service';
 import { countPendingValidations, getInbox } from '../../src/services/workflow-inbox.service';
@@ -243,10 +244,10 @@ describe('workflow engine', () => {
 
   test('delegation: the delegate decides, the step records for whom', async () => {
     const substitute = await buildUser(harness.db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Sam Suppléant' });
-    const today = new Date().toISOString().slice(0, 10);
+    const today = isoDateInParis(new Date());
     const ctx = await ctxOf(juriste);
-    // Only holders of the role can be delegates.
-    await expect(createDelegation(ctx, { toUserId: finance.id, role: 'juriste', startsOn: today, endsOn: today })).rejects.toThrow();
+    // Only people who decide steps at all can be delegates (a lecteur cannot).
+    await expect(createDelegation(ctx, { toUserId: lecteur.id, role: 'juriste', startsOn: today, endsOn: today })).rejects.toThrow();
     const run = await start();
     const legal = await activeStep(run.id, 'legal');
     // The substitute is a juriste anyway: restrict the step to the delegator to test the delegation itself.
