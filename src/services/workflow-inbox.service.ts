@@ -184,8 +184,12 @@ export function delegationPeriod(startsOn: string, endsOn: string): { startsAt: 
 
 /** The first and last (inclusive) days of a delegation in Paris, and « du 02/12/2026 au 09/12/2026 ». */
 export function delegationDays(delegation: { startsAt: Date; endsAt: Date }): { firstDay: string; lastDay: string; periodText: string } {
+  // Delegations made before periods were Paris days end at a UTC midnight (never a Paris one):
+  // their last day is the UTC day before.
+  const lastInstant = new Date(delegation.endsAt.getTime() - 1);
+  const utcMidnight = delegation.endsAt.getTime() % (24 * 3600_000) === 0;
   const firstDay = isoDateInParis(delegation.startsAt);
-  const lastDay = isoDateInParis(new Date(delegation.endsAt.getTime() - 1));
+  const lastDay = utcMidnight ? lastInstant.toISOString().slice(0, 10) : isoDateInParis(lastInstant);
   const french = (isoDay: string) => isoDay.split('-').reverse().join('/');
   return { firstDay, lastDay, periodText: t('validations.delegations.period', { from: french(firstDay), to: french(lastDay) }) };
 }

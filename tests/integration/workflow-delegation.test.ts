@@ -160,6 +160,13 @@ describe('delegation of approvals', () => {
     const listed = (await listMyDelegations(ctx)).find((row) => row.delegation.id === delegation.id);
     expect(listed?.periodText).toBe('du 02/12/2026 au 09/12/2026');
     expect(listed?.lastDay).toBe('2026-12-09');
+    // One stored before periods were Paris days (UTC midnights, the end the day after): listed as entered too.
+    const [legacy] = await harness.db
+      .insert(workflowDelegations)
+      .values({ fromUserId: dora.id, toUserId: jules.id, role: 'juriste', startsAt: new Date('2026-12-02T00:00:00Z'), endsAt: new Date('2026-12-10T00:00:00Z') })
+      .returning();
+    expect((await listMyDelegations(ctx)).find((row) => row.delegation.id === legacy?.id)?.periodText).toBe('du 02/12/2026 au 09/12/2026');
+    await harness.db.delete(workflowDelegations).where(eq(workflowDelegations.id, legacy?.id as string));
 
     // Through the form, as a person types it: the page lists exactly the days entered.
     const browser = await signIn(dora);
