@@ -1,0 +1,238 @@
+// Every main page of the seeded app, as an admin, at 1280 px (desktop) and 390 px (phone) wide:
+// a screenshot of each, no horizontal overflow of the document, every tab of a tab bar
+// reachable, no Content-Security-Policy violation, and no request to another host than the app.
+import { sql } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { runSeed } from '../../src/seed/seed';
+import { logger } from '../../src/lib/logger';
+import { CHROMIUM_PATH, launchBrowser, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
+
+const ADMIN = { email: 'admin@passerelle.test', password: 'un mot de passe administrateur' };
+const WIDTHS = [1280, 390] as const;
+
+interface Watched {
+  page: Page;
+  /** CSP violations, page errors and requests to other hosts, since the last reset. */
+  problems: string[];
+}
+
+/**
+ * A browser context that records every CSP violation (the DOM event, and Chromium's console
+ * line) and every request whose host is not the app's: nothing is filtered out as noise.
+ */
+async function watchedPage(browser: Browser, width: number, appUrl: string): Promise<Watched> {
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', function (event) {
+      var html = event.target && event.target.outerHTML ? event.target.outerHTML.slice(0, 200) : '';
+      console.error('CSP ' + event.violatedDirective + ' ' + event.blockedURI + ' ' + event.sourceFile + ':' + event.lineNumber + ' ' + html);
+    });`,
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const appHost = new URL(appUrl).host;
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/^CSP |Content Security Policy|inline style/i.test(text)) problems.push(`console: ${text}`);
+  });
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
+    if (url.host !== appHost) problems.push(`outside request: ${request.url()}`);
+  });
+  return { page, problems };
+}
+
+async function signIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
+  await page.getByLabel(/^Mot de passe/).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${baseUrl}/`);
+}
+
+/** The document is no wider than the window (1 px for rounding). */
+async function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    const innerWidth = window.innerWidth;
+    const culprits: string[] = [];
+    // Name the outermost elements sticking out of the window and not clipped by a scrolling or
+    // hidden-overflow ancestor, so a failure says what to fix.
+    const clipped = (element: Element): boolean => {
+      for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+        if (getComputedStyle(parent).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    for (const element of Array.from(document.body.querySelectorAll('*'))) {
+      const rect = element.getBoundingClientRect();
+      if (rect.width > 0 && rect.right > innerWidth + 1 && !clipped(element)) {
+        const parentRect = element.parentElement?.getBoundingClientRect();
+        if (!parentRect || parentRect.right <= innerWidth + 1 || element.parentElement === document.body) {
+          culprits.push(`${element.tagName.toLowerCase()}.${String(element.className).replace(/\s+/g, '.')}#${element.id} right=${Math.round(rect.right)}`);
+        }
+      }
+    }
+    // An absolutely positioned element escapes a scrolling ancestor that is not its containing block.
+    if (culprits.length === 0) {
+      for (const element of Array.from(document.body.querySelectorAll('*'))) {
+        const rect = element.getBoundingClientRect();
+        const position = getComputedStyle(element).position;
+        if (rect.right > innerWidth + 1 && (position === 'absolute' || position === 'fixed')) {
+          culprits.push(`${element.tagName.toLowerCase()}.${String(element.className).replace(/\s+/g, '.')} (${position}) right=${Math.round(rect.right)}`);
+        }
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits: culprits.slice(0, 8) };
+  });
+}
+
+/** Each tab of every tab bar can be clicked (scrolled into view if need be) and then shows its panel. */
+async function checkTabs(page: Page, label: string): Promise<number> {
+  const tabs = page.locator('.fr-tabs__list [role="tab"]');
+  const count = await tabs.count();
+  for (let index = 0; index < count; index++) {
+    const tab = tabs.nth(index);
+    await tab.scrollIntoViewIfNeeded();
+    // Inside the window and inside its (scrolled) list: not cut off.
+    const inside = await tab.evaluate((element) => {
+      const rect = element.getBoundingClientRect();
+      const list = (element.closest('[role="tablist"]') as HTMLElement).getBoundingClientRect();
+      return rect.width > 0 && rect.left >= list.left - 1 && rect.right <= list.right + 1 && rect.left >= -1 && rect.right <= window.innerWidth + 1;
+    });
+    if (!inside) throw new Error(`${label}: tab ${index + 1} (${await tab.innerText()}) is cut off`);
+    await tab.click();
+    await page.waitForFunction((id) => document.getElementById(id)?.getAttribute('aria-selected') === 'true', (await tab.getAttribute('id')) ?? '');
+    const panelId = await tab.getAttribute('aria-controls');
+    await page.locator(`#${panelId}`).waitFor({ state: 'visible' });
+  }
+  return count;
+}
+
+describe('every page at desktop and phone width', () => {
+  let app: E2eApp;
+  let browser: Browser;
+  const pages: Array<{ name: string; path: string; tabs?: number }> = [];
+
+  beforeAll(async () => {
+    app = await startE2eApp({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
+    const db = app.database.db;
+    await runSeed(db, logger.child({ module: 'seed' }), { baseUrl: app.url });
+    const one = async (query: ReturnType<typeof sql>): Promise<string> => {
+      const result = await db.execute(query);
+      const row = result.rows[0] as { id?: string } | undefined;
+      if (!row?.id) throw new Error(`no row for ${JSON.stringify(query)}`);
+      return String(row.id);
+    };
+    // The organisation with a long kind label, a website, contacts and conventions: the worst case.
+    const organizationId = await one(sql`
+      select o.id from organizations o
+      join convention_parties p on p.organization_id = o.id
+      where o.website is not null
+      order by (select count(*) from affiliations a where a.organization_id = o.id) desc, length(o.name) desc limit 1`);
+    const contactId = await one(sql`
+      select c.id from contacts c join affiliations a on a.contact_id = c.id
+      order by length(c.emails::text) + length(coalesce(c.job_title, '')) desc limit 1`);
+    // A convention whose approval circuit has the most steps.
+    const conventionId = await one(sql`
+      select c.id from conventions c join workflow_runs r on r.subject_id = c.id::text
+      order by (select count(*) from workflow_steps s where s.run_id = r.id) desc limit 1`);
+    const runId = await one(sql`select id from workflow_runs order by started_at limit 1`);
+    const userId = await one(sql`select id from users where email = ${ADMIN.email}`);
+    const unitId = await one(sql`select id from units order by code limit 1`);
+    const kindCode = await one(sql`select code as id from organization_kinds order by code limit 1`);
+    const emailId = await one(sql`select id from dev_mailbox order by received_at limit 1`).catch(() => '');
+
+    const all: typeof pages = [
+      { name: 'dashboard', path: '/' },
+      { name: 'structures', path: '/structures' },
+      { name: 'structure', path: `/structures/${organizationId}`, tabs: 5 },
+      { name: 'structure-edit', path: `/structures/${organizationId}/modifier` },
+      { name: 'structure-new', path: '/structures/nouveau' },
+      { name: 'contacts', path: '/contacts' },
+      { name: 'contact', path: `/contacts/${contactId}` },
+      { name: 'contact-new', path: '/contacts/nouveau' },
+      { name: 'conventions', path: '/conventions' },
+      { name: 'convention', path: `/conventions/${conventionId}` },
+      { name: 'convention-new', path: '/conventions/nouvelle' },
+      { name: 'validations', path: '/validations' },
+      { name: 'search', path: '/recherche?q=universite' },
+      { name: 'imports', path: '/imports' },
+      { name: 'imports-new', path: '/imports/nouveau' },
+      { name: 'duplicates', path: '/doublons' },
+      { name: 'admin-users', path: '/admin/utilisateurs' },
+      { name: 'admin-user', path: `/admin/utilisateurs/${userId}` },
+      { name: 'admin-user-new', path: '/admin/utilisateurs/nouveau' },
+      { name: 'admin-units', path: '/admin/unites' },
+      { name: 'admin-unit', path: `/admin/unites/${unitId}` },
+      { name: 'admin-kinds', path: '/admin/types-de-structures' },
+      { name: 'admin-kind', path: `/admin/types-de-structures/${kindCode}` },
+      { name: 'admin-restrictions', path: '/admin/champs-reserves' },
+      { name: 'admin-journal', path: '/admin/journal' },
+      { name: 'admin-mail', path: '/admin/courriels' },
+      ...(emailId ? [{ name: 'admin-mail-one', path: `/admin/courriels/${emailId}` }] : []),
+      { name: 'admin-circuits', path: '/admin/circuits' },
+      { name: 'admin-circuit', path: `/admin/circuits/${runId}` },
+      { name: 'admin-convention-circuits', path: '/admin/circuits-des-conventions' },
+      { name: 'account', path: '/compte' },
+    ];
+    // RESPONSIVE_PAGES=structure,contact narrows the run while fixing a page.
+    const only = process.env.RESPONSIVE_PAGES?.split(',');
+    pages.push(...all.filter((entry) => !only || only.includes(entry.name)));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  test.each(WIDTHS)('at %i px: no horizontal overflow, every tab reachable, no CSP violation, no outside request', async (width) => {
+    expect(CHROMIUM_PATH).toBeTruthy();
+    const { page, problems } = await watchedPage(browser, width, app.url);
+    await signIn(page, app.url);
+    const failures: string[] = [];
+    let tabsChecked = 0;
+    for (const entry of pages) {
+      problems.length = 0;
+      const response = await page.goto(`${app.url}${entry.path}`, { waitUntil: 'load' });
+      if ((response?.status() ?? 0) >= 400) failures.push(`${entry.path}: HTTP ${response?.status()}`);
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      await screenshot(page, `responsive-${width}-${entry.name}`);
+      const overflow = await horizontalOverflow(page);
+      if (overflow.scrollWidth > overflow.innerWidth + 1) {
+        failures.push(`${entry.path}: document ${overflow.scrollWidth} px wide in a ${overflow.innerWidth} px window (${overflow.culprits.join(', ')})`);
+      }
+      if (entry.tabs) {
+        const count = await checkTabs(page, entry.path).catch((error: Error) => {
+          failures.push(error.message);
+          return 0;
+        });
+        if (count !== entry.tabs) failures.push(`${entry.path}: ${count} tabs checked, ${entry.tabs} expected`);
+        tabsChecked += count;
+        await screenshot(page, `responsive-${width}-${entry.name}-last-tab`);
+      }
+      failures.push(...problems.map((problem) => `${entry.path}: ${problem}`));
+    }
+    if (pages.some((entry) => entry.tabs)) expect(tabsChecked).toBe(5);
+    expect(failures).toEqual([]);
+  }, 600_000);
+
+  test('/admin/files (bull-board) loads nothing from another host and breaks no CSP', async () => {
+    const { page, problems } = await watchedPage(browser, 1280, app.url);
+    await signIn(page, app.url);
+    problems.length = 0;
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const response = await page.goto(`${app.url}/admin/files`, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    await page.waitForLoadState('networkidle');
+    await page.getByText(/mail/i).first().waitFor();
+    await screenshot(page, 'responsive-1280-admin-files');
+    expect(requested.length).toBeGreaterThan(3);
+    expect(requested.filter((url) => !url.startsWith(app.url) && !url.startsWith('data:'))).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
