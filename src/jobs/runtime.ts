@@ -1,7 +1,7 @@
 // Binds queues to handlers. The web process only produces (queues + outbox relay nudges);
 // a worker process (or the embedded `npm start`) also consumes and runs the job schedulers.
-// Registers how workflow runs move conventions' statuses (side effect on import).
-import '../services/convention-circuit';
+// What the handlers need registered first (how workflow runs move conventions' statuses, the
+// workflow settings) is done by the composition root, src/boot.ts configureProcess.
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Transporter } from 'nodemailer';
@@ -11,6 +11,7 @@ import { importRunProcessor } from './import-run.job';
 import { mailSendProcessor } from './mail-send.job';
 import { relayOutbox } from './outbox-relay';
 import { runConventionLifecycle } from './convention-lifecycle.job';
+import { assertOutsideTransaction } from '../lib/transaction-scope';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES, jobIdFor } from '../workflows/queues';
 import { runDuplicatesScan, runHeartbeat, runSweep } from './system.jobs';
 import { workflowStepProcessor } from './workflow-step.job';
@@ -38,7 +39,27 @@ export interface Runtime {
   dispatchOutbox(): void;
   /** Resolves once pending relay passes are done (tests and shutdown). */
   flushOutbox(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Stops consuming, lets the jobs in hand finish for at most `drainMs` (default: no limit),
+   * then closes without waiting for the rest: a job abandoned that way is taken over by a
+   * worker after its lock expires (handlers are idempotent).
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/**
+ * Adding a job is Redis I/O: from inside a database transaction it would hold the transaction
+ * (and embedded PGlite's only connection) while Redis answers. Services write outbox rows instead.
+ */
+function refuseInsideTransactions(queue: Queue): Queue {
+  for (const method of ['add', 'addBulk'] as const) {
+    const original = queue[method].bind(queue) as (...args: unknown[]) => unknown;
+    (queue as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      assertOutsideTransaction(`adding a job to the ${queue.name} queue (Redis)`);
+      return original(...args);
+    };
+  }
+  return queue;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -46,7 +67,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const connection = { ...options.redis, maxRetriesPerRequest: null } as ConnectionOptions;
   const prefix = options.prefix ?? 'bull';
   const queues = Object.fromEntries(
-    Object.values(QUEUE_NAMES).map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })]),
+    Object.values(QUEUE_NAMES).map((name) => [name, refuseInsideTransactions(new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }))]),
   ) as Record<QueueName, Queue>;
 
   let relaying: Promise<void> | null = null;
@@ -149,11 +170,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     flushOutbox: async () => {
       while (relaying) await relaying;
     },
-    close: async () => {
+    close: async ({ drainMs }: { drainMs?: number } = {}) => {
       clearInterval(schedulersWatchdog);
-      // Workers first (they finish the jobs in hand), then the producers.
-      await Promise.all(workers.map((worker) => worker.close()));
-      while (relaying) await relaying;
+      // Workers first (they finish the jobs in hand, within the drain time), then the producers.
+      if (drainMs === undefined) {
+        await Promise.all(workers.map((worker) => worker.close()));
+      } else {
+        let timer: NodeJS.Timeout | undefined;
+        const drained = await Promise.race([
+          Promise.all(workers.map((worker) => worker.pause())).then(() => true),
+          new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), drainMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!drained) logger.warn({ drainMs }, 'jobs still running after the drain time: closing without waiting for them');
+        await Promise.all(workers.map((worker) => worker.close(!drained)));
+      }
+      const relayed = (async () => {
+        while (relaying) await relaying;
+      })();
+      await (drainMs === undefined ? relayed : Promise.race([relayed, new Promise((resolve) => setTimeout(resolve, drainMs).unref())]));
       await Promise.all(Object.values(queues).map((queue) => queue.close()));
     },
   };

@@ -7,6 +7,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { t } from './i18n';
 import { formatDateTime } from './format';
 import { viewsDir } from './paths';
+import { assertOutsideTransaction } from './transaction-scope';
 
 const emailViews = path.join(viewsDir, 'emails');
 
@@ -44,6 +45,18 @@ export function renderEmail(templateName: string, data: Record<string, unknown>)
   return { subject, html, text };
 }
 
+/**
+ * The SMTP transport. Its timeouts stay well under the delivery lease of mail.send (5 min), so a
+ * slow server fails the attempt rather than outliving the claim. Sending from inside a database
+ * transaction throws (src/lib/transaction-scope.ts): the transaction would wait on the network.
+ */
 export function createMailTransport(smtpUrl: string): Transporter {
-  return nodemailer.createTransport(smtpUrl);
+  // Settings written in the URL (`?socketTimeout=…`) override these.
+  const transport: Transporter = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
+  const send = transport.sendMail.bind(transport) as (...args: unknown[]) => unknown;
+  transport.sendMail = ((...args: unknown[]) => {
+    assertOutsideTransaction('sending an e-mail (SMTP)');
+    return send(...args);
+  }) as never;
+  return transport;
 }

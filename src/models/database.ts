@@ -16,6 +16,7 @@ import { Pool } from 'pg';
 import * as schema from './schema';
 import { logger } from '../lib/logger';
 import { migrationsDir } from '../lib/paths';
+import { assertOutsideTransaction, runInTransactionScope } from '../lib/transaction-scope';
 
 export type Schema = typeof schema;
 /** A database or a transaction: both run the same queries. */
@@ -43,6 +44,33 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/**
+ * Every `db.transaction` callback runs inside a transaction scope, and the root handle refuses
+ * to run a query (or open another transaction) from inside one: in embedded mode the
+ * transaction holds PGlite's only connection, so such a query would wait forever. The same
+ * mistake fails the same way on a PostgreSQL server, so the integration tests catch it.
+ */
+function guardTransactions(db: Database): Database {
+  const begin = db.transaction.bind(db);
+  db.transaction = ((work: (tx: Transaction) => Promise<unknown>, config?: unknown) => {
+    assertOutsideTransaction('db.transaction() on the root handle (use tx.transaction() for a savepoint)');
+    return begin((tx) => runInTransactionScope(() => work(tx)), config as never);
+  }) as Database['transaction'];
+  return db;
+}
+
+/** Root-handle methods that refuse to run inside a transaction's callback. */
+function guardRootMethods<T extends object>(client: T, methods: Array<keyof T>): void {
+  for (const method of methods) {
+    const original = client[method] as unknown as (...args: unknown[]) => unknown;
+    if (typeof original !== 'function') continue;
+    (client as Record<keyof T, unknown>)[method] = function guarded(this: unknown, ...args: unknown[]) {
+      assertOutsideTransaction(`a query on the root database handle (${String(method)})`);
+      return original.apply(this, args);
+    };
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.driver === 'pg') {
     const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
@@ -50,7 +78,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // database) emits 'error' on the pool; unhandled, that would crash the process. The pool
     // discards the broken client by itself and the next query opens a new one.
     pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
-    const db = drizzlePg(pool, { schema }) as unknown as Database;
+    // Root queries go through pool.query; a transaction's go through the client it checked out.
+    guardRootMethods(pool, ['query']);
+    const db = guardTransactions(drizzlePg(pool, { schema }) as unknown as Database);
     return {
       db,
       driver: 'pg',
@@ -79,7 +109,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     dataDir: options.dataDir ? path.join(options.dataDir, 'pgdata') : undefined,
     extensions: { unaccent, pg_trgm },
   });
-  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  // A transaction's queries go through the object PGlite hands to its callback, not these.
+  guardRootMethods(client, ['query', 'exec', 'transaction']);
+  const db = guardTransactions(drizzlePglite(client, { schema }) as unknown as Database);
   return {
     db,
     driver: 'pglite',

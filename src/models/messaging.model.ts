@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import { type DevMail, type Email, type OutboxRow, auditLog, devMailbox, emails, jobHeartbeats, notifications, outbox } from './schema';
 import { reusableQuery } from './prepared';
@@ -131,15 +131,12 @@ export async function insertMessagingRows(
     select 1`);
 }
 
-/** Pending rows, locked so two relays never pick the same ones (SKIP LOCKED). */
-export async function lockPendingOutboxRows(db: Database, limit: number): Promise<OutboxRow[]> {
-  return db
-    .select()
-    .from(outbox)
-    .where(isNull(outbox.dispatchedAt))
-    .orderBy(outbox.createdAt)
-    .limit(limit)
-    .for('update', { skipLocked: true });
+/**
+ * The oldest rows not dispatched yet. Not locked: the relay adds them to Redis outside any
+ * transaction, and two relays reading the same rows add each job once (the job id is the row's).
+ */
+export async function listPendingOutboxRows(db: Database, limit: number): Promise<OutboxRow[]> {
+  return db.select().from(outbox).where(isNull(outbox.dispatchedAt)).orderBy(outbox.createdAt).limit(limit);
 }
 
 export async function markOutboxDispatched(db: Database, ids: string[], now: Date): Promise<void> {
@@ -152,14 +149,44 @@ export async function deleteDispatchedOutboxRowsBefore(db: Database, before: Dat
 }
 
 // ── emails ────────────────────────────────────────────────────────────────────────────────
-// The mail worker's two statements per email are built once (reusableQuery: named prepared statements).
-const lockEmailQuery = reusableQuery('emails_lock', (db) => db.select().from(emails).where(eq(emails.id, sql.placeholder('id'))).for('update').limit(1));
+// Delivery is claim → send → record, each database step a statement of its own: no transaction
+// is open while the SMTP server is talking (in embedded mode that server is the in-process sink,
+// which writes through the same single PGlite connection). The hot statements are built once
+// (reusableQuery: named prepared statements).
 
-export async function lockEmail(db: Database, id: string): Promise<Email | undefined> {
-  const [row] = await lockEmailQuery(db, { id });
+/**
+ * Takes a pending email — or one whose previous claim's lease has run out (its worker died
+ * mid-delivery) — for `leaseMs`: status `sending`, one more attempt. Undefined when the email is
+ * already sent, failed, or being sent by a live claim.
+ */
+const claimEmailQuery = reusableQuery('emails_claim', (db) =>
+  db
+    .update(emails)
+    .set({
+      status: 'sending',
+      attempts: sql`${emails.attempts} + 1`,
+      leaseUntil: sql`${sql.placeholder('leaseUntil')}::timestamptz` as unknown as Date,
+    })
+    .where(
+      and(
+        eq(emails.id, sql.placeholder('id')),
+        sql`(${emails.status} = 'pending' or (${emails.status} = 'sending' and ${emails.leaseUntil} < ${sql.placeholder('now')}::timestamptz))`,
+      ),
+    )
+    .returning(),
+);
+
+export async function claimEmail(db: Database, id: string, now: Date, leaseMs: number): Promise<Email | undefined> {
+  const [row] = await claimEmailQuery(db, { id, now: now.toISOString(), leaseUntil: new Date(now.getTime() + leaseMs).toISOString() });
+  return row as Email | undefined;
+}
+
+export async function findEmail(db: Database, id: string): Promise<Email | undefined> {
+  const [row] = await db.select().from(emails).where(eq(emails.id, id)).limit(1);
   return row;
 }
 
+/** Records a delivery of the claim taken at `attempts` (a later claim of the same email wins). */
 const markEmailSentQuery = reusableQuery('emails_mark_sent', (db) =>
   db
     .update(emails)
@@ -170,29 +197,38 @@ const markEmailSentQuery = reusableQuery('emails_mark_sent', (db) =>
       messageId: sql.placeholder('messageId') as unknown as string,
       sentAt: sql.placeholder('now') as unknown as Date,
       payload: {},
-      attempts: sql`${emails.attempts} + 1`,
+      leaseUntil: null,
       lastError: null,
     })
-    .where(eq(emails.id, sql.placeholder('id'))),
+    .where(and(eq(emails.id, sql.placeholder('id')), eq(emails.status, 'sending'))),
 );
 
 export async function markEmailSent(db: Database, id: string, messageId: string | null, now: Date): Promise<void> {
   await markEmailSentQuery(db, { id, messageId, now });
 }
 
+/** A failed delivery: pending again (BullMQ retries the job), or failed for good after the last attempt. */
 export async function recordEmailFailure(db: Database, id: string, error: string, final: boolean): Promise<void> {
   await db
     .update(emails)
-    .set({ attempts: sql`${emails.attempts} + 1`, lastError: error.slice(0, 2000), status: final ? 'failed' : 'pending' })
-    .where(eq(emails.id, id));
+    .set({ lastError: error.slice(0, 2000), status: final ? 'failed' : 'pending', leaseUntil: null })
+    .where(and(eq(emails.id, id), eq(emails.status, 'sending')));
 }
 
-/** Emails still pending long after creation: the sweeper re-enqueues them. */
-export async function listStalePendingEmails(db: Database, olderThan: Date, limit: number): Promise<Email[]> {
+/**
+ * Emails still to deliver long after creation — pending, or claimed by a worker whose lease has
+ * run out: the sweeper re-enqueues them.
+ */
+export async function listStalePendingEmails(db: Database, olderThan: Date, limit: number, now = new Date()): Promise<Email[]> {
   return db
     .select()
     .from(emails)
-    .where(and(eq(emails.status, 'pending'), lte(emails.createdAt, olderThan)))
+    .where(
+      and(
+        lte(emails.createdAt, olderThan),
+        or(eq(emails.status, 'pending'), and(eq(emails.status, 'sending'), lt(emails.leaseUntil, now))),
+      ),
+    )
     .orderBy(emails.createdAt)
     .limit(limit);
 }
