@@ -205,6 +205,11 @@ describe('every page at desktop and phone width', () => {
       if (overflow.scrollWidth > overflow.innerWidth + 1) {
         failures.push(`${entry.path}: document ${overflow.scrollWidth} px wide in a ${overflow.innerWidth} px window (${overflow.culprits.join(', ')})`);
       }
+      if (entry.tabs && width >= 1280) {
+        // At desktop width the whole tab bar shows, no tab cut off behind the scroll shadow.
+        const scrolls = await page.locator('.fr-tabs__list').first().evaluate((list) => list.scrollWidth > list.clientWidth + 1);
+        if (scrolls) failures.push(`${entry.path}: the tab bar needs scrolling at ${width} px`);
+      }
       if (entry.tabs) {
         const count = await checkTabs(page, entry.path).catch((error: Error) => {
           failures.push(error.message);
