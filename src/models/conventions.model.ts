@@ -340,11 +340,10 @@ export type CalendarMove = 'start' | 'end';
 /**
  * Moves one batch of due conventions and returns them. The batch is locked with SKIP LOCKED and
  * the UPDATE re-checks the status, so a second worker running at the same time takes other rows
- * (or none), and a run repeated later finds nothing left to do.
+ * (or none), and a run repeated later finds nothing left to do. `from` → `to` come from the
+ * service, which checks the move against the transition table.
  */
-export async function moveConventionsOnCalendar(tx: Database, move: CalendarMove, today: string, limit: number) {
-  const from: ConventionStatus = move === 'start' ? 'signee' : 'en_vigueur';
-  const to: ConventionStatus = move === 'start' ? 'en_vigueur' : 'echue';
+export async function moveConventionsOnCalendar(tx: Database, { move, from, to }: { move: CalendarMove; from: ConventionStatus; to: ConventionStatus }, today: string, limit: number) {
   // A convention ends at the end of its end date (Paris): it is over from the next day on.
   // Without an effective start date, a convention takes effect on its signature date.
   const due = move === 'start' ? sql`coalesce(${conventions.startsOn}, ${conventions.signedOn}) <= ${today}` : and(lt(conventions.endsOn, today), eq(conventions.tacitRenewal, false));

@@ -1,37 +1,38 @@
-import { circuitOfConvention, createAndSubmitConvention, nextCircuitOf, submitConvention } from '../services/convention-circuit';
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../web/auth-middleware';
 import { documentStorageFor } from '../lib/documents/document-storage';
 import { ValidationError } from '../lib/errors';
-import type { ExportColumn } from '../lib/exports/columns';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { deps, flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { receiveUpload } from '../web/uploads';
 import type { Convention } from '../models/schema';
+import { createAndSubmitConvention, submitConvention } from '../services/convention-circuit';
 import {
-  EXPIRING_CHOICES,
+  type ConventionFormData,
+  conventionCsvExport,
+  conventionFormView,
+  conventionListPageView,
+  conventionPageView,
+  editConventionFormData,
+  newConventionFormData,
+  postedNewConventionFormData,
+  renewalFormData,
+} from '../services/convention-pages.service';
+import {
   addConventionDocument,
   changeConventionStatus,
   chosenParentConvention,
-  conventionFormOptions,
   createConvention,
   deleteConvention,
-  emptyConventionValues,
-  exportConventions,
-  getConventionDetail,
   getConventionForEdit,
-  listConventionsPage,
   openConventionDocument,
   partyRowsForForm,
-  renewalValues,
   suggestParentConventions,
   terminateConvention,
-  underCadreValues,
   updateConvention,
 } from '../services/conventions.service';
 import { pickOrganizationsFor } from '../services/organizations.service';
-import { assertCan, can } from '../services/permissions';
 import { exportFileName } from './organizations.routes';
 
 function storageOf(req: Request) {
@@ -42,62 +43,8 @@ function maxMbOf(req: Request): number {
   return deps(req).config.CONVENTION_DOCUMENT_MAX_MB;
 }
 
-/** Two empty payment lines after the filled ones, so a plain form can add some. */
-function paymentRows(payments: unknown): Array<Record<string, unknown>> {
-  const rows = (Array.isArray(payments) ? payments : payments && typeof payments === 'object' ? Object.values(payments) : []) as Array<Record<string, unknown>>;
-  const filled = rows.filter((row) => row.dueOn || row.amount || row.label);
-  return [...filled, {}, {}].map((row, index) => ({ ...row, index }));
-}
-
-function centsToInput(cents: number | null): string {
-  if (cents === null) return '';
-  return (cents / 100).toFixed(2).replace('.', ',').replace(/,00$/, '');
-}
-
-/** Form values of an existing convention. */
-function valuesOf(convention: Convention, payments: Array<{ dueOn: string; amountCents: number; label: string | null }>): Record<string, unknown> {
-  return {
-    ...convention,
-    amount: centsToInput(convention.amountCents),
-    noticeMonths: convention.noticeMonths ?? '',
-    payments: payments.map((payment) => ({ dueOn: payment.dueOn, amount: centsToInput(payment.amountCents), label: payment.label ?? '' })),
-  };
-}
-
-async function renderForm(
-  req: Request,
-  res: Response,
-  view: 'new' | 'edit',
-  data: { title: string; action: string; values: Record<string, unknown>; parent?: { id: string; reference: string; title: string } | null; convention?: Convention },
-  options: { status?: number; errors?: Record<string, string>; partyQuery?: string } = {},
-) {
-  const ctx = serviceContext(req);
-  const [formOptions, parties, choices] = await Promise.all([
-    conventionFormOptions(ctx),
-    partyRowsForForm(ctx, data.values),
-    options.partyQuery ? pickOrganizationsFor(ctx, options.partyQuery) : Promise.resolve([]),
-  ]);
-  render(
-    req,
-    res,
-    `conventions/${view}`,
-    {
-      ...data,
-      options: formOptions,
-      parties,
-      payments: paymentRows(data.values.payments),
-      partyQuery: options.partyQuery ?? '',
-      partyChoices: choices,
-      errors: options.errors,
-      errorSummary: options.errors ? Object.keys(options.errors).length > 0 : false,
-      clauseFields: ['clauseGdpr', 'clauseIntellectualProperty', 'clauseExclusivity', 'clauseCommunication'].map((name) => ({
-        name,
-        label: t(`conventions.clauses.${name}`),
-        checked: data.values[name] === true || data.values[name] === 'on',
-      })),
-    },
-    { status: options.status },
-  );
+async function renderForm(req: Request, res: Response, view: 'new' | 'edit', data: ConventionFormData, options: { status?: number; errors?: Record<string, string>; partyQuery?: string } = {}) {
+  render(req, res, `conventions/${view}`, await conventionFormView(serviceContext(req), data, options), { status: options.status });
 }
 
 /** A submit button other than "save": search parties or add the ticked ones, then show the form again. */
@@ -106,15 +53,11 @@ function formAction(req: Request): 'search' | 'add' | null {
   return action === 'searchParties' ? 'search' : action === 'addParties' ? 'add' : null;
 }
 
-function withoutAddedParties(body: Record<string, unknown>, rows: Array<{ organizationId: string; role: string; signatoryContactId: string }>) {
-  return { ...body, parties: rows, addPartyIds: [] };
-}
-
 async function handleFormPost(
   req: Request,
   res: Response,
   view: 'new' | 'edit',
-  data: { title: string; action: string; parent?: { id: string; reference: string; title: string } | null; convention?: Convention },
+  data: Omit<ConventionFormData, 'values'>,
   save: () => Promise<Convention>,
   /** A catalogue key (success, with the reference), or the message to show for this convention. */
   message: string | ((convention: Convention) => { type: 'success' | 'warning'; text: string }),
@@ -123,7 +66,7 @@ async function handleFormPost(
   const action = formAction(req);
   if (action) {
     const rows = await partyRowsForForm(serviceContext(req), body);
-    const values = action === 'add' ? withoutAddedParties(body, rows) : body;
+    const values = action === 'add' ? { ...body, parties: rows, addPartyIds: [] } : body;
     return renderForm(req, res, view, { ...data, values }, { partyQuery: action === 'search' ? String(body.partyQuery ?? '') : '' });
   }
   try {
@@ -137,8 +80,9 @@ async function handleFormPost(
   }
 }
 
-function parentLabel(parent: Convention | null | undefined) {
-  return parent ? { id: parent.id, reference: parent.reference, title: parent.title } : null;
+/** The convention page again, with a failed post's messages next to its fields (422). */
+async function renderPageAgain(req: Request, res: Response, id: string, failed: Parameters<typeof conventionPageView>[2]) {
+  render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), id, failed)), maxMb: maxMbOf(req) }, { status: 422 });
 }
 
 export function conventionsRouter(): Router {
@@ -146,39 +90,12 @@ export function conventionsRouter(): Router {
   router.use(requireLogin);
 
   router.get('/', async (req, res) => {
-    const ctx = serviceContext(req);
-    const [page, options] = await Promise.all([listConventionsPage(ctx, req.query), conventionFormOptions(ctx)]);
-    render(
-      req,
-      res,
-      'conventions/index',
-      {
-        title: t('conventions.title'),
-        page,
-        options,
-        expiringChoices: EXPIRING_CHOICES.map((days) => ({ value: String(days), label: t('conventions.filterExpiringDays', { days }) })),
-        sortChoices: (['reference', 'title', 'endsOn', 'updated'] as const).map((value) => ({ value, label: t(`conventions.sorts.${value}`) })),
-        canCreate: can(req.actor, 'conventions.edit'),
-      },
-      { fragment: { target: 'conventions-results', partial: 'conventions/results' } },
-    );
+    const view = await conventionListPageView(serviceContext(req), req.query);
+    render(req, res, 'conventions/index', view, { fragment: { target: 'conventions-results', partial: 'conventions/results' } });
   });
 
   router.get('/export.csv', async (req, res) => {
-    const rows = await exportConventions(serviceContext(req), req.query);
-    const columns: ExportColumn[] = [
-      { key: 'reference', label: t('conventions.reference') },
-      { key: 'title', label: t('conventions.name') },
-      { key: 'kind', label: t('conventions.kind'), format: (value) => t(`conventions.kinds.${String(value)}`) },
-      { key: 'status', label: t('conventions.status'), format: (value) => t(`conventions.statuses.${String(value)}`) },
-      { key: 'partyNames', label: t('conventions.parties') },
-      { key: 'endsOn', label: t('conventions.endsOn'), type: 'date' },
-      { key: 'noticeDeadline', label: t('conventions.noticeDeadline'), type: 'date' },
-      { key: 'amountCents', label: t('conventions.amount'), format: (value) => (typeof value === 'number' ? (value / 100).toFixed(2).replace('.', ',') : '') },
-      { key: 'moneyDirection', label: t('conventions.moneyDirection'), format: (value) => t(`conventions.directions.${String(value)}`) },
-      { key: 'unitName', label: t('conventions.unit') },
-      { key: 'ownerName', label: t('conventions.owner') },
-    ];
+    const { columns, rows } = await conventionCsvExport(serviceContext(req), req.query);
     res.setHeader('Content-Type', CSV_CONTENT_TYPE);
     res.setHeader('Content-Disposition', `attachment; filename="${exportFileName('conventions', 'csv')}"`);
     await writeCsv(res, columns, rows);
@@ -210,22 +127,13 @@ export function conventionsRouter(): Router {
   });
 
   router.get('/nouvelle', async (req, res) => {
-    const ctx = serviceContext(req);
-    assertCan(req.actor, 'conventions.edit');
-    const cadreId = typeof req.query.cadre === 'string' ? req.query.cadre : null;
-    if (cadreId) {
-      const { parent, values } = await underCadreValues(ctx, cadreId);
-      return renderForm(req, res, 'new', { title: t('conventions.underCadreTitle', { reference: parent.reference }), action: '/conventions/nouvelle', values, parent: parentLabel(parent) });
-    }
-    await renderForm(req, res, 'new', { title: t('conventions.createTitle'), action: '/conventions/nouvelle', values: emptyConventionValues(ctx) });
+    await renderForm(req, res, 'new', await newConventionFormData(serviceContext(req), req.query.cadre));
   });
 
   router.post('/nouvelle', async (req, res) => {
     const ctx = serviceContext(req);
-    assertCan(req.actor, 'conventions.edit');
     const body = req.body as Record<string, unknown>;
-    const parentId = typeof body.parentId === 'string' && body.parentId ? body.parentId : null;
-    const parent = parentId ? await getConventionDetail(ctx, parentId).then((detail) => parentLabel(detail.convention)).catch(() => null) : null;
+    const data = await postedNewConventionFormData(ctx, body);
     // « Créer et soumettre au circuit »: created, then submitted (a refusal keeps the draft, and says why).
     const submitAfterCreate = body.then === 'submit';
     let refusal: string | null = null;
@@ -236,7 +144,7 @@ export function conventionsRouter(): Router {
           return outcome.convention;
         }
       : () => createConvention(ctx, body);
-    await handleFormPost(req, res, 'new', { title: t('conventions.createTitle'), action: '/conventions/nouvelle', parent }, save, (convention) => {
+    await handleFormPost(req, res, 'new', data, save, (convention) => {
       const reference = convention.reference;
       if (!submitAfterCreate) return { type: 'success', text: t('conventions.created', { reference }) };
       return refusal === null
@@ -246,56 +154,22 @@ export function conventionsRouter(): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    const detail = await getConventionDetail(serviceContext(req), req.params.id);
-    const { convention } = detail;
-    const circuit = await circuitOfConvention(serviceContext(req), convention.id);
-    const editable = detail.permissions.upload;
-    const options = editable ? await conventionFormOptions(serviceContext(req)) : null;
-    render(req, res, 'conventions/show', {
-      title: `${convention.reference} — ${convention.title}`,
-      detail,
-      convention,
-      options,
-      maxMb: maxMbOf(req),
-      clauses: (['clauseGdpr', 'clauseIntellectualProperty', 'clauseExclusivity', 'clauseCommunication'] as const).map((name) => ({ label: t(`conventions.clauses.${name}`), present: convention[name] })),
-      manualStatuses: options?.statuses.filter((status) => status.value !== 'resiliee'),
-      circuit,
-      nextCircuit: await nextCircuitOf(serviceContext(req), convention, circuit),
-      canSubmit: detail.permissions.edit && ['brouillon', 'modifications_demandees'].includes(convention.status),
-      breadcrumb: [{ label: t('conventions.title'), href: '/conventions' }, { label: convention.reference }],
-    });
+    render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), req.params.id)), maxMb: maxMbOf(req) });
   });
 
   router.get('/:id/modifier', async (req, res) => {
-    const { convention, payments } = await getConventionForEdit(serviceContext(req), req.params.id);
-    const parent = convention.parentId ? (await getConventionDetail(serviceContext(req), convention.parentId)).convention : null;
-    const parties = (await getConventionDetail(serviceContext(req), convention.id)).parties;
-    await renderForm(req, res, 'edit', {
-      title: t('conventions.editTitle', { reference: convention.reference }),
-      action: `/conventions/${convention.id}/modifier`,
-      convention,
-      parent: parentLabel(parent),
-      values: { ...valuesOf(convention, payments), parties: parties.map((party) => ({ organizationId: party.organizationId, role: party.role ?? '', signatoryContactId: party.signatoryContactId ?? '' })) },
-    });
+    await renderForm(req, res, 'edit', await editConventionFormData(serviceContext(req), req.params.id));
   });
 
   router.post('/:id/modifier', async (req, res) => {
     const ctx = serviceContext(req);
-    const { convention } = await getConventionForEdit(ctx, req.params.id);
-    const parent = convention.parentId ? parentLabel((await getConventionDetail(ctx, convention.parentId)).convention) : null;
-    await handleFormPost(
-      req,
-      res,
-      'edit',
-      { title: t('conventions.editTitle', { reference: convention.reference }), action: `/conventions/${convention.id}/modifier`, convention, parent },
-      () => updateConvention(ctx, convention.id, req.body),
-      'conventions.updated',
-    );
+    const { values: _values, ...data } = await editConventionFormData(ctx, req.params.id);
+    const id = data.convention?.id ?? req.params.id;
+    await handleFormPost(req, res, 'edit', data, () => updateConvention(ctx, id, req.body), 'conventions.updated');
   });
 
   router.get('/:id/renouveler', async (req, res) => {
-    const { parent, values } = await renewalValues(serviceContext(req), req.params.id);
-    await renderForm(req, res, 'new', { title: t('conventions.renewTitle', { reference: parent.reference }), action: '/conventions/nouvelle', values, parent: parentLabel(parent) });
+    await renderForm(req, res, 'new', await renewalFormData(serviceContext(req), req.params.id));
   });
 
   router.post('/:id/soumettre', async (req, res) => {
@@ -305,9 +179,14 @@ export function conventionsRouter(): Router {
   });
 
   router.post('/:id/statut', async (req, res) => {
-    const convention = await changeConventionStatus(serviceContext(req), req.params.id, req.body);
-    flash(req, 'success', t('conventions.statusChanged', { reference: convention.reference, status: t(`conventions.statuses.${convention.status}`) }));
-    redirectAfterPost(res, `/conventions/${convention.id}`);
+    try {
+      const convention = await changeConventionStatus(serviceContext(req), req.params.id, req.body);
+      flash(req, 'success', t('conventions.statusChanged', { reference: convention.reference, status: t(`conventions.statuses.${convention.status}`) }));
+      redirectAfterPost(res, `/conventions/${convention.id}`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      await renderPageAgain(req, res, req.params.id, { statusErrors: error.fieldErrors });
+    }
   });
 
   router.post('/:id/resilier', async (req, res) => {
@@ -342,23 +221,7 @@ export function conventionsRouter(): Router {
       redirectAfterPost(res, `/conventions/${convention.id}#documents`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const detail = await getConventionDetail(ctx, convention.id);
-      render(
-        req,
-        res.status(422),
-        'conventions/show',
-        {
-          title: `${convention.reference} — ${convention.title}`,
-          detail,
-          convention: detail.convention,
-          options: await conventionFormOptions(ctx),
-          maxMb,
-          clauses: (['clauseGdpr', 'clauseIntellectualProperty', 'clauseExclusivity', 'clauseCommunication'] as const).map((name) => ({ label: t(`conventions.clauses.${name}`), present: detail.convention[name] })),
-          manualStatuses: (await conventionFormOptions(ctx)).statuses.filter((status) => status.value !== 'resiliee'),
-          uploadErrors: error.fieldErrors,
-          breadcrumb: [{ label: t('conventions.title'), href: '/conventions' }, { label: convention.reference }],
-        },
-      );
+      await renderPageAgain(req, res, convention.id, { uploadErrors: error.fieldErrors });
     } finally {
       await upload.cleanup();
     }

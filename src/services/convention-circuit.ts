@@ -17,7 +17,7 @@ import { CONVENTION_CIRCUIT_KEYS, DEFAULT_CONVENTION_CIRCUIT_KEY, definitionForS
 import type { WorkflowDefinition } from '../workflows/definitions/types';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction, requireActor } from './context';
-import { createConvention, getConventionForEdit, setConventionStatus } from './conventions.service';
+import { createConvention, getConventionForEdit, moveConventionStatus } from './conventions.service';
 import { assertCan } from './permissions';
 import { listRunsOfSubject, onStatusChange, resubmitRun, startRun } from './workflows.service';
 
@@ -44,11 +44,12 @@ export function registerConventionCircuit(): void {
     const status = CONVENTION_STATUS_OF_RUN[change.status];
     if (!status) return;
     // A run whose convention no longer exists (deleted draft) still completes its decisions.
-    // setConventionStatus locks the row first and finds it missing before writing anything: no
-    // separate read beforehand (this runs in every transition that moves the convention).
+    // moveConventionStatus locks the row first and finds it missing before writing anything: no
+    // separate read beforehand (this runs in every transition that moves the convention). A move
+    // the transition table refuses (a convention terminated meanwhile) refuses the decision (409).
     try {
       if (!UUID.test(change.subjectId)) throw new NotFoundError();
-      await setConventionStatus(tx, ctx, change.subjectId, status, t(`conventions.circuitReasons.${change.status}`));
+      await moveConventionStatus(tx, ctx, { id: change.subjectId, to: status, by: 'circuit', reason: t(`conventions.circuitReasons.${change.status}`) });
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       logger.warn({ runId: change.runId, subjectId: change.subjectId }, 'workflow run about a convention that does not exist');

@@ -8,8 +8,10 @@ import { isoDateInParis } from '../lib/format';
 import { t } from '../lib/i18n';
 import { insertAuditEntries } from '../models/audit.model';
 import { TACIT_RENEWAL_ACTION, lastTacitRenewalsOf, lockTacitRenewalsDue, moveConventionsOnCalendar, setRenewedDates, type CalendarMove } from '../models/conventions.model';
+import type { ConventionStatus } from '../models/schema';
 import { auditEntryOf } from './audit.service';
 import type { ServiceContext } from './context';
+import { assertConventionMove } from './conventions.service';
 
 /** Conventions changed per transaction: short row locks, bounded statements. */
 export const CALENDAR_BATCH_SIZE = 200;
@@ -61,14 +63,22 @@ function systemContext(db: Database, now: Date): ServiceContext {
   return { db, actor: null, now, baseUrl: '' };
 }
 
+/** The calendar's two moves; CONVENTION_TRANSITIONS gives them to the calendar job ('calendar'). */
+const CALENDAR_MOVES: Record<CalendarMove, { from: ConventionStatus; to: ConventionStatus }> = {
+  start: { from: 'signee', to: 'en_vigueur' },
+  end: { from: 'en_vigueur', to: 'echue' },
+};
+
 async function moveAll(db: Database, move: CalendarMove, today: string, now: Date): Promise<number> {
   const ctx = systemContext(db, now);
-  const [from, to] = move === 'start' ? (['signee', 'en_vigueur'] as const) : (['en_vigueur', 'echue'] as const);
+  const { from, to } = CALENDAR_MOVES[move];
+  // The one check every status change goes through; the batch update then moves only rows still in `from`.
+  assertConventionMove(ctx, { status: from, ownerId: null, unitId: null }, to, 'calendar');
   const reason = t(move === 'start' ? 'conventions.calendarReasons.started' : 'conventions.calendarReasons.ended');
   let total = 0;
   for (;;) {
     const moved = await db.transaction(async (tx) => {
-      const rows = await moveConventionsOnCalendar(tx, move, today, CALENDAR_BATCH_SIZE);
+      const rows = await moveConventionsOnCalendar(tx, { move, from, to }, today, CALENDAR_BATCH_SIZE);
       await insertAuditEntries(
         tx,
         rows.map((row) =>

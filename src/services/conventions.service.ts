@@ -1,5 +1,6 @@
-// Conventions: list, detail, create, edit, renew, terminate, delete, status changes (the approval
-// circuit of src/workflows calls setConventionStatus) and versioned documents.
+// Conventions: list, detail, create, edit, renew, terminate, delete, status changes (every path
+// goes through moveConventionStatus, which enforces src/workflows/convention-transitions.ts) and
+// versioned documents.
 // Rules live here: who may edit (roles × unit × owner), validation, audit in the same transaction.
 import { z } from 'zod';
 import type { Readable } from 'node:stream';
@@ -8,7 +9,7 @@ import { addDays, addMonths, formatConventionReference, noticeDeadline, parseIso
 import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '../lib/documents/document-sniffing';
 import type { DocumentStorage } from '../lib/documents/document-storage';
 import type { Database } from '../models/database';
-import { NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
+import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { formatEuros, isoDateInParis } from '../lib/format';
 import { labelFor, t } from '../lib/i18n';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
@@ -52,9 +53,13 @@ import {
   type ConventionKind,
   type ConventionStatus,
   type NewConvention,
+  type Role,
 } from '../models/schema';
 import { findUnitsByIds } from '../models/units.model';
 import { findUserById } from '../models/users.model';
+import { findOpenRunForSubject } from '../models/workflows.model';
+import { CONVENTION_REVIEW_STATUSES, CONVENTION_TRANSITIONS, type ConventionMover } from '../workflows/convention-transitions';
+import { checkMove, movesFrom, type MoveRequest } from '../workflows/transitions';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction } from './context';
 import { describeAuditEntry } from './journal.service';
@@ -213,8 +218,8 @@ export async function getConventionDetail(ctx: ServiceContext, id: string) {
     unitName: units[0]?.name ?? null,
     permissions: {
       edit: can(ctx.actor, 'conventions.edit', scope),
-      terminate: can(ctx.actor, 'conventions.terminate', scope) && !['resiliee', 'brouillon'].includes(convention.status),
-      renew: can(ctx.actor, 'conventions.edit', scope) && convention.kind !== 'avenant' && convention.endsOn !== null,
+      terminate: can(ctx.actor, 'conventions.terminate', scope) && checkMove(CONVENTION_TRANSITIONS, convention.status, 'resiliee', moverOf(ctx, convention, 'termination')) === 'allowed',
+      renew: can(ctx.actor, 'conventions.edit', scope) && renewable(convention),
       createUnderCadre: can(ctx.actor, 'conventions.edit') && convention.kind === 'cadre',
       delete: can(ctx.actor, 'conventions.edit', scope) && convention.status === 'brouillon' && children.length === 0,
       download: can(ctx.actor, 'conventions.documents'),
@@ -544,11 +549,16 @@ export function emptyConventionValues(ctx: ServiceContext): FormValues {
   return { kind: 'partenariat', moneyDirection: 'sans_flux', unitId: ctx.actor?.unitIds[0] ?? '', parties: [], payments: [] };
 }
 
+/** A convention a renewal avenant may extend: not an avenant, with an end date, in a status its renewal may leave. */
+function renewable(convention: Pick<Convention, 'kind' | 'endsOn' | 'status'>): boolean {
+  return convention.kind !== 'avenant' && convention.endsOn !== null && checkMove(CONVENTION_TRANSITIONS, convention.status, 'renouvelee', { by: 'renewal' }) === 'allowed';
+}
+
 /** Values of a renewal avenant: same parties and clauses, the period that follows the parent's. */
 export async function renewalValues(ctx: ServiceContext, parentId: string): Promise<{ parent: Convention; values: FormValues }> {
   const parent = await loadConvention(ctx.db, parentId);
   assertCan(ctx.actor, 'conventions.edit', scopeOf(parent));
-  if (parent.kind === 'avenant' || !parent.endsOn) throw new ValidationError({ _form: t('conventions.errors.cannotRenew') }, t('conventions.errors.cannotRenew'));
+  if (!renewable(parent) || !parent.endsOn) throw new ConflictError(t('conventions.errors.cannotRenew'));
   const parties = await partiesOf(ctx.db, parent.id);
   const startsOn = addDays(parent.endsOn, 1);
   const duration = parent.startsOn ? monthsBetween(parent.startsOn, parent.endsOn) : 12;
@@ -642,24 +652,65 @@ export async function partyRowsForForm(ctx: ServiceContext, input: Record<string
 
 // ── Status, renewal, termination ─────────────────────────────────────────────────────────
 
+export interface ConventionMove {
+  id: string;
+  to: ConventionStatus;
+  by: ConventionMover;
+  reason?: string | null;
+  /** Other columns written with the status (termination's date and reason, a renewal's dates). */
+  set?: Partial<NewConvention>;
+  /** Journal action; `convention.statusChanged` by default. */
+  action?: string;
+  metadata?: Record<string, unknown>;
+}
+
 /**
- * Moves a convention to a status. Called by the approval circuit (src/workflows) inside its
- * transaction, and by the manual status form. Signing a renewal avenant extends its parent.
+ * Whether `by` may move a convention from `from` to `to` (CONVENTION_TRANSITIONS), for the
+ * actor when a person moves it. Throws a French refusal: 422 next to the status field for the
+ * form, 409 for the other paths (a job or a decision that finds the convention elsewhere).
  */
-export async function setConventionStatus(tx: Database, ctx: ServiceContext, id: string, status: ConventionStatus, reason: string | null): Promise<Convention> {
-  const before = await lockConventionById(tx, id);
+export function assertConventionMove(ctx: ServiceContext, convention: Pick<Convention, 'status' | 'ownerId' | 'unitId'>, to: ConventionStatus, by: ConventionMover): void {
+  if (convention.status === to) return;
+  const verdict = checkMove(CONVENTION_TRANSITIONS, convention.status, to, moverOf(ctx, convention, by));
+  if (verdict === 'allowed') return;
+  const labels = { from: t(`conventions.statuses.${convention.status}`), to: t(`conventions.statuses.${to}`) };
+  const message = t(verdict === 'notPermitted' ? 'conventions.errors.moveNotPermitted' : 'conventions.errors.moveNotAllowed', labels);
+  if (by === 'person') throw new ValidationError({ status: message }, message);
+  throw new ConflictError(message);
+}
+
+function moverOf(ctx: ServiceContext, convention: Pick<Convention, 'ownerId' | 'unitId'>, by: ConventionMover): MoveRequest<ConventionMover, Role> {
+  const actor = ctx.actor;
+  if (!actor) return { by };
+  const scope = scopeOf(convention);
+  const inUnit = (scope.ownerId !== null && scope.ownerId === actor.id) || (scope.unitIds ?? []).some((unitId) => actor.unitIds.includes(unitId)) || (scope.unitIds ?? []).length === 0;
+  return { by, roles: actor.roles, inUnit };
+}
+
+/**
+ * The one way a convention's status changes: checks the move against CONVENTION_TRANSITIONS,
+ * writes it (with `set`) and journals it, in the caller's transaction. Every path goes through
+ * it — the form, the circuit, the signed upload, termination, a renewal; the calendar job moves
+ * whole batches with the same check (convention-lifecycle.service.ts). Signing a renewal
+ * avenant extends its parent.
+ */
+export async function moveConventionStatus(tx: Database, ctx: ServiceContext, move: ConventionMove): Promise<Convention> {
+  const before = await lockConventionById(tx, move.id);
   if (!before) throw new NotFoundError(t('conventions.notFound'));
-  if (before.status === status) return before;
-  const updated = await updateConventionRow(tx, id, { status, updatedById: ctx.actor?.id ?? null });
+  if (before.status === move.to && !move.set) return before;
+  assertConventionMove(ctx, before, move.to, move.by);
+  const set = move.set ?? {};
+  const updated = await updateConventionRow(tx, move.id, { status: move.to, ...set, updatedById: ctx.actor?.id ?? null });
+  const columns = ['status', ...Object.keys(set)] as Array<keyof Convention>;
   await recordAudit(tx, ctx, {
-    action: 'convention.statusChanged',
+    action: move.action ?? 'convention.statusChanged',
     entityType: 'convention',
-    entityId: id,
-    before: { status: before.status },
-    after: { status },
-    metadata: reason ? { reason } : {},
+    entityId: move.id,
+    before: Object.fromEntries(columns.map((column) => [column, before[column]])),
+    after: Object.fromEntries(columns.map((column) => [column, updated[column]])),
+    metadata: { ...(move.reason ? { reason: move.reason } : {}), ...move.metadata },
   });
-  if (status === 'signee' && updated.isRenewal && updated.parentId && updated.endsOn) await extendParent(tx, ctx, updated);
+  if (move.to === 'signee' && before.status !== 'signee' && updated.isRenewal && updated.parentId && updated.endsOn) await extendParent(tx, ctx, updated);
   return updated;
 }
 
@@ -672,26 +723,19 @@ async function markSigned(tx: Database, ctx: ServiceContext, id: string): Promis
   const current = await lockConventionById(tx, id);
   if (!current || current.status !== 'a_signer') return;
   const today = isoDateInParis(ctx.now);
-  if (!current.signedOn) await updateConventionRow(tx, id, { signedOn: today });
-  const signed = await setConventionStatus(tx, ctx, id, 'signee', t('conventions.signedReason'));
-  if (!signed.startsOn || signed.startsOn <= today) await setConventionStatus(tx, ctx, id, 'en_vigueur', t('conventions.inForceReason'));
+  const signed = await moveConventionStatus(tx, ctx, { id, to: 'signee', by: 'signature', reason: t('conventions.signedReason'), set: current.signedOn ? undefined : { signedOn: today } });
+  if (!signed.startsOn || signed.startsOn <= today) await moveConventionStatus(tx, ctx, { id, to: 'en_vigueur', by: 'signature', reason: t('conventions.inForceReason') });
 }
 
 async function extendParent(tx: Database, ctx: ServiceContext, avenant: Convention): Promise<void> {
   const parent = await lockConventionById(tx, avenant.parentId as string);
   if (!parent || !avenant.endsOn || (parent.endsOn && parent.endsOn >= avenant.endsOn)) return;
-  const extended = await updateConventionRow(tx, parent.id, {
-    endsOn: avenant.endsOn,
-    noticeDeadline: noticeDeadline(avenant.endsOn, parent.noticeMonths),
-    status: 'renouvelee',
-    updatedById: ctx.actor?.id ?? null,
-  });
-  await recordAudit(tx, ctx, {
+  await moveConventionStatus(tx, ctx, {
+    id: parent.id,
+    to: 'renouvelee',
+    by: 'renewal',
+    set: { endsOn: avenant.endsOn, noticeDeadline: noticeDeadline(avenant.endsOn, parent.noticeMonths) },
     action: 'convention.renewed',
-    entityType: 'convention',
-    entityId: parent.id,
-    before: { endsOn: parent.endsOn, noticeDeadline: parent.noticeDeadline, status: parent.status },
-    after: { endsOn: extended.endsOn, noticeDeadline: extended.noticeDeadline, status: extended.status },
     metadata: { avenantId: avenant.id, avenantReference: avenant.reference },
   });
 }
@@ -701,13 +745,31 @@ const statusSchema = z.object({
   reason: optionalTrimmed(1000).transform((value) => value || null),
 });
 
-/** The manual status form (until the approval circuit drives the review statuses). */
+/** Whether the approval circuit holds the convention now (its status follows the run). */
+async function inCircuit(db: Database, convention: Pick<Convention, 'id' | 'status'>): Promise<boolean> {
+  if (CONVENTION_REVIEW_STATUSES.includes(convention.status)) return true;
+  const open = await findOpenRunForSubject(db, 'convention', convention.id);
+  return open !== undefined;
+}
+
+/** The statuses the « Changer le statut » form offers this person now (none while a circuit runs). */
+export async function manualStatusChoices(ctx: ServiceContext, convention: Convention) {
+  if (!can(ctx.actor, 'conventions.edit', scopeOf(convention)) || (await inCircuit(ctx.db, convention))) return [];
+  return movesFrom(CONVENTION_TRANSITIONS, convention.status, moverOf(ctx, convention, 'person')).map((value) => ({ value, label: t(`conventions.statuses.${value}`) }));
+}
+
+/** The « Changer le statut » form: only the moves CONVENTION_TRANSITIONS gives people, never during a circuit. */
 export async function changeConventionStatus(ctx: ServiceContext, id: string, input: unknown): Promise<Convention> {
   const convention = await loadConvention(ctx.db, id);
   assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
   const { status, reason } = parseInput(statusSchema, input);
   if (status === 'resiliee') throw new ValidationError({ status: t('conventions.errors.useTerminate') }, t('conventions.errors.useTerminate'));
-  return inTransaction(ctx, (tx) => setConventionStatus(tx, ctx, id, status, reason));
+  return inTransaction(ctx, async (tx) => {
+    const locked = await lockConventionById(tx, id);
+    if (!locked) throw new NotFoundError(t('conventions.notFound'));
+    if (locked.status !== status && (await inCircuit(tx, locked))) throw new ConflictError(t('conventions.errors.circuitRunning'));
+    return moveConventionStatus(tx, ctx, { id, to: status, by: 'person', reason });
+  });
 }
 
 const terminationSchema = z.object({
@@ -720,20 +782,9 @@ export async function terminateConvention(ctx: ServiceContext, id: string, input
   assertCan(ctx.actor, 'conventions.terminate', scopeOf(convention));
   const { terminatedOn, reason } = parseInput(terminationSchema, input);
   if (convention.status === 'resiliee') throw new ValidationError({ _form: t('conventions.errors.alreadyTerminated') }, t('conventions.errors.alreadyTerminated'));
-  return inTransaction(ctx, async (tx) => {
-    const before = await lockConventionById(tx, id);
-    if (!before) throw new NotFoundError(t('conventions.notFound'));
-    const updated = await updateConventionRow(tx, id, { status: 'resiliee', terminatedOn, terminationReason: reason, updatedById: ctx.actor?.id ?? null });
-    await recordAudit(tx, ctx, {
-      action: 'convention.terminated',
-      entityType: 'convention',
-      entityId: id,
-      before: { status: before.status, terminatedOn: before.terminatedOn, terminationReason: before.terminationReason },
-      after: { status: updated.status, terminatedOn: updated.terminatedOn, terminationReason: updated.terminationReason },
-      metadata: { reason },
-    });
-    return updated;
-  });
+  return inTransaction(ctx, (tx) =>
+    moveConventionStatus(tx, ctx, { id, to: 'resiliee', by: 'termination', set: { terminatedOn, terminationReason: reason }, action: 'convention.terminated', metadata: { reason } }),
+  );
 }
 
 // ── Documents ────────────────────────────────────────────────────────────────────────────

@@ -97,6 +97,8 @@ describe('convention approval circuit', () => {
     const partner = await buildOrganization(harness.db, { name: 'Université de Lorraine', kindCode: 'universite', unitCodes: ['DDPSI'] });
     const parentPost = await chargeBrowser.post('/conventions/nouvelle', { title: 'Convention Lorraine', kind: 'partenariat', moneyDirection: 'sans_flux', startsOn: '2024-01-01', endsOn: '2026-12-31', addPartyIds: [partner.id] });
     const parentId = String(parentPost.headers.location).split('/').pop() as string;
+    // Only a convention that has been signed is renewed.
+    await harness.db.update(conventions).set({ status: 'en_vigueur' }).where(eq(conventions.id, parentId));
     const form = await chargeBrowser.get(`/conventions/${parentId}/renouveler`);
     expect(form.text).toContain('Créer et soumettre au circuit');
 

@@ -11,7 +11,7 @@ import { redisOptionsFromUrl } from '../../src/lib/redis';
 import { searchParentConventions } from '../../src/models/conventions.model';
 import { auditLog, conventions, type ConventionStatus, type NewConvention } from '../../src/models/schema';
 import { CALENDAR_BATCH_SIZE, applyConventionCalendar, nextTermEnd, termOf } from '../../src/services/convention-lifecycle.service';
-import { setConventionStatus } from '../../src/services/conventions.service';
+import { moveConventionStatus } from '../../src/services/conventions.service';
 import { JOB_NAMES } from '../../src/workflows/queues';
 import { startRuntime, type Runtime } from '../../src/jobs/runtime';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
@@ -146,7 +146,7 @@ describe('convention statuses that follow the calendar', () => {
     const ctx = await harness.context(null);
     const parent = await build({ status: 'en_vigueur', startsOn: '2025-01-01', endsOn: '2025-12-31', noticeMonths: 2 });
     const avenant = await build({ kind: 'avenant', parentId: parent.id, isRenewal: true, status: 'a_signer', startsOn: '2026-01-01', endsOn: '2026-12-31' });
-    await harness.db.transaction((tx) => setConventionStatus(tx, ctx, avenant.id, 'signee', null));
+    await harness.db.transaction((tx) => moveConventionStatus(tx, ctx, { id: avenant.id, to: 'signee', by: 'signature' }));
     expect(await reload(parent.id)).toMatchObject({ status: 'renouvelee', endsOn: '2026-12-31', noticeDeadline: '2026-10-31' });
 
     await applyConventionCalendar(harness.db, paris('2025-12-31T12:00:00'));

@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { addDays } from '../../src/lib/convention-dates';
 import { isoDateInParis } from '../../src/lib/format';
 import { createConvention } from '../../src/services/conventions.service';
-import { auditLog, conventionParties, conventions, type User } from '../../src/models/schema';
+import { auditLog, conventionParties, conventions, type Convention, type User } from '../../src/models/schema';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
@@ -245,8 +245,16 @@ describe('conventions', () => {
     expect(unchanged?.title).toBe(convention.title);
   });
 
+  /** Where the approval circuit or an admin's record of a signed text would have put it. */
+  async function setStatus(id: string, status: Convention['status']) {
+    await harness.db.update(conventions).set({ status }).where(eq(conventions.id, id));
+  }
+
   it('renews with an avenant pre-filled from the parent, whose signature extends the parent', async () => {
     const parent = await create(chargeBrowser, { startsOn: '2024-01-01', endsOn: '2026-12-31', noticeMonths: '3', clauseCommunication: 'on' });
+    // A draft is not renewed: it has not been signed.
+    expect((await chargeBrowser.get(`/conventions/${parent.id}/renouveler`)).status).toBe(409);
+    await setStatus(parent.id, 'en_vigueur');
     const prefilled = await chargeBrowser.get(`/conventions/${parent.id}/renouveler`);
     expect(prefilled.status).toBe(200);
     expect(prefilled.text).toContain('value="2027-01-01"');
@@ -264,7 +272,13 @@ describe('conventions', () => {
     });
     expect(avenant.parentId).toBe(parent.id);
     expect(avenant.isRenewal).toBe(true);
-    expect((await chargeBrowser.post(`/conventions/${avenant.id}/statut`, { status: 'signee' })).status).toBe(303);
+    // The chargé cannot sign it through the status form; the signed text uploaded « à signer » does.
+    expect((await chargeBrowser.post(`/conventions/${avenant.id}/statut`, { status: 'signee' })).status).toBe(422);
+    await setStatus(avenant.id, 'a_signer');
+    expect((await upload(chargeBrowser, avenant.id, PDF, 'Avenant signé.pdf', { kind: 'signee' })).status).toBe(303);
+    const [signed] = await harness.db.select().from(conventions).where(eq(conventions.id, avenant.id));
+    // Signed; in force on its start date (the calendar job moves it then).
+    expect(signed?.status).toBe('signee');
     const [extended] = await harness.db.select().from(conventions).where(eq(conventions.id, parent.id));
     expect(extended?.endsOn).toBe('2029-12-31');
     expect(extended?.noticeDeadline).toBe('2029-09-30');
@@ -293,13 +307,72 @@ describe('conventions', () => {
 
   it('is terminated by a manager with a date and a reason, not by a chargé', async () => {
     const convention = await create(chargeBrowser, { endsOn: '2027-12-31' });
-    await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'en_vigueur' });
+    await setStatus(convention.id, 'en_vigueur');
     expect((await chargeBrowser.post(`/conventions/${convention.id}/resilier`, { terminatedOn: '2026-06-30', reason: 'Fin du programme' })).status).toBe(403);
     const manager = await signedIn(await buildUser(harness.db, { roles: ['manager'], unitCodes: ['DDPSI'] }));
     expect((await manager.post(`/conventions/${convention.id}/resilier`, { terminatedOn: '', reason: '' })).status).toBe(422);
     expect((await manager.post(`/conventions/${convention.id}/resilier`, { terminatedOn: '2026-06-30', reason: 'Fin du programme' })).status).toBe(303);
     const [terminated] = await harness.db.select().from(conventions).where(eq(conventions.id, convention.id));
     expect(terminated).toMatchObject({ status: 'resiliee', terminatedOn: '2026-06-30', terminationReason: 'Fin du programme' });
+  });
+
+  it('moves statuses only along the transition table: a chargé cannot skip the circuit, by the form or a direct post', async () => {
+    const convention = await create(chargeBrowser, { endsOn: '2027-12-31' });
+    const status = async () => (await harness.db.select().from(conventions).where(eq(conventions.id, convention.id)))[0]?.status;
+    // In review: no status form, and a direct post is refused (409), whatever the target.
+    await setStatus(convention.id, 'en_revue');
+    const inReview = await chargeBrowser.get(`/conventions/${convention.id}`);
+    expect(inReview.text).not.toContain('id="status-form"');
+    for (const target of ['signee', 'en_vigueur', 'a_signer', 'brouillon']) {
+      const refused = await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: target });
+      expect(refused.status).toBe(409);
+      expect(refused.text).toContain('Un circuit de validation est en cours');
+    }
+    expect(await status()).toBe('en_revue');
+
+    // A draft: the chargé is offered nothing, and « signée » posted directly is a 422 in French.
+    await setStatus(convention.id, 'brouillon');
+    expect((await chargeBrowser.get(`/conventions/${convention.id}`)).text).not.toContain('id="status-form"');
+    const notYours = await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'signee' });
+    expect(notYours.status).toBe(422);
+    expect(notYours.text).toContain('Vous ne pouvez pas faire passer cette convention de « Brouillon » à « Signée ».');
+    expect((await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'echue' })).status).toBe(422);
+    expect((await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'inconnu' })).status).toBe(422);
+    expect(await status()).toBe('brouillon');
+
+    // « À signer »: the chargé may take it back to draft, and only that.
+    await setStatus(convention.id, 'a_signer');
+    const toSign = await chargeBrowser.get(`/conventions/${convention.id}`);
+    const offered = [...(toSign.text.match(/<select[^>]*name="status"[^>]*>([\s\S]*?)<\/select>/)?.[1] ?? '').matchAll(/<option value="([^"]+)"/g)].map((match) => match[1]);
+    expect(offered).toEqual(['brouillon']);
+    expect((await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'en_vigueur' })).status).toBe(422);
+    expect((await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'brouillon', reason: 'Le partenaire demande une autre version' })).status).toBe(303);
+    expect(await status()).toBe('brouillon');
+
+    // An admin records a convention signed outside Passerelle; the move is journaled with its reason.
+    const admin = await signedIn(await buildUser(harness.db, { roles: ['admin'] }));
+    const adminPage = await admin.get(`/conventions/${convention.id}`);
+    expect(adminPage.text).toContain('id="status-form"');
+    expect((await admin.post(`/conventions/${convention.id}/statut`, { status: 'en_vigueur', reason: 'Signée sur papier en 2025' })).status).toBe(303);
+    expect(await status()).toBe('en_vigueur');
+    const moves = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, convention.id), eq(auditLog.action, 'convention.statusChanged'))).orderBy(auditLog.id);
+    expect(moves.map((move) => move.changes.status)).toEqual([
+      { before: 'a_signer', after: 'brouillon' },
+      { before: 'brouillon', after: 'en_vigueur' },
+    ]);
+    const entry = moves[1];
+    expect(entry?.metadata).toMatchObject({ reason: 'Signée sur papier en 2025' });
+  });
+
+  it('does not terminate a draft or a convention under review (409)', async () => {
+    const convention = await create(chargeBrowser);
+    const manager = await signedIn(await buildUser(harness.db, { roles: ['manager'], unitCodes: ['DDPSI'] }));
+    expect((await manager.get(`/conventions/${convention.id}`)).text).not.toContain('id="terminate-form"');
+    expect((await manager.post(`/conventions/${convention.id}/resilier`, { terminatedOn: '2026-06-30', reason: 'Abandon' })).status).toBe(409);
+    await setStatus(convention.id, 'en_revue');
+    expect((await manager.post(`/conventions/${convention.id}/resilier`, { terminatedOn: '2026-06-30', reason: 'Abandon' })).status).toBe(409);
+    const [unchanged] = await harness.db.select().from(conventions).where(eq(conventions.id, convention.id));
+    expect(unchanged?.status).toBe('en_revue');
   });
 
   it('lists conventions expiring within 30, 90 or 180 days, on the end date or the notice deadline', async () => {
