@@ -24,6 +24,20 @@ export type ContactPairReason = (typeof CONTACT_PAIR_REASONS)[number];
 /** Names at least this similar (pg_trgm, 0–1) make a pair; also the threshold the GIN index filters at. */
 export const ORGANIZATION_NAME_SIMILARITY = 0.6;
 export const CONTACT_NAME_SIMILARITY = 0.8;
+/**
+ * Shared identifiers only confirm a duplicate when the names agree: the same name, or names at
+ * least this similar with no conflicting numbers. CFA files carry lists of « probable » UAI that
+ * overlap between different universities (Toulouse II and Toulouse III, Lyon 2 and Lyon 3): a
+ * shared code between records whose names clearly differ is a hint to check, ranked below pairs
+ * with the same name.
+ */
+export const ORGANIZATION_NAMES_AGREE = ORGANIZATION_NAME_SIMILARITY;
+export const CONTACT_NAMES_AGREE = 0.5;
+/** A hint (identifier shared, names differ) never scores above this; the same name alone scores 50. */
+export const HINT_SCORE_CAP = 45;
+/** Names whose numbers differ (« Lyon 2 » / « Lyon 3 », « Toulouse II » / « Toulouse III ») designate different bodies. */
+export const NAME_NUMBER_PATTERN = '\\m([0-9]+|[ivx]{1,4})\\M';
+
 /** A value shared by more records than this is generic (a hosting domain, a switchboard address), not an identity. */
 const MAX_GROUP = 10;
 /** How many recently changed organisations the trigram pass compares against the whole table. */
@@ -45,6 +59,11 @@ export interface OrganizationPairRow {
   shared_domain: string | null;
   same_name: boolean;
   name_similarity: number;
+  /** Numbers in each name (arabic or roman), when they differ. */
+  first_numbers: string[];
+  second_numbers: string[];
+  numbers_conflict: boolean;
+  names_agree: boolean;
   score: number;
   total: number;
 }
@@ -108,7 +127,29 @@ export async function listOrganizationPairs(
       ),
       org_uai as (select id, unnest(uai) as code from org),
       candidates (first_id, second_id) as (${sql.join(generators, sql` union `)}),
-      scored as (
+      ${organizationScoring()}
+      select ranked.*, count(*) over ()::int as total
+        from ranked
+       order by score desc, first_id, second_id
+       limit ${options.limit} offset ${options.offset}`);
+    return rowsOf<OrganizationPairRow>(result);
+  });
+}
+
+/** The numbers of a name (search_name: lower case, no accents), as a sorted text[]. */
+function nameNumbers(column: SQL): SQL {
+  return sql`array(select distinct m[1] from regexp_matches(${column}, ${NAME_NUMBER_PATTERN}, 'g') as m order by 1)`;
+}
+
+/**
+ * The `scored` and `ranked` CTEs over `candidates (first_id, second_id)`. Where the names agree,
+ * identifiers add up (SIRET 100, SIREN 60, UAI 90, e-mail 70, website 40) with the name (same
+ * name 50, similar up to 50). Where they do not, the pair is a hint: a few points per
+ * identifier and for the names' likeness, capped at HINT_SCORE_CAP, lower still when the names'
+ * numbers conflict.
+ */
+function organizationScoring(): SQL {
+  return sql`scored as (
         select c.first_id, c.second_id, a.name as first_name, b.name as second_name, a.city as first_city, b.city as second_city,
                coalesce(a.siret = b.siret, false) as same_siret,
                coalesce(a.siren = b.siren, false) as same_siren,
@@ -116,27 +157,44 @@ export async function listOrganizationPairs(
                coalesce(lower(a.email) = lower(b.email), false) as same_email,
                case when a.website_domain = b.website_domain then a.website_domain end as shared_domain,
                a.search_name = b.search_name as same_name,
-               similarity(a.search_name, b.search_name) as name_similarity
+               similarity(a.search_name, b.search_name) as name_similarity,
+               ${nameNumbers(sql`a.search_name`)} as first_numbers,
+               ${nameNumbers(sql`b.search_name`)} as second_numbers
           from candidates c
           join organizations a on a.id = c.first_id
           join organizations b on b.id = c.second_id
          where ${dismissedFilter('organization')}
       ),
-      ranked as (
+      weighed as (
         select scored.*,
+               (cardinality(first_numbers) > 0 and cardinality(second_numbers) > 0 and first_numbers <> second_numbers) as numbers_conflict,
                (case when same_siret then 100 when same_siren then 60 else 0 end)
                + (case when cardinality(shared_uai) > 0 then 90 else 0 end)
                + (case when same_email then 70 else 0 end)
-               + (case when shared_domain is not null then 40 else 0 end)
-               + (case when name_similarity >= ${ORGANIZATION_NAME_SIMILARITY} then round(name_similarity * 50)::int else 0 end) as score
+               + (case when shared_domain is not null then 40 else 0 end) as identifier_points
           from scored
-      )
-      select ranked.*, count(*) over ()::int as total
-        from ranked
-       order by score desc, first_id, second_id
-       limit ${options.limit} offset ${options.offset}`);
-    return rowsOf<OrganizationPairRow>(result);
-  });
+      ),
+      ranked as (
+        select weighed.*,
+               (same_name or (name_similarity >= ${ORGANIZATION_NAMES_AGREE} and not numbers_conflict)) as names_agree,
+               case
+                 when same_name or (name_similarity >= ${ORGANIZATION_NAMES_AGREE} and not numbers_conflict)
+                   then identifier_points + (case when same_name then 50 else round(name_similarity * 50)::int end)
+                 else least(case when numbers_conflict then ${HINT_SCORE_CAP} - 20 else ${HINT_SCORE_CAP} end,
+                            10 + round(identifier_points / 10.0)::int + round(name_similarity * 20)::int)
+               end as score
+          from weighed
+      )`;
+}
+
+/** One pair of organisations as the list would show it (its reasons), or undefined when nothing links them. */
+export async function scoreOrganizationPair(db: Database, firstId: string, secondId: string): Promise<OrganizationPairRow | undefined> {
+  const [low, high] = [firstId, secondId].sort();
+  const result = await db.execute(sql`
+    with candidates (first_id, second_id) as (select ${low}::uuid, ${high}::uuid),
+    ${organizationScoring()}
+    select ranked.*, 1 as total from ranked`);
+  return rowsOf<OrganizationPairRow>(result)[0];
 }
 
 export interface ContactPairRow {
@@ -151,6 +209,7 @@ export interface ContactPairRow {
   shared_organization: string | null;
   same_name: boolean;
   name_similarity: number;
+  names_agree: boolean;
   score: number;
   total: number;
 }
@@ -186,7 +245,23 @@ export async function listContactPairs(
        where f.end_date is null
     ),
     candidates (first_id, second_id) as (${sql.join(generators, sql` union `)}),
-    scored as (
+    ${contactScoring()}
+    select ranked.*, count(*) over ()::int as total
+      from ranked
+     order by score desc, first_id, second_id
+     limit ${options.limit} offset ${options.offset}`);
+  return rowsOf<ContactPairRow>(result);
+}
+
+/**
+ * The `scored` and `ranked` CTEs over contact `candidates`. A shared e-mail (100) or phone (30)
+ * confirms a duplicate when the names agree (the same, or at least CONTACT_NAMES_AGREE similar:
+ * « O. Vasseur » and « Odile Vasseur »); a shared switchboard or team address between two
+ * different names is a hint, capped at HINT_SCORE_CAP. The same (or a very similar) name in the
+ * same organisation adds 80 (or up to 60).
+ */
+function contactScoring(): SQL {
+  return sql`scored as (
       select c.first_id, c.second_id,
              trim(a.first_name || ' ' || a.last_name) as first_name, trim(b.first_name || ' ' || b.last_name) as second_name,
              (select o.name from affiliations f join organizations o on o.id = f.organization_id
@@ -206,21 +281,35 @@ export async function listContactPairs(
         join contacts b on b.id = c.second_id
        where ${dismissedFilter('contact')}
     ),
-    ranked as (
+    weighed as (
       select scored.*,
+             (same_name or name_similarity >= ${CONTACT_NAMES_AGREE}) as names_agree,
              (case when cardinality(shared_emails) > 0 then 100 else 0 end)
-             + (case when cardinality(shared_phones) > 0 then 30 else 0 end)
-             + (case when shared_organization is null then 0
-                     when same_name then 80
-                     when name_similarity >= ${CONTACT_NAME_SIMILARITY} then round(name_similarity * 60)::int
-                     else 0 end) as score
+             + (case when cardinality(shared_phones) > 0 then 30 else 0 end) as identifier_points
         from scored
-    )
-    select ranked.*, count(*) over ()::int as total
-      from ranked
-     order by score desc, first_id, second_id
-     limit ${options.limit} offset ${options.offset}`);
-  return rowsOf<ContactPairRow>(result);
+    ),
+    ranked as (
+      select weighed.*,
+             case
+               when names_agree then identifier_points
+                 + (case when shared_organization is null then 0
+                         when same_name then 80
+                         when name_similarity >= ${CONTACT_NAME_SIMILARITY} then round(name_similarity * 60)::int
+                         else 0 end)
+               else least(${HINT_SCORE_CAP}, 10 + round(identifier_points / 10.0)::int + round(name_similarity * 20)::int)
+             end as score
+        from weighed
+    )`;
+}
+
+/** One pair of contacts as the list would show it, or undefined when nothing links them. */
+export async function scoreContactPair(db: Database, firstId: string, secondId: string): Promise<ContactPairRow | undefined> {
+  const [low, high] = [firstId, secondId].sort();
+  const result = await db.execute(sql`
+    with candidates (first_id, second_id) as (select ${low}::uuid, ${high}::uuid),
+    ${contactScoring()}
+    select ranked.*, 1 as total from ranked`);
+  return rowsOf<ContactPairRow>(result)[0];
 }
 
 /** Stores "not a duplicate" for a pair (ids in canonical order); doing it twice is harmless. */

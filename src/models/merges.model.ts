@@ -10,6 +10,7 @@ import {
   affiliations,
   contactUnits,
   contacts,
+  conventionParties,
   organizationUnits,
   organizations,
   recordMerges,
@@ -209,15 +210,49 @@ export async function restoreConventionParties(db: Database, ids: string[], to: 
   await db.execute(sql`update convention_parties set organization_id = ${to} where id = any(array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[])`);
 }
 
-/** Counts shown on the merge screen: what will move. */
-export async function relationCounts(db: Database, side: 'organization' | 'contact', id: string): Promise<{ affiliations: number; children: number }> {
+/**
+ * Signatures of the merged contact move to the kept one (the same person signs), except where
+ * the kept contact already signs for the same party row — impossible: one signatory per row.
+ */
+export async function repointSignatures(db: Database, from: string, to: string): Promise<string[]> {
+  const rows = await db
+    .update(conventionParties)
+    .set({ signatoryContactId: to })
+    .where(eq(conventionParties.signatoryContactId, from))
+    .returning({ id: conventionParties.id });
+  return rows.map((row) => row.id);
+}
+
+/** Undo: the signatures the merge moved go back, if they still name the kept contact. */
+export async function restoreSignatures(db: Database, ids: string[], from: string, to: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(conventionParties)
+    .set({ signatoryContactId: to })
+    .where(and(inArray(conventionParties.id, ids), eq(conventionParties.signatoryContactId, from)));
+}
+
+/**
+ * Counts shown on the merge screen: what will move from the merged record besides its values.
+ * Exchanges and cases, when they exist, add their counts here (and their moves to moveRelations).
+ */
+export async function relationCounts(
+  db: Database,
+  side: 'organization' | 'contact',
+  id: string,
+): Promise<{ affiliations: number; children: number; conventions: number }> {
   const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;
   const [affiliationCount] = await db.select({ value: sql<number>`count(*)::int` }).from(affiliations).where(eq(column, id));
   const children =
     side === 'organization'
       ? ((await db.select({ value: sql<number>`count(*)::int` }).from(organizations).where(eq(organizations.parentId, id)))[0]?.value ?? 0)
       : 0;
-  return { affiliations: affiliationCount?.value ?? 0, children };
+  const partyColumn = side === 'organization' ? conventionParties.organizationId : conventionParties.signatoryContactId;
+  const [conventionCount] = await db
+    .select({ value: sql<number>`count(distinct ${conventionParties.conventionId})::int` })
+    .from(conventionParties)
+    .where(eq(partyColumn, id));
+  return { affiliations: affiliationCount?.value ?? 0, children, conventions: conventionCount?.value ?? 0 };
 }
 
 /**

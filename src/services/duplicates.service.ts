@@ -10,7 +10,10 @@ import { websiteDomain } from '../lib/identifiers';
 import { parseInput } from '../lib/validation';
 import {
   CONTACT_NAME_SIMILARITY,
+  CONTACT_NAMES_AGREE,
   CONTACT_PAIR_REASONS,
+  HINT_SCORE_CAP,
+  ORGANIZATION_NAMES_AGREE,
   type ContactPairReason,
   type ContactPairRow,
   type DuplicateEntity,
@@ -39,6 +42,30 @@ export interface DuplicateCandidate {
   reasons: string[];
 }
 
+/** « probable »: the names agree and something else matches; « hint »: an identifier is shared but the names differ. */
+export type DuplicateVerdict = 'probable' | 'hint';
+
+/** The numbers of a normalised name (lower case, no accents): « universite toulouse iii » → ['iii']. */
+export function nameNumbers(searchName: string): string[] {
+  return [...new Set([...searchName.matchAll(/\b([0-9]+|[ivx]{1,4})\b/g)].map((match) => match[1] as string))].sort();
+}
+
+export function numbersConflict(first: string[], second: string[]): boolean {
+  return first.length > 0 && second.length > 0 && first.join(' ') !== second.join(' ');
+}
+
+/**
+ * The list's weighing (src/models/duplicates.model.ts), for the warnings of the forms: where
+ * the names agree, identifier points add up with the name's; otherwise the pair is a hint,
+ * capped below a same-name pair.
+ */
+function weigh(identifierPoints: number, namePoints: number, similarity: number, namesAgree: boolean, conflict: boolean): number {
+  if (namesAgree) return identifierPoints + namePoints;
+  return Math.min(conflict ? HINT_SCORE_CAP - 20 : HINT_SCORE_CAP, 10 + Math.round(identifierPoints / 10) + Math.round(similarity * 20));
+}
+
+const differentNames = (reason: string) => t('duplicates.reasons.differentNames', { reason });
+
 /** Names at least this similar (pg_trgm similarity, 0–1) are flagged. */
 const NAME_SIMILARITY = 0.55;
 const MAX_CANDIDATES = 5;
@@ -52,6 +79,8 @@ interface CandidateRow {
   same_email: boolean;
   same_domain: boolean;
   name_similarity: number;
+  search_name: string;
+  draft_name: string;
 }
 
 export async function findOrganizationDuplicates(
@@ -68,7 +97,8 @@ export async function findOrganizationDuplicates(
            (select array_agg(code) from unnest(o.uai) as code where code = any(${textArray(uai)})) as shared_uai,
            (${draft.email ?? null}::text is not null and o.email = ${draft.email ?? null}) as same_email,
            (${domain}::text is not null and o.website_domain = ${domain}) as same_domain,
-           similarity(o.search_name, draft.search_name) as name_similarity
+           similarity(o.search_name, draft.search_name) as name_similarity,
+           o.search_name, draft.search_name as draft_name
       from organizations o, draft
      where o.archived_at is null and o.merged_into_id is null
        and (${draft.id ?? null}::uuid is null or o.id <> ${draft.id ?? null}::uuid)
@@ -81,11 +111,11 @@ export async function findOrganizationDuplicates(
      limit 50`);
   return rowsOf<CandidateRow>(result)
     .map((row) => {
-      const reasons: string[] = [];
-      let score = 0;
-      const add = (reason: string, points: number) => {
-        reasons.push(reason);
-        score += points;
+      const identifiers: string[] = [];
+      let points = 0;
+      const add = (reason: string, value: number) => {
+        identifiers.push(reason);
+        points += value;
       };
       if (row.same_siret) add(t('duplicateWarnings.sameSiret'), 100);
       else if (row.same_siren) add(t('duplicateWarnings.sameSiren'), 60);
@@ -93,7 +123,14 @@ export async function findOrganizationDuplicates(
       if (row.same_email) add(t('duplicateWarnings.sameEmail'), 70);
       if (row.same_domain) add(t('duplicateWarnings.sameDomain', { domain: domain ?? '' }), 40);
       const similarity = Number(row.name_similarity);
-      if (similarity >= NAME_SIMILARITY) add(t('duplicateWarnings.similarName', { percent: Math.round(similarity * 100) }), Math.round(similarity * 50));
+      const [mine, theirs] = [nameNumbers(row.draft_name), nameNumbers(row.search_name)];
+      const conflict = numbersConflict(mine, theirs);
+      const sameName = row.draft_name === row.search_name;
+      const agree = sameName || (similarity >= ORGANIZATION_NAMES_AGREE && !conflict);
+      const reasons = agree ? identifiers : identifiers.map(differentNames);
+      if (similarity >= NAME_SIMILARITY && !conflict) reasons.push(t('duplicateWarnings.similarName', { percent: Math.round(similarity * 100) }));
+      if (conflict) reasons.push(numbersReason(similarity, mine, theirs));
+      const score = weigh(points, sameName ? 50 : similarity >= NAME_SIMILARITY ? Math.round(similarity * 50) : 0, similarity, agree, conflict);
       return { id: row.id, label: row.name, href: `/structures/${row.id}`, score, reasons };
     })
     .sort((a, b) => b.score - a.score)
@@ -107,6 +144,7 @@ interface ContactCandidateRow {
   shared_emails: string[] | null;
   shared_phones: string[] | null;
   name_similarity: number;
+  same_name: boolean;
 }
 
 export async function findContactDuplicates(
@@ -118,7 +156,8 @@ export async function findContactDuplicates(
     select c.id, c.first_name, c.last_name,
            (select array_agg(e) from unnest(c.emails) as e where e = any(${textArray(draft.emails)})) as shared_emails,
            (select array_agg(p) from unnest(c.phones) as p where p = any(${textArray(draft.phones)})) as shared_phones,
-           similarity(c.search_name, draft.search_name) as name_similarity
+           similarity(c.search_name, draft.search_name) as name_similarity,
+           c.search_name = draft.search_name as same_name
       from contacts c, draft
      where c.archived_at is null and c.merged_into_id is null and c.erased_at is null
        and (${draft.id ?? null}::uuid is null or c.id <> ${draft.id ?? null}::uuid)
@@ -128,16 +167,19 @@ export async function findContactDuplicates(
      limit 50`);
   return rowsOf<ContactCandidateRow>(result)
     .map((row) => {
-      const reasons: string[] = [];
-      let score = 0;
-      const add = (reason: string, points: number) => {
-        reasons.push(reason);
-        score += points;
+      const identifiers: string[] = [];
+      let points = 0;
+      const add = (reason: string, value: number) => {
+        identifiers.push(reason);
+        points += value;
       };
       if (row.shared_emails?.length) add(t('duplicateWarnings.sameContactEmail', { value: row.shared_emails.join(', ') }), 100);
       if (row.shared_phones?.length) add(t('duplicateWarnings.samePhone'), 60);
       const similarity = Number(row.name_similarity);
-      if (similarity >= 0.8) add(t('duplicateWarnings.similarName', { percent: Math.round(similarity * 100) }), Math.round(similarity * 50));
+      const agree = row.same_name || similarity >= CONTACT_NAMES_AGREE;
+      const reasons = agree ? identifiers : identifiers.map(differentNames);
+      if (similarity >= 0.8) reasons.push(t('duplicateWarnings.similarName', { percent: Math.round(similarity * 100) }));
+      const score = weigh(points, similarity >= 0.8 ? Math.round(similarity * 50) : 0, similarity, agree, false);
       return { id: row.id, label: `${row.first_name} ${row.last_name}`.trim(), href: `/contacts/${row.id}`, score, reasons };
     })
     .sort((a, b) => b.score - a.score)
@@ -161,32 +203,49 @@ export interface DuplicatePairView {
   second: { label: string; detail: string | null; href: string };
   score: number;
   reasons: string[];
+  verdict: DuplicateVerdict;
+  verdictLabel: string;
   mergeHref: string;
 }
 
-function organizationReasons(row: OrganizationPairRow): string[] {
-  const reasons: string[] = [];
-  if (row.same_siret) reasons.push(t('duplicateWarnings.sameSiret'));
-  else if (row.same_siren) reasons.push(t('duplicateWarnings.sameSiren'));
-  if (row.shared_uai.length > 0) reasons.push(t('duplicateWarnings.sameUai', { codes: row.shared_uai.join(', ') }));
-  if (row.same_email) reasons.push(t('duplicateWarnings.sameEmail'));
-  if (row.shared_domain) reasons.push(t('duplicateWarnings.sameDomain', { domain: row.shared_domain }));
+function numbersReason(similarity: number, first: string[], second: string[]): string {
+  const show = (numbers: string[]) => numbers.map((number) => number.toUpperCase()).join(', ');
+  return t('duplicates.reasons.numbersDiffer', { percent: Math.round(similarity * 100), first: show(first), second: show(second) });
+}
+
+/** Why a pair of organisations is proposed, in words: « Même UAI (0311383K), noms différents ». */
+export function organizationReasons(row: OrganizationPairRow): string[] {
+  const identifiers: string[] = [];
+  if (row.same_siret) identifiers.push(t('duplicateWarnings.sameSiret'));
+  else if (row.same_siren) identifiers.push(t('duplicateWarnings.sameSiren'));
+  if (row.shared_uai.length > 0) identifiers.push(t('duplicateWarnings.sameUai', { codes: row.shared_uai.join(', ') }));
+  if (row.same_email) identifiers.push(t('duplicateWarnings.sameEmail'));
+  if (row.shared_domain) identifiers.push(t('duplicateWarnings.sameDomain', { domain: row.shared_domain }));
+  const reasons = row.names_agree ? identifiers : identifiers.map(differentNames);
   const similarity = Number(row.name_similarity);
   if (row.same_name) reasons.push(t('duplicates.reasons.sameName'));
+  else if (row.numbers_conflict) reasons.push(numbersReason(similarity, row.first_numbers, row.second_numbers));
   else if (similarity >= ORGANIZATION_NAME_SIMILARITY) reasons.push(t('duplicateWarnings.similarName', { percent: Math.round(similarity * 100) }));
   return reasons;
 }
 
-function contactReasons(row: ContactPairRow): string[] {
-  const reasons: string[] = [];
-  if (row.shared_emails.length > 0) reasons.push(t('duplicateWarnings.sameContactEmail', { value: row.shared_emails.join(', ') }));
-  if (row.shared_phones.length > 0) reasons.push(t('duplicateWarnings.samePhone'));
+/** Why a pair of contacts is proposed, in words. */
+export function contactReasons(row: ContactPairRow): string[] {
+  const identifiers: string[] = [];
+  if (row.shared_emails.length > 0) identifiers.push(t('duplicateWarnings.sameContactEmail', { value: row.shared_emails.join(', ') }));
+  if (row.shared_phones.length > 0) identifiers.push(t('duplicateWarnings.samePhone'));
+  const reasons = row.names_agree ? identifiers : identifiers.map(differentNames);
   const similarity = Number(row.name_similarity);
   if (row.shared_organization && row.same_name) reasons.push(t('duplicates.reasons.sameNameSameOrganization', { organization: row.shared_organization }));
   else if (row.shared_organization && similarity >= CONTACT_NAME_SIMILARITY) {
     reasons.push(t('duplicates.reasons.similarNameSameOrganization', { organization: row.shared_organization, percent: Math.round(similarity * 100) }));
-  }
+  } else if (row.same_name) reasons.push(t('duplicates.reasons.sameName'));
   return reasons;
+}
+
+export function verdictOf(namesAgree: boolean): { verdict: DuplicateVerdict; verdictLabel: string } {
+  const verdict: DuplicateVerdict = namesAgree ? 'probable' : 'hint';
+  return { verdict, verdictLabel: t(`duplicates.verdicts.${verdict}`) };
 }
 
 /** One page of candidate pairs, best score first, for the entity type and reason asked. */
@@ -210,6 +269,7 @@ export async function listDuplicatePairsPage(ctx: ServiceContext, rawQuery: unkn
       second: { label: row.second_name, detail: row.second_city, href: `/structures/${row.second_id}` },
       score: Number(row.score),
       reasons: organizationReasons(row),
+      ...verdictOf(row.names_agree),
       mergeHref: `/doublons/structures/${row.first_id}/${row.second_id}`,
     }));
   } else {
@@ -222,6 +282,7 @@ export async function listDuplicatePairsPage(ctx: ServiceContext, rawQuery: unkn
       second: { label: row.second_name, detail: row.second_organization, href: `/contacts/${row.second_id}` },
       score: Number(row.score),
       reasons: contactReasons(row),
+      ...verdictOf(row.names_agree),
       mergeHref: `/doublons/contacts/${row.first_id}/${row.second_id}`,
     }));
   }

@@ -40,7 +40,9 @@ import {
   repointAffiliations,
   repointChildren,
   repointConventionParties,
+  repointSignatures,
   restoreConventionParties,
+  restoreSignatures,
   setAffiliationsPrimary,
 } from '../models/merges.model';
 import {
@@ -57,7 +59,8 @@ import type { Affiliation, Contact, NewAffiliation, NewContact, NewOrganization,
 import { findUserById } from '../models/users.model';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction } from './context';
-import { findContactDuplicates, findOrganizationDuplicates } from './duplicates.service';
+import { type ContactPairRow, type OrganizationPairRow, scoreContactPair, scoreOrganizationPair } from '../models/duplicates.model';
+import { type DuplicateVerdict, contactReasons, findContactDuplicates, findOrganizationDuplicates, organizationReasons, verdictOf } from './duplicates.service';
 import { assertCan, can } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
 
@@ -258,7 +261,11 @@ export interface MergeScreen {
   fields: Array<{ name: string; label: string; kept: string; merged: string; same: boolean; restricted: boolean; choice: 'kept' | 'merged' }>;
   lists: Array<{ label: string; kept: string; merged: string; result: string }>;
   units: { kept: string; merged: string; result: string };
-  moves: { affiliations: number; children: number };
+  moves: { affiliations: number; children: number; conventions: number };
+  /** « 3 rattachement(s) de contacts », … : what moves besides the values (none listed when zero). */
+  moveItems: string[];
+  /** Why the pair is proposed (as on /doublons), empty when nothing links the two records. */
+  proposal: { reasons: string[]; verdict: DuplicateVerdict; verdictLabel: string; score: number } | null;
   actionHref: string;
   swapHref: string;
 }
@@ -282,11 +289,28 @@ async function lookupsFor(ctx: ServiceContext, entity: Entity, records: AnyRecor
 export async function getMergeScreen(ctx: ServiceContext, entity: Entity, keptId: string, mergedId: string): Promise<MergeScreen> {
   assertCan(ctx.actor, 'directory.merge');
   const [kept, merged] = await loadPair(ctx, entity, keptId, mergedId);
-  const [lookups, hidden, moves] = await Promise.all([
+  const [lookups, hidden, moves, pair] = await Promise.all([
     lookupsFor(ctx, entity, [kept, merged]),
     hiddenFieldsFor(ctx, entity, [kept, merged]),
     relationCounts(ctx.db, entity, merged.id),
+    entity === 'organization' ? scoreOrganizationPair(ctx.db, kept.id, merged.id) : scoreContactPair(ctx.db, kept.id, merged.id),
   ]);
+  const moveItems = (
+    entity === 'organization'
+      ? [
+          ['organizationAffiliations', moves.affiliations],
+          ['children', moves.children],
+          ['conventionParties', moves.conventions],
+        ]
+      : [
+          ['contactAffiliations', moves.affiliations],
+          ['signatures', moves.conventions],
+        ]
+  )
+    .filter(([, count]) => Number(count) > 0)
+    .map(([key, count]) => t(`merges.moveItems.${String(key)}`, { count }));
+  const reasons = pair ? (entity === 'organization' ? organizationReasons(pair as OrganizationPairRow) : contactReasons(pair as ContactPairRow)) : [];
+  const proposal = pair && reasons.length > 0 ? { reasons, score: Number(pair.score), ...verdictOf(pair.names_agree) } : null;
   const restrictedText = t('organizations.restricted');
   const show = (record: AnyRecord, field: FieldSpec) => (field.display ? field.display(record, lookups) : field.columns.map((column) => text(record[column])).join(' ').trim());
   const unitNames = async (id: string) =>
@@ -322,6 +346,8 @@ export async function getMergeScreen(ctx: ServiceContext, entity: Entity, keptId
     }),
     units: { kept: keptUnits.join(', ') || '—', merged: mergedUnits.join(', ') || '—', result: union(keptUnits, mergedUnits).join(', ') || '—' },
     moves,
+    moveItems,
+    proposal,
     actionHref: `/doublons/${segment}/${kept.id}/${merged.id}`,
     swapHref: `/doublons/${segment}/${merged.id}/${kept.id}`,
   };
@@ -391,6 +417,8 @@ async function moveRelations(tx: ServiceContext['db'], entity: Entity, kept: Any
     const cleared = keptHasPrimary ? toMove.filter((row) => row.isPrimary).map((row) => row.id) : [];
     await setAffiliationsPrimary(tx, cleared, false);
     if (cleared.length > 0) moved['affiliations.primaryCleared'] = cleared;
+    // The same person: the conventions the merged record signs are signed by the kept one.
+    moved['convention_parties.signatory'] = await repointSignatures(tx, merged.id, kept.id);
   } else {
     moved['organizations.parent_id'] = await repointChildren(tx, await childIdsOf(tx, merged.id, kept.id), merged.id, kept.id);
     moved.convention_parties = await repointConventionParties(tx, merged.id, kept.id);
@@ -502,6 +530,7 @@ export async function undoMerge(ctx: ServiceContext, mergeId: string): Promise<{
       await restoreConventionParties(tx, moved.convention_parties ?? [], merged.id);
       await removeOrganizationUnits(tx, kept.id, moved.organization_units ?? []);
     } else {
+      await restoreSignatures(tx, moved['convention_parties.signatory'] ?? [], kept.id, merged.id);
       await removeContactUnits(tx, kept.id, moved.contact_units ?? []);
     }
     const keptRestored = await updateRecord(tx, entity, kept.id, { ...restoredValues(entity, merge.keptBefore), updatedById: actor.id });

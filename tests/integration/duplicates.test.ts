@@ -59,11 +59,11 @@ describe('duplicates and merges', () => {
     expect(page.text).toContain('Doublons probables');
     const positions = [siretA.name, domainA.name, nameA.name].map((name) => page.text.indexOf(name));
     expect(positions.every((position) => position > 0)).toBe(true);
-    // SIRET (100) before similar name (≤ 50) before website domain (40).
-    expect(positions[0]).toBeLessThan(positions[2] as number);
+    // The same name (50) before a SIRET or a website shared by records whose names differ (hints, ≤ 45).
+    expect(positions[2]).toBeLessThan(positions[0] as number);
     expect(positions[2]).toBeLessThan(positions[1] as number);
-    expect(page.text).toContain('Même SIRET');
-    expect(page.text).toContain('Même site web (pleiades-lab.example.fr)');
+    expect(page.text).toContain('Même SIRET, noms différents');
+    expect(page.text).toContain('Même site web (pleiades-lab.example.fr), noms différents');
     expect(page.text).toMatch(/Nom très proche \(\d+ %\)/);
     // Readers see the list but no merge or dismiss buttons.
     expect(page.text).not.toContain('Pas un doublon');
@@ -318,5 +318,143 @@ describe('duplicates and merges', () => {
     expect(search.text).toContain('Observatoire des Glorieuses');
     const show = await manager.get(`/structures/${record.id}`);
     expect(show.text).toContain('Fusionner avec…');
+  });
+});
+
+// Shaped like the seed's CFA file (src/seed/data/cfa-reseau-amue.csv): each university carries a
+// list of « probable » UAI that overlaps its neighbours' (Toulouse III lists Toulouse II's code,
+// Lyon 2 and Lyon 3 share one).
+describe('duplicate ranking with overlapping UAI lists', () => {
+  let harness: TestApp;
+  let manager: TestBrowser;
+  let admin: TestBrowser;
+
+  beforeAll(async () => {
+    harness = await startTestApp();
+    manager = new TestBrowser(harness.app);
+    await manager.login((await buildUser(harness.db, { roles: ['manager'], unitCodes: ['DDPSI'] })).email);
+    admin = new TestBrowser(harness.app);
+    await admin.login((await buildUser(harness.db, { roles: ['admin'] })).email);
+  });
+  afterAll(() => harness.close());
+
+  async function allPairs(query = '') {
+    const rows: Array<{ text: string; score: number }> = [];
+    for (let page = 1; page <= 20; page += 1) {
+      const response = await manager.get(`/doublons?type=structures${query}&page=${page}`);
+      const found = [...response.text.matchAll(/<tr id="pair-[^"]+">([\s\S]*?)<\/tr>/g)].map((match) => match[1] as string);
+      for (const text of found) rows.push({ text, score: Number(/fr-badge--info">(\d+)</.exec(text)?.[1]) });
+      if (found.length < 25) break;
+    }
+    return rows;
+  }
+
+  test('real same-name pairs rank above different universities sharing a UAI, and each pair says why it is proposed', async () => {
+    const toulouse3 = await buildOrganization(harness.db, {
+      name: 'UNIVERSITE TOULOUSE III - PAUL SABATIER',
+      siret: '19311384200010',
+      siren: '193113842',
+      uai: ['0311384L', '0311086M', '0311383K', '0312499Y', '0650583F'],
+      city: 'TOULOUSE',
+      kindCode: 'universite',
+    });
+    const toulouse2 = await buildOrganization(harness.db, {
+      name: 'UNIVERSITE TOULOUSE II',
+      siret: '19311383400017',
+      siren: '193113834',
+      uai: ['0311383K', '0312499Y', '0312535M'],
+      city: 'TOULOUSE',
+      kindCode: 'universite',
+    });
+    const lyon3 = await buildOrganization(harness.db, {
+      name: 'UNIVERSITE LYON 3 JEAN MOULIN',
+      siret: '19692437700282',
+      uai: ['0692437Z', '0011311V', '0691774D', '0692203V', '0693565A', '0693891E'],
+      kindCode: 'universite',
+    });
+    const lyon2 = await buildOrganization(harness.db, {
+      name: 'UNIVERSITE LUMIERE LYON 2',
+      siret: '19691775100014',
+      uai: ['0691775E', '0692201T', '0693521C', '0693891E', '0694235D'],
+      kindCode: 'universite',
+    });
+    // Real duplicates: the same lycée typed twice; the same university from the CFA file and by hand.
+    const lyceeA = await buildOrganization(harness.db, { name: 'Lycée professionnel Hélène Boucher', communeCode: '31555' });
+    const lyceeB = await buildOrganization(harness.db, { name: 'Lycee professionnel Helene-Boucher', communeCode: '31555' });
+    const stEtienneA = await buildOrganization(harness.db, { name: 'UNIVERSITE JEAN MONNET SAINT ETIENNE', uai: ['0421095M', '0420957M'], kindCode: 'universite' });
+    const stEtienneB = await buildOrganization(harness.db, { name: 'Université Jean Monnet Saint-Étienne', uai: ['0421095M'], kindCode: 'universite' });
+
+    const pairs = await allPairs();
+    const find = (first: string, second: string) => {
+      const index = pairs.findIndex((pair) => pair.text.includes(first) && pair.text.includes(second));
+      return { index, pair: pairs[index] };
+    };
+    const toulouse = find(toulouse3.name, toulouse2.name);
+    const lyon = find(lyon3.name, lyon2.name);
+    const lycee = find(lyceeA.name, lyceeB.name);
+    const stEtienne = find(stEtienneA.name, stEtienneB.name);
+    for (const found of [toulouse, lyon, lycee, stEtienne]) expect(found.index).toBeGreaterThanOrEqual(0);
+    // The same university, named alike and sharing its UAI, first; then the lycée; the hints last.
+    expect(stEtienne.index).toBeLessThan(lycee.index);
+    expect(lycee.index).toBeLessThan(toulouse.index);
+    expect(lycee.index).toBeLessThan(lyon.index);
+    expect(stEtienne.pair?.score).toBeGreaterThan(100);
+    expect(lycee.pair?.score).toBeGreaterThanOrEqual(45);
+    expect(toulouse.pair?.score).toBeLessThan(lycee.pair?.score as number);
+    expect(lyon.pair?.score).toBeLessThan(lycee.pair?.score as number);
+    // Why each is proposed.
+    expect(toulouse.pair?.text).toContain('Même UAI (0311383K, 0312499Y), noms différents');
+    expect(toulouse.pair?.text).toMatch(/Noms proches \(\d+ %\) mais numéros différents \((III \/ II|II \/ III)\)/);
+    expect(toulouse.pair?.text).toContain('À vérifier');
+    expect(lyon.pair?.text).toContain('Même UAI (0693891E), noms différents');
+    expect(lyon.pair?.text).toContain('À vérifier');
+    expect(lycee.pair?.text).toContain('Nom très proche (100 %)');
+    expect(lycee.pair?.text).toContain('Doublon probable');
+    expect(stEtienne.pair?.text).toMatch(/Même UAI \(0421095M\)<\/p>/);
+    expect(stEtienne.pair?.text).toMatch(/Nom très proche \(\d+ %\)/);
+
+    // The UAI filter keeps the ranking: the real duplicate above the two hints.
+    const byUai = await allPairs('&motif=uai');
+    const uaiOrder = [stEtienneA.name, toulouse2.name, lyon2.name].map((name) => byUai.findIndex((pair) => pair.text.includes(name)));
+    expect(uaiOrder[0]).toBe(0);
+    expect(uaiOrder.slice(1).every((index) => index > 0)).toBe(true);
+
+    // The pair page says the same, and what moves besides the values.
+    const [convention] = await harness.db.insert(conventions).values({ reference: 'CONV-2026-9601', title: 'Convention alternance Mirail', kind: 'partenariat' }).returning();
+    await harness.db.insert(conventionParties).values({ conventionId: convention!.id, organizationId: toulouse2.id });
+    await buildContact(harness.db, { firstName: 'Irène', lastName: 'Mirail', organizationId: toulouse2.id });
+    const screen = await manager.get(`/doublons/structures/${toulouse3.id}/${toulouse2.id}`);
+    expect(screen.status).toBe(200);
+    expect(screen.text).toContain('Pourquoi cette paire est proposée');
+    expect(screen.text).toContain('Même UAI (0311383K, 0312499Y), noms différents');
+    expect(screen.text).toContain('À vérifier');
+    expect(screen.text).toContain('1 rattachement(s) de contacts');
+    expect(screen.text).toContain('1 convention(s) où la structure est partie');
+    expect(screen.text).not.toContain('structure(s) rattachée(s)');
+    const probable = await manager.get(`/doublons/structures/${lyceeA.id}/${lyceeB.id}`);
+    expect(probable.text).toContain('Doublon probable');
+    expect(probable.text).toContain('Rien d’autre n’est rattaché');
+  });
+
+  test('a contact merge moves the conventions the merged record signs, names them in the summary, and undo puts them back', async () => {
+    const school = await buildOrganization(harness.db, { name: 'Lycée Déodat de Séverac' });
+    const kept = await buildContact(harness.db, { firstName: 'Mathilde', lastName: 'Séverac', emails: ['mathilde.severac@lycee.example.fr'], organizationId: school.id });
+    const merged = await buildContact(harness.db, { firstName: 'Mathilde', lastName: 'Severac', emails: ['mathilde.severac@lycee.example.fr'] });
+    const [convention] = await harness.db.insert(conventions).values({ reference: 'CONV-2026-9602', title: 'Convention Séverac', kind: 'partenariat' }).returning();
+    const [party] = await harness.db.insert(conventionParties).values({ conventionId: convention!.id, organizationId: school.id, signatoryContactId: merged.id }).returning();
+
+    const screen = await manager.get(`/doublons/contacts/${kept.id}/${merged.id}`);
+    expect(screen.text).toContain('1 signature(s) de convention');
+    expect(screen.text).toContain('Même adresse électronique (mathilde.severac@lycee.example.fr)');
+    expect(screen.text).toContain('Doublon probable');
+    expect((await manager.post(`/doublons/contacts/${kept.id}/${merged.id}`, {})).status).toBe(303);
+    const [moved] = await harness.db.select().from(conventionParties).where(eq(conventionParties.id, party!.id));
+    expect(moved?.signatoryContactId).toBe(kept.id);
+    const [merge] = await harness.db.select().from(recordMerges).where(eq(recordMerges.keptId, kept.id));
+    expect(merge?.movedRelations['convention_parties.signatory']).toEqual([party!.id]);
+    await admin.get('/doublons/fusions?type=contacts');
+    expect((await admin.post(`/doublons/fusions/${merge?.id}/annuler`)).status).toBe(303);
+    const [back] = await harness.db.select().from(conventionParties).where(eq(conventionParties.id, party!.id));
+    expect(back?.signatoryContactId).toBe(merged.id);
   });
 });
