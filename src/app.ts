@@ -10,7 +10,8 @@ import { pinoHttp } from 'pino-http';
 import { csrfSync } from 'csrf-sync';
 import { loadActor } from './web/auth-middleware';
 import { errorHandler, notFoundHandler } from './web/error-handler';
-import { type AppDeps, htmxMiddleware } from './web/http';
+import { guardRouteParams } from './web/route-params';
+import { type AppDeps, htmxMiddleware, parseQueryString } from './web/http';
 import { t } from './lib/i18n';
 import { logger } from './lib/logger';
 import { navigationFor } from './web/navigation';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.deps = deps;
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.TRUST_PROXY ? 1 : false);
+  app.set('query parser', parseQueryString);
 
   const engine = createViewEngine();
   app.engine('.hbs', engine.engine);
@@ -174,6 +176,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/circuits', adminCircuitsRouter());
   app.use(CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter());
   if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));
+  // Every :id (and other parameter) of the routers above is checked before a handler runs.
+  guardRouteParams(app, { except: [QUEUE_BOARD_PATH] });
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -45,3 +45,22 @@ export class ValidationError extends DomainError {
     super(message);
   }
 }
+
+/** SQLSTATE of a PostgreSQL error, whether the driver's own or wrapped by Drizzle (`cause`). */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The constraint a unique violation (23505) hit, or undefined for any other error. */
+export function uniqueViolationOf(error: unknown): string | undefined {
+  if (sqlStateOf(error) !== '23505') return undefined;
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+    const constraint = (current as { constraint?: unknown }).constraint;
+    if (typeof constraint === 'string') return constraint;
+  }
+  return '';
+}

@@ -38,6 +38,16 @@ export async function findKindByCodeOrLabel(db: Database, code: string, label: s
   return row;
 }
 
+/** Another kind holding this label (compared without case), for renames. */
+export async function findOtherKindByLabel(db: Database, label: string, exceptCode: string): Promise<OrganizationKind | undefined> {
+  const [row] = await db
+    .select()
+    .from(organizationKinds)
+    .where(sql`lower(${organizationKinds.label}) = lower(${label}) and ${organizationKinds.code} <> ${exceptCode}`)
+    .limit(1);
+  return row;
+}
+
 /** Position after the last kind, so a new kind lands at the end of the lists by default. */
 export async function nextKindPosition(db: Database): Promise<number> {
   const [row] = await db.select({ value: sql<number>`coalesce(max(${organizationKinds.position}), 0)::int` }).from(organizationKinds);

@@ -1,7 +1,7 @@
 // Organisation kinds: reference data an admin extends. A kind in use is never deleted (records
 // and their history point at its code): it is deactivated, which only removes it from the form.
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
+import { ConflictError, NotFoundError, ValidationError, uniqueViolationOf } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { optionalTrimmed, parseInput, requiredText } from '../lib/validation';
 import {
@@ -9,6 +9,7 @@ import {
   deleteKind,
   findKindByCode,
   findKindByCodeOrLabel,
+  findOtherKindByLabel,
   insertKind,
   listKindsWithUsage,
   nextKindPosition,
@@ -75,14 +76,35 @@ export async function getKind(ctx: ServiceContext, code: string): Promise<Organi
   return kind;
 }
 
-/** Refuses a code or label another kind already holds, with a message naming that kind. */
+function codeTaken(code: string, label: string): ValidationError {
+  return new ValidationError({ code: t('organizationKinds.codeTaken', { code, label }) }, t('validation.formHasErrors'));
+}
+function labelTaken(label: string, code: string): ValidationError {
+  return new ValidationError({ label: t('organizationKinds.labelTaken', { label, code }) }, t('validation.formHasErrors'));
+}
+
+/**
+ * Refuses a code or label another kind already holds, with a message naming that kind. On a
+ * rename (`selfCode`) only the label can clash, with another kind than this one.
+ */
 async function assertUnique(tx: ServiceContext['db'], values: { code: string; label: string }, selfCode?: string): Promise<void> {
-  const clash = await findKindByCodeOrLabel(tx, values.code, values.label);
-  if (!clash || clash.code === selfCode) return;
-  if (clash.code.toLowerCase() === values.code.toLowerCase()) {
-    throw new ValidationError({ code: t('organizationKinds.codeTaken', { code: values.code, label: clash.label }) }, t('validation.formHasErrors'));
+  if (selfCode) {
+    const other = await findOtherKindByLabel(tx, values.label, selfCode);
+    if (other) throw labelTaken(values.label, other.code);
+    return;
   }
-  throw new ValidationError({ label: t('organizationKinds.labelTaken', { label: values.label, code: clash.code }) }, t('validation.formHasErrors'));
+  const clash = await findKindByCodeOrLabel(tx, values.code, values.label);
+  if (!clash) return;
+  if (clash.code.toLowerCase() === values.code.toLowerCase()) throw codeTaken(values.code, clash.label);
+  throw labelTaken(values.label, clash.code);
+}
+
+/** Two admins saving at the same moment: the unique index decides, and says so next to the field. */
+function asFieldError(error: unknown): unknown {
+  const constraint = uniqueViolationOf(error);
+  if (constraint === 'organization_kinds_label_key') return new ValidationError({ label: t('errors.duplicateValue') }, t('validation.formHasErrors'));
+  if (constraint === 'organization_kinds_pkey') return new ValidationError({ code: t('errors.duplicateValue') }, t('validation.formHasErrors'));
+  return error;
 }
 
 export async function createKind(ctx: ServiceContext, input: unknown): Promise<OrganizationKind> {
@@ -90,11 +112,9 @@ export async function createKind(ctx: ServiceContext, input: unknown): Promise<O
   const values = parseInput(creationSchema, input);
   return invalidatingAfter(['organizationKinds'], inTransaction(ctx, async (tx) => {
     await assertUnique(tx, values);
-    const kind = await insertKind(tx, {
-      code: values.code,
-      label: values.label,
-      description: values.description,
-      position: values.position ?? (await nextKindPosition(tx)),
+    const position = values.position ?? (await nextKindPosition(tx));
+    const kind = await insertKind(tx, { code: values.code, label: values.label, description: values.description, position }).catch((error: unknown) => {
+      throw asFieldError(error);
     });
     await recordAudit(tx, ctx, { action: 'organizationKind.created', entityType: 'organizationKind', entityId: kind.code, after: kind });
     return kind;
@@ -109,7 +129,9 @@ export async function updateKindDetails(ctx: ServiceContext, code: string, input
     const before = await findKindByCode(tx, code);
     if (!before) throw new NotFoundError(t('organizationKinds.notFound'));
     await assertUnique(tx, { code, label: values.label }, code);
-    const after = await updateKind(tx, code, { label: values.label, description: values.description, position: values.position ?? before.position });
+    const after = await updateKind(tx, code, { label: values.label, description: values.description, position: values.position ?? before.position }).catch((error: unknown) => {
+      throw asFieldError(error);
+    });
     await recordAudit(tx, ctx, { action: 'organizationKind.updated', entityType: 'organizationKind', entityId: code, before, after });
     return after;
   }));

@@ -1,7 +1,9 @@
 // Maps errors to responses, once: domain errors to French pages (or to an alert in #flash for
-// htmx requests), CSRF failures to 403, everything else to a 500 with a request id.
+// htmx requests), CSRF failures to 403, an unreachable database to a 503 that keeps the
+// session, PostgreSQL's refusals of bad data to 422/409 (a last line of defence: input is
+// validated before it gets there), everything else to a 500 with a request id.
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, NotFoundError, RateLimitedError, ValidationError } from '../lib/errors';
+import { DomainError, NotFoundError, RateLimitedError, ValidationError, sqlStateOf } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
 
@@ -27,6 +29,34 @@ const TITLE_BY_STATUS: Record<number, string> = {
 function isCsrfError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'EBADCSRFTOKEN';
 }
+
+/** The error and its causes (Drizzle wraps the driver's error in `cause`). */
+function chainOf(error: unknown): Array<{ code?: unknown; message?: unknown }> {
+  const chain: Array<{ code?: unknown; message?: unknown }> = [];
+  for (let current = error; typeof current === 'object' && current !== null && chain.length < 5; current = (current as { cause?: unknown }).cause) {
+    chain.push(current as { code?: unknown; message?: unknown });
+  }
+  return chain;
+}
+
+// The session store's wrapper (src/web/session.ts) and the network errors of the driver.
+const UNAVAILABLE_CODES = new Set(['ESESSIONSTORE', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+// admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, invalid_catalog_name
+// (the database is gone or renamed); class 08 (connection exceptions) is matched by its prefix.
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '3D000']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|database .* does not exist|is not currently accepting connections/i;
+
+/** True when the database cannot be reached at all: nothing the user did, so a 503. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return chainOf(error).some(
+    (link) =>
+      (typeof link.code === 'string' && (UNAVAILABLE_CODES.has(link.code) || UNAVAILABLE_STATES.has(link.code) || link.code.startsWith('08'))) ||
+      (typeof link.message === 'string' && UNAVAILABLE_MESSAGE.test(link.message)),
+  );
+}
+
+/** Seconds a browser is told to wait before retrying while the database is unreachable. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
 
 function httpStatusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
@@ -54,6 +84,22 @@ export function errorHandler(error: unknown, req: Request, res: Response, next: 
     status = 403;
     title = t('errors.csrfTitle');
     message = t('errors.csrf');
+  } else if (isDatabaseUnavailable(error)) {
+    // The session cookie is left alone (no store write happens on this path): once the database
+    // is back, the same session carries on.
+    status = 503;
+    title = t('errors.unavailableTitle');
+    message = t('errors.unavailable');
+    res.set('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  } else if (sqlStateOf(error)?.startsWith('22')) {
+    // data_exception (NUL byte 22021, untranslatable character 22P05, bad uuid text 22P02…).
+    status = 422;
+    title = t('validation.formHasErrors');
+    message = t('errors.badValue');
+  } else if (sqlStateOf(error) === '23505') {
+    status = 409;
+    title = t('errors.conflictTitle');
+    message = t('errors.duplicateValue');
   } else if (httpStatusOf(error)) {
     // body-parser and friends: malformed or oversized bodies are the client's problem.
     status = httpStatusOf(error) ?? 400;
@@ -76,5 +122,6 @@ export function errorHandler(error: unknown, req: Request, res: Response, next: 
     res.render('partials/ui/flash-messages', { layout: false, flash: [{ type: 'error', message: `${title}${message ? ' : ' + message : ''}` }] });
     return;
   }
-  res.render('pages/errors/error', { status, title, message, requestId: String(req.id) });
+  // While the database is unreachable the actor could not be read: the page must not look signed out.
+  res.render('pages/errors/error', { status, title, message, requestId: String(req.id), unavailable: status === 503 });
 }

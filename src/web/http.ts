@@ -1,5 +1,6 @@
 // The thin glue between Express and the services: the service context of a request, htmx
 // detection, flash messages and rendering a whole page or just the fragment htmx asked for.
+import querystring from 'node:querystring';
 import type { NextFunction, Request, Response } from 'express';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,6 +11,7 @@ import type { Database } from '../models/database';
 import type { FieldErrors } from '../lib/errors';
 import type { FlashMessage } from './session';
 import { logger } from '../lib/logger';
+import { withoutControlCharacters } from '../lib/validation';
 
 /** What the web layer needs from the running process. */
 export interface AppDeps {
@@ -41,6 +43,52 @@ export function deps(req: Request): AppDeps {
 export function serviceContext(req: Request): ServiceContext {
   const { db, config, dispatchOutbox } = deps(req);
   return { db, actor: req.actor, now: new Date(), baseUrl: config.baseUrl, requestId: String(req.id), ip: req.ip, dispatchOutbox };
+}
+
+/**
+ * The app's query-string parser (Express's "simple" one, then cleaned): query parameters are
+ * search boxes, filters and return paths, so control characters (NUL included, which
+ * PostgreSQL refuses) are dropped rather than refused, and a page never fails on them.
+ */
+export function parseQueryString(text: string): Record<string, string | string[]> {
+  const parsed = querystring.parse(text);
+  const clean: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === undefined) continue;
+    clean[withoutControlCharacters(key)] = Array.isArray(value) ? value.map(withoutControlCharacters) : withoutControlCharacters(value);
+  }
+  return clean;
+}
+
+const LOCAL_ORIGIN = 'http://passerelle.invalid';
+
+/**
+ * A return path (`?next=` after signing in) that stays on this site, or `/`. Browsers read `/\\host`
+ * and `/\t/host` as another host, so the value is resolved like a browser would (against the base
+ * URL) and kept only when it is a plain path of the same origin: no scheme, no `//`, no
+ * backslash and no control character, raw or percent-encoded.
+ */
+export function safeNext(value: unknown, baseUrl: string = LOCAL_ORIGIN): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return '/';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return '/';
+  }
+  // eslint-disable-next-line no-control-regex
+  const suspicious = (text: string) => !text.startsWith('/') || text.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(text);
+  if (suspicious(value) || suspicious(decoded)) return '/';
+  let base: URL;
+  let resolved: URL;
+  try {
+    base = new URL(baseUrl);
+    resolved = new URL(value, base);
+  } catch {
+    return '/';
+  }
+  if (resolved.origin !== base.origin || resolved.username || resolved.password) return '/';
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
 
 export function htmxMiddleware(req: Request, res: Response, next: NextFunction): void {

@@ -21,6 +21,22 @@ declare module 'express-session' {
 
 type Callback = (error?: unknown) => void;
 
+/**
+ * The session table could not be read or written (database unreachable). express-session treats
+ * a store error whose code is `ENOENT` as "no session" and starts a new, signed-out one — a unix
+ * socket that is gone says exactly that — so every store error is wrapped: the request fails
+ * (a 503, src/web/error-handler.ts) and the browser keeps its still-valid session for later.
+ */
+export class SessionStoreUnavailableError extends Error {
+  readonly code = 'ESESSIONSTORE';
+  constructor(cause: unknown) {
+    super('session store unavailable', { cause });
+    this.name = 'SessionStoreUnavailableError';
+  }
+}
+
+const unavailable = (error: unknown) => new SessionStoreUnavailableError(error);
+
 /** The account row read together with the request's session (same query, same moment). */
 const userRows = new WeakMap<object, SessionUserRow>();
 
@@ -64,7 +80,7 @@ export class PostgresSessionStore extends Store {
         this.readRows.set(data, { expiresAt: row.expiresAt, user: row.user });
         callback(null, data);
       })
-      .catch((error: unknown) => callback(error));
+      .catch((error: unknown) => callback(unavailable(error)));
   }
 
   // express-session builds the request's session from what `get` returned; its Cookie object
@@ -83,7 +99,7 @@ export class PostgresSessionStore extends Store {
   override set(sid: string, data: SessionData, callback?: Callback): void {
     writeSession(this.db, { sid, userId: data.userId ?? null, data, expiresAt: this.expiryOf(data) })
       .then(() => callback?.())
-      .catch((error: unknown) => callback?.(error));
+      .catch((error: unknown) => callback?.(unavailable(error)));
   }
 
   /** Called by express-session when the session did not change (otherwise `set` writes it all). */
@@ -97,13 +113,13 @@ export class PostgresSessionStore extends Store {
     }
     touchSession(this.db, sid, expiry)
       .then(() => callback?.())
-      .catch((error: unknown) => callback?.(error));
+      .catch((error: unknown) => callback?.(unavailable(error)));
   }
 
   override destroy(sid: string, callback?: Callback): void {
     deleteSession(this.db, sid)
       .then(() => callback?.())
-      .catch((error: unknown) => callback?.(error));
+      .catch((error: unknown) => callback?.(unavailable(error)));
   }
 }
 

@@ -51,7 +51,8 @@ export function createViewEngine(): ExpressHandlebars {
       /** A literal list in a template: {{#each (array "a" "b")}}. */
       array: (...args: unknown[]) => args.slice(0, -1),
       join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
-      formatPhone: (value: string | null) => (value ? formatPhone(value) : ''),
+      // A form shown again holds what was sent, which may be a list or an object: never throw on it.
+      formatPhone: (value: unknown) => (typeof value === 'string' && value ? formatPhone(value) : ''),
       /** Label of a code in a catalogue group, e.g. (labelOf "organizations.statuses" status). */
       labelOf: (group: string, key: string) => t(`${group}.${key}`),
     },

@@ -122,6 +122,9 @@ export const fr = {
     unitTaken: 'Une unité porte déjà ce code ou ce nom.',
     code: 'Code : lettres majuscules, chiffres et tirets (2 à 20 caractères).',
     formHasErrors: 'Le formulaire contient des erreurs : corrigez les champs signalés.',
+    controlCharacters: 'Ce champ contient un caractère invisible non autorisé : retirez-le.',
+    notScalar: 'Une seule valeur est attendue pour ce champ.',
+    invalidValue: 'Valeur non valide.',
   },
   errors: {
     notFoundTitle: 'Page introuvable',
@@ -135,6 +138,10 @@ export const fr = {
     rateLimitedTitle: 'Trop de tentatives',
     backHome: 'Retour à l’accueil',
     payloadTooLarge: 'Le contenu envoyé est trop volumineux.',
+    unavailableTitle: 'Service momentanément indisponible',
+    unavailable: 'Service momentanément indisponible, réessayez dans un instant. Vous restez connecté·e.',
+    badValue: 'Une valeur envoyée n’est pas acceptée (caractère interdit ou format inattendu).',
+    duplicateValue: 'Cette valeur est déjà utilisée par un autre élément.',
   },
   dashboard: {
     title: 'Tableau de bord',
