@@ -19,11 +19,11 @@ export function authRouter(): Router {
 
   router.get('/login', (req, res) => {
     if (req.actor) return res.redirect(303, '/');
-    render(req, res, 'auth/login', { title: t('auth.loginTitle'), next: safeNext(String(req.query.next ?? '/')), values: {} });
+    render(req, res, 'auth/login', { title: t('auth.loginTitle'), next: safeNext(req.query.next, deps(req).config.baseUrl), values: {} });
   });
 
   router.post('/login', async (req, res) => {
-    const next = safeNext(String(req.body.next ?? '/'));
+    const next = safeNext(req.body.next, deps(req).config.baseUrl);
     try {
       const user = await authenticate(serviceContext(req), req.body, deps(req).throttle);
       // A new session id at login (no session fixation), then remember who signed in and when.

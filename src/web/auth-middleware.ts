@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { activeActorOf, loadActiveActor } from '../services/auth.service';
 import { sessionUserRow } from './session';
-import { deps, flash, redirectAfterPost } from './http';
+import { deps, flash, redirectAfterPost, safeNext } from './http';
 import { t } from '../lib/i18n';
 
 export function loadActor() {
@@ -31,9 +31,6 @@ export function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
 }
 
-function safeNext(url: string): string {
-  return url.startsWith('/') && !url.startsWith('//') ? url : '/';
-}
 
 /** Anonymous visitors go to the login page and come back afterwards. */
 export function requireLogin(req: Request, res: Response, next: NextFunction): void {
