@@ -135,6 +135,9 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
         maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
         maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
         windowMinutes: config.LOGIN_WINDOW_MINUTES,
+        failuresBeforeDelay: config.LOGIN_FAILURES_BEFORE_DELAY,
+        firstDelaySeconds: config.LOGIN_FIRST_DELAY_SECONDS,
+        maxDelaySeconds: config.LOGIN_MAX_DELAY_SECONDS,
       });
       const app = createApp({
         db,

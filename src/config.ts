@@ -37,9 +37,18 @@ const envSchema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   TRUST_PROXY: booleanFromEnv.default(false),
   COOKIE_SECURE: booleanFromEnv.default(false),
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  /**
+   * Sign-in throttling (src/services/login-throttle.ts): failures of one account from one address
+   * are free up to LOGIN_FAILURES_BEFORE_DELAY, then each makes that address wait before its next
+   * try, from LOGIN_FIRST_DELAY_SECONDS doubling up to LOGIN_MAX_DELAY_SECONDS. The per-account
+   * ceiling (all addresses, per window) is high, so only a distributed attack reaches it.
+   */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
   LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(30),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  LOGIN_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(0).max(100).default(3),
+  LOGIN_FIRST_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
+  LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(900),
   /** How long a web process keeps reference lists (kinds, units, user names) in memory; 0 = off. */
   REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   /** Convention circuit: amount (euros) above which a second manager approves; copied into each run at start. */

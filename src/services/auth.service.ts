@@ -19,15 +19,19 @@ export const TOKEN_LIFETIME_HOURS: Record<TokenPurpose, number> = { setup: 24, i
 
 const loginSchema = z.object({ email: emailField(), password: z.string().min(1, t('validation.required')).max(256) });
 
-/** Checks the credentials; counts failures per account and attempts per IP. */
+/**
+ * Checks the credentials. Failures are counted per (account, address), per account and per
+ * address (src/services/login-throttle.ts); a success only clears its own (account, address).
+ */
 export async function authenticate(ctx: ServiceContext, input: unknown, throttle: LoginThrottle): Promise<User> {
   const { email, password } = parseInput(loginSchema, input);
-  await throttle.checkAttempt(email, ctx.ip ?? 'unknown');
+  const ip = ctx.ip ?? 'unknown';
+  await throttle.checkLogin(email, ip);
   const user = await findUserByEmail(ctx.db, email);
   // Verify against a decoy hash when there is no account, so timing does not reveal which emails exist.
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
   if (!user || !user.passwordHash || !passwordOk || !user.active) {
-    await throttle.recordFailure(email);
+    await throttle.recordLoginFailure(email, ip);
     await inTransaction(ctx, (tx) =>
       recordAudit(tx, ctx, {
         action: 'auth.login_failed',
@@ -38,7 +42,7 @@ export async function authenticate(ctx: ServiceContext, input: unknown, throttle
     );
     throw new ValidationError({ _form: t('auth.invalidCredentials') }, t('auth.invalidCredentials'));
   }
-  await throttle.recordSuccess(email);
+  await throttle.recordLoginSuccess(email, ip);
   return inTransaction(ctx, async (tx) => {
     const updated = await updateUser(tx, user.id, { lastLoginAt: ctx.now });
     await recordAudit(tx, { ...ctx, actor: await actorOf(tx, updated) }, { action: 'auth.login', entityType: 'user', entityId: user.id });
@@ -195,7 +199,7 @@ const forgotSchema = z.object({ email: emailField() });
 /** Self-service reset. Says the same thing whether or not the account exists. */
 export async function requestPasswordReset(ctx: ServiceContext, input: unknown, throttle: LoginThrottle): Promise<void> {
   const { email } = parseInput(forgotSchema, input);
-  await throttle.checkAttempt(`reset:${email}`, ctx.ip ?? 'unknown');
+  await throttle.checkResetRequest(ctx.ip ?? 'unknown');
   await inTransaction(ctx, async (tx) => {
     const user = await findUserByEmail(tx, email);
     if (!user || !user.active) return;

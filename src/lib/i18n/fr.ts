@@ -87,6 +87,7 @@ export const fr = {
     invalidCredentials: 'Adresse électronique ou mot de passe incorrect.',
     tooManyAttemptsAccount: 'Trop de tentatives de connexion pour ce compte. Réessayez dans {minutes} minute(s).',
     tooManyAttemptsIp: 'Trop de tentatives de connexion depuis votre poste. Réessayez dans {minutes} minute(s).',
+    tooManyAttemptsHere: 'Trop de mots de passe erronés pour ce compte depuis votre poste. Réessayez dans {seconds} seconde(s).',
     loggedOut: 'Vous êtes déconnecté·e.',
     sessionExpired: 'Votre session a expiré. Veuillez vous reconnecter.',
     loginRequired: 'Veuillez vous connecter pour accéder à cette page.',
