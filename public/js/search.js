@@ -1,42 +1,20 @@
 // The header's directory search box: "/" focuses it, Escape closes the suggestions, ArrowDown
 // moves into them, and the number of results is announced. htmx fetches the suggestions (see
-// src/views/partials/ui/header.hbs); this file only handles the keyboard and the panel. A static
-// file (strict CSP); without it the box is a plain GET form to /recherche.
+// src/views/partials/ui/header.hbs); this file only handles the keyboard and the panel, whose
+// placement is in public/css/app.css (no style set from here: htmx would copy it as a style
+// attribute, which the CSP refuses). A static file; without it the box is a plain GET form.
 (function () {
   'use strict';
 
   var INPUT_ID = 'header-search-input';
   var PANEL_ID = 'search-suggestions';
   var STATUS_ID = 'search-suggestions-status';
-  var DESKTOP = window.matchMedia ? window.matchMedia('(min-width: 62em)') : null;
 
   function byId(id) { return document.getElementById(id); }
 
   function isEditable(element) {
     if (!element || !(element instanceof HTMLElement)) return false;
     return element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName);
-  }
-
-  // Below the search bar, over the page, on large screens; in the flow of the search modal on small ones.
-  // (Styles set through the CSSOM, which the CSP allows, unlike style attributes.)
-  function place(panel) {
-    var container = panel.parentElement;
-    if (DESKTOP && DESKTOP.matches) {
-      if (container) container.style.position = 'relative';
-      panel.style.position = 'absolute';
-      panel.style.right = '0';
-      panel.style.top = '100%';
-      panel.style.width = 'min(36rem, 90vw)';
-      panel.style.zIndex = '1000';
-      panel.style.maxHeight = '70vh';
-      panel.style.overflowY = 'auto';
-    } else {
-      panel.style.position = 'static';
-      panel.style.width = 'auto';
-    }
-    panel.style.background = 'var(--background-default-grey, #fff)';
-    panel.style.boxShadow = '0 6px 18px 0 rgba(0, 0, 18, 0.16)';
-    panel.style.textAlign = 'left';
   }
 
   function setStatus(text) {
@@ -110,7 +88,6 @@
     panel.hidden = !hasContent;
     if (!hasContent) panel.innerHTML = '';
     if (input) input.setAttribute('aria-expanded', hasContent ? 'true' : 'false');
-    if (hasContent) place(panel);
     setStatus(hasContent ? content.getAttribute('data-search-summary') : '');
   });
 

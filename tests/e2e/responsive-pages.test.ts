@@ -225,6 +225,39 @@ describe('every page at desktop and phone width', () => {
     expect(failures).toEqual([]);
   }, 600_000);
 
+  test('htmx swaps on the organisation form, the search and an organisation page break no CSP', async () => {
+    const { page, problems } = await watchedPage(browser, 1280, app.url);
+    await signIn(page, app.url);
+    problems.length = 0;
+    // The organisation form, reached by a boosted link; the commune suggestions swapped in, one chosen.
+    await page.goto(`${app.url}/structures`);
+    await page.getByRole('link', { name: 'Nouvelle structure' }).first().click();
+    await page.waitForURL(`${app.url}/structures/nouveau`);
+    await page.getByLabel(/^Commune/).fill('Nantes');
+    await page.locator('#commune-suggestions').getByRole('button', { name: /^Nantes \(/ }).click();
+    await page.waitForFunction(() => (document.querySelector('input[name="city"]') as HTMLInputElement | null)?.value === 'Nantes');
+    // The header search: suggestions as one types, Enter opens /recherche, a result opens its page.
+    await page.locator('#header-search-input').fill('lyon');
+    await page.locator('#search-suggestions a').first().waitFor();
+    // The panel lies under the search bar, over the page (its placement is in app.css now).
+    const [bar, panel] = await Promise.all([page.locator('#header-search').boundingBox(), page.locator('#search-suggestions').boundingBox()]);
+    expect(panel && bar && panel.y >= bar.y + bar.height - 1 && panel.x + panel.width <= bar.x + bar.width + 1).toBe(true);
+    await screenshot(page, 'responsive-1280-htmx-suggestions');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/recherche\?q=lyon/);
+    await page.locator('#search-results a[href^="/structures/"]').first().click();
+    await page.waitForURL(/\/structures\/[0-9a-f-]{36}$/);
+    await page.locator('.fr-tabs__list [role="tab"]').nth(1).click();
+    // And the search again from the organisation page, through the same swaps.
+    await page.locator('#header-search-input').fill('universite');
+    await page.locator('#search-suggestions a').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/recherche\?q=universite/);
+    await page.locator('#search-results a').first().waitFor();
+    await screenshot(page, 'responsive-1280-htmx-search');
+    expect(problems).toEqual([]);
+  });
+
   test('/admin/files (bull-board) loads nothing from another host and breaks no CSP', async () => {
     const { page, problems } = await watchedPage(browser, 1280, app.url);
     await signIn(page, app.url);
