@@ -38,7 +38,9 @@ export function emailSubject(templateName: string, data: Record<string, unknown>
 
 export function renderEmail(templateName: string, data: Record<string, unknown>): RenderedEmail {
   const subject = emailSubject(templateName, data);
-  const context = { ...data, subject };
+  // `subject` in the data is what the e-mail is about (the workflow e-mails' convention title):
+  // the layout gets the e-mail's own subject under another name, so it never replaces it.
+  const context = { ...data, mailSubject: subject };
   // Text parts are not HTML: escaping would turn & into &amp; in links.
   const html = template('layout.html.hbs', false)({ ...context, body: template(`${templateName}.html.hbs`, false)(context) });
   const text = template('layout.text.hbs', true)({ ...context, body: template(`${templateName}.text.hbs`, true)(context) });
