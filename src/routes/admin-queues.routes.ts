@@ -2,6 +2,9 @@
 // those would be POSTs without our CSRF token; PostgreSQL stays the source of truth anyway).
 // Its page styles itself with inline styles, so this path alone gets a CSP allowing them;
 // scripts stay 'self' only (its config is a JSON <script> block, which is not executed).
+// Its page also links fonts from an outside host: the link is dropped (nothing of the app calls
+// outside hosts), the board falls back to the system sans-serif; its own assets are served from
+// node_modules by the adapter.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -11,6 +14,20 @@ import { requireLogin } from '../web/auth-middleware';
 import { assertCan } from '../services/permissions';
 
 export const QUEUE_BOARD_PATH = '/admin/files';
+
+/** bull-board's index.ejs: `<link href="https://fonts.googleapis.com/…" rel="stylesheet">`. */
+const OUTSIDE_LINK = /<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>/g;
+
+type RenderCallback = (error: Error | null, html?: string) => void;
+type ViewEngine = (file: string, options: object, callback: RenderCallback) => void;
+
+/** Wraps the board's view engine so that its page links nothing on another host. */
+function dropOutsideLinks(adapter: ExpressAdapter): void {
+  const board = adapter.getRouter() as unknown as { engines: Record<string, ViewEngine | undefined>; engine(ext: string, fn: ViewEngine): void };
+  const render = board.engines['.ejs'];
+  if (!render) throw new Error('bull-board: view engine not found (was setViewsPath renamed?)');
+  board.engine('ejs', (file, options, callback) => render(file, options, (error, html) => callback(error, html?.replace(OUTSIDE_LINK, ''))));
+}
 
 const RELAXED_CSP = [
   "default-src 'self'",
@@ -29,6 +46,7 @@ export function adminQueuesRouter(queues: Queue[]): Router {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })), serverAdapter: adapter });
+  dropOutsideLinks(adapter);
   const router = Router();
   router.use(requireLogin);
   router.use((req: Request, res: Response, next: NextFunction) => {
