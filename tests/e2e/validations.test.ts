@@ -67,6 +67,64 @@ describe('Mes validations in the browser', () => {
     expect(problems).toEqual([]);
   });
 
+  test('a delegate decides for the juriste: « pour » in the inbox, the juriste’s notice is « traitée », the period as entered', async () => {
+    const db = app.database.db;
+    const [unit] = await db.select().from(units).where(eq(units.code, 'UO-PRO'));
+    const charge = await buildUser(db, { roles: ['charge'], unitCodes: ['UO-PRO'], displayName: 'Camille Chargée' });
+    const juriste = await buildUser(db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Jeanne Juriste' });
+    const delegate = await buildUser(db, { roles: ['manager'], unitCodes: ['UO-SUP'], displayName: 'Denis Délégué' });
+    const signIn = async (email: string) => {
+      const person = await newPerson(browser);
+      await person.page.goto(`${app.url}/login`);
+      await person.page.getByLabel('Adresse électronique').fill(email);
+      await person.page.getByLabel(/^Mot de passe/).fill(TEST_PASSWORD);
+      await person.page.getByRole('button', { name: 'Se connecter' }).click();
+      await person.page.waitForURL(`${app.url}/`);
+      return person;
+    };
+
+    // The juriste delegates her juriste approvals to a manager of another unit, for whole days.
+    const jeanne = await signIn(juriste.email);
+    await jeanne.page.goto(`${app.url}/validations/delegations`);
+    await jeanne.page.getByLabel('Rôle délégué').selectOption('juriste');
+    await jeanne.page.getByLabel('Délégué·e').selectOption({ label: 'Denis Délégué' });
+    const today = new Date();
+    const iso = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' });
+    await jeanne.page.getByLabel('Du').fill(iso(0));
+    await jeanne.page.getByLabel('Au (inclus)').fill(iso(7));
+    await jeanne.page.getByRole('button', { name: 'Enregistrer la délégation' }).click();
+    const french = (isoDay: string) => isoDay.split('-').reverse().join('/');
+    await expectText(jeanne.page.locator('main'), `du ${french(iso(0))} au ${french(iso(7))}`, 15_000);
+    await screenshot(jeanne.page, 'validations-04-delegation-period');
+
+    const ctx = { db, actor: await actorOf(db, charge), now: new Date(), baseUrl: app.url };
+    await db.transaction((tx) =>
+      startRun(tx, { ...ctx, db: tx }, {
+        definitionKey: CONVENTION_APPROVAL_KEY,
+        subject: { type: 'convention', id: 'e2e-convention-delegation', unitId: unit?.id ?? null, context: { amount: 8000, title: 'Convention Lycée Jean Moulin 2027' } },
+      }),
+    );
+
+    const denis = await signIn(delegate.email);
+    await denis.page.goto(`${app.url}/validations`);
+    const card = denis.page.locator('#validations-list [id^="step-"]').filter({ hasText: 'Convention Lycée Jean Moulin 2027' }).filter({ hasText: 'Revue juridique' });
+    await expectText(card, 'Vous décidez pour Jeanne Juriste (délégation).', 15_000);
+    await screenshot(denis.page, 'validations-05-delegate-inbox');
+    await card.getByRole('button', { name: 'Approuver' }).click();
+    await expectText(denis.page.locator('#validations-list'), 'Votre décision « Approuver » pour Jeanne Juriste est enregistrée.', 15_000);
+
+    // Her notice about that step is done: greyed, « traitée », after what still needs her.
+    await jeanne.page.goto(`${app.url}/validations`);
+    const done = jeanne.page.locator('li.passerelle-notice-done').filter({ hasText: 'Convention Lycée Jean Moulin 2027' });
+    await expectText(done, /traitée/i, 15_000); // the DSFR badge is in capitals
+    await screenshot(jeanne.page, 'validations-06-notice-done');
+    await jeanne.page.getByRole('link', { name: /Revue juridique — Convention Lycée Jean Moulin 2027/ }).first().click();
+    await expectText(jeanne.page.locator('main'), 'Denis Délégué pour Jeanne Juriste', 15_000);
+    await screenshot(jeanne.page, 'validations-07-decided-for');
+    expect(jeanne.problems).toEqual([]);
+    expect(denis.problems).toEqual([]);
+  });
+
   test('an admin opens the queue dashboard (bull-board) under its relaxed CSP', async () => {
     const admin = await buildUser(app.database.db, { roles: ['admin'], displayName: 'Ada Admin' });
     const { page, problems } = await newPerson(browser);
