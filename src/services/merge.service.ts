@@ -309,7 +309,10 @@ export async function getMergeScreen(ctx: ServiceContext, entity: Entity, keptId
   )
     .filter(([, count]) => Number(count) > 0)
     .map(([key, count]) => t(`merges.moveItems.${String(key)}`, { count }));
-  const reasons = pair ? (entity === 'organization' ? organizationReasons(pair as OrganizationPairRow) : contactReasons(pair as ContactPairRow)) : [];
+  // Pairs come in id order: the numbers of the names are told kept first, as the screen shows them.
+  const inScreenOrder = (row: OrganizationPairRow): OrganizationPairRow =>
+    row.first_id === kept.id ? row : { ...row, first_numbers: row.second_numbers, second_numbers: row.first_numbers };
+  const reasons = pair ? (entity === 'organization' ? organizationReasons(inScreenOrder(pair as OrganizationPairRow)) : contactReasons(pair as ContactPairRow)) : [];
   const proposal = pair && reasons.length > 0 ? { reasons, score: Number(pair.score), ...verdictOf(pair.names_agree) } : null;
   const restrictedText = t('organizations.restricted');
   const show = (record: AnyRecord, field: FieldSpec) => (field.display ? field.display(record, lookups) : field.columns.map((column) => text(record[column])).join(' ').trim());
