@@ -3,9 +3,12 @@
 //
 // The embedded database allows one process only: while the application runs (npm start), it
 // holds the lock on DATA_DIR and this command refuses to start rather than lose writes.
+import path from 'node:path';
 import { ConfigError, config, type Config } from '../config';
 import { DataDirLockedError, openDatabase, type DatabaseHandle } from '../models/database';
 import { logger } from '../lib/logger';
+import { initializeFromTemplate } from '../lib/pglite-template';
+import { configureWorkflowSettings } from '../workflows/definitions';
 import { formatSeedReport, runSeed } from './seed';
 
 const ALLOW_PRODUCTION_FLAG = '--allow-production';
@@ -13,6 +16,12 @@ const ALLOW_PRODUCTION_FLAG = '--allow-production';
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
+}
+
+/** An empty DATA_DIR starts from the template made at install, as `npm start` does (src/boot.ts). */
+async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
+  initializeFromTemplate(path.join(dataDir, 'pgdata'));
+  return openDatabase({ driver: 'pglite', dataDir });
 }
 
 async function main(): Promise<void> {
@@ -32,12 +41,15 @@ async function main(): Promise<void> {
     );
   }
 
+  // The demo circuits are started here: the same settings as the application (src/boot.ts).
+  configureWorkflowSettings({ secondApprovalThreshold: settings.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
+
   let handle: DatabaseHandle;
   try {
     handle =
       settings.databaseMode === 'server' && settings.DATABASE_URL
         ? await openDatabase({ driver: 'pg', url: settings.DATABASE_URL, poolSize: 2 })
-        : await openDatabase({ driver: 'pglite', dataDir: settings.dataDir });
+        : await openEmbedded(settings.dataDir);
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       fail(

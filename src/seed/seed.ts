@@ -21,6 +21,7 @@ import {
   users,
   userUnits,
 } from '../models/schema';
+import { registerConventionCircuit } from '../services/convention-circuit';
 import { seedConventions } from './demo-conventions';
 import { DEMO_CONTACTS, DEMO_ORGANIZATION_FOLLOW_UP, DEMO_ORGANIZATION_UNITS, demoEmail } from './demo-contacts';
 import { DEMO_ORGANIZATIONS } from './demo-organizations';
@@ -51,8 +52,10 @@ export interface SeedReport {
   parentLinks: SeedCount;
   /** Units concerned by demo organisations and the tags/activity of some of them. */
   organizationFollowUp: SeedCount;
-  /** Demo contacts (fictional people) with their positions. */
+  /** Demo contacts (fictional people). */
   contacts: SeedCount;
+  /** Their positions in organisations and their units. */
+  contactLinks: SeedCount;
   /** Demo conventions (src/seed/demo-conventions.ts). */
   conventions: SeedCount;
   /** Demo conventions put through the approval circuit (runs and step history). */
@@ -251,23 +254,32 @@ async function seedOrganizationFollowUp(db: Database): Promise<SeedCount> {
   return { inserted: linked.length + updated, alreadyPresent: total - linked.length - updated };
 }
 
+/** Positions and unit links of a demo contact (as created below), for the report. */
+function plannedLinksOf(person: (typeof DEMO_CONTACTS)[number]): number {
+  const primary = person.positions.find((position) => position.primary) ?? person.positions[0];
+  return person.positions.length + (primary ? (DEMO_ORGANIZATION_UNITS[primary.organizationRef] ?? []).length : 0);
+}
+
 /** Demo contacts, created once (by source_ref) with their positions and units. */
-async function seedContacts(db: Database): Promise<SeedCount> {
+async function seedContacts(db: Database): Promise<{ contacts: SeedCount; links: SeedCount }> {
   const existing = new Set(
     (await db.select({ ref: contacts.sourceRef }).from(contacts).where(inArray(contacts.sourceRef, DEMO_CONTACTS.map((contact) => contact.sourceRef)))).map(
       (row) => row.ref,
     ),
   );
   const toCreate = DEMO_CONTACTS.filter((contact) => !existing.has(contact.sourceRef));
-  if (toCreate.length === 0) return { inserted: 0, alreadyPresent: DEMO_CONTACTS.length };
+  const linksOfExisting = DEMO_CONTACTS.filter((contact) => existing.has(contact.sourceRef)).reduce((total, person) => total + plannedLinksOf(person), 0);
+  if (toCreate.length === 0) return { contacts: { inserted: 0, alreadyPresent: DEMO_CONTACTS.length }, links: { inserted: 0, alreadyPresent: linksOfExisting } };
   const orgRefs = [...new Set(toCreate.flatMap((contact) => contact.positions.map((position) => position.organizationRef)))];
   const orgIds = await idsBy(
     await db.select({ key: organizations.sourceRef, id: organizations.id }).from(organizations).where(inArray(organizations.sourceRef, orgRefs)),
   );
   const ownerIds = await idsBy(await db.select({ key: users.email, id: users.id }).from(users));
   const unitIds = await idsBy(await db.select({ key: units.code, id: units.id }).from(units));
+  let created = 0;
+  let linked = 0;
   for (const person of toCreate) {
-    const [created] = await db
+    const [contact] = await db
       .insert(contacts)
       .values({
         sourceRef: person.sourceRef,
@@ -286,20 +298,24 @@ async function seedContacts(db: Database): Promise<SeedCount> {
       })
       .onConflictDoNothing({ target: contacts.sourceRef })
       .returning({ id: contacts.id });
-    if (!created) continue;
+    if (!contact) continue;
+    created += 1;
     const positions = person.positions.flatMap((position) => {
       const organizationId = orgIds.get(position.organizationRef);
       return organizationId
-        ? [{ contactId: created.id, organizationId, role: position.role, startDate: position.start, endDate: position.end ?? null, isPrimary: position.primary ?? false }]
+        ? [{ contactId: contact.id, organizationId, role: position.role, startDate: position.start, endDate: position.end ?? null, isPrimary: position.primary ?? false }]
         : [];
     });
-    if (positions.length > 0) await db.insert(affiliations).values(positions);
+    if (positions.length > 0) linked += (await db.insert(affiliations).values(positions).returning({ id: affiliations.id })).length;
     const primary = person.positions.find((position) => position.primary) ?? person.positions[0];
     const codes = primary ? DEMO_ORGANIZATION_UNITS[primary.organizationRef] ?? [] : [];
-    const links = codes.flatMap((code) => (unitIds.get(code) ? [{ contactId: created.id, unitId: unitIds.get(code) as string }] : []));
-    if (links.length > 0) await db.insert(contactUnits).values(links).onConflictDoNothing();
+    const links = codes.flatMap((code) => (unitIds.get(code) ? [{ contactId: contact.id, unitId: unitIds.get(code) as string }] : []));
+    if (links.length > 0) linked += (await db.insert(contactUnits).values(links).onConflictDoNothing().returning({ contactId: contactUnits.contactId })).length;
   }
-  return { inserted: toCreate.length, alreadyPresent: DEMO_CONTACTS.length - toCreate.length };
+  return {
+    contacts: { inserted: created, alreadyPresent: DEMO_CONTACTS.length - created },
+    links: { inserted: linked, alreadyPresent: linksOfExisting },
+  };
 }
 
 function sum(...counts: SeedCount[]): SeedCount {
@@ -309,9 +325,18 @@ function sum(...counts: SeedCount[]): SeedCount {
   );
 }
 
+/** Whether a demo account exists: `npm run demo` then starts without seeding again. */
+export async function isDemoSeeded(db: Database): Promise<boolean> {
+  const found = await db.select({ id: users.id }).from(users).where(inArray(users.email, DEMO_USERS.map((user) => user.email))).limit(1);
+  return found.length > 0;
+}
+
 /** Loads the demo data in one transaction. Safe to run again: see the file comment. */
 export async function runSeed(db: Database, log: Logger = defaultLogger, options: SeedOptions = {}): Promise<SeedReport> {
   const dataDir = options.dataDir ?? SEED_DATA_DIR;
+  // The demo conventions go through their circuit, whose decisions move their statuses: the
+  // mapping must be installed whoever calls (boot's configureProcess does it too; idempotent).
+  registerConventionCircuit();
   // Read and check the files before opening the transaction.
   const geography = loadGeography(dataDir);
   const universities = loadUniversities(dataDir);
@@ -323,13 +348,15 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     await assertKindsExist(tx, [...DEMO_ORGANIZATIONS, ...universities.rows, ...cfas.rows].map((row) => row.kindCode));
     const accounts = await seedUsers(tx);
     // Demo organisations first: their eight universities carry richer details than the CSV rows
-    // with the same wikidata key, which are then counted as already present.
+    // with the same wikidata key, which are left out (the same organisations, not rows that
+    // were already in the database).
     const demo = await insertOrganizations(tx, DEMO_ORGANIZATIONS);
-    const universityCount = await insertOrganizations(tx, universities.rows);
+    const demoRefs = new Set(DEMO_ORGANIZATIONS.map((organization) => organization.sourceRef));
+    const universityCount = await insertOrganizations(tx, universities.rows.filter((row) => !demoRefs.has(row.sourceRef)));
     const cfaCount = await insertOrganizations(tx, cfas.rows);
     const parentLinks = await linkParents(tx);
     const organizationFollowUp = await seedOrganizationFollowUp(tx);
-    const contactCount = await seedContacts(tx);
+    const { contacts: contactCount, links: contactLinks } = await seedContacts(tx);
     const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, new Date(), options.baseUrl ?? defaultBaseUrl());
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
@@ -339,6 +366,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       parentLinks,
       organizationFollowUp,
       contacts: contactCount,
+      contactLinks,
       conventions: conventionCount,
       conventionCircuits,
       notes,
@@ -350,6 +378,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
         parentLinks.inserted +
         organizationFollowUp.inserted +
         contactCount.inserted +
+        contactLinks.inserted +
         conventionCount.inserted +
         conventionCircuits.inserted,
     } satisfies SeedReport;
@@ -364,6 +393,11 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       userUnits: report.userUnits,
       organizations: report.organizations,
       parentLinks: report.parentLinks,
+      organizationFollowUp: report.organizationFollowUp,
+      contacts: report.contacts,
+      contactLinks: report.contactLinks,
+      conventions: report.conventions,
+      conventionCircuits: report.conventionCircuits,
       totalInserted: report.totalInserted,
     },
     'seed: données de démonstration chargées',
@@ -386,6 +420,7 @@ export function formatSeedReport(report: SeedReport): string {
     line('Liens réseau / structure parente', report.parentLinks),
     line('Unités et suivi des structures', report.organizationFollowUp),
     line('Contacts (personnes fictives)', report.contacts),
+    line('  leurs fonctions et unités', report.contactLinks),
     line('Conventions', report.conventions),
     line('  dont passées par le circuit', report.conventionCircuits),
     `  Total ajouté / total inserted: ${report.totalInserted}`,

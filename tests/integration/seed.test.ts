@@ -1,6 +1,6 @@
 import { count } from 'drizzle-orm';
-import { affiliations, contacts, organizations, users } from '../../src/models/schema';
-import { runSeed } from '../../src/seed/seed';
+import { affiliations, contactUnits, contacts, organizations, users } from '../../src/models/schema';
+import { formatSeedReport, runSeed } from '../../src/seed/seed';
 import { logger } from '../../src/lib/logger';
 import { verifyPassword } from '../../src/lib/passwords';
 import { DEMO_PASSWORD } from '../../src/seed/demo-users';
@@ -19,16 +19,31 @@ describe('npm run seed', () => {
     const [orgs] = await database.db.select({ value: count() }).from(organizations);
     const [people] = await database.db.select({ value: count() }).from(users);
 
+    // On an empty database nothing was « déjà présent », and the counts are the rows added.
+    const countsOf = (report: typeof first) => [
+      report.users, report.userUnits, report.organizations, ...Object.values(report.organizations.bySource), report.parentLinks,
+      report.organizationFollowUp, report.contacts, report.contactLinks, report.conventions, report.conventionCircuits,
+    ];
+    expect(countsOf(first).map((seedCount) => seedCount.alreadyPresent)).toEqual(countsOf(first).map(() => 0));
+    expect(formatSeedReport(first)).not.toMatch(/[1-9]\d* déjà présent/);
+    expect(first.organizations.inserted).toBe(orgs?.value);
+    expect(first.users.inserted).toBe(people?.value);
+
     const [people2] = await database.db.select({ value: count() }).from(contacts);
     const [positions] = await database.db.select({ value: count() }).from(affiliations);
     expect(people2?.value).toBeGreaterThanOrEqual(10);
     expect(positions?.value).toBeGreaterThan(people2?.value ?? 0);
     expect(first.contacts.inserted).toBe(people2?.value);
+    const [contactUnitLinks] = await database.db.select({ value: count() }).from(contactUnits);
+    expect(first.contactLinks.inserted).toBe((positions?.value ?? 0) + (contactUnitLinks?.value ?? 0));
 
     const second = await runSeed(database.db, logger);
     expect((await database.db.select({ value: count() }).from(contacts))[0]).toEqual(people2);
     expect((await database.db.select({ value: count() }).from(affiliations))[0]).toEqual(positions);
     expect(second.totalInserted).toBe(0);
+    expect(second.contacts).toEqual({ inserted: 0, alreadyPresent: first.contacts.inserted });
+    expect(second.contactLinks).toEqual({ inserted: 0, alreadyPresent: first.contactLinks.inserted });
+    expect(second.organizations).toMatchObject({ inserted: 0, alreadyPresent: first.organizations.inserted });
     expect((await database.db.select({ value: count() }).from(organizations))[0]).toEqual(orgs);
     expect((await database.db.select({ value: count() }).from(users))[0]).toEqual(people);
   });
