@@ -1,6 +1,6 @@
-// The Express application, without listen(): used by src/server.ts, workers/web.ts and tests.
-// Registers how workflow runs move conventions' statuses (side effect on import).
-import './services/convention-circuit';
+// The Express application, without listen(): used by src/boot.ts and tests. Process-wide
+// settings and registrations are not made here but in the composition root (src/boot.ts
+// configureProcess), which a worker-only process runs too.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,6 @@ import { t } from './lib/i18n';
 import { logger } from './lib/logger';
 import { navigationFor } from './web/navigation';
 import { projectRoot, publicDir, viewsDir } from './lib/paths';
-import { setReferenceCacheTtl } from './lib/reference-cache';
 import { sessionMiddleware } from './web/session';
 import { createViewEngine } from './web/view-engine';
 import { accountRouter } from './routes/account.routes';
@@ -41,7 +40,6 @@ import { adminCircuitsRouter } from './routes/admin-circuits.routes';
 import { CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter } from './routes/admin-convention-circuits.routes';
 import { QUEUE_BOARD_PATH, adminQueuesRouter } from './routes/admin-queues.routes';
 import { validationsRouter } from './routes/validations.routes';
-import { configureWorkflowSettings } from './workflows/definitions';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -68,8 +66,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', '.hbs');
   app.set('views', viewsDir);
   if (deps.config.NODE_ENV === 'production') app.enable('view cache');
-  setReferenceCacheTtl(deps.config.REFERENCE_CACHE_SECONDS);
-  configureWorkflowSettings({ secondApprovalThreshold: deps.config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
 
   app.use(
     pinoHttp({

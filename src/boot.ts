@@ -1,6 +1,8 @@
-// Starting and stopping a Passerelle process: config → database → Redis → mail → queues →
-// HTTP, and the reverse on SIGTERM/SIGINT. `npm start` runs web + workers in one process;
-// workers/web.ts and workers/worker.ts run one role each (server mode).
+// The composition root: starting and stopping a Passerelle process. config → process-wide
+// settings and registrations (configureProcess, the same for every role) → database → Redis →
+// mail → queues → HTTP, and the reverse on SIGTERM/SIGINT, within SHUTDOWN_DEADLINE_MS.
+// `npm start` runs web + workers in one process; workers/web.ts and workers/worker.ts run one
+// role each (server mode); workers/demo.ts is `npm start` with the demo data loaded first.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -11,15 +13,59 @@ import { ConfigError, parseConfig, type Config } from './config';
 import { DataDirLockedError, openDatabase, type DatabaseHandle } from './models/database';
 import { logger } from './lib/logger';
 import { createMailTransport } from './lib/mail';
+import { initializeFromTemplate } from './lib/pglite-template';
 import { connectRedis, RedisServerMissingError, type RedisEndpoint } from './lib/redis';
+import { setReferenceCacheTtl } from './lib/reference-cache';
+import { configureWorkflowSettings } from './workflows/definitions';
 import { startSmtpSink, type SmtpSink } from './services/smtp-sink';
 import { prepareFirstStart } from './services/auth.service';
+import { registerConventionCircuit } from './services/convention-circuit';
 import { LoginThrottle } from './services/login-throttle';
 import { startRuntime, type Runtime } from './jobs/runtime';
+import { formatSeedReport, isDemoSeeded, runSeed } from './seed/seed';
 
 export interface BootOptions {
   web: boolean;
   worker: boolean;
+  /** `npm run demo`: load the demo data (src/seed) before starting, unless already there. */
+  demo?: boolean;
+}
+
+/** Longest time from SIGTERM/SIGINT to a stopped process, whatever is running (docs/operations.md). */
+export const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Time the jobs in hand get to finish before the workers close without them. */
+const DRAIN_MS = 4_000;
+/** Time open HTTP requests get before their connections are closed. */
+const HTTP_GRACE_MS = 2_000;
+/**
+ * Any other stopping step (database, Redis, SMTP sink) that takes longer is left behind. With
+ * HTTP and the drain first, the usual worst case stays under the deadline; runProcess enforces it.
+ */
+const STEP_MS = 1_500;
+
+/**
+ * Settings and registrations every role needs, web or worker: applied here once, never as a
+ * side effect of importing a module or of building the Express app (a worker-only process
+ * builds none). Tests that assemble the app themselves call it too (tests/support/harness.ts).
+ */
+export function configureProcess(config: Config): void {
+  setReferenceCacheTtl(config.REFERENCE_CACHE_SECONDS);
+  configureWorkflowSettings({ secondApprovalThreshold: config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
+  registerConventionCircuit();
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.finally(() => clearTimeout(timer)),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn({ step: what, ms }, 'stopping step still running after its time: left behind');
+        resolve(undefined);
+      }, ms);
+      timer.unref();
+    }),
+  ]);
 }
 
 export interface RunningProcess {
@@ -50,51 +96,72 @@ function printBanner(lines: string[]): void {
 
 export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = process.env): Promise<RunningProcess> {
   const config = parseConfig(env);
-  const cleanups: Array<{ name: string; run: () => Promise<unknown> }> = [];
+  configureProcess(config);
+  const cleanups: Array<{ name: string; ms: number; run: () => Promise<unknown> }> = [];
   let shuttingDown: Promise<void> | null = null;
 
+  // Bounded: each step has its time (a stuck job, a query that never returns, a client that
+  // keeps its connection open cannot hold the rest); runProcess exits at SHUTDOWN_DEADLINE_MS
+  // whatever happens, and the private redis-server goes with the process (src/lib/redis.ts).
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     shuttingDown ??= (async () => {
+      const started = Date.now();
       logger.info({ reason }, 'stopping');
       // Reverse order of start: HTTP, workers and queues, mail, Redis, database.
       for (const cleanup of cleanups.reverse()) {
         try {
-          await cleanup.run();
+          await withDeadline(cleanup.run(), cleanup.ms, cleanup.name);
         } catch (error) {
           logger.error({ err: error, step: cleanup.name }, 'error while stopping');
         }
       }
-      logger.info('stopped');
+      logger.info({ ms: Date.now() - started }, 'stopped');
     })();
     return shuttingDown;
   };
 
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    const database: DatabaseHandle =
-      config.databaseMode === 'server'
-        ? await openDatabase({ driver: 'pg', url: config.DATABASE_URL as string, poolSize: config.DATABASE_POOL_SIZE })
-        : await openDatabase({ driver: 'pglite', dataDir: config.dataDir });
-    cleanups.push({ name: 'database', run: () => database.close() });
+    let database: DatabaseHandle;
+    if (config.databaseMode === 'server') {
+      database = await openDatabase({ driver: 'pg', url: config.DATABASE_URL as string, poolSize: config.DATABASE_POOL_SIZE });
+    } else {
+      // Checked before PGlite opens the directory: the lock below makes a concurrent start fail
+      // first (openDatabase), and the template only ever fills a directory with no database.
+      if (initializeFromTemplate(path.join(config.dataDir, 'pgdata'))) {
+        logger.info('new embedded database created from the template made at install (dist/pglite-template)');
+      }
+      database = await openDatabase({ driver: 'pglite', dataDir: config.dataDir });
+    }
+    cleanups.push({ name: 'database', ms: STEP_MS, run: () => database.close() });
     if (config.MIGRATE_ON_START) {
       await database.migrate();
       logger.info({ driver: database.driver }, 'database migrations applied');
     }
     const db = database.db;
 
+    if (options.demo) {
+      if (await isDemoSeeded(db)) {
+        logger.info('demo data already loaded');
+      } else {
+        const report = await runSeed(db, logger.child({ module: 'seed' }), { baseUrl: config.baseUrl });
+        process.stdout.write(formatSeedReport(report));
+      }
+    }
+
     const redisEndpoint: RedisEndpoint = await connectRedis(config.REDIS_URL, config.dataDir, config.REDIS_SERVER_BIN);
-    cleanups.push({ name: 'redis-server', run: () => redisEndpoint.stop() });
+    cleanups.push({ name: 'redis-server', ms: STEP_MS, run: () => redisEndpoint.stop() });
     const redis = new Redis({ ...redisEndpoint.connectionOptions, maxRetriesPerRequest: 2 });
-    cleanups.push({ name: 'redis client', run: () => redis.quit() });
+    cleanups.push({ name: 'redis client', ms: 500, run: () => redis.quit() });
 
     let smtpSink: SmtpSink | undefined;
     if (!config.SMTP_URL) {
       smtpSink = await startSmtpSink(db);
       const sink = smtpSink;
-      cleanups.push({ name: 'smtp sink', run: () => sink.close() });
+      cleanups.push({ name: 'smtp sink', ms: STEP_MS, run: () => sink.close() });
     }
     const transport = createMailTransport(config.SMTP_URL ?? (smtpSink as SmtpSink).url);
-    cleanups.push({ name: 'mail transport', run: async () => transport.close() });
+    cleanups.push({ name: 'mail transport', ms: 500, run: async () => transport.close() });
 
     const runtime: Runtime = await startRuntime({
       db,
@@ -110,7 +177,8 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
           }
         : undefined,
     });
-    cleanups.push({ name: 'queues', run: () => runtime.close() });
+    // Drain, then close without the stuck jobs; a little more for closing the connections.
+    cleanups.push({ name: 'queues', ms: DRAIN_MS + 1_000, run: () => runtime.close({ drainMs: DRAIN_MS }) });
 
     let url: string | undefined;
     let setupLink: string | undefined;
@@ -155,11 +223,12 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
       });
       cleanups.push({
         name: 'http',
+        ms: HTTP_GRACE_MS + 500,
         run: () =>
           new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();
-            setTimeout(() => server.closeAllConnections(), 10_000).unref();
+            setTimeout(() => server.closeAllConnections(), HTTP_GRACE_MS).unref();
           }),
       });
       const address = server.address();
@@ -176,23 +245,48 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
   }
 }
 
-/** Entry point helper: start, print a readable error if that fails, stop cleanly on signals. */
+/**
+ * Entry point helper: start, print a readable error if that fails, stop on SIGTERM/SIGINT
+ * within SHUTDOWN_DEADLINE_MS. A second signal (more than a second after the first: a Ctrl-C
+ * reaches both npm and this process, and npm forwards it once more) exits at once. The private
+ * redis-server is stopped on every one of these paths (its exit hook in src/lib/redis.ts).
+ */
 export function runProcess(options: BootOptions): void {
+  let running: RunningProcess | undefined;
+  let firstSignalAt: number | undefined;
+
+  const exitNow = (code: number) => process.exit(code);
+  const stop = (signal: string) => {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < 1_000) return;
+      logger.warn({ signal }, 'second signal: exiting now');
+      exitNow(130);
+    }
+    firstSignalAt = Date.now();
+    setTimeout(() => {
+      logger.error({ ms: SHUTDOWN_DEADLINE_MS }, 'still stopping after the deadline: exiting now');
+      exitNow(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    // A signal during the start is served once the start is over (its steps are bounded too).
+    if (running) running.shutdown(signal).then(() => exitNow(0), () => exitNow(1));
+  };
+  // Installed before the start: without a handler, SIGTERM would end Node on the spot and
+  // leave the redis-server it has just started.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   boot(options)
-    .then((running) => {
-      const stop = (signal: string) => {
-        running.shutdown(signal).then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+    .then((started) => {
+      running = started;
       process.on('uncaughtException', (error) => {
         logger.fatal({ err: error }, 'uncaught exception');
-        running.shutdown('uncaughtException').finally(() => process.exit(1));
+        started.shutdown('uncaughtException').finally(() => exitNow(1));
       });
-      if (running.url) process.stdout.write(`\nPasserelle : ${running.url}\n`);
+      if (firstSignalAt !== undefined) {
+        started.shutdown('signal during start').then(() => exitNow(0), () => exitNow(1));
+        return;
+      }
+      if (started.url) process.stdout.write(`\nPasserelle : ${started.url}\n`);
     })
     .catch((error: unknown) => {
       if (error instanceof ConfigError || error instanceof RedisServerMissingError || error instanceof DataDirLockedError) {
@@ -200,6 +294,6 @@ export function runProcess(options: BootOptions): void {
       } else {
         logger.fatal({ err: error }, 'Passerelle could not start');
       }
-      process.exit(1);
+      exitNow(1);
     });
 }

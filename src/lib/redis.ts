@@ -1,7 +1,10 @@
 // Redis for BullMQ and rate limiting: REDIS_URL when set, otherwise a private redis-server
-// child on a unix socket under DATA_DIR that dies with the application.
+// child on a unix socket under DATA_DIR that dies with the application (and that the next start
+// stops, should the application be killed with SIGKILL).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { logger } from './logger';
@@ -41,14 +44,77 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   };
 }
 
+/** Where the private server's pid and socket are written, so the next start can find a stale one. */
+export const PRIVATE_REDIS_PIDFILE = 'redis-server.pid';
+
+interface PidFile {
+  pid: number;
+  socketPath: string;
+}
+
+/** The command line of a live process, or undefined (Linux /proc, else ps). */
+function commandLineOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    if (fs.existsSync('/proc/self')) return undefined;
+  }
+  const ps = spawnSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
+  return ps.status === 0 && ps.stdout.trim() !== '' ? ps.stdout : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A redis-server left running by an application killed with SIGKILL (no handler runs then) keeps
+ * the socket under DATA_DIR. Stop it — only if the pid is still a redis-server on our socket, so
+ * a recycled pid is never signalled — and wait until it is gone.
+ */
+export async function stopStaleRedis(dataDir: string): Promise<number | undefined> {
+  const file = path.join(dataDir, PRIVATE_REDIS_PIDFILE);
+  let recorded: PidFile;
+  try {
+    recorded = JSON.parse(fs.readFileSync(file, 'utf8')) as PidFile;
+  } catch {
+    return undefined;
+  }
+  const { pid, socketPath } = recorded;
+  const commandLine = Number.isInteger(pid) && pid > 0 ? commandLineOf(pid) : undefined;
+  if (!commandLine || !commandLine.includes('redis-server') || !commandLine.includes(socketPath)) {
+    fs.rmSync(file, { force: true });
+    return undefined;
+  }
+  logger.warn({ pid, socketPath }, 'stopping a private redis-server left running by a previous start');
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 3_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 25));
+  fs.rmSync(file, { force: true });
+  return pid;
+}
+
+/** Unix socket paths are limited to ~107 bytes: deep DATA_DIRs get a stable one under /tmp. */
+function socketPathFor(dataDir: string): string {
+  const socketPath = path.join(dataDir, 'redis.sock');
+  if (socketPath.length <= 100) return socketPath;
+  return path.join(os.tmpdir(), `passerelle-redis-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`);
+}
+
 export async function startPrivateRedis(dataDir: string, binary = 'redis-server'): Promise<RedisEndpoint> {
   const probe = spawnSync(binary, ['--version'], { stdio: 'ignore' });
   if (probe.error) throw new RedisServerMissingError(binary);
 
   fs.mkdirSync(dataDir, { recursive: true });
-  // Unix socket paths are limited to ~107 bytes; fall back to the temp dir for deep DATA_DIRs.
-  let socketPath = path.join(dataDir, 'redis.sock');
-  if (socketPath.length > 100) socketPath = path.join('/tmp', `passerelle-redis-${process.pid}.sock`);
+  await stopStaleRedis(dataDir);
+  const socketPath = socketPathFor(dataDir);
   fs.rmSync(socketPath, { force: true });
 
   const child: ChildProcess = spawn(
@@ -62,32 +128,46 @@ export async function startPrivateRedis(dataDir: string, binary = 'redis-server'
       '--maxmemory-policy', 'noeviction',
       '--dir', dataDir,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and Redis
+    // must outlive the application's drain of its jobs; the application stops it last.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout?.resume();
   child.stderr?.resume();
-  // If the app dies without running its shutdown (crash, kill -9 of the parent is not
-  // catchable, but uncaught errors and normal exits are), take the child down too.
+  const pidFile = path.join(dataDir, PRIVATE_REDIS_PIDFILE);
+  if (child.pid) fs.writeFileSync(pidFile, `${JSON.stringify({ pid: child.pid, socketPath } satisfies PidFile)}\n`);
+  // Whatever way the process ends short of SIGKILL (a forced exit after the shutdown deadline, a
+  // second Ctrl-C, an uncaught error), take the child down too; SIGKILL leaves the pid file,
+  // and the next start stops the orphan (stopStaleRedis).
   const killChild = () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
   process.once('exit', killChild);
+  const removePidFile = () => fs.rmSync(pidFile, { force: true });
 
-  await waitForSocket(socketPath, child);
+  try {
+    await waitForSocket(socketPath, child);
+  } catch (error) {
+    process.removeListener('exit', killChild);
+    removePidFile();
+    throw error;
+  }
   logger.info({ socketPath, pid: child.pid }, 'private redis-server started');
 
   return {
     connectionOptions: { path: socketPath },
     stop: async () => {
       process.removeListener('exit', killChild);
-      if (child.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => {
-          if (child.exitCode === null) child.kill('SIGKILL');
-        }, 3_000).unref();
-      });
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          }, 3_000).unref();
+        });
+      }
+      removePidFile();
       fs.rmSync(socketPath, { force: true });
     },
   };

@@ -2,9 +2,9 @@
 // an admin chose for the convention's kind (convention_kind_circuits; CONVENTION_CIRCUIT_KEYS lists
 // the choices, all ending with the action that sets « à signer »). The chargé submits (or
 // resubmits after « modifications demandées »), and every change of the run moves the
-// convention's status in the same transaction. Importing this module registers
-// the status mapping: src/app.ts (decisions are taken in web requests) and
-// src/workflows/runtime.ts (timers and waits advance runs in workers) both import it.
+// convention's status in the same transaction. registerConventionCircuit() installs that status
+// mapping; the composition root (src/boot.ts configureProcess) calls it in every role, since
+// decisions are taken in web requests and timers and waits advance runs in workers.
 import { ConflictError, DomainError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { logger } from '../lib/logger';
@@ -56,7 +56,6 @@ export function registerConventionCircuit(): void {
     }
   });
 }
-registerConventionCircuit();
 
 const SUBMITTABLE: ConventionStatus[] = ['brouillon', 'modifications_demandees'];
 

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
+import { configureProcess } from '../../src/boot';
 import { parseConfig, type Config } from '../../src/config';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/models/database';
 import { createMailTransport } from '../../src/lib/mail';
@@ -87,6 +88,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     REFERENCE_CACHE_SECONDS: '0',
     ...options.env,
   });
+  // The settings and registrations boot() makes for every role (src/boot.ts).
+  configureProcess(config);
   const prefix = `test-${randomBytes(5).toString('hex')}`;
   const redisOptions = redisOptionsFromUrl(TEST_REDIS_URL);
   const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: 2 });
