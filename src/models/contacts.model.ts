@@ -408,7 +408,8 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
   const strongPatterns = textArray(strong.map(likePattern));
   const namePatterns = traces.names.filter((name) => name.trim().length >= 3);
   const allPatterns = textArray([...strong, ...namePatterns].map(likePattern));
-  const nameRegexp = namePatterns.length > 0 ? regexpOf(namePatterns) : null;
+  // Inside texts (a notice's title, a decision's comment, a subject) the name, addresses and numbers are replaced.
+  const nameRegexp = namePatterns.length + strong.length > 0 ? regexpOf([...strong, ...namePatterns]) : null;
   const personalJson = JSON.stringify(personal);
   const counts: Record<string, number> = {};
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/models/database';
-import { auditLog, contactUnits, contacts, conventionParties, conventions, devMailbox, emails, importBatches, importFileChunks, importRows, notifications, sessions } from '../../src/models/schema';
+import { auditLog, contactUnits, contacts, conventionParties, conventions, devMailbox, emails, importBatches, importFileChunks, importRows, notifications, sessions, workflowRuns, workflowSteps } from '../../src/models/schema';
 import { insertNotifications } from '../../src/models/workflows.model';
 import { inTransaction } from '../../src/services/context';
 import { createImportBatch, saveMapping, startImport } from '../../src/services/imports.service';
@@ -179,6 +179,23 @@ test('after erasing a person, nothing in the whole database holds their name, e-
     payload: { displayName: `${FIRST} ${LAST}`, phone: PHONE_E164 },
   });
 
+  // A decision on the convention's circuit whose comment names her.
+  const [run] = await harness.db
+    .insert(workflowRuns)
+    .values({ definitionKey: 'convention', definitionVersion: 1, definition: {}, subjectType: 'convention', subjectId: convention!.id, status: 'approved', startedAt: new Date() })
+    .returning();
+  await harness.db.insert(workflowSteps).values({
+    runId: run!.id,
+    stageIndex: 0,
+    stepKey: 'juridique',
+    label: 'Avis juridique',
+    kind: 'approval',
+    parallelGroup: 'juridique',
+    status: 'approved',
+    decision: 'approve',
+    comment: `Signature de ${FIRST} ${LAST} vérifiée (${EMAIL}).`,
+  });
+
   // A notice to the admin naming her.
   await insertNotifications(harness.db, [{ userId: admin.id, kind: 'workflow.notice', title: `Relancer ${FIRST} ${LAST} pour la signature`, link: `/conventions/${convention!.id}` }]);
   const [session] = await harness.db.select().from(sessions).where(sql`${sessions.data}::text ilike ${`%${LAST}%`}`);
@@ -186,7 +203,7 @@ test('after erasing a person, nothing in the whole database holds their name, e-
 
   // Before: the person is in many places.
   const before = await searchWholeDatabase(NEEDLES);
-  for (const place of ['contacts.last_name', 'audit_log.changes', 'audit_log.metadata', 'record_merges.kept_before', 'import_rows.cells', 'import_rows.before', 'import_file_chunks.data', 'emails.to_address', 'dev_mailbox.to_header', 'notifications.title', 'sessions.data']) {
+  for (const place of ['contacts.last_name', 'audit_log.changes', 'audit_log.metadata', 'record_merges.kept_before', 'import_rows.cells', 'import_rows.before', 'import_file_chunks.data', 'emails.to_address', 'dev_mailbox.to_header', 'notifications.title', 'workflow_steps.comment', 'sessions.data']) {
     expect([place, before.some((entry) => entry.startsWith(`${place} `))]).toEqual([place, true]);
   }
 
@@ -210,10 +227,12 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   expect(batch?.status).toBe('completed');
   const [notice] = await harness.db.select().from(notifications).where(eq(notifications.userId, admin.id));
   expect(notice?.title).toBe('Relancer Personne effacée pour la signature');
+  const [step] = await harness.db.select().from(workflowSteps).where(eq(workflowSteps.runId, run!.id));
+  expect(step?.comment).toBe('Signature de Personne effacée vérifiée (Personne effacée).');
   const erasure = (await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, person.id), eq(auditLog.action, 'contact.erased'))))[0];
   expect(erasure?.metadata).toMatchObject({ reason: 'Demande écrite reçue le 12/11/2026' });
   const places = (erasure?.metadata as { places: Record<string, number> }).places;
-  for (const key of ['auditMerges', 'importRowsBefore', 'importRowsCells', 'importFiles', 'emails', 'devMailbox', 'notifications', 'sessionFlashes']) {
+  for (const key of ['auditMerges', 'importRowsBefore', 'importRowsCells', 'importFiles', 'emails', 'devMailbox', 'notifications', 'workflowComments', 'sessionFlashes']) {
     expect(places[key]).toBeGreaterThan(0);
   }
   expect(PLACES.length).toBe(11);
