@@ -4,6 +4,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { affiliations, auditLog, contactUnits, contacts, conventionParties, conventions, duplicateNamePairs, organizationUnits, organizations, recordMerges } from '../../src/models/schema';
 import { runDuplicatesScan } from '../../src/jobs/system.jobs';
+import { findOrganizationDuplicates } from '../../src/services/duplicates.service';
 import { listUnits } from '../../src/models/units.model';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -434,6 +435,17 @@ describe('duplicate ranking with overlapping UAI lists', () => {
     const probable = await manager.get(`/doublons/structures/${lyceeA.id}/${lyceeB.id}`);
     expect(probable.text).toContain('Doublon probable');
     expect(probable.text).toContain('Rien d’autre n’est rattaché');
+  });
+
+  test('the warning of the creation form weighs a shared UAI the same way: the same name first, the other university as a hint', async () => {
+    const other = await buildOrganization(harness.db, { name: 'UNIVERSITE PAUL VALERY MONTPELLIER III', uai: ['0341089Z', '0341976N', '0342338G'] });
+    const same = await buildOrganization(harness.db, { name: 'Université Montpellier II' });
+    const ctx = await harness.context(await buildUser(harness.db, { roles: ['manager'] }));
+    const candidates = await findOrganizationDuplicates(ctx, { name: 'UNIVERSITE MONTPELLIER II', uai: ['0342338G'] });
+    expect(candidates.map((candidate) => candidate.id)).toEqual([same.id, other.id]);
+    expect(candidates[1]?.reasons).toContain('Même UAI (0342338G), noms différents');
+    expect(candidates[1]?.score).toBeLessThanOrEqual(45);
+    expect(candidates[0]?.score).toBeGreaterThanOrEqual(45);
   });
 
   test('a contact merge moves the conventions the merged record signs, names them in the summary, and undo puts them back', async () => {
