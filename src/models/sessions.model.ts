@@ -1,6 +1,6 @@
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from './database';
-import { type Role, sessions, users } from './schema';
+import { type Capability, type Role, sessions, users } from './schema';
 
 /** The signed-in person, read with the session (src/web/auth-middleware.ts uses it). */
 export interface SessionUserRow {
@@ -10,6 +10,7 @@ export interface SessionUserRow {
   roles: Role[];
   active: boolean;
   unitIds: string[];
+  capabilities: Capability[];
 }
 
 function prepareRead(db: Database) {
@@ -23,6 +24,7 @@ function prepareRead(db: Database) {
         displayName: users.displayName,
         roles: users.roles,
         active: users.active,
+        capabilities: users.capabilities,
         // Written out: inside a select list Drizzle leaves column names unqualified.
         unitIds: sql<string[]>`array(select uu.unit_id::text from user_units uu where uu.user_id = "users"."id")`,
       },

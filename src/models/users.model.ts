@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
-import { type Role, type User, type NewUser, units, userUnits, users } from './schema';
+import { type Capability, type Role, type User, type NewUser, units, userUnits, users } from './schema';
 
 export type UserWithUnits = User & { unitIds: string[] };
 
@@ -35,7 +35,7 @@ export async function unitIdsOfUser(db: Database, userId: string): Promise<strin
 export async function findActorRow(
   db: Database,
   id: string,
-): Promise<{ id: string; email: string; displayName: string; roles: Role[]; active: boolean; unitIds: string[] } | undefined> {
+): Promise<{ id: string; email: string; displayName: string; roles: Role[]; active: boolean; unitIds: string[]; capabilities: Capability[] } | undefined> {
   let read = preparedActorReads.get(db);
   if (!read) {
     read = prepareActorRead(db);
@@ -56,6 +56,7 @@ function prepareActorRead(db: Database) {
       displayName: users.displayName,
       roles: users.roles,
       active: users.active,
+      capabilities: users.capabilities,
       // Written out: inside a select list Drizzle leaves column names unqualified.
       unitIds: sql<string[]>`array(select uu.unit_id::text from user_units uu where uu.user_id = "users"."id")`,
     })

@@ -3,7 +3,7 @@ import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
 import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
-import { ROLES } from '../models/schema';
+import { CAPABILITIES, ROLES } from '../models/schema';
 import { listActiveUnits } from '../services/units.service';
 import {
   createUser,
@@ -16,6 +16,7 @@ import {
 } from '../services/users.service';
 
 const roleOptions = ROLES.map((role) => ({ value: role, label: t(`roles.${role}`) }));
+const capabilityOptions = CAPABILITIES.map((capability) => ({ value: capability, label: t(`users.capabilityLabels.${capability}`), hint: t(`users.capabilityHints.${capability}`) }));
 
 /** Form values as arrays, whether one or several boxes were ticked. */
 function asList(value: unknown): string[] {
@@ -23,7 +24,7 @@ function asList(value: unknown): string[] {
 }
 
 function formValues(req: Request) {
-  return { ...req.body, roles: asList(req.body.roles), unitIds: asList(req.body.unitIds) };
+  return { ...req.body, roles: asList(req.body.roles), unitIds: asList(req.body.unitIds), capabilities: asList(req.body.capabilities) };
 }
 
 export function adminUsersRouter(): Router {
@@ -46,7 +47,7 @@ export function adminUsersRouter(): Router {
   router.get('/nouveau', async (req, res) => {
     const ctx = serviceContext(req);
     await listUsersPage(ctx, {}); // permission check, same as the list
-    render(req, res, 'admin/users/new', { title: t('users.createTitle'), units: await listActiveUnits(ctx), roleOptions, values: { roles: [], unitIds: [], sendInvitation: 'on' } });
+    render(req, res, 'admin/users/new', { title: t('users.createTitle'), units: await listActiveUnits(ctx), roleOptions, capabilityOptions, values: { roles: [], unitIds: [], capabilities: [], sendInvitation: 'on' } });
   });
 
   router.post('/nouveau', async (req, res) => {
@@ -63,7 +64,7 @@ export function adminUsersRouter(): Router {
       redirectAfterPost(res, `/admin/utilisateurs/${created.user.id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      renderInvalid(req, res, 'admin/users/new', { title: t('users.createTitle'), units: await listActiveUnits(ctx), roleOptions, values: formValues(req) }, error.fieldErrors);
+      renderInvalid(req, res, 'admin/users/new', { title: t('users.createTitle'), units: await listActiveUnits(ctx), roleOptions, capabilityOptions, values: formValues(req) }, error.fieldErrors);
     }
   });
 
@@ -76,6 +77,7 @@ export function adminUsersRouter(): Router {
       values: user,
       units: await listActiveUnits(ctx),
       roleOptions,
+      capabilityOptions,
       isSelf: user.id === req.actor?.id,
     });
   });
@@ -93,7 +95,7 @@ export function adminUsersRouter(): Router {
         req,
         res,
         'admin/users/edit',
-        { title: t('users.editTitle', { name: user.displayName }), user, values: formValues(req), units: await listActiveUnits(ctx), roleOptions, isSelf: user.id === req.actor?.id },
+        { title: t('users.editTitle', { name: user.displayName }), user, values: formValues(req), units: await listActiveUnits(ctx), roleOptions, capabilityOptions, isSelf: user.id === req.actor?.id },
         error.fieldErrors,
       );
     }

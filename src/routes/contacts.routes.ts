@@ -21,9 +21,9 @@ import {
   REVIEW_AFTER_MONTHS,
 } from '../services/contacts.service';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
-import { VCARD_CONTENT_TYPE, writeVcards } from '../lib/exports/vcard';
+import { VCARD_CONTENT_TYPE, vcardFileName, writeVcards } from '../lib/exports/vcard';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';
-import { contactExport, contactVcards } from '../services/directory-export.service';
+import { contactExport, contactVcard, contactVcards } from '../services/directory-export.service';
 import { describeAuditEntry } from '../services/journal.service';
 import { exportFileName } from './organizations.routes';
 import { DuplicatesFoundError } from '../services/organizations.service';
@@ -84,14 +84,14 @@ export function contactsRouter(): Router {
   router.get('/a-revoir', (req, res) => listPage(req, res, 'contacts/review', { sort: 'activity', ...req.query, inactive: String(REVIEW_AFTER_MONTHS) }));
 
   router.get('/export.csv', async (req, res) => {
-    const { columns, rows } = await contactExport(serviceContext(req), req.query);
+    const { columns, rows } = await contactExport(serviceContext(req), req.query, 'csv');
     res.setHeader('Content-Type', CSV_CONTENT_TYPE);
     res.setHeader('Content-Disposition', `attachment; filename="${exportFileName('contacts', 'csv')}"`);
     await writeCsv(res, columns, rows);
   });
 
   router.get('/export.xlsx', async (req, res) => {
-    const { columns, rows } = await contactExport(serviceContext(req), req.query);
+    const { columns, rows } = await contactExport(serviceContext(req), req.query, 'xlsx');
     res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
     res.setHeader('Content-Disposition', `attachment; filename="${exportFileName('contacts', 'xlsx')}"`);
     await writeXlsx(res, columns, rows, { sheetName: t('contacts.title') });
@@ -222,6 +222,15 @@ export function contactsRouter(): Router {
     await removeAffiliation(serviceContext(req), req.params.id, req.params.affiliationId);
     flash(req, 'success', t('affiliations.removed'));
     redirectAfterPost(res, `/contacts/${req.params.id}`);
+  });
+
+  /** One contact's card for an address book (same people as the bulk exports). */
+  router.get('/:id/vcard', async (req, res) => {
+    const result = await contactVcard(serviceContext(req), req.params.id);
+    if (result.kind === 'redirect') return res.redirect(301, result.to);
+    res.setHeader('Content-Type', VCARD_CONTENT_TYPE);
+    res.setHeader('Content-Disposition', `attachment; filename="${vcardFileName(result.card)}"`);
+    await writeVcards(res, [result.card]);
   });
 
   /** RGPD art. 15: a readable page, or the same data as a JSON download. */

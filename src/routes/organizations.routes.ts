@@ -95,14 +95,14 @@ export function organizationsRouter(): Router {
   });
 
   router.get('/export.csv', async (req, res) => {
-    const { columns, rows } = await organizationExport(serviceContext(req), req.query);
+    const { columns, rows } = await organizationExport(serviceContext(req), req.query, 'csv');
     res.setHeader('Content-Type', CSV_CONTENT_TYPE);
     res.setHeader('Content-Disposition', `attachment; filename="${exportFileName('structures', 'csv')}"`);
     await writeCsv(res, columns, rows);
   });
 
   router.get('/export.xlsx', async (req, res) => {
-    const { columns, rows } = await organizationExport(serviceContext(req), req.query);
+    const { columns, rows } = await organizationExport(serviceContext(req), req.query, 'xlsx');
     res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
     res.setHeader('Content-Disposition', `attachment; filename="${exportFileName('structures', 'xlsx')}"`);
     await writeXlsx(res, columns, rows, { sheetName: t('organizations.title') });

@@ -51,7 +51,7 @@ export async function authenticate(ctx: ServiceContext, input: unknown, throttle
 }
 
 export async function actorOf(db: Database, user: User): Promise<Actor> {
-  return { id: user.id, email: user.email, displayName: user.displayName, roles: user.roles, unitIds: await unitIdsOfUser(db, user.id) };
+  return { id: user.id, email: user.email, displayName: user.displayName, roles: user.roles, unitIds: await unitIdsOfUser(db, user.id), capabilities: user.capabilities };
 }
 
 /** The actor behind a session, or null when the account no longer exists or is deactivated. */
@@ -61,10 +61,10 @@ export async function loadActiveActor(db: Database, userId: string): Promise<Act
 
 /** The actor of an account row that carries its unit ids, or null when it is deactivated. */
 export function activeActorOf(
-  row: { id: string; email: string; displayName: string; roles: Actor['roles']; active: boolean; unitIds: string[] } | null | undefined,
+  row: { id: string; email: string; displayName: string; roles: Actor['roles']; active: boolean; unitIds: string[]; capabilities?: Actor['capabilities'] } | null | undefined,
 ): Actor | null {
   if (!row || !row.active) return null;
-  return { id: row.id, email: row.email, displayName: row.displayName, roles: row.roles, unitIds: row.unitIds };
+  return { id: row.id, email: row.email, displayName: row.displayName, roles: row.roles, unitIds: row.unitIds, capabilities: row.capabilities ?? [] };
 }
 
 export async function recordLogout(ctx: ServiceContext): Promise<void> {

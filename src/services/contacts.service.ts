@@ -116,6 +116,8 @@ export async function listContactsPage(ctx: ServiceContext, rawQuery: unknown) {
     nextCursor: page.next ? encodeCursor(page.next) : null,
     previousCursor: page.previous ? encodeCursor(page.previous) : null,
     isFirstPage: !after && !(before && page.previous === null),
+    /** Bulk exports are for chargé, manager and admin: a lecteur sees no export button. */
+    canExport: can(ctx.actor, 'directory.export'),
   };
 }
 
@@ -173,7 +175,7 @@ export type ContactDetail =
       timeline: TimelineEntry[];
       hiddenFields: string[];
       reviewDue: boolean;
-      permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean; merge: boolean; undoMerge: boolean };
+      permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean; vcard: boolean; merge: boolean; undoMerge: boolean };
     };
 
 export async function getContactDetail(ctx: ServiceContext, id: string): Promise<ContactDetail> {
@@ -206,6 +208,7 @@ export async function getContactDetail(ctx: ServiceContext, id: string): Promise
       restore: can(ctx.actor, 'directory.restore'),
       erase: !contact.erasedAt && can(ctx.actor, 'contacts.erase'),
       gdprExport: !contact.erasedAt && can(ctx.actor, 'contacts.gdprExport'),
+      vcard: !contact.erasedAt && can(ctx.actor, 'directory.export'),
       merge: !contact.erasedAt && can(ctx.actor, 'directory.merge'),
       undoMerge: can(ctx.actor, 'directory.undoMerge'),
     },

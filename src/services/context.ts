@@ -1,5 +1,5 @@
 import type { Database, Transaction } from '../models/database';
-import type { Role } from '../models/schema';
+import type { Capability, Role } from '../models/schema';
 
 /** The signed-in person a service acts for. */
 export interface Actor {
@@ -8,6 +8,8 @@ export interface Actor {
   displayName: string;
   roles: Role[];
   unitIds: string[];
+  /** Granted by an admin on top of roles (`dpo`: answers data subjects' requests). Absent = none. */
+  capabilities?: readonly Capability[];
 }
 
 /**

@@ -1,17 +1,23 @@
-// Exports of the filtered organisation and contact lists (CSV for French Excel, XLSX, vCard).
-// Restricted fields are left out for people who may not see them on every record.
+// Exports of the filtered organisation and contact lists (CSV for French Excel, XLSX, vCard)
+// and of one contact's card. Bulk exports carry personal data of many people: they are for
+// chargé, manager and admin ('directory.export'), and each is journaled with the filter used
+// and the number of rows sent. Restricted fields are left out for people who may not see them
+// on every record.
 import { t } from '../lib/i18n';
 import type { ExportColumn } from '../lib/exports/columns';
 import type { VcardContact } from '../lib/exports/vcard';
 import { formatPhone } from '../lib/phones';
-import type { ContactListRow } from '../models/contacts.model';
+import { type ContactListRow, affiliationsOfContact, findContactById, unitIdsOfContact } from '../models/contacts.model';
+import { NotFoundError } from '../lib/errors';
+import { isUuid } from '../lib/validation';
 import type { OrganizationListRow } from '../models/organizations.model';
 import { listRestrictedFields } from '../models/restricted-fields.model';
 import { recordAudit } from './audit.service';
-import { iterateContacts } from './contacts.service';
+import { iterateContacts, parseContactQuery } from './contacts.service';
 import { type ServiceContext, inTransaction } from './context';
-import { iterateOrganizations } from './organizations.service';
-import { assertCan, hasRole } from './permissions';
+import { iterateOrganizations, parseOrganizationQuery } from './organizations.service';
+import { assertCan, can, hasRole } from './permissions';
+import { restrictedFieldsFor } from './restricted-fields.service';
 
 type OrganizationExportRow = OrganizationListRow & { regionName: string | null };
 
@@ -20,7 +26,9 @@ async function hiddenFields(ctx: ServiceContext, entityType: 'organization' | 'c
   return new Set(await listRestrictedFields(ctx.db, entityType));
 }
 
-export async function organizationExport(ctx: ServiceContext, rawQuery: unknown) {
+export type SpreadsheetFormat = 'csv' | 'xlsx';
+
+export async function organizationExport(ctx: ServiceContext, rawQuery: unknown, format: SpreadsheetFormat) {
   assertCan(ctx.actor, 'directory.export');
   const hidden = await hiddenFields(ctx, 'organization');
   const columns: Array<ExportColumn<OrganizationExportRow> & { field?: string }> = [
@@ -38,14 +46,13 @@ export async function organizationExport(ctx: ServiceContext, rawQuery: unknown)
     { key: 'updatedAt', label: t('organizations.updatedAt'), type: 'datetime' },
     { key: 'id', label: 'Identifiant Passerelle' },
   ];
-  await auditExport(ctx, 'organization', rawQuery);
   return {
     columns: columns.filter((column) => !column.field || !hidden.has(column.field)),
-    rows: iterateOrganizations(ctx, rawQuery),
+    rows: journaled(ctx, 'organization', parseOrganizationQuery(rawQuery).query, format, iterateOrganizations(ctx, rawQuery)),
   };
 }
 
-export async function contactExport(ctx: ServiceContext, rawQuery: unknown) {
+export async function contactExport(ctx: ServiceContext, rawQuery: unknown, format: SpreadsheetFormat) {
   assertCan(ctx.actor, 'directory.export');
   const hidden = await hiddenFields(ctx, 'contact');
   const columns: Array<ExportColumn<ContactListRow> & { field?: string }> = [
@@ -64,10 +71,9 @@ export async function contactExport(ctx: ServiceContext, rawQuery: unknown) {
     { key: 'updatedAt', label: t('contacts.updatedAt'), type: 'datetime' },
     { key: 'id', label: 'Identifiant Passerelle' },
   ];
-  await auditExport(ctx, 'contact', rawQuery);
   return {
     columns: columns.filter((column) => !column.field || !hidden.has(column.field)),
-    rows: iterateContacts(ctx, rawQuery),
+    rows: journaled(ctx, 'contact', parseContactQuery(rawQuery).query, format, iterateContacts(ctx, rawQuery)),
   };
 }
 
@@ -75,7 +81,6 @@ export async function contactExport(ctx: ServiceContext, rawQuery: unknown) {
 export async function contactVcards(ctx: ServiceContext, rawQuery: unknown): Promise<AsyncGenerator<VcardContact>> {
   assertCan(ctx.actor, 'directory.export');
   const hidden = await hiddenFields(ctx, 'contact');
-  await auditExport(ctx, 'contact', rawQuery, 'vcard');
   async function* cards(): AsyncGenerator<VcardContact> {
     for await (const row of iterateContacts(ctx, rawQuery)) {
       if (row.erasedAt) continue;
@@ -92,17 +97,72 @@ export async function contactVcards(ctx: ServiceContext, rawQuery: unknown): Pro
       };
     }
   }
-  return cards();
+  return journaled(ctx, 'contact', parseContactQuery(rawQuery).query, 'vcard', cards());
 }
 
-/** Exports of personal data are traced: who exported what selection, when. */
-async function auditExport(ctx: ServiceContext, entityType: string, rawQuery: unknown, format = 'tableur'): Promise<void> {
-  await inTransaction(ctx, (tx) =>
-    recordAudit(tx, ctx, {
-      action: `${entityType}.exported`,
-      entityType,
-      entityId: 'liste',
-      metadata: { filters: rawQuery as Record<string, unknown>, format },
-    }),
-  );
+/**
+ * One contact's card (« Télécharger la fiche (vCard) »), for the same people as the bulk
+ * exports, with the fields they may see on the contact's page. A merged record answers with
+ * the one it was merged into; an erased person has no card left to give (404), like an
+ * archived one for people who may not see archives.
+ */
+export async function contactVcard(ctx: ServiceContext, id: string): Promise<{ kind: 'redirect'; to: string } | { kind: 'card'; card: VcardContact }> {
+  assertCan(ctx.actor, 'directory.export');
+  const contact = isUuid(id) ? await findContactById(ctx.db, id) : undefined;
+  if (!contact || contact.erasedAt) throw new NotFoundError(t('contacts.notFound'));
+  if (contact.mergedIntoId) return { kind: 'redirect', to: `/contacts/${contact.mergedIntoId}/vcard` };
+  if (contact.archivedAt && !can(ctx.actor, 'directory.archive')) throw new NotFoundError(t('contacts.notFound'));
+  const [unitIds, positions] = await Promise.all([unitIdsOfContact(ctx.db, id), affiliationsOfContact(ctx.db, id)]);
+  const hidden = new Set(await restrictedFieldsFor(ctx, 'contact', { ownerId: contact.ownerId, unitIds }));
+  const current = positions.find((position) => !position.endDate);
+  await inTransaction(ctx, (tx) => recordAudit(tx, ctx, { action: 'contact.vcard_exported', entityType: 'contact', entityId: id }));
+  return {
+    kind: 'card',
+    card: {
+      id: contact.id,
+      civility: contact.civility,
+      firstName: contact.firstName,
+      lastName: contact.lastName,
+      jobTitle: hidden.has('jobTitle') ? null : contact.jobTitle,
+      emails: hidden.has('emails') ? [] : contact.emails,
+      phones: hidden.has('phones') ? [] : contact.phones,
+      linkedinUrl: hidden.has('linkedinUrl') ? null : contact.linkedinUrl,
+      organizationName: current?.organizationName ?? null,
+      updatedAt: contact.updatedAt,
+    },
+  };
+}
+
+/**
+ * Exports of personal data are traced: who exported which selection (the filters as
+ * understood, empty ones left out), in which format, and how many rows left. The entry is
+ * written once the rows are read — also when the download stops half-way (`complete: false`)
+ * — in its own short transaction, never while one is open across the response.
+ */
+async function* journaled<Row>(
+  ctx: ServiceContext,
+  entityType: 'organization' | 'contact',
+  filters: Record<string, unknown>,
+  format: SpreadsheetFormat | 'vcard',
+  rows: AsyncIterable<Row>,
+): AsyncGenerator<Row> {
+  let rowCount = 0;
+  let complete = false;
+  try {
+    for await (const row of rows) {
+      rowCount += 1;
+      yield row;
+    }
+    complete = true;
+  } finally {
+    const used = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined && value !== '' && value !== null));
+    await inTransaction(ctx, (tx) =>
+      recordAudit(tx, ctx, {
+        action: `${entityType}.exported`,
+        entityType,
+        entityId: 'liste',
+        metadata: { filters: used, format, rowCount, complete },
+      }),
+    );
+  }
 }

@@ -95,6 +95,8 @@ export interface OrganizationListView {
   nextCursor: string | null;
   previousCursor: string | null;
   isFirstPage: boolean;
+  /** Bulk exports are for chargé, manager and admin: a lecteur sees no export button. */
+  canExport: boolean;
 }
 
 /** Filters shared by the list page and the exports. Unknown or malformed values are ignored. */
@@ -133,6 +135,7 @@ export async function listOrganizationsPage(ctx: ServiceContext, rawQuery: unkno
     nextCursor: page.next ? encodeCursor(page.next) : null,
     previousCursor: page.previous ? encodeCursor(page.previous) : null,
     isFirstPage: !after && !(before && page.previous === null),
+    canExport: can(ctx.actor, 'directory.export'),
   };
 }
 

@@ -2,7 +2,7 @@
 // the view model computed. Later features add their permissions to this table and to the
 // role × route matrix in tests/integration/permissions-matrix.test.ts.
 import { ForbiddenError } from '../lib/errors';
-import { ROLES, type Role } from '../models/schema';
+import { ROLES, type Capability, type Role } from '../models/schema';
 import type { Actor } from './context';
 
 const EVERYONE: readonly Role[] = ROLES;
@@ -22,9 +22,16 @@ export const PERMISSIONS = {
   'directory.merge': ['admin', 'manager'],
   'directory.undoMerge': ['admin'],
   'directory.import': ['admin', 'manager', 'charge'],
-  'directory.export': EVERYONE,
-  /** GDPR: export everything held on a person (any reader may answer a subject's request). */
-  'contacts.gdprExport': EVERYONE,
+  /**
+   * Bulk exports (CSV, XLSX, vCard — personal data of many people), journaled with their filter.
+   * A lecteur reads the shared file on screen only.
+   */
+  'directory.export': ['admin', 'manager', 'charge'],
+  /**
+   * GDPR access export (RGPD art. 15): everything held on one person, to answer their request.
+   * Admins, and people an admin granted the `dpo` capability (CAPABILITY_PERMISSIONS).
+   */
+  'contacts.gdprExport': ['admin'],
   'contacts.erase': ['admin', 'manager'],
   'directory.restrictFields': ['admin'],
   /** Organisation kinds and other reference lists an admin can extend. */
@@ -47,6 +54,15 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/** Permissions a capability grants whatever the person's roles (an admin grants it: /admin/utilisateurs/<id>). */
+export const CAPABILITY_PERMISSIONS: Record<Capability, readonly Permission[]> = {
+  dpo: ['contacts.gdprExport'],
+};
+
+function grantedByCapability(actor: Actor, permission: Permission): boolean {
+  return (actor.capabilities ?? []).some((capability) => CAPABILITY_PERMISSIONS[capability]?.includes(permission));
+}
+
 /** A record's owner and units; edits outside them are refused for non-admins. */
 export interface RecordScope {
   ownerId?: string | null;
@@ -60,7 +76,7 @@ export function hasRole(actor: Pick<Actor, 'roles'>, role: Role): boolean {
 export function can(actor: Actor | null, permission: Permission, scope?: RecordScope): boolean {
   if (!actor) return false;
   const allowed: readonly Role[] = PERMISSIONS[permission];
-  if (!actor.roles.some((role) => allowed.includes(role))) return false;
+  if (!actor.roles.some((role) => allowed.includes(role)) && !grantedByCapability(actor, permission)) return false;
   if (!scope || hasRole(actor, 'admin')) return true;
   if (scope.ownerId && scope.ownerId === actor.id) return true;
   // A record that belongs to no unit yet is editable by anyone holding the permission.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { emailField, parseInput, requiredText, stringList } from '../lib/validation';
-import { ROLES, type Role, type User } from '../models/schema';
+import { CAPABILITIES, ROLES, type Capability, type Role, type User } from '../models/schema';
 import { deleteSessionsOfUser } from '../models/sessions.model';
 import { findUnitsByIds } from '../models/units.model';
 import {
@@ -81,7 +81,14 @@ const userFieldsSchema = z.object({
   displayName: requiredText(120),
   roles: rolesField(),
   unitIds: stringList().pipe(z.array(z.uuid({ error: t('validation.unknownUnit') }))),
+  /** Granted on top of roles: `dpo` may answer data subjects' access requests (GDPR export). */
+  capabilities: stringList().pipe(z.array(z.enum(CAPABILITIES, { error: t('users.unknownCapability') }))),
 });
+
+/** In catalogue order, without repeats. */
+function capabilitiesOf(values: { capabilities: Capability[] }): Capability[] {
+  return CAPABILITIES.filter((capability) => values.capabilities.includes(capability));
+}
 
 const createSchema = userFieldsSchema.extend({
   email: emailField(),
@@ -107,7 +114,7 @@ export async function createUser(ctx: ServiceContext, input: unknown): Promise<C
   return invalidatingAfter(['activeUserOptions'], inTransaction(ctx, async (tx) => {
     if (await findUserByEmail(tx, values.email)) throw new ValidationError({ email: t('validation.emailTaken') });
     await assertUnitsExist(tx, values.unitIds);
-    const user = await insertUser(tx, { email: values.email, displayName: values.displayName, roles: values.roles });
+    const user = await insertUser(tx, { email: values.email, displayName: values.displayName, roles: values.roles, capabilities: capabilitiesOf(values) });
     const unitIds = [...new Set(values.unitIds)];
     await replaceUserUnits(tx, user.id, unitIds);
     const { link, hours, tokenId } = await issueLink(tx, ctx, 'invitation', user.id);
@@ -143,15 +150,20 @@ export async function updateUserAccount(ctx: ServiceContext, id: string, input: 
     if (losesAdmin && before.id === actor.id) throw new ValidationError({ roles: t('users.cannotDropOwnAdmin') });
     if (losesAdmin && before.active && (await countActiveAdmins(tx)) <= 1) throw new ValidationError({ roles: t('users.lastAdmin') });
     const roles = ROLES.filter((role): role is Role => values.roles.includes(role));
-    const after = await updateUser(tx, id, { displayName: values.displayName, roles });
+    const capabilities = capabilitiesOf(values);
+    const after = await updateUser(tx, id, { displayName: values.displayName, roles, capabilities });
     const unitIds = [...new Set(values.unitIds)];
     await replaceUserUnits(tx, id, unitIds);
+    // Granting or removing « DPO » opens or closes access to everything held on a person: said in words too.
+    const granted = capabilities.filter((capability) => !before.capabilities.includes(capability));
+    const removed = before.capabilities.filter((capability) => !capabilities.includes(capability));
     await recordAudit(tx, ctx, {
       action: 'user.updated',
       entityType: 'user',
       entityId: id,
       before: { ...before, unitIds: beforeUnitIds },
       after: { ...after, unitIds },
+      ...(granted.length > 0 || removed.length > 0 ? { metadata: { capabilitiesGranted: granted, capabilitiesRemoved: removed } } : {}),
     });
     return after;
   }));

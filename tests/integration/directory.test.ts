@@ -182,12 +182,14 @@ describe('partner directory', () => {
       organizationId: org.id,
       role: 'Directeur adjoint',
     });
-    const json = await charge.get(`/contacts/${person.id}/donnees-personnelles?format=json`);
+    // The access export answers the person's request: an admin (or the DPO) runs it, not a chargé.
+    expect((await charge.get(`/contacts/${person.id}/donnees-personnelles?format=json`)).status).toBe(403);
+    const json = await admin.get(`/contacts/${person.id}/donnees-personnelles?format=json`);
     expect(json.headers['content-disposition']).toContain('attachment');
     const exported = JSON.parse(json.text) as { person: Record<string, unknown>; affiliations: Array<Record<string, unknown>> };
     expect(exported.person).toMatchObject({ firstName: 'Jean', lastName: 'Exemple', emails: ['jean.exemple@creps.example.fr'], notes: 'Rencontré au salon EdTech' });
     expect(exported.affiliations[0]).toMatchObject({ organization: 'CREPS de Toulouse', role: 'Directeur adjoint' });
-    expect((await charge.get(`/contacts/${person.id}/donnees-personnelles`)).text).toContain('jean.exemple@creps.example.fr');
+    expect((await admin.get(`/contacts/${person.id}/donnees-personnelles`)).text).toContain('jean.exemple@creps.example.fr');
 
     // A duplicate record of the same person, merged into it: the merge keeps snapshots of both.
     const duplicate = await buildContact(harness.db, { firstName: 'Jean', lastName: 'Exemple', emails: ['j.exemple@perso.example.fr'], phones: ['+33600000099'] });

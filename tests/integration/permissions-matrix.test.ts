@@ -56,6 +56,17 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/circuits/00000000-0000-4000-8000-000000000000/annuler', form: { reason: 'x' }, expect: adminOnly(404) },
   { method: 'POST', path: '/admin/circuits/etapes/00000000-0000-4000-8000-000000000000/reattribuer', form: { userId: '00000000-0000-4000-8000-000000000000' }, expect: adminOnly(404) },
   { method: 'GET', path: '/admin/files', expect: adminOnly(200) },
+  // Bulk exports of the directory (personal data): chargé, manager and admin; the lecteur, the
+  // juriste and finance read on screen only. The GDPR access export: admins (and the DPO
+  // capability, see directory-permissions.test.ts); an unknown id is looked up after the check.
+  { method: 'GET', path: '/structures/export.csv', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/structures/export.xlsx', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/contacts/export.csv', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/contacts/export.xlsx', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/contacts/export.vcf', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/vcard', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/donnees-personnelles', expect: adminOnly(404) },
+  { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/donnees-personnelles?format=json', expect: adminOnly(404) },
   // The circuit of each convention kind: an unknown circuit is refused with 422 (nothing saved).
   { method: 'GET', path: '/admin/circuits-des-conventions', expect: adminOnly(200) },
   { method: 'POST', path: '/admin/circuits-des-conventions', form: { avenant: 'inconnu' }, expect: adminOnly(422) },

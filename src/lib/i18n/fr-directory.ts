@@ -124,6 +124,7 @@ export const frDirectory = {
     erased: 'Les données personnelles de ce contact sont effacées.',
     notFound: 'Ce contact n’existe pas ou plus.',
     unitNotYours: 'Vous ne pouvez rattacher un contact qu’à l’une de vos unités.',
+    downloadVcard: 'Télécharger la fiche (vCard)',
     empty: 'Aucun contact ne correspond à ces critères.',
     identity: 'Identité',
     coordinates: 'Coordonnées',

@@ -197,6 +197,11 @@ export const fr = {
     empty: 'Aucun utilisateur ne correspond à ces critères.',
     confirmDeactivate: 'Désactiver ce compte ferme immédiatement toutes ses sessions.',
     pendingPassword: 'Mot de passe non choisi',
+    capabilities: 'Capacités particulières',
+    capabilitiesHint: 'Elles s’ajoutent aux rôles et sont tracées dans le journal.',
+    capabilityLabels: { dpo: 'Délégué(e) à la protection des données (DPO)' },
+    capabilityHints: { dpo: 'Peut exporter tout ce que Passerelle détient sur une personne, pour répondre à une demande d’accès (RGPD, art. 15).' },
+    unknownCapability: 'Capacité inconnue.',
   },
   units: {
     title: 'Unités et directions',
