@@ -3,8 +3,9 @@ import { ValidationError, type FieldErrors } from './errors';
 import { t } from './i18n';
 import { PASSWORD_MIN_LENGTH } from './passwords';
 
-// zod's own messages (a schema without a custom one) in French too.
-z.config(z.locales.fr());
+// zod's own messages (for a check without a custom one) in French too, per parse rather than
+// through zod's global configuration.
+const FRENCH_MESSAGES = z.locales.fr().localeError;
 
 /**
  * Control characters have no place in a form field: NUL is refused by PostgreSQL (the insert and
@@ -62,7 +63,7 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
     if (hasControlCharacters(text)) fieldErrors[fieldName(path.slice(0, 1))] ??= t('validation.controlCharacters');
   }
   if (Object.keys(fieldErrors).length > 0) throw new ValidationError(fieldErrors, t('validation.formHasErrors'));
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { error: FRENCH_MESSAGES });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const field = fieldName(issue.path);
