@@ -52,7 +52,8 @@ export function serviceContext(req: Request): ServiceContext {
  */
 export function parseQueryString(text: string): Record<string, string | string[]> {
   const parsed = querystring.parse(text);
-  const clean: Record<string, string | string[]> = {};
+  // No prototype, like querystring's own result: `?__proto__=…` is just a key.
+  const clean = Object.create(null) as Record<string, string | string[]>;
   for (const [key, value] of Object.entries(parsed)) {
     if (value === undefined) continue;
     clean[withoutControlCharacters(key)] = Array.isArray(value) ? value.map(withoutControlCharacters) : withoutControlCharacters(value);

@@ -280,7 +280,7 @@ describe('fuzzing every form and every id route', () => {
         const names = ['q', 'page', 'sort', 'type', 'status', 'kind', 'unit', 'next', 'cursor', 'from', 'to'];
         return [
           ...QUERY_CORPUS.map((value) => `${url}?${names.map((name) => `${name}=${encodeURIComponent(value)}`).join('&')}`),
-          `${url}?${names.map((name) => `${name}[]=1&${name}[]=2&${name}[a]=1`).join('&')}&x=%C3%28%FF%ZZ`,
+          `${url}?${names.map((name) => `${name}[]=1&${name}[]=2&${name}[a]=1`).join('&')}&x=%C3%28%FF%ZZ&__proto__[]=1&__proto__=x`,
         ];
       });
     await inParallel(queries, (url) => send('get', url));
