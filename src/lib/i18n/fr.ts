@@ -140,7 +140,7 @@ export const fr = {
     backHome: 'Retour à l’accueil',
     payloadTooLarge: 'Le contenu envoyé est trop volumineux.',
     unavailableTitle: 'Service momentanément indisponible',
-    unavailable: 'Service momentanément indisponible, réessayez dans un instant. Vous restez connecté·e.',
+    unavailable: 'Service momentanément indisponible, réessayez dans un instant.',
     badValue: 'Une valeur envoyée n’est pas acceptée (caractère interdit ou format inattendu).',
     duplicateValue: 'Cette valeur est déjà utilisée par un autre élément.',
   },
