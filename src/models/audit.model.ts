@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
-import { type AuditChanges, type AuditEntry, auditLog } from './schema';
+import { type AuditChanges, type AuditEntry, auditLog, contacts, conventions, organizationKinds, organizations, units, users } from './schema';
 
 export async function insertAuditEntry(
   db: Database,
@@ -111,4 +111,30 @@ export async function scrubAuditChanges(db: Database, entityType: string, entity
                        from jsonb_object_keys(${auditLog.changes}) as key)
         where ${auditLog.entityType} = ${entityType} and ${auditLog.entityId} = ${entityId}`,
   );
+}
+
+/** What a journal value may refer to, by id (or code for organisation kinds). */
+export type AuditReferenceKind = 'user' | 'unit' | 'organization' | 'contact' | 'convention' | 'organizationKind';
+
+/**
+ * The readable names of the records journal values refer to (a user's display name, a unit's
+ * name, a convention's reference…), keyed `kind:id`. Ids must be UUIDs (kinds: codes).
+ */
+export async function auditReferenceLabels(db: Database, ids: Record<AuditReferenceKind, string[]>): Promise<Map<string, string>> {
+  const pick = <Row extends { id: string; label: string }>(kind: AuditReferenceKind, query: (list: string[]) => Promise<Row[]>) =>
+    ids[kind].length === 0 ? Promise.resolve([] as Array<[string, string]>) : query([...new Set(ids[kind])]).then((rows) => rows.map((row) => [`${kind}:${row.id}`, row.label] as [string, string]));
+  const groups = await Promise.all([
+    pick('user', (list) => db.select({ id: users.id, label: users.displayName }).from(users).where(inArray(users.id, list))),
+    pick('unit', (list) => db.select({ id: units.id, label: units.name }).from(units).where(inArray(units.id, list))),
+    pick('organization', (list) => db.select({ id: organizations.id, label: organizations.name }).from(organizations).where(inArray(organizations.id, list))),
+    pick('contact', (list) =>
+      db
+        .select({ id: contacts.id, label: sql<string>`trim(${contacts.firstName} || ' ' || ${contacts.lastName})` })
+        .from(contacts)
+        .where(inArray(contacts.id, list)),
+    ),
+    pick('convention', (list) => db.select({ id: conventions.id, label: sql<string>`${conventions.reference} || ' — ' || ${conventions.title}` }).from(conventions).where(inArray(conventions.id, list))),
+    pick('organizationKind', (list) => db.select({ id: organizationKinds.code, label: organizationKinds.label }).from(organizationKinds).where(inArray(organizationKinds.code, list))),
+  ]);
+  return new Map(groups.flat());
 }

@@ -258,7 +258,7 @@ export type ConventionListRow = Awaited<ReturnType<typeof listConventions>>['row
 
 // ── Documents ────────────────────────────────────────────────────────────────────────────
 
-export async function insertDocument(tx: Database, values: { conventionId: string; kind: ConventionDocumentKind; title: string; createdById: string | null }) {
+export async function insertDocument(tx: Database, values: { conventionId: string; kind: ConventionDocumentKind; title: string; confidential: boolean; createdById: string | null }) {
   const [row] = await tx.insert(conventionDocuments).values(values).returning();
   if (!row) throw new Error('document not inserted');
   return row;
@@ -270,6 +270,12 @@ export async function lockDocument(tx: Database, conventionId: string, documentI
     .from(conventionDocuments)
     .where(and(eq(conventionDocuments.id, documentId), eq(conventionDocuments.conventionId, conventionId)))
     .for('update');
+  return row;
+}
+
+export async function setDocumentConfidential(tx: Database, documentId: string, confidential: boolean) {
+  const [row] = await tx.update(conventionDocuments).set({ confidential }).where(eq(conventionDocuments.id, documentId)).returning();
+  if (!row) throw new Error('document not updated');
   return row;
 }
 

@@ -24,7 +24,7 @@ import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { VCARD_CONTENT_TYPE, vcardFileName, writeVcards } from '../lib/exports/vcard';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';
 import { contactExport, contactVcard, contactVcards } from '../services/directory-export.service';
-import { describeAuditEntry } from '../services/journal.service';
+import { describeTimeline } from '../services/journal.service';
 import { exportFileName } from './organizations.routes';
 import { DuplicatesFoundError } from '../services/organizations.service';
 import { can } from '../services/permissions';
@@ -137,7 +137,7 @@ export function contactsRouter(): Router {
       detail,
       contact: detail.contact,
       hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
-      timeline: detail.timeline.map((entry) => describeAuditEntry(entry)),
+      timeline: await describeTimeline(serviceContext(req), detail.timeline),
       today: new Date().toISOString().slice(0, 10),
       breadcrumb: [{ label: t('contacts.title'), href: '/contacts' }, { label: fullName(detail.contact) }],
     });
@@ -204,7 +204,7 @@ export function contactsRouter(): Router {
           detail,
           contact: detail.contact,
           hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
-          timeline: detail.timeline.map((entry) => describeAuditEntry(entry)),
+          timeline: await describeTimeline(ctx, detail.timeline),
           affiliationValues: req.body,
         },
         error.fieldErrors,

@@ -28,6 +28,7 @@ import {
   getConventionForEdit,
   openConventionDocument,
   partyRowsForForm,
+  setDocumentConfidentiality,
   suggestParentConventions,
   terminateConvention,
   updateConvention,
@@ -225,6 +226,12 @@ export function conventionsRouter(): Router {
     } finally {
       await upload.cleanup();
     }
+  });
+
+  router.post('/:id/documents/:documentId/confidentialite', async (req, res) => {
+    const document = await setDocumentConfidentiality(serviceContext(req), req.params.id, req.params.documentId, req.body);
+    flash(req, 'success', t(document.confidential ? 'conventions.documentMadeConfidential' : 'conventions.documentMadePublic', { title: document.title }));
+    redirectAfterPost(res, `/conventions/${req.params.id}#documents`);
   });
 
   router.get('/:id/documents/:documentId/versions/:version', async (req, res) => {

@@ -6,7 +6,7 @@ import { t } from '../lib/i18n';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';
 import { organizationExport } from '../services/directory-export.service';
-import { describeAuditEntry } from '../services/journal.service';
+import { describeTimeline } from '../services/journal.service';
 import { can } from '../services/permissions';
 import {
   DuplicatesFoundError,
@@ -127,7 +127,7 @@ export function organizationsRouter(): Router {
       detail,
       organization: detail.organization,
       hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
-      timeline: detail.timeline.map((entry) => describeAuditEntry(entry)),
+      timeline: await describeTimeline(serviceContext(req), detail.timeline),
       breadcrumb: [{ label: t('organizations.title'), href: '/structures' }, { label: detail.organization.name }],
     });
   });

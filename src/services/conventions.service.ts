@@ -11,7 +11,7 @@ import type { DocumentStorage } from '../lib/documents/document-storage';
 import type { Database } from '../models/database';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { formatEuros, isoDateInParis } from '../lib/format';
-import { labelFor, t } from '../lib/i18n';
+import { t } from '../lib/i18n';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
 import { listTimeline } from '../models/audit.model';
 import {
@@ -38,6 +38,7 @@ import {
   replaceParties,
   replacePayments,
   searchParentConventions,
+  setDocumentConfidential,
   type ParentKindFilter,
   storageKeysOf,
   takeReferenceNumber,
@@ -61,8 +62,8 @@ import { findOpenRunForSubject } from '../models/workflows.model';
 import { CONVENTION_REVIEW_STATUSES, CONVENTION_TRANSITIONS, type ConventionMover } from '../workflows/convention-transitions';
 import { checkMove, movesFrom, type MoveRequest } from '../workflows/transitions';
 import { recordAudit } from './audit.service';
-import { type ServiceContext, inTransaction } from './context';
-import { describeAuditEntry } from './journal.service';
+import { type Actor, type ServiceContext, inTransaction } from './context';
+import { describeTimeline } from './journal.service';
 import { assertCan, can, type RecordScope } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 
@@ -152,42 +153,6 @@ export async function conventionFormOptions(ctx: ServiceContext) {
 
 // ── Detail ───────────────────────────────────────────────────────────────────────────────
 
-/**
- * A status in a timeline entry, in French: a workflow step's or run's status for the circuit's
- * entries (« À décider → Approuvée »), the convention's otherwise (« Signée → En vigueur »).
- */
-function statusLabel(value: unknown, action: string): string {
-  if (typeof value !== 'string') return '—';
-  const group = action.startsWith('workflow.step_') ? 'workflows.stepStatuses' : action.startsWith('workflow.run_') ? 'workflows.runStatuses' : 'conventions.statuses';
-  // t() gives the key back for a code the catalogue does not know: show the code itself then.
-  const key = `${group}.${value}`;
-  const label = t(key);
-  return label === key ? value : label;
-}
-
-/** Journal rows with the labels of this feature (actions and fields of conventions). */
-function describeTimeline(entries: Awaited<ReturnType<typeof listTimeline>>) {
-  return entries.map((entry) => {
-    const described = describeAuditEntry(entry);
-    const fields = Object.keys(entry.changes);
-    // This feature's own wording first, then the journal's (workflow steps, documents…).
-    const ownLabel = labelFor('conventionAudits', entry.action);
-    return {
-      ...described,
-      actionLabel: ownLabel === entry.action ? described.actionLabel : ownLabel,
-      changeList: described.changeList.map((change, index) => {
-        const field = fields[index] ?? '';
-        const label = labelFor('conventionFields', field);
-        // Statuses read as their French labels (« Signée → En vigueur »), not codes.
-        const statusValues = field === 'status' ? { before: statusLabel(entry.changes.status?.before, entry.action), after: statusLabel(entry.changes.status?.after, entry.action) } : {};
-        return { ...change, ...statusValues, field: label === field ? change.field : label };
-      }),
-      // A document's entries name the file (the journal's note is the reason or comment otherwise).
-      note: described.note ?? (typeof entry.metadata.fileName === 'string' ? entry.metadata.fileName : null),
-    };
-  });
-}
-
 export async function getConventionDetail(ctx: ServiceContext, id: string) {
   assertCan(ctx.actor, 'conventions.read');
   const convention = await loadConvention(ctx.db, id);
@@ -203,6 +168,9 @@ export async function getConventionDetail(ctx: ServiceContext, id: string) {
   ]);
   const scope = scopeOf(convention);
   const paymentTotal = payments.reduce((sum, payment) => sum + payment.amountCents, 0);
+  // Confidential documents are neither listed nor named in the history for those who may not open them.
+  const seesConfidential = maySeeConfidential(ctx.actor, convention);
+  const hidden = new Set(documents.filter((document) => document.confidential && !seesConfidential).map((document) => document.id));
   return {
     convention,
     parties,
@@ -211,8 +179,8 @@ export async function getConventionDetail(ctx: ServiceContext, id: string) {
     paymentTotalText: formatEuros(paymentTotal / 100),
     amountText: convention.amountCents === null ? null : formatEuros(convention.amountCents / 100),
     children,
-    documents,
-    timeline: describeTimeline(timeline),
+    documents: documents.filter((document) => !hidden.has(document.id)),
+    timeline: (await describeTimeline(ctx, timeline)).map((entry) => (hidden.has(String(entry.metadata.documentId)) ? { ...entry, note: t('conventions.confidentialDocument') } : entry)),
     parent: parent ? { id: parent.id, reference: parent.reference, title: parent.title } : null,
     ownerName: owner?.displayName ?? null,
     unitName: units[0]?.name ?? null,
@@ -789,10 +757,23 @@ export async function terminateConvention(ctx: ServiceContext, id: string, input
 
 // ── Documents ────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Who may see and open a confidential document (docs/conventions.md): among those who may open
+ * a convention's files, admins, juristes, finance, and the members of the convention's unit
+ * (and its responsable). Everyone else neither sees it listed nor downloads it (404).
+ */
+export function maySeeConfidential(actor: Actor | null, convention: Pick<Convention, 'ownerId' | 'unitId'>): boolean {
+  if (!actor || !can(actor, 'conventions.documents')) return false;
+  if (actor.roles.some((role) => role === 'admin' || role === 'juriste' || role === 'finance')) return true;
+  if (convention.ownerId && convention.ownerId === actor.id) return true;
+  return convention.unitId !== null && actor.unitIds.includes(convention.unitId);
+}
+
 const documentSchema = z.object({
   documentId: optionalId(t('conventions.errors.unknownDocument')),
   kind: z.enum(CONVENTION_DOCUMENT_KINDS, { error: t('conventions.errors.invalidDocumentKind') }).default('projet'),
   title: optionalTrimmed(200).transform((value) => value || null),
+  confidential: checkbox(),
 });
 
 export interface UploadedFile {
@@ -821,10 +802,22 @@ export async function addConventionDocument(ctx: ServiceContext, storage: Docume
   const fileName = `${baseName}.${DOCUMENT_EXTENSIONS[type]}`;
   try {
     return await inTransaction(ctx, async (tx) => {
-      const document = values.documentId
-        ? await lockDocument(tx, id, values.documentId)
-        : await insertDocument(tx, { conventionId: id, kind: values.kind, title: values.title ?? t(`conventions.documentKinds.${values.kind}`), createdById: ctx.actor?.id ?? null });
-      if (!document) throw new ValidationError({ documentId: t('conventions.errors.unknownDocument') }, t('conventions.errors.unknownDocument'));
+      const existing = values.documentId ? await lockDocument(tx, id, values.documentId) : undefined;
+      if (values.documentId && (!existing || (existing.confidential && !maySeeConfidential(ctx.actor, convention)))) {
+        throw new ValidationError({ documentId: t('conventions.errors.unknownDocument') }, t('conventions.errors.unknownDocument'));
+      }
+      // A new version may make its document confidential; lifting it is a deliberate change (setDocumentConfidentiality).
+      const document = existing
+        ? existing.confidential || !values.confidential
+          ? existing
+          : await setDocumentConfidential(tx, existing.id, true)
+        : await insertDocument(tx, {
+            conventionId: id,
+            kind: values.kind,
+            title: values.title ?? t(`conventions.documentKinds.${values.kind}`),
+            confidential: values.confidential,
+            createdById: ctx.actor?.id ?? null,
+          });
       const version = (await lastVersionNumber(tx, document.id)) + 1;
       await insertDocumentVersion(tx, {
         documentId: document.id,
@@ -840,7 +833,7 @@ export async function addConventionDocument(ctx: ServiceContext, storage: Docume
         action: 'convention.documentUploaded',
         entityType: 'convention',
         entityId: id,
-        metadata: { documentId: document.id, version, fileName, sizeBytes: stored.size, sha256: stored.sha256 },
+        metadata: { documentId: document.id, version, fileName, sizeBytes: stored.size, sha256: stored.sha256, ...(document.confidential ? { confidential: true } : {}) },
       });
       if (document.kind === 'signee') await markSigned(tx, ctx, id);
       return { document, version, fileName };
@@ -855,8 +848,9 @@ export async function openConventionDocument(ctx: ServiceContext, storage: Docum
   assertCan(ctx.actor, 'conventions.documents');
   const version = Number(versionText);
   if (!isUuid(id) || !isUuid(documentId) || !Number.isInteger(version) || version < 1) throw new NotFoundError(t('conventions.errors.unknownDocument'));
-  const found = await findDocumentVersion(ctx.db, id, documentId, version);
-  if (!found) throw new NotFoundError(t('conventions.errors.unknownDocument'));
+  const [found, convention] = await Promise.all([findDocumentVersion(ctx.db, id, documentId, version), findConventionById(ctx.db, id)]);
+  // A confidential document is answered as missing to those who may not open it: its existence is not told.
+  if (!found || !convention || (found.document.confidential && !maySeeConfidential(ctx.actor, convention))) throw new NotFoundError(t('conventions.errors.unknownDocument'));
   const stream = await storage.get(found.version.storageKey);
   await recordAudit(ctx.db, ctx, {
     action: 'convention.documentDownloaded',
@@ -865,6 +859,31 @@ export async function openConventionDocument(ctx: ServiceContext, storage: Docum
     metadata: { documentId, version, fileName: found.version.fileName },
   });
   return { stream, fileName: found.version.fileName, contentType: found.version.contentType, size: found.version.sizeBytes };
+}
+
+const confidentialitySchema = z.object({ confidential: checkbox() });
+
+/** « Confidentiel » set or lifted on a document, by whoever may edit the convention and see the document. */
+export async function setDocumentConfidentiality(ctx: ServiceContext, id: string, documentId: string, input: unknown) {
+  const convention = await loadConvention(ctx.db, id);
+  assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
+  const { confidential } = parseInput(confidentialitySchema, input);
+  if (!isUuid(documentId)) throw new NotFoundError(t('conventions.errors.unknownDocument'));
+  return inTransaction(ctx, async (tx) => {
+    const document = await lockDocument(tx, id, documentId);
+    if (!document || (document.confidential && !maySeeConfidential(ctx.actor, convention))) throw new NotFoundError(t('conventions.errors.unknownDocument'));
+    if (document.confidential === confidential) return document;
+    const updated = await setDocumentConfidential(tx, documentId, confidential);
+    await recordAudit(tx, ctx, {
+      action: 'convention.documentConfidentiality',
+      entityType: 'convention',
+      entityId: id,
+      before: { confidential: document.confidential },
+      after: { confidential },
+      metadata: { documentId, documentTitle: document.title },
+    });
+    return updated;
+  });
 }
 
 export { conventionSchema, type ConventionInput };

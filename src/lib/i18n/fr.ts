@@ -230,6 +230,7 @@ export const fr = {
     empty: 'Aucune entrée ne correspond à ces critères.',
     older: 'Entrées plus anciennes',
     newest: 'Revenir aux plus récentes',
+    unknownRecord: 'élément supprimé',
   },
   mail: {
     title: 'Courriels envoyés (boîte de développement)',
@@ -303,6 +304,7 @@ export const fr = {
     'contact.exported': 'Liste de contacts exportée',
     'organization.exported': 'Liste de structures exportée',
     'contact.gdpr_exported': 'Données personnelles exportées (RGPD)',
+    'contact.vcard_exported': 'Fiche contact exportée (vCard)',
     'contact.merged': 'Contacts fusionnés',
     'contact.merge_undone': 'Fusion de contacts annulée',
     'affiliation.created': 'Rattachement ajouté',
