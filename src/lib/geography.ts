@@ -144,6 +144,29 @@ export function resolveCommune(input: { postalCode?: string | null; city?: strin
   return matches[0] ?? null;
 }
 
+/**
+ * The communes a text typed in the commune field designates (« Nantes », « 44200 Nantes »,
+ * « Nantes (44000) », « Paris 11e », « 44200 »): a five-digit postcode narrows the search, then
+ * the communes whose name is the text, or else those whose name starts with it. Exactly one
+ * when the text is unambiguous; several (the most populated first) or none otherwise.
+ */
+export function communesMatching(text: string, limit = 10): Commune[] {
+  const postalCode = /(?:^|\D)(\d{5})(?!\d)/.exec(text)?.[1] ?? '';
+  const name = searchKey(text.replace(/\(?\s*\d{5}\s*\)?/, ' ').replace(/[(),]/g, ' ').replace(/\bcedex\b.*$/i, ''));
+  const { communes, searchNames } = load();
+  const pool = postalCode ? communesByPostalCode(postalCode) : communes;
+  let found: Commune[];
+  if (!name) {
+    if (!postalCode) return [];
+    // A postcode of an arrondissement also belongs to its city (75011: Paris and Paris 11e): the arrondissement.
+    found = pool.filter((commune) => !pool.some((other) => other !== commune && (searchNames.get(other) as string).startsWith(`${searchNames.get(commune) as string} `)));
+  } else {
+    const exact = pool.filter((commune) => searchNames.get(commune) === name);
+    found = exact.length > 0 ? exact : pool.filter((commune) => (searchNames.get(commune) as string).startsWith(name));
+  }
+  return [...found].sort(byPopulation).slice(0, limit);
+}
+
 export function departmentName(code: string): string | undefined {
   return load().departments.find((department) => department.code === code)?.name;
 }

@@ -13,7 +13,7 @@ import {
   uaiListField,
   websiteField,
 } from '../lib/directory-fields';
-import { communeByCode, departmentName, listRegions, regionName, resolveCommune } from '../lib/geography';
+import { type Commune, communeByCode, communesMatching, departmentName, listRegions, regionName, resolveCommune } from '../lib/geography';
 import { sirenOfSiret } from '../lib/identifiers';
 import { parsePhone } from '../lib/phones';
 import { listTimeline, type TimelineEntry } from '../models/audit.model';
@@ -278,6 +278,8 @@ const organizationSchema = z.object({
   phone: phoneField(),
   addressLine: optionalTrimmed(200).transform((value) => value || null),
   communeCode: optionalTrimmed(10).transform((value) => value || null),
+  /** The commune field's text: read when no suggestion was chosen (without JavaScript). */
+  communeQuery: optionalTrimmed(120).transform((value) => value || null),
   postalCode: optionalTrimmed(10).transform((value) => value || null),
   city: optionalTrimmed(120).transform((value) => value || null),
   tags: tagListField(),
@@ -298,20 +300,50 @@ export class DuplicatesFoundError extends Error {
   }
 }
 
-/** Fills SIREN from SIRET and the department/region from the commune chosen in the form. */
+type FormCommune =
+  | { kind: 'typed'; commune: Commune; postalCode: string }
+  | { kind: 'chosen' | 'address'; commune: Commune | null }
+  | { kind: 'invalid'; message: string };
+
+/**
+ * The commune of the form. Text left in the commune field means no suggestion was chosen
+ * (choosing one empties the field; without JavaScript nothing is chosen): that text must name
+ * one commune (« Nantes », « 44200 Nantes », « Paris 11e »), or the field gets an error listing
+ * the candidates. Otherwise the suggestion chosen (hidden INSEE code), or the commune that the
+ * postcode and city typed by hand designate.
+ */
+function formCommune(values: OrganizationInput): FormCommune {
+  if (values.communeQuery) {
+    const candidates = communesMatching(values.communeQuery, COMMUNE_CANDIDATES_SHOWN + 1);
+    const [only] = candidates;
+    if (candidates.length === 1 && only) {
+      const typed = /(?:^|\D)(\d{5})(?!\d)/.exec(values.communeQuery)?.[1];
+      const postalCode = [typed, values.postalCode].find((code) => code && only.postalCodes.includes(code)) ?? only.postalCodes[0] ?? '';
+      return { kind: 'typed', commune: only, postalCode };
+    }
+    if (candidates.length === 0) return { kind: 'invalid', message: t('organizations.communeNotFound', { text: values.communeQuery }) };
+    const list = candidates.slice(0, COMMUNE_CANDIDATES_SHOWN).map((commune) => `${commune.name} (${commune.postalCodes[0] ?? commune.departmentCode})`);
+    if (candidates.length > COMMUNE_CANDIDATES_SHOWN) list.push('…');
+    return { kind: 'invalid', message: t('organizations.communeAmbiguous', { text: values.communeQuery, candidates: list.join(', ') }) };
+  }
+  if (values.communeCode) return { kind: 'chosen', commune: communeByCode(values.communeCode) };
+  if (values.postalCode || values.city) return { kind: 'address', commune: resolveCommune({ postalCode: values.postalCode, city: values.city }) };
+  return { kind: 'address', commune: null };
+}
+
+const COMMUNE_CANDIDATES_SHOWN = 8;
+
+/** Fills SIREN from SIRET and the postcode, city, department and region from the form's commune. */
 function derivedColumns(values: OrganizationInput): Partial<NewOrganization> {
-  // The commune chosen in the form, or (typed by hand, without JavaScript) the one the postcode
-  // and city designate.
-  const commune = values.communeCode
-    ? communeByCode(values.communeCode)
-    : values.postalCode || values.city
-      ? resolveCommune({ postalCode: values.postalCode, city: values.city })
-      : null;
+  const found = formCommune(values);
+  const commune = found.kind === 'invalid' ? null : found.commune;
   return {
     siren: values.siren ?? (values.siret ? sirenOfSiret(values.siret) : null),
     communeCode: commune?.code ?? null,
-    city: values.city ?? commune?.name ?? null,
-    postalCode: values.postalCode ?? commune?.postalCodes[0] ?? null,
+    // A commune typed in the commune field replaces the postcode and city (those of the record
+    // being edited, without JavaScript); one chosen or designated keeps what was typed there.
+    city: found.kind === 'typed' ? found.commune.name : (values.city ?? commune?.name ?? null),
+    postalCode: found.kind === 'typed' ? found.postalCode || null : (values.postalCode ?? commune?.postalCodes[0] ?? null),
     departmentCode: commune?.departmentCode ?? null,
     regionCode: commune?.regionCode ?? null,
   };
@@ -325,7 +357,9 @@ async function validateReferences(ctx: ServiceContext, values: OrganizationInput
   if (!kind || (kind.archivedAt && kind.code !== self?.kindCode)) errors.kindCode = t('organizations.unknownKind');
   const units = await findUnitsByIds(ctx.db, values.unitIds);
   if (units.length !== new Set(values.unitIds).size) errors.unitIds = t('validation.unknownUnit');
-  if (values.communeCode && !communeByCode(values.communeCode)) errors.communeCode = t('organizations.unknownCommune');
+  const commune = formCommune(values);
+  if (commune.kind === 'invalid') errors.communeQuery = commune.message;
+  else if (commune.kind === 'chosen' && !commune.commune) errors.communeCode = t('organizations.unknownCommune');
   if (values.siret && values.siren && sirenOfSiret(values.siret) !== values.siren) errors.siren = t('organizations.sirenMismatch');
   if (values.parentId) {
     if (values.parentId === selfId) errors.parentId = t('organizations.parentIsSelf');

@@ -53,40 +53,44 @@ async function signIn(page: Page, baseUrl: string): Promise<void> {
   await page.waitForURL(`${baseUrl}/`);
 }
 
+// Code run in the page is written as strings: this project's TypeScript has no DOM types.
+
+/**
+ * The document's width against the window's, and the elements sticking out: the outermost ones
+ * not clipped by a scrolling or hidden-overflow ancestor, or else the absolutely positioned ones
+ * (which escape a scrolling ancestor that is not their containing block), so a failure says what to fix.
+ */
+const MEASURE_OVERFLOW = `(() => {
+  const innerWidth = window.innerWidth;
+  const name = (element) => element.tagName.toLowerCase() + '.' + String(element.className).replace(/\\s+/g, '.') + (element.id ? '#' + element.id : '');
+  const clipped = (element) => {
+    for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+      if (getComputedStyle(parent).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const elements = Array.from(document.body.querySelectorAll('*'));
+  let culprits = [];
+  for (const element of elements) {
+    const rect = element.getBoundingClientRect();
+    if (rect.width > 0 && rect.right > innerWidth + 1 && !clipped(element)) {
+      const parentRect = element.parentElement.getBoundingClientRect();
+      if (parentRect.right <= innerWidth + 1 || element.parentElement === document.body) culprits.push(name(element) + ' right=' + Math.round(rect.right));
+    }
+  }
+  if (culprits.length === 0) {
+    for (const element of elements) {
+      const position = getComputedStyle(element).position;
+      const rect = element.getBoundingClientRect();
+      if (rect.right > innerWidth + 1 && (position === 'absolute' || position === 'fixed')) culprits.push(name(element) + ' (' + position + ') right=' + Math.round(rect.right));
+    }
+  }
+  return { scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits: culprits.slice(0, 8) };
+})()`;
+
 /** The document is no wider than the window (1 px for rounding). */
 async function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; culprits: string[] }> {
-  return page.evaluate(() => {
-    const innerWidth = window.innerWidth;
-    const culprits: string[] = [];
-    // Name the outermost elements sticking out of the window and not clipped by a scrolling or
-    // hidden-overflow ancestor, so a failure says what to fix.
-    const clipped = (element: Element): boolean => {
-      for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
-        if (getComputedStyle(parent).overflowX !== 'visible') return true;
-      }
-      return false;
-    };
-    for (const element of Array.from(document.body.querySelectorAll('*'))) {
-      const rect = element.getBoundingClientRect();
-      if (rect.width > 0 && rect.right > innerWidth + 1 && !clipped(element)) {
-        const parentRect = element.parentElement?.getBoundingClientRect();
-        if (!parentRect || parentRect.right <= innerWidth + 1 || element.parentElement === document.body) {
-          culprits.push(`${element.tagName.toLowerCase()}.${String(element.className).replace(/\s+/g, '.')}#${element.id} right=${Math.round(rect.right)}`);
-        }
-      }
-    }
-    // An absolutely positioned element escapes a scrolling ancestor that is not its containing block.
-    if (culprits.length === 0) {
-      for (const element of Array.from(document.body.querySelectorAll('*'))) {
-        const rect = element.getBoundingClientRect();
-        const position = getComputedStyle(element).position;
-        if (rect.right > innerWidth + 1 && (position === 'absolute' || position === 'fixed')) {
-          culprits.push(`${element.tagName.toLowerCase()}.${String(element.className).replace(/\s+/g, '.')} (${position}) right=${Math.round(rect.right)}`);
-        }
-      }
-    }
-    return { scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits: culprits.slice(0, 8) };
-  });
+  return page.evaluate(MEASURE_OVERFLOW) as Promise<{ scrollWidth: number; innerWidth: number; culprits: string[] }>;
 }
 
 /** Each tab of every tab bar can be clicked (scrolled into view if need be) and then shows its panel. */
@@ -97,14 +101,16 @@ async function checkTabs(page: Page, label: string): Promise<number> {
     const tab = tabs.nth(index);
     await tab.scrollIntoViewIfNeeded();
     // Inside the window and inside its (scrolled) list: not cut off.
-    const inside = await tab.evaluate((element) => {
-      const rect = element.getBoundingClientRect();
-      const list = (element.closest('[role="tablist"]') as HTMLElement).getBoundingClientRect();
+    const id = (await tab.getAttribute('id')) ?? '';
+    const inside = await page.evaluate(`(() => {
+      const tab = document.getElementById(${JSON.stringify(id)});
+      const rect = tab.getBoundingClientRect();
+      const list = tab.closest('[role="tablist"]').getBoundingClientRect();
       return rect.width > 0 && rect.left >= list.left - 1 && rect.right <= list.right + 1 && rect.left >= -1 && rect.right <= window.innerWidth + 1;
-    });
+    })()`);
     if (!inside) throw new Error(`${label}: tab ${index + 1} (${await tab.innerText()}) is cut off`);
     await tab.click();
-    await page.waitForFunction((id) => document.getElementById(id)?.getAttribute('aria-selected') === 'true', (await tab.getAttribute('id')) ?? '');
+    await page.waitForFunction(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-selected') === 'true'`);
     const panelId = await tab.getAttribute('aria-controls');
     await page.locator(`#${panelId}`).waitFor({ state: 'visible' });
   }
@@ -121,8 +127,8 @@ describe('every page at desktop and phone width', () => {
     const db = app.database.db;
     await runSeed(db, logger.child({ module: 'seed' }), { baseUrl: app.url });
     const one = async (query: ReturnType<typeof sql>): Promise<string> => {
-      const result = await db.execute(query);
-      const row = result.rows[0] as { id?: string } | undefined;
+      const result = (await db.execute(query)) as unknown as { rows: Array<{ id?: unknown }> };
+      const row = result.rows[0];
       if (!row?.id) throw new Error(`no row for ${JSON.stringify(query)}`);
       return String(row.id);
     };
@@ -207,7 +213,7 @@ describe('every page at desktop and phone width', () => {
       }
       if (entry.tabs && width >= 1280) {
         // At desktop width the whole tab bar shows, no tab cut off behind the scroll shadow.
-        const scrolls = await page.locator('.fr-tabs__list').first().evaluate((list) => list.scrollWidth > list.clientWidth + 1);
+        const scrolls = await page.evaluate(`(() => { const list = document.querySelector('.fr-tabs__list'); return list.scrollWidth > list.clientWidth + 1; })()`);
         if (scrolls) failures.push(`${entry.path}: the tab bar needs scrolling at ${width} px`);
       }
       if (entry.tabs) {
@@ -235,7 +241,7 @@ describe('every page at desktop and phone width', () => {
     await page.waitForURL(`${app.url}/structures/nouveau`);
     await page.getByLabel(/^Commune/).fill('Nantes');
     await page.locator('#commune-suggestions').getByRole('button', { name: /^Nantes \(/ }).click();
-    await page.waitForFunction(() => (document.querySelector('input[name="city"]') as HTMLInputElement | null)?.value === 'Nantes');
+    await page.waitForFunction(`document.querySelector('input[name="city"]').value === 'Nantes'`);
     // The header search: suggestions as one types, Enter opens /recherche, a result opens its page.
     await page.locator('#header-search-input').fill('lyon');
     await page.locator('#search-suggestions a').first().waitFor();

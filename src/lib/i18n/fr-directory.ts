@@ -94,6 +94,8 @@ export const frDirectory = {
     unknownParent: 'Structure de rattachement introuvable.',
     parentIsSelf: 'Une structure ne peut pas être rattachée à elle-même.',
     unknownCommune: 'Commune inconnue : choisissez-la dans la liste.',
+    communeNotFound: 'Aucune commune ne correspond à « {text} » : vérifiez l’orthographe ou tapez le code postal.',
+    communeAmbiguous: 'Plusieurs communes correspondent à « {text} » : {candidates}. Précisez le code postal (par exemple « 44200 Nantes »).',
     sirenMismatch: 'Le SIREN ne correspond pas au SIRET (ses 9 premiers chiffres).',
     duplicatesTitle: 'Cette structure existe peut-être déjà',
     confirmDuplicates: 'J’ai vérifié : il ne s’agit pas d’un doublon, enregistrer quand même',
