@@ -14,7 +14,7 @@ import { DataDirLockedError, openDatabase, type DatabaseHandle } from './models/
 import { logger } from './lib/logger';
 import { createMailTransport } from './lib/mail';
 import { initializeFromTemplate } from './lib/pglite-template';
-import { connectRedis, RedisServerMissingError, type RedisEndpoint } from './lib/redis';
+import { connectRedis, PrivateRedisInUseError, RedisServerMissingError, type RedisEndpoint } from './lib/redis';
 import { setReferenceCacheTtl } from './lib/reference-cache';
 import { configureWorkflowSettings } from './workflows/definitions';
 import { startSmtpSink, type SmtpSink } from './services/smtp-sink';
@@ -149,6 +149,8 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
       }
     }
 
+    // After the database: its lock on DATA_DIR proves no other process uses this directory,
+    // so a redis-server recorded in its pid file is an orphan (src/lib/redis.ts stopStaleRedis).
     const redisEndpoint: RedisEndpoint = await connectRedis(config.REDIS_URL, config.dataDir, config.REDIS_SERVER_BIN);
     cleanups.push({ name: 'redis-server', ms: STEP_MS, run: () => redisEndpoint.stop() });
     const redis = new Redis({ ...redisEndpoint.connectionOptions, maxRetriesPerRequest: 2 });
@@ -289,7 +291,7 @@ export function runProcess(options: BootOptions): void {
       if (started.url) process.stdout.write(`\nPasserelle : ${started.url}\n`);
     })
     .catch((error: unknown) => {
-      if (error instanceof ConfigError || error instanceof RedisServerMissingError || error instanceof DataDirLockedError) {
+      if (error instanceof ConfigError || error instanceof RedisServerMissingError || error instanceof DataDirLockedError || error instanceof PrivateRedisInUseError) {
         process.stderr.write(`\n${error.message}\n\n`);
       } else {
         logger.fatal({ err: error }, 'Passerelle could not start');

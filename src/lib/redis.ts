@@ -63,6 +63,27 @@ function commandLineOf(pid: number): string | undefined {
   return ps.status === 0 && ps.stdout.trim() !== '' ? ps.stdout : undefined;
 }
 
+/** The parent of a live process (Linux /proc, else ps). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    const ps = spawnSync('ps', ['-p', String(pid), '-o', 'ppid='], { encoding: 'utf8' });
+    return ps.status === 0 ? Number(ps.stdout.trim()) : undefined;
+  }
+}
+
+export class PrivateRedisInUseError extends Error {
+  constructor(dataDir: string, owner: number) {
+    super(
+      `Le redis-server privé de ${dataDir} appartient à un autre processus Passerelle en marche (pid ${owner}) : arrêtez-le d'abord.\n` +
+        `The private redis-server of ${dataDir} belongs to another running Passerelle process (pid ${owner}): stop it first.`,
+    );
+    this.name = 'PrivateRedisInUseError';
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -90,6 +111,12 @@ export async function stopStaleRedis(dataDir: string): Promise<number | undefine
   if (!commandLine || !commandLine.includes('redis-server') || !commandLine.includes(socketPath)) {
     fs.rmSync(file, { force: true });
     return undefined;
+  }
+  // Still the child of a live Node process: another Passerelle runs on this DATA_DIR (server mode
+  // without REDIS_URL takes no lock on it). An orphan's parent is init or a subreaper.
+  const parent = parentOf(pid);
+  if (parent !== undefined && parent > 1 && /\bnode\b|passerelle/.test(commandLineOf(parent) ?? '')) {
+    throw new PrivateRedisInUseError(dataDir, parent);
   }
   logger.warn({ pid, socketPath }, 'stopping a private redis-server left running by a previous start');
   process.kill(pid, 'SIGTERM');

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { boot, SHUTDOWN_DEADLINE_MS } from '../../src/boot';
 import { projectRoot } from '../../src/lib/paths';
-import { PRIVATE_REDIS_PIDFILE, RedisServerMissingError } from '../../src/lib/redis';
+import { PRIVATE_REDIS_PIDFILE, PrivateRedisInUseError, RedisServerMissingError } from '../../src/lib/redis';
+import { createTestDatabase } from '../support/harness';
 
 function isAlive(pid: number): boolean {
   try {
@@ -153,6 +154,28 @@ describe('embedded mode', () => {
       fs.rmSync(missingDir, { recursive: true, force: true });
     }
   }, 180_000);
+  test('a redis-server still used by a running process on the same DATA_DIR is never taken for an orphan', async () => {
+    // Server mode without REDIS_URL takes no lock on DATA_DIR: a second process there must not
+    // stop the first one's redis-server.
+    const sharedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-shared-'));
+    const database = await createTestDatabase();
+    const serverEnv = { ...env, DATA_DIR: sharedDir, DATABASE_URL: database.url, MIGRATE_ON_START: 'false' };
+    try {
+      const first = await boot({ web: false, worker: false }, serverEnv);
+      try {
+        const pid = recordedRedisPid(sharedDir) as number;
+        await expect(boot({ web: false, worker: false }, serverEnv)).rejects.toBeInstanceOf(PrivateRedisInUseError);
+        expect(isAlive(pid)).toBe(true);
+        expect(recordedRedisPid(sharedDir)).toBe(pid);
+      } finally {
+        await first.shutdown();
+      }
+    } finally {
+      await database.drop();
+      fs.rmSync(sharedDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   describe('the real `npm start` process', () => {
     beforeAll(() => {
       // `npm start` runs the built code and refuses stale code: build it if the sources changed.
