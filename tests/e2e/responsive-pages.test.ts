@@ -242,6 +242,8 @@ describe('every page at desktop and phone width', () => {
     await page.getByLabel(/^Commune/).fill('Nantes');
     await page.locator('#commune-suggestions').getByRole('button', { name: /^Nantes \(/ }).click();
     await page.waitForFunction(`document.querySelector('input[name="city"]').value === 'Nantes'`);
+    // Choosing a suggestion empties the commune field (text left there would be resolved on save).
+    await expect(page.getByLabel(/^Commune/).inputValue()).resolves.toBe('');
     // The header search: suggestions as one types, Enter opens /recherche, a result opens its page.
     await page.locator('#header-search-input').fill('lyon');
     await page.locator('#search-suggestions a').first().waitFor();
