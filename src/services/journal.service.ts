@@ -40,7 +40,7 @@ const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
-  '*': { roles: 'roles' },
+  '*': { roles: 'roles', capabilities: 'users.capabilityLabels' },
   convention: { status: 'conventions.statuses', kind: 'conventions.kinds', moneyDirection: 'conventions.directions', currency: 'conventions.currencies' },
   organization: { status: 'organizations.statuses' },
 };

@@ -177,6 +177,10 @@ describe('directory: role × route matrix', () => {
       .limit(1);
     expect(granted?.metadata).toMatchObject({ capabilitiesGranted: ['dpo'], capabilitiesRemoved: [] });
     expect((await admin.get(`/admin/utilisateurs/${dpoUser.id}`)).text).toMatch(/id="capability-dpo"[^>]*checked/);
+    // The journal says it in words.
+    const journal = (await admin.get(`/admin/journal?entityType=user&entityId=${dpoUser.id}`)).text;
+    expect(journal).toContain('Capacités');
+    expect(journal).toContain('Délégué(e) à la protection des données (DPO)');
 
     // Effective at the DPO's next request, without signing in again.
     const page = await dpo.get(`/contacts/${contactId}`);

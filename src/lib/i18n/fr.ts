@@ -336,6 +336,7 @@ export const fr = {
     displayName: 'Nom affiché',
     email: 'Adresse électronique',
     roles: 'Rôles',
+    capabilities: 'Capacités',
     unitIds: 'Unités',
     active: 'Actif',
     deactivatedAt: 'Désactivé le',
