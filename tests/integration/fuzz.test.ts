@@ -230,6 +230,7 @@ describe('fuzzing every form and every id route', () => {
     const failures: string[] = [];
     const writes: string[] = [];
     let requests = 0;
+    const statuses = new Map<number, number>();
 
     const fill = (pattern: string, override?: { name: string; value: string }) =>
       pattern.replace(PARAM, (_all, name: string) => (override && override.name === name ? override.value : encodeURIComponent(realValues(pattern, name))));
@@ -238,6 +239,7 @@ describe('fuzzing every form and every id route', () => {
       requests += 1;
       const request = method === 'get' ? browser.agent.get(url) : browser.agent.post(url).type('form').set('X-CSRF-Token', browser.csrfToken).send(body ?? '');
       const response = await request;
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       if (response.status >= 500) {
         failures.push(`${response.status} ${method.toUpperCase()} ${url.slice(0, 160)} ${body ? body.slice(0, 160) : ''}`);
         if (process.env.FUZZ_LOG) fs.appendFileSync(process.env.FUZZ_LOG, `${failures.at(-1)}\n`);
@@ -313,10 +315,15 @@ describe('fuzzing every form and every id route', () => {
       }
     }
 
+    // Still the signed-in admin at the end (a lost session would have turned the run into redirects).
+    expect((await browser.get('/compte')).status).toBe(200);
     const seconds = (Date.now() - started) / 1000;
-    if (process.env.FUZZ_LOG) fs.appendFileSync(process.env.FUZZ_LOG, `${requests} requests in ${seconds} s\n${writes.join('\n')}\n`);
+    if (process.env.FUZZ_LOG) fs.appendFileSync(process.env.FUZZ_LOG, `${requests} requests in ${seconds} s ${JSON.stringify([...statuses])}\n${writes.join('\n')}\n`);
     expect({ failures: failures.slice(0, 40), count: failures.length }).toEqual({ failures: [], count: 0 });
     expect(writes).toEqual([]);
     expect(requests).toBeGreaterThan(1000);
+    // The forms were really parsed (422) and the ids really refused (404), not bounced by CSRF or a login redirect.
+    expect(statuses.get(422) ?? 0).toBeGreaterThan(250);
+    expect(statuses.get(404) ?? 0).toBeGreaterThan(300);
   }, 600_000);
 });
