@@ -6,10 +6,10 @@ import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { deps, flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
 import { receiveUpload } from '../web/uploads';
-import type { Convention } from '../models/schema';
-import { createAndSubmitConvention, submitConvention } from '../services/convention-circuit';
+import { submitConvention } from '../services/convention-circuit';
 import {
   type ConventionFormData,
+  type SavedConvention,
   conventionCsvExport,
   conventionFormView,
   conventionListPageView,
@@ -18,12 +18,13 @@ import {
   newConventionFormData,
   postedNewConventionFormData,
   renewalFormData,
+  saveEditedConvention,
+  saveNewConvention,
 } from '../services/convention-pages.service';
 import {
   addConventionDocument,
   changeConventionStatus,
   chosenParentConvention,
-  createConvention,
   deleteConvention,
   getConventionForEdit,
   openConventionDocument,
@@ -31,7 +32,6 @@ import {
   setDocumentConfidentiality,
   suggestParentConventions,
   terminateConvention,
-  updateConvention,
 } from '../services/conventions.service';
 import { pickOrganizationsFor } from '../services/organizations.service';
 import { exportFileName } from './organizations.routes';
@@ -54,15 +54,7 @@ function formAction(req: Request): 'search' | 'add' | null {
   return action === 'searchParties' ? 'search' : action === 'addParties' ? 'add' : null;
 }
 
-async function handleFormPost(
-  req: Request,
-  res: Response,
-  view: 'new' | 'edit',
-  data: Omit<ConventionFormData, 'values'>,
-  save: () => Promise<Convention>,
-  /** A catalogue key (success, with the reference), or the message to show for this convention. */
-  message: string | ((convention: Convention) => { type: 'success' | 'warning'; text: string }),
-) {
+async function handleFormPost(req: Request, res: Response, view: 'new' | 'edit', data: Omit<ConventionFormData, 'values'>, save: () => Promise<SavedConvention>) {
   const body = req.body as Record<string, unknown>;
   const action = formAction(req);
   if (action) {
@@ -71,8 +63,7 @@ async function handleFormPost(
     return renderForm(req, res, view, { ...data, values }, { partyQuery: action === 'search' ? String(body.partyQuery ?? '') : '' });
   }
   try {
-    const convention = await save();
-    const note = typeof message === 'string' ? { type: 'success' as const, text: t(message, { reference: convention.reference }) } : message(convention);
+    const { convention, note } = await save();
     flash(req, note.type, note.text);
     redirectAfterPost(res, `/conventions/${convention.id}`);
   } catch (error) {
@@ -134,24 +125,7 @@ export function conventionsRouter(): Router {
   router.post('/nouvelle', async (req, res) => {
     const ctx = serviceContext(req);
     const body = req.body as Record<string, unknown>;
-    const data = await postedNewConventionFormData(ctx, body);
-    // « Créer et soumettre au circuit »: created, then submitted (a refusal keeps the draft, and says why).
-    const submitAfterCreate = body.then === 'submit';
-    let refusal: string | null = null;
-    const save = submitAfterCreate
-      ? async () => {
-          const outcome = await createAndSubmitConvention(ctx, body);
-          refusal = outcome.submissionRefused;
-          return outcome.convention;
-        }
-      : () => createConvention(ctx, body);
-    await handleFormPost(req, res, 'new', data, save, (convention) => {
-      const reference = convention.reference;
-      if (!submitAfterCreate) return { type: 'success', text: t('conventions.created', { reference }) };
-      return refusal === null
-        ? { type: 'success', text: t('conventions.createdAndSubmitted', { reference }) }
-        : { type: 'warning', text: t('conventions.createdNotSubmitted', { reference, reason: refusal }) };
-    });
+    await handleFormPost(req, res, 'new', await postedNewConventionFormData(ctx, body), () => saveNewConvention(ctx, body));
   });
 
   router.get('/:id', async (req, res) => {
@@ -166,7 +140,7 @@ export function conventionsRouter(): Router {
     const ctx = serviceContext(req);
     const { values: _values, ...data } = await editConventionFormData(ctx, req.params.id);
     const id = data.convention?.id ?? req.params.id;
-    await handleFormPost(req, res, 'edit', data, () => updateConvention(ctx, id, req.body), 'conventions.updated');
+    await handleFormPost(req, res, 'edit', data, () => saveEditedConvention(ctx, id, req.body));
   });
 
   router.get('/:id/renouveler', async (req, res) => {

@@ -5,10 +5,11 @@ import type { ExportColumn } from '../lib/exports/columns';
 import { t } from '../lib/i18n';
 import type { Convention } from '../models/schema';
 import type { ServiceContext } from './context';
-import { circuitOfConvention, nextCircuitOf } from './convention-circuit';
+import { circuitOfConvention, createAndSubmitConvention, nextCircuitOf } from './convention-circuit';
 import {
   EXPIRING_CHOICES,
   conventionFormOptions,
+  createConvention,
   emptyConventionValues,
   exportConventions,
   getConventionDetail,
@@ -18,6 +19,7 @@ import {
   partyRowsForForm,
   renewalValues,
   underCadreValues,
+  updateConvention,
 } from './conventions.service';
 import { pickOrganizationsFor } from './organizations.service';
 import { assertCan, can } from './permissions';
@@ -172,4 +174,31 @@ export async function editConventionFormData(ctx: ServiceContext, id: string): P
       parties: parties.map((party) => ({ organizationId: party.organizationId, role: party.role ?? '', signatoryContactId: party.signatoryContactId ?? '' })),
     },
   };
+}
+
+export interface SavedConvention {
+  convention: Convention;
+  note: { type: 'success' | 'warning'; text: string };
+}
+
+/**
+ * The new form saved: created, or with « Créer et soumettre au circuit » (`then=submit`) created
+ * then submitted — a refused submission keeps the draft and the note says why.
+ */
+export async function saveNewConvention(ctx: ServiceContext, body: Record<string, unknown>): Promise<SavedConvention> {
+  if (body.then !== 'submit') {
+    const convention = await createConvention(ctx, body);
+    return { convention, note: { type: 'success', text: t('conventions.created', { reference: convention.reference }) } };
+  }
+  const { convention, submissionRefused } = await createAndSubmitConvention(ctx, body);
+  const reference = convention.reference;
+  return submissionRefused === null
+    ? { convention, note: { type: 'success', text: t('conventions.createdAndSubmitted', { reference }) } }
+    : { convention, note: { type: 'warning', text: t('conventions.createdNotSubmitted', { reference, reason: submissionRefused }) } };
+}
+
+/** The edit form saved. */
+export async function saveEditedConvention(ctx: ServiceContext, id: string, body: unknown): Promise<SavedConvention> {
+  const convention = await updateConvention(ctx, id, body);
+  return { convention, note: { type: 'success', text: t('conventions.updated', { reference: convention.reference }) } };
 }
