@@ -432,6 +432,24 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
                where changes::text ilike any(${strongPatterns})`,
         );
 
+  // Journal: the filters of an export (« q » may be the person's name — or only their last
+  // name, matched here too, namesakes included) and any other metadata value that names them or
+  // holds their address or number.
+  const metadataPatterns = textArray([...strong, ...namePatterns, ...(traces.lastName.length >= 3 ? [traces.lastName] : [])].map(likePattern));
+  counts.auditMetadata = await countOf(
+    db,
+    sql`update audit_log
+           set metadata = (
+             select coalesce(jsonb_object_agg(key, case
+                      when value::text ilike any(${metadataPatterns}) and jsonb_typeof(value) = 'object' then (
+                        select coalesce(jsonb_object_agg(k, case when v::text ilike any(${metadataPatterns}) then to_jsonb(${texts.label}::text) else v end), '{}'::jsonb)
+                          from jsonb_each(value) as inner_entry(k, v))
+                      when value::text ilike any(${metadataPatterns}) then to_jsonb(${texts.label}::text)
+                      else value end), '{}'::jsonb)
+               from jsonb_each(metadata))
+         where metadata::text ilike any(${metadataPatterns})`,
+  );
+
   // Imports: the values an update replaced (kept for a revert) get the erased values…
   counts.importRowsBefore = await countOf(
     db,

@@ -24,7 +24,7 @@ import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '
 const PLACES = [
   'contacts — the record and the records merged into it (search_name and search_document are generated: they follow)',
   'audit_log.changes — diffs of the person, their affiliations, their merges, and any entry holding their e-mail or phone',
-  'audit_log.metadata — « mergedLabel » of the contact.merged entries',
+  'audit_log.metadata — « mergedLabel » of the contact.merged entries, export filters and any other value naming them',
   'record_merges.kept_before / merged_before — merge snapshots',
   'import_rows.before — values an import update replaced (kept for a revert)',
   'import_rows.cells / errors — rows in error carrying the person (the error file is built from them)',
@@ -200,6 +200,12 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   await insertNotifications(harness.db, [{ userId: admin.id, kind: 'workflow.notice', title: `Relancer ${FIRST} ${LAST} pour la signature`, link: `/conventions/${convention!.id}` }]);
   const [session] = await harness.db.select().from(sessions).where(sql`${sessions.data}::text ilike ${`%${LAST}%`}`);
   expect(session).toBeDefined();
+
+  // An export of the contacts filtered on her name: the journal keeps the filter used.
+  const exported = await charge.get(`/contacts/export.csv?q=${encodeURIComponent(LAST)}`);
+  expect(exported.status).toBe(200);
+  const exportEntries = await harness.db.select().from(auditLog).where(eq(auditLog.action, 'contact.exported'));
+  expect(JSON.stringify(exportEntries.map((entry) => entry.metadata))).toContain(LAST);
 
   // Before: the person is in many places.
   const before = await searchWholeDatabase(NEEDLES);
