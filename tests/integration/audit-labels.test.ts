@@ -68,6 +68,9 @@ describe('audit diffs in words', () => {
     expect(filter).toContain('value="convention.created">Convention créée</option>');
     // No option shows its code as its label.
     for (const [, value, label] of filter.matchAll(/<option value="([^"]+)"[^>]*>([^<]*)<\/option>/g)) expect(label).not.toBe(value);
+    const entityTypes = journal.text.match(/<select[^>]*id="filter-entity-type"[^>]*>([\s\S]*?)<\/select>/)?.[1] ?? '';
+    expect(entityTypes).toContain('value="convention">Convention</option>');
+    for (const [, value, label] of entityTypes.matchAll(/<option value="([^"]+)"[^>]*>([^<]*)<\/option>/g)) expect(label).not.toBe(value);
     const history = historyOf(journal.text);
     expect(history).toContain('Camille Martin');
     expect(history).not.toMatch(UUID_TEXT);

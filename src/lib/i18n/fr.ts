@@ -396,6 +396,7 @@ export const fr = {
     restricted_fields: 'Champs réservés',
     organization_kind: 'Type de structure',
     convention_kind: 'Type de convention',
+    convention: 'Convention',
     session: 'Session',
   },
 } as const;
