@@ -146,6 +146,7 @@ describe('every page at desktop and phone width', () => {
       select c.id from conventions c join workflow_runs r on r.subject_id = c.id::text
       order by (select count(*) from workflow_steps s where s.run_id = r.id) desc limit 1`);
     const runId = await one(sql`select id from workflow_runs order by started_at limit 1`);
+    const stepId = await one(sql`select id from workflow_steps order by created_at limit 1`);
     const userId = await one(sql`select id from users where email = ${ADMIN.email}`);
     const unitId = await one(sql`select id from units order by code limit 1`);
     const kindCode = await one(sql`select code as id from organization_kinds order by code limit 1`);
@@ -159,15 +160,24 @@ describe('every page at desktop and phone width', () => {
       { name: 'structure-new', path: '/structures/nouveau' },
       { name: 'contacts', path: '/contacts' },
       { name: 'contact', path: `/contacts/${contactId}` },
+      { name: 'contact-edit', path: `/contacts/${contactId}/modifier` },
       { name: 'contact-new', path: '/contacts/nouveau' },
+      { name: 'contacts-review', path: '/contacts/a-revoir' },
       { name: 'conventions', path: '/conventions' },
       { name: 'convention', path: `/conventions/${conventionId}` },
+      { name: 'convention-edit', path: `/conventions/${conventionId}/modifier` },
       { name: 'convention-new', path: '/conventions/nouvelle' },
+      { name: 'convention-deadlines', path: '/conventions/echeances' },
       { name: 'validations', path: '/validations' },
+      { name: 'validation-step', path: `/validations/etapes/${stepId}` },
+      { name: 'validation-runs', path: '/validations/circuits' },
+      { name: 'validation-run', path: `/validations/circuits/${runId}` },
+      { name: 'delegations', path: '/validations/delegations' },
       { name: 'search', path: '/recherche?q=universite' },
       { name: 'imports', path: '/imports' },
       { name: 'imports-new', path: '/imports/nouveau' },
       { name: 'duplicates', path: '/doublons' },
+      { name: 'merges', path: '/doublons/fusions' },
       { name: 'admin-users', path: '/admin/utilisateurs' },
       { name: 'admin-user', path: `/admin/utilisateurs/${userId}` },
       { name: 'admin-user-new', path: '/admin/utilisateurs/nouveau' },
