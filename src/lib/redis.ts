@@ -75,10 +75,11 @@ function parentOf(pid: number): number | undefined {
 }
 
 export class PrivateRedisInUseError extends Error {
-  constructor(dataDir: string, owner: number) {
+  constructor(dataDir: string, owner?: number) {
+    const who = owner ? ` (pid ${owner})` : '';
     super(
-      `Le redis-server privé de ${dataDir} appartient à un autre processus Passerelle en marche (pid ${owner}) : arrêtez-le d'abord.\n` +
-        `The private redis-server of ${dataDir} belongs to another running Passerelle process (pid ${owner}): stop it first.`,
+      `Un autre processus Passerelle${who} utilise déjà ${dataDir} (son redis-server privé est en marche) : arrêtez-le d'abord.\n` +
+        `Another Passerelle process${who} already uses ${dataDir} (its private redis-server is running): stop it first.`,
     );
     this.name = 'PrivateRedisInUseError';
   }
@@ -136,12 +137,13 @@ function socketPathFor(dataDir: string): string {
 }
 
 export async function startPrivateRedis(dataDir: string, binary = 'redis-server'): Promise<RedisEndpoint> {
-  const probe = spawnSync(binary, ['--version'], { stdio: 'ignore' });
-  if (probe.error) throw new RedisServerMissingError(binary);
-
   fs.mkdirSync(dataDir, { recursive: true });
+  // Runs before the database takes its lock on DATA_DIR (see boot.ts), so it checks by itself that
+  // no live process uses this directory's Redis: a recorded server with a live Node parent, or
+  // any server answering on the socket, belongs to a running Passerelle.
   await stopStaleRedis(dataDir);
   const socketPath = socketPathFor(dataDir);
+  if (await answersOn(socketPath)) throw new PrivateRedisInUseError(dataDir);
   fs.rmSync(socketPath, { force: true });
 
   const child: ChildProcess = spawn(
@@ -159,10 +161,18 @@ export async function startPrivateRedis(dataDir: string, binary = 'redis-server'
     // must outlive the application's drain of its jobs; the application stops it last.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  if (child.pid === undefined) {
+    // Not started (ENOENT: not installed or not on the PATH); the error event follows.
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve));
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    if (error.code === 'ENOENT' || error.code === 'EACCES') throw new RedisServerMissingError(binary);
+    throw error;
+  }
   child.stdout?.resume();
   child.stderr?.resume();
   const pidFile = path.join(dataDir, PRIVATE_REDIS_PIDFILE);
-  if (child.pid) fs.writeFileSync(pidFile, `${JSON.stringify({ pid: child.pid, socketPath } satisfies PidFile)}\n`);
+  fs.writeFileSync(pidFile, `${JSON.stringify({ pid: child.pid, socketPath } satisfies PidFile)}\n`);
   // Whatever way the process ends short of SIGKILL (a forced exit after the shutdown deadline, a
   // second Ctrl-C, an uncaught error), take the child down too; SIGKILL leaves the pid file,
   // and the next start stops the orphan (stopStaleRedis).
@@ -198,6 +208,21 @@ export async function startPrivateRedis(dataDir: string, binary = 'redis-server'
       fs.rmSync(socketPath, { force: true });
     },
   };
+}
+
+/** Whether a Redis server answers on this unix socket now. */
+async function answersOn(socketPath: string): Promise<boolean> {
+  if (!fs.existsSync(socketPath)) return false;
+  const client = new Redis({ path: socketPath, lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function waitForSocket(socketPath: string, child: ChildProcess): Promise<void> {

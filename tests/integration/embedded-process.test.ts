@@ -59,12 +59,12 @@ function descendantsOf(root: number): number[] {
   return found;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+async function waitFor<T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -191,7 +191,14 @@ describe('embedded mode', () => {
       const url = `http://127.0.0.1:${port}`;
       const { child, output } = npmStart({ ...env, DATA_DIR: npmDir, PORT: String(port), LOG_LEVEL: 'warn' });
       try {
-        await waitFor(`/readyz 200 from npm start (${output()})`, () => readyz(url), 90_000);
+        await waitFor(
+          () => `/readyz 200 from npm start (${output()})`,
+          () => {
+            if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}: ${output()}`);
+            return readyz(url);
+          },
+          90_000,
+        );
         const processes = descendantsOf(child.pid as number);
         const redisPid = recordedRedisPid(npmDir) as number;
         // npm runs node directly (`exec`, no shell left in between), and node runs redis-server.
@@ -220,10 +227,19 @@ describe('embedded mode', () => {
       const child = spawn(process.execPath, ['scripts/run-built.mjs', 'src/server.js'], {
         cwd: projectRoot,
         env: { ...process.env, ...env, DATA_DIR: killedDir, PORT: String(port), LOG_LEVEL: 'warn' },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
+      let errors = '';
+      child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       try {
-        await waitFor('/readyz 200', () => readyz(url), 90_000);
+        await waitFor(
+          () => `/readyz 200 (${errors})`,
+          () => {
+            if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}: ${errors}`);
+            return readyz(url);
+          },
+          90_000,
+        );
         const orphan = recordedRedisPid(killedDir) as number;
         expect(isAlive(orphan)).toBe(true);
         process.kill(child.pid as number, 'SIGKILL');
