@@ -30,6 +30,23 @@ function freePort() {
   });
 }
 
+/** CPU seconds (user + system) a process and its children have used so far, from /proc. */
+function cpuSeconds(pid) {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[1] = ppid, fields[11..12] = utime, stime (clock ticks, 100 per second on Linux)
+      if (Number(entry) === pid || Number(fields[1]) === pid) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 /** Pids whose command line mentions the DATA_DIR (node, redis-server). */
 function processesUsing(dataDir) {
   return fs
@@ -59,12 +76,16 @@ async function startAndStop(dataDir, port) {
   child.once('exit', () => (exited = true));
 
   let readyMs;
+  let cpu;
   while (readyMs === undefined) {
     if (exited) throw new Error(`npm start exited before /readyz answered:\n${output}`);
     if (performance.now() - started > 60_000) throw new Error(`/readyz not 200 after 60 s:\n${output}`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (response.status === 200) readyMs = performance.now() - started;
+      if (response.status === 200) {
+        readyMs = performance.now() - started;
+        cpu = cpuSeconds(child.pid);
+      }
     } catch {
       // not listening yet
     }
@@ -81,7 +102,7 @@ async function startAndStop(dataDir, port) {
   const stopMs = performance.now() - stopping;
   const left = processesUsing(dataDir);
   for (const pid of left) process.kill(pid, 'SIGKILL');
-  return { readyMs, stopMs, left };
+  return { readyMs, cpu, stopMs, left };
 }
 
 const results = [];
@@ -100,7 +121,8 @@ for (let run = 1; run <= runs; run += 1) {
       const ok = measure.readyMs <= objective && measure.stopMs <= OBJECTIVES.stopMs && measure.left.length === 0;
       failed ||= !ok;
       console.log(
-        `run ${run} ${label.padEnd(29)} /readyz 200 after ${(measure.readyMs / 1000).toFixed(2)} s (objective ${objective / 1000} s), ` +
+        `run ${run} ${label.padEnd(29)} /readyz 200 after ${(measure.readyMs / 1000).toFixed(2)} s (objective ${objective / 1000} s; ` +
+          `CPU used by npm, node and redis-server until then: ${measure.cpu.toFixed(2)} s), ` +
           `SIGTERM to npm → all stopped in ${(measure.stopMs / 1000).toFixed(2)} s, processes left: ${measure.left.length} ${ok ? 'ok' : 'MISSED'}`,
       );
     }
@@ -111,8 +133,11 @@ for (let run = 1; run <= runs; run += 1) {
 if (runs > 1) {
   const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(
-    `median of ${runs}: first start ${(median(results.map((r) => r.first.readyMs)) / 1000).toFixed(2)} s, ` +
-      `restart ${(median(results.map((r) => r.restart.readyMs)) / 1000).toFixed(2)} s`,
+    `median of ${runs}: first start ${(median(results.map((r) => r.first.readyMs)) / 1000).toFixed(2)} s ` +
+      `(CPU ${median(results.map((r) => r.first.cpu)).toFixed(2)} s), ` +
+      `restart ${(median(results.map((r) => r.restart.readyMs)) / 1000).toFixed(2)} s (CPU ${median(results.map((r) => r.restart.cpu)).toFixed(2)} s)`,
   );
 }
+const [load1] = os.loadavg();
+console.log(`load average (1 min) at the end: ${load1.toFixed(2)} on ${os.cpus().length} CPUs`);
 process.exit(failed ? 1 : 0);
