@@ -9,6 +9,7 @@
 //   node scripts/run-built.mjs src/server.js      (a path inside dist/)
 //   node scripts/run-built.mjs --check            (exit 0 if dist/ is up to date, 1 if not)
 import fs from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -75,5 +76,9 @@ if (stale.length > 0) {
   );
   process.exit(1);
 }
+
+// Node ≥ 22.1 keeps V8's compiled code of every module on disk: later starts skip compiling
+// (Node 20 has no such cache and ignores this).
+module.enableCompileCache?.(path.join(root, 'node_modules', '.cache', 'passerelle-compile'));
 
 await import(pathToFileURL(target).href);
