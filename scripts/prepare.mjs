@@ -2,8 +2,9 @@
 // runs the built code at once, then makes the PGlite template that spares the first start
 // PostgreSQL's initdb (src/lib/pglite-template.ts).
 //
-// Skipped where there is nothing to build: an install without src/ (the first layer of the
-// Dockerfile copies package.json alone) or without the dev dependencies (`npm ci --omit=dev`).
+// Skipped where there is nothing to build: an install without this script or without src/ (the
+// Dockerfile's `npm ci` layers copy package.json alone: package.json runs this file only if it
+// exists) or without the dev dependencies (`npm ci --omit=dev`).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
