@@ -18,7 +18,7 @@ import { insertUser, replaceUserUnits } from '../src/models/users.model';
 import { listUnits } from '../src/models/units.model';
 import { actorOf } from '../src/services/auth.service';
 import type { ServiceContext } from '../src/services/context';
-import { submitConvention } from '../src/services/convention-circuit';
+import { registerConventionCircuit, submitConvention } from '../src/services/convention-circuit';
 import { createConvention } from '../src/services/conventions.service';
 import { decideStep } from '../src/services/workflows.service';
 import { startRuntime } from '../src/jobs/runtime';
@@ -74,6 +74,8 @@ async function bareBullmq(prefix: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // What boot's composition root does for every role: the circuit's decisions move the conventions.
+  registerConventionCircuit();
   await recreateBenchDatabase(DATABASE_URL);
   const handle = await openDatabase({ driver: 'pg', url: DATABASE_URL, poolSize: 20 });
   await handle.migrate();
