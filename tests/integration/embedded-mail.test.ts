@@ -90,7 +90,7 @@ describe('embedded mode (PGlite + in-process SMTP sink + worker)', () => {
     const browser = new TestBrowser(harness.app);
     await browser.login(admin.email);
     await browser.get('/admin/utilisateurs/nouveau');
-    const created = await browser.post('/admin/utilisateurs/nouveau', { email: 'nadia.benali@passerelle.test', displayName: 'Nadia Benali', roles: ['charge'] });
+    const created = await browser.post('/admin/utilisateurs/nouveau', { email: 'nadia.benali@passerelle.test', displayName: 'Nadia Benali', roles: ['charge'], sendInvitation: 'on' });
     expect(created.status).toBe(303);
     for (let i = 0; i < 5; i += 1) {
       const page = await within(5000, browser.get('/admin/courriels'));
