@@ -38,7 +38,9 @@ export class DataDirLockedError extends Error {
   constructor(dir: string) {
     super(
       `La base embarquée ${dir} est déjà ouverte par un autre processus Passerelle (PGlite ne supporte ` +
-        `qu'un seul processus). Arrêtez-le d'abord. / The embedded database is already open in another process.`,
+        `qu'un seul processus). Arrêtez-le d'abord ; si Passerelle vient d'être tué brutalement (kill -9), ` +
+        `le verrou se libère de lui-même en 15 secondes : réessayez alors. / The embedded database is ` +
+        `already open in another process (or one killed less than 15 s ago: retry in a moment).`,
     );
     this.name = 'DataDirLockedError';
   }
