@@ -24,6 +24,21 @@ import { decideStep } from '../services/workflows.service';
 const runStatusOptions = () =>
   ['running', 'changes_requested', 'approved', 'rejected', 'cancelled', 'completed'].map((value) => ({ value, label: t(`workflows.runStatuses.${value}`) }));
 
+/**
+ * The query string of the page an htmx request came from (`HX-Current-URL`), when that page is
+ * `path`; undefined otherwise (a decision from the step's own page, say).
+ */
+function pageQueryOf(req: Request, path: string): Record<string, string> | undefined {
+  const current = req.get('HX-Current-URL');
+  if (!current) return undefined;
+  try {
+    const url = new URL(current, 'http://passerelle.invalid');
+    return url.pathname === path ? Object.fromEntries(url.searchParams) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function validationsRouter(): Router {
   const router = Router();
   router.use(requireLogin);
@@ -64,9 +79,12 @@ export function validationsRouter(): Router {
       const decisionLabel = t(`workflows.decisions.${step.decision ?? 'approve'}`);
       const message = decidedForName ? t('validations.decidedFor', { decision: decisionLabel, name: decidedForName }) : t('validations.decided', { decision: decisionLabel });
       if (req.isHtmx && !req.isBoosted) {
-        // The row becomes a confirmation; the badge is refreshed out of band.
+        // The row becomes a confirmation; the badge, the inbox's count (with the page's own
+        // filters) and the notices are refreshed out of band.
         const count = await countPendingValidations(ctx);
-        res.render('partials/validations/decided-row', { layout: false, step, message, validationsCount: count, oob: true });
+        const onInbox = pageQueryOf(req, '/validations');
+        const [inbox, notifications] = onInbox ? await Promise.all([getInbox(ctx, onInbox), listMyNotifications(ctx)]) : [undefined, undefined];
+        res.render('partials/validations/decided-row', { layout: false, step, message, validationsCount: count, oob: true, inbox, notifications });
         return;
       }
       flash(req, 'success', message);

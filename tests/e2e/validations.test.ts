@@ -50,6 +50,7 @@ describe('Mes validations in the browser', () => {
     const card = page.locator('#validations-list [id^="step-"]').first();
     await expectText(card, 'Revue juridique — Convention CREPS Auvergne-Rhône-Alpes 2027', 15_000);
     await screenshot(page, 'validations-01-inbox');
+    await expectText(page.locator('#validations-count'), /^1 /, 15_000);
 
     await card.getByLabel(/Commentaire/).fill('Clauses conformes à la convention-cadre type.');
     await card.getByRole('button', { name: 'Approuver' }).click();
@@ -57,6 +58,9 @@ describe('Mes validations in the browser', () => {
     await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.', 15_000);
     // The badge was refreshed out of band: nothing left to decide.
     await page.waitForFunction("document.querySelector('.fr-header__tools-links .passerelle-validations-badge').textContent.trim() === ''");
+    // So were the inbox's count and the notice about that step (« traitée »), without a reload.
+    await expectText(page.locator('#validations-count'), /^0 /, 15_000);
+    await expectText(page.locator('#validations-notices .passerelle-notice-done'), /traitée/i, 15_000);
     await screenshot(page, 'validations-02-approved');
 
     const steps = await db.select().from(workflowSteps).where(eq(workflowSteps.runId, run.id));
