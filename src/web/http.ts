@@ -89,7 +89,10 @@ export function safeNext(value: unknown, baseUrl: string = LOCAL_ORIGIN): string
     return '/';
   }
   if (resolved.origin !== base.origin || resolved.username || resolved.password) return '/';
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // What is returned is checked again: dot segments normalise « /.//evil.example » into
+  // « //evil.example », which a browser reads as another host.
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  return suspicious(path) ? '/' : path;
 }
 
 export function htmxMiddleware(req: Request, res: Response, next: NextFunction): void {

@@ -216,6 +216,10 @@ describe('signing in', () => {
       '  /structures',
       'structures',
       '/%E0%A4%A',
+      '/.//evil.example',
+      '/..//evil.example',
+      '/%2e%2e//evil.example',
+      '/a/..//evil.example',
       '',
     ];
     for (const value of offSite) expect([value, safeNext(value, harness.config.baseUrl)]).toEqual([value, '/']);
