@@ -1,10 +1,11 @@
 // The one-way layer rule (DESIGN.md §3): lib → models → workflows → services → jobs | web → routes → boot.
 // A file may import its own layer or a lower one, never a higher one nor a sibling (jobs ↔ web).
 // Run by `npm run lint`; prints every offending import and exits 1.
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const layerRank = {
   lib: 0, config: 0,
   models: 1,

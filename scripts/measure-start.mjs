@@ -7,13 +7,14 @@
 //
 // Objectives (issue 10): first start ≤ 6 s, restart ≤ 3 s, stop ≤ 10 s with nothing left running.
 /* global fetch, performance, setTimeout */
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 1;
 const keep = args.includes('--keep');

@@ -5,13 +5,14 @@
 // Skipped where there is nothing to build: an install without this script or without src/ (the
 // Dockerfile's `npm ci` layers copy package.json alone: package.json runs this file only if it
 // exists) or without the dev dependencies (`npm ci --omit=dev`).
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 if (!fs.existsSync(path.join(root, 'src')) || !fs.existsSync(path.join(root, 'node_modules', 'typescript'))) {
