@@ -131,7 +131,7 @@ export function contactsRouter(): Router {
 
   router.get('/:id', async (req, res) => {
     const detail = await getContactDetail(serviceContext(req), req.params.id);
-    if (detail.kind === 'redirect') return res.redirect(301, detail.to);
+    if (detail.kind === 'redirect') return res.redirect(302, detail.to);
     render(req, res, 'contacts/show', {
       title: fullName(detail.contact),
       detail,
@@ -227,7 +227,7 @@ export function contactsRouter(): Router {
   /** One contact's card for an address book (same people as the bulk exports). */
   router.get('/:id/vcard', async (req, res) => {
     const result = await contactVcard(serviceContext(req), req.params.id);
-    if (result.kind === 'redirect') return res.redirect(301, result.to);
+    if (result.kind === 'redirect') return res.redirect(302, result.to);
     res.setHeader('Content-Type', VCARD_CONTENT_TYPE);
     res.setHeader('Content-Disposition', `attachment; filename="${vcardFileName(result.card)}"`);
     await writeVcards(res, [result.card]);

@@ -121,7 +121,7 @@ export function organizationsRouter(): Router {
 
   router.get('/:id', async (req, res) => {
     const detail = await getOrganizationDetail(serviceContext(req), req.params.id);
-    if (detail.kind === 'redirect') return res.redirect(301, detail.to);
+    if (detail.kind === 'redirect') return res.redirect(302, detail.to);
     render(req, res, 'organizations/show', {
       title: detail.organization.name,
       detail,

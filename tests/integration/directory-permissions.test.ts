@@ -250,7 +250,7 @@ describe('directory: role × route matrix', () => {
     const kept = await buildContact(harness.db, { unitCodes: ['DDPSI'] });
     const merged = await buildContact(harness.db, { unitCodes: ['DDPSI'], mergedIntoId: kept.id });
     const redirect = await charge.get(`/contacts/${merged.id}/vcard`);
-    expect(redirect.status).toBe(301);
+    expect(redirect.status).toBe(302);
     expect(redirect.headers.location).toBe(`/contacts/${kept.id}/vcard`);
     expect((await charge.get('/contacts/pas-un-id/vcard')).status).toBe(404);
   });
