@@ -3,8 +3,9 @@
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
-import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
+import { flash, parseQueryString, redirectAfterPost, render, renderInvalid, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
+import { logger } from '../lib/logger';
 import {
   circuitOptions,
   countPendingValidations,
@@ -28,12 +29,13 @@ const runStatusOptions = () =>
  * The query string of the page an htmx request came from (`HX-Current-URL`), when that page is
  * `path`; undefined otherwise (a decision from the step's own page, say).
  */
-function pageQueryOf(req: Request, path: string): Record<string, string> | undefined {
+function pageQueryOf(req: Request, path: string): Record<string, unknown> | undefined {
   const current = req.get('HX-Current-URL');
   if (!current) return undefined;
   try {
     const url = new URL(current, 'http://passerelle.invalid');
-    return url.pathname === path ? Object.fromEntries(url.searchParams) : undefined;
+    // Cleaned like any query string of the app (control characters dropped).
+    return url.pathname === path ? parseQueryString(url.search.slice(1)) : undefined;
   } catch {
     return undefined;
   }
@@ -82,8 +84,14 @@ export function validationsRouter(): Router {
         // The row becomes a confirmation; the badge, the inbox's count (with the page's own
         // filters) and the notices are refreshed out of band.
         const count = await countPendingValidations(ctx);
+        // The decision is committed: a refresh that fails only leaves the count and notices as they were.
         const onInbox = pageQueryOf(req, '/validations');
-        const [inbox, notifications] = onInbox ? await Promise.all([getInbox(ctx, onInbox), listMyNotifications(ctx)]) : [undefined, undefined];
+        const [inbox, notifications] = onInbox
+          ? await Promise.all([getInbox(ctx, onInbox), listMyNotifications(ctx)]).catch((error: unknown) => {
+              logger.warn({ err: error }, 'inbox refresh after a decision failed');
+              return [undefined, undefined];
+            })
+          : [undefined, undefined];
         res.render('partials/validations/decided-row', { layout: false, step, message, validationsCount: count, oob: true, inbox, notifications });
         return;
       }
