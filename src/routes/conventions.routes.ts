@@ -160,7 +160,8 @@ export function conventionsRouter(): Router {
       redirectAfterPost(res, `/conventions/${convention.id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      await renderPageAgain(req, res, req.params.id, { statusErrors: error.fieldErrors });
+      const body = req.body as Record<string, unknown>;
+      await renderPageAgain(req, res, req.params.id, { statusErrors: error.fieldErrors, statusValues: { status: body.status, reason: body.reason } });
     }
   });
 

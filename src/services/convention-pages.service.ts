@@ -62,7 +62,7 @@ export async function conventionCsvExport(ctx: ServiceContext, query: unknown) {
  * The convention page: detail, circuit, the status moves this person may make now (none while a
  * circuit runs: the form is not shown), and what a failed post wants shown next to its fields.
  */
-export async function conventionPageView(ctx: ServiceContext, id: string, failed: { uploadErrors?: Record<string, string>; statusErrors?: Record<string, string> } = {}) {
+export async function conventionPageView(ctx: ServiceContext, id: string, failed: { uploadErrors?: Record<string, string>; statusErrors?: Record<string, string>; statusValues?: { status?: unknown; reason?: unknown } } = {}) {
   const detail = await getConventionDetail(ctx, id);
   const { convention } = detail;
   const circuit = await circuitOfConvention(ctx, convention.id);

@@ -10,6 +10,7 @@ import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '
 import type { DocumentStorage } from '../lib/documents/document-storage';
 import type { Database } from '../models/database';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
+import { logger } from '../lib/logger';
 import { formatEuros, isoDateInParis } from '../lib/format';
 import { t } from '../lib/i18n';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
@@ -665,7 +666,14 @@ function moverOf(ctx: ServiceContext, convention: Pick<Convention, 'ownerId' | '
 export async function moveConventionStatus(tx: Database, ctx: ServiceContext, move: ConventionMove): Promise<Convention> {
   const before = await lockConventionById(tx, move.id);
   if (!before) throw new NotFoundError(t('conventions.notFound'));
-  if (before.status === move.to && !move.set) return before;
+  if (before.status === move.to) {
+    if (!move.set) return before;
+    // A same-status move that rewrites columns (a second termination racing the first) only
+    // where the table lists it (a renewed convention renewed again).
+    if (checkMove(CONVENTION_TRANSITIONS, before.status, move.to, moverOf(ctx, before, move.by)) !== 'allowed') {
+      throw new ConflictError(t('conventions.errors.moveNotAllowed', { from: t(`conventions.statuses.${before.status}`), to: t(`conventions.statuses.${move.to}`) }));
+    }
+  }
   assertConventionMove(ctx, before, move.to, move.by);
   const set = move.set ?? {};
   const updated = await updateConventionRow(tx, move.id, { status: move.to, ...set, updatedById: ctx.actor?.id ?? null });
@@ -678,7 +686,9 @@ export async function moveConventionStatus(tx: Database, ctx: ServiceContext, mo
     after: Object.fromEntries(columns.map((column) => [column, updated[column]])),
     metadata: { ...(move.reason ? { reason: move.reason } : {}), ...move.metadata },
   });
-  if (move.to === 'signee' && before.status !== 'signee' && updated.isRenewal && updated.parentId && updated.endsOn) await extendParent(tx, ctx, updated);
+  // Signed — or recorded in force directly by an admin — from an unsigned status: a renewal avenant extends its parent.
+  const signedNow = (move.to === 'signee' || move.to === 'en_vigueur') && !SIGNED_STATUSES.includes(before.status);
+  if (signedNow && updated.isRenewal && updated.parentId && updated.endsOn) await extendParent(tx, ctx, updated);
   return updated;
 }
 
@@ -695,9 +705,18 @@ async function markSigned(tx: Database, ctx: ServiceContext, id: string): Promis
   if (!signed.startsOn || signed.startsOn <= today) await moveConventionStatus(tx, ctx, { id, to: 'en_vigueur', by: 'signature', reason: t('conventions.inForceReason') });
 }
 
+/** Statuses of a convention once signed: moving between them signs nothing again. */
+const SIGNED_STATUSES: readonly Convention['status'][] = ['signee', 'en_vigueur', 'echue', 'renouvelee', 'resiliee'];
+
 async function extendParent(tx: Database, ctx: ServiceContext, avenant: Convention): Promise<void> {
   const parent = await lockConventionById(tx, avenant.parentId as string);
   if (!parent || !avenant.endsOn || (parent.endsOn && parent.endsOn >= avenant.endsOn)) return;
+  // A parent that cannot be renewed (never signed, or terminated) keeps its dates: the avenant's
+  // own signature must not fail for it (it would stay « à signer » with no way out).
+  if (checkMove(CONVENTION_TRANSITIONS, parent.status, 'renouvelee', { by: 'renewal' }) !== 'allowed') {
+    logger.warn({ avenantId: avenant.id, parentId: parent.id, parentStatus: parent.status }, 'renewal avenant signed: its parent cannot be renewed, dates left as they are');
+    return;
+  }
   await moveConventionStatus(tx, ctx, {
     id: parent.id,
     to: 'renouvelee',

@@ -346,6 +346,13 @@ describe('conventions', () => {
     const offered = [...(toSign.text.match(/<select[^>]*name="status"[^>]*>([\s\S]*?)<\/select>/)?.[1] ?? '').matchAll(/<option value="([^"]+)"/g)].map((match) => match[1]);
     expect(offered).toEqual(['brouillon']);
     expect((await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'en_vigueur' })).status).toBe(422);
+    // A reason too long: the message next to it, and what was typed and chosen kept.
+    const tooLong = await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'brouillon', reason: `Trop long ${'x'.repeat(1100)}` });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.text).toMatch(/id="field-reason-error"/);
+    expect(tooLong.text).toContain(`Trop long ${'x'.repeat(50)}`);
+    expect(tooLong.text).toMatch(/<option value="brouillon" selected>/);
+    expect(await status()).toBe('a_signer');
     expect((await chargeBrowser.post(`/conventions/${convention.id}/statut`, { status: 'brouillon', reason: 'Le partenaire demande une autre version' })).status).toBe(303);
     expect(await status()).toBe('brouillon');
 
