@@ -75,10 +75,10 @@ export async function sendQueuedEmail(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.warn({ emailId: email.id, attempt, err: message }, 'email delivery failed');
-    await recordEmailFailure(deps.db, email.id, message, attempt >= maxAttempts);
+    await recordEmailFailure(deps.db, email.id, email.attempts, message, attempt >= maxAttempts);
     throw new Error(`email delivery failed: ${message}`);
   }
-  await markEmailSent(deps.db, email.id, messageId, new Date());
+  await markEmailSent(deps.db, email.id, email.attempts, messageId, new Date());
   return 'sent';
 }
 

@@ -200,19 +200,20 @@ const markEmailSentQuery = reusableQuery('emails_mark_sent', (db) =>
       leaseUntil: null,
       lastError: null,
     })
-    .where(and(eq(emails.id, sql.placeholder('id')), eq(emails.status, 'sending'))),
+    .where(and(eq(emails.id, sql.placeholder('id')), eq(emails.status, 'sending'), eq(emails.attempts, sql.placeholder('claim')))),
 );
 
-export async function markEmailSent(db: Database, id: string, messageId: string | null, now: Date): Promise<void> {
-  await markEmailSentQuery(db, { id, messageId, now });
+/** `claim` is the `attempts` the claim returned: an outcome recorded after a newer claim changes nothing. */
+export async function markEmailSent(db: Database, id: string, claim: number, messageId: string | null, now: Date): Promise<void> {
+  await markEmailSentQuery(db, { id, claim, messageId, now });
 }
 
 /** A failed delivery: pending again (BullMQ retries the job), or failed for good after the last attempt. */
-export async function recordEmailFailure(db: Database, id: string, error: string, final: boolean): Promise<void> {
+export async function recordEmailFailure(db: Database, id: string, claim: number, error: string, final: boolean): Promise<void> {
   await db
     .update(emails)
     .set({ lastError: error.slice(0, 2000), status: final ? 'failed' : 'pending', leaseUntil: null })
-    .where(and(eq(emails.id, id), eq(emails.status, 'sending')));
+    .where(and(eq(emails.id, id), eq(emails.status, 'sending'), eq(emails.attempts, claim)));
 }
 
 /**
