@@ -406,7 +406,10 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
   const ids = textArray(traces.contactIds);
   const strong = [...traces.emails, ...traces.phones].filter((value) => value.length >= 6);
   const strongPatterns = textArray(strong.map(likePattern));
-  const namePatterns = traces.names.filter((name) => name.trim().length >= 3);
+  // Only full names (two words or more) are looked for inside other texts: a single word (a
+  // contact with no first name, « Ali ») would hit every text containing those letters —
+  // « Validation », a colleague's notice, even an id made of hex letters.
+  const namePatterns = traces.names.filter((name) => name.trim().length >= 5 && /\S\s+\S/.test(name.trim()));
   const allPatterns = textArray([...strong, ...namePatterns].map(likePattern));
   // Inside texts (a notice's title, a decision's comment, a subject) the name, addresses and numbers are replaced.
   const nameRegexp = namePatterns.length + strong.length > 0 ? regexpOf([...strong, ...namePatterns]) : null;
@@ -432,23 +435,25 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
                where changes::text ilike any(${strongPatterns})`,
         );
 
-  // Journal: the filters of an export (« q » may be the person's name — or only their last
-  // name, matched here too, namesakes included) and any other metadata value that names them or
-  // holds their address or number.
-  const metadataPatterns = textArray([...strong, ...namePatterns, ...(traces.lastName.length >= 3 ? [traces.lastName] : [])].map(likePattern));
-  counts.auditMetadata = await countOf(
-    db,
-    sql`update audit_log
-           set metadata = (
-             select coalesce(jsonb_object_agg(key, case
-                      when value::text ilike any(${metadataPatterns}) and jsonb_typeof(value) = 'object' then (
-                        select coalesce(jsonb_object_agg(k, case when v::text ilike any(${metadataPatterns}) then to_jsonb(${texts.label}::text) else v end), '{}'::jsonb)
-                          from jsonb_each(value) as inner_entry(k, v))
-                      when value::text ilike any(${metadataPatterns}) then to_jsonb(${texts.label}::text)
-                      else value end), '{}'::jsonb)
-               from jsonb_each(metadata))
-         where metadata::text ilike any(${metadataPatterns})`,
-  );
+  // Journal: any metadata value that names the person or holds their address or number…
+  const scrubMetadata = (patterns: SQL, where: SQL) =>
+    countOf(
+      db,
+      sql`update audit_log
+             set metadata = (
+               select coalesce(jsonb_object_agg(key, case
+                        when value::text ilike any(${patterns}) and jsonb_typeof(value) = 'object' then (
+                          select coalesce(jsonb_object_agg(k, case when v::text ilike any(${patterns}) then to_jsonb(${texts.label}::text) else v end), '{}'::jsonb)
+                            from jsonb_each(value) as inner_entry(k, v))
+                        when value::text ilike any(${patterns}) then to_jsonb(${texts.label}::text)
+                        else value end), '{}'::jsonb)
+                 from jsonb_each(metadata))
+           where ${where}`,
+    );
+  counts.auditMetadata = await scrubMetadata(allPatterns, sql`metadata::text ilike any(${allPatterns})`);
+  // …and the filters of an export, where a search for the last name alone is about them (namesakes included).
+  const exportPatterns = textArray([...strong, ...namePatterns, ...(traces.lastName.length >= 3 ? [traces.lastName] : [])].map(likePattern));
+  counts.auditExportFilters = await scrubMetadata(exportPatterns, sql`action like '%.exported' and metadata::text ilike any(${exportPatterns})`);
 
   // Imports: the values an update replaced (kept for a revert) get the erased values…
   counts.importRowsBefore = await countOf(

@@ -243,3 +243,19 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   }
   expect(PLACES.length).toBe(11);
 });
+
+test('erasing a person known by one short name leaves other people’s texts alone', async () => {
+  const admin = await buildUser(harness.db, { roles: ['admin'] });
+  const browser = new TestBrowser(harness.app);
+  await browser.login(admin.email);
+  // « Ali », no first name: the letters appear in « Validation », « Alice », « Bali »…
+  const ali = await buildContact(harness.db, { firstName: '', lastName: 'Ali', emails: ['ali.k@exemple-rgpd.fr'] });
+  const others = ['Validation direction demandée', 'Relancer Alice Martin pour la signature', 'Point avec l’équipe de Bali'];
+  await insertNotifications(harness.db, others.map((title) => ({ userId: admin.id, kind: 'workflow.notice', title, link: null })));
+  await browser.get(`/contacts/${ali.id}/effacer`);
+  expect((await browser.post(`/contacts/${ali.id}/effacer`, { reason: 'Demande orale du 02/12/2026' })).status).toBe(303);
+  const titles = (await harness.db.select().from(notifications).where(eq(notifications.userId, admin.id))).map((notice) => notice.title).sort();
+  expect(titles).toEqual([...others].sort());
+  const [erased] = await harness.db.select().from(contacts).where(eq(contacts.id, ali.id));
+  expect(erased?.lastName).toBe('Personne effacée');
+});
