@@ -109,7 +109,10 @@ export async function stopStaleRedis(dataDir: string): Promise<number | undefine
   }
   const { pid, socketPath } = recorded;
   const commandLine = Number.isInteger(pid) && pid > 0 ? commandLineOf(pid) : undefined;
-  if (!commandLine || !commandLine.includes('redis-server') || !commandLine.includes(socketPath)) {
+  // Redis 7 shows its socket in its process title; Redis 6 (Ubuntu 22.04's) shows « redis-server *:0 »
+  // for the port 0 we start it with.
+  const ours = !!commandLine && commandLine.includes('redis-server') && (commandLine.includes(socketPath) || /redis-server \*:0(\s|$)/.test(commandLine));
+  if (!ours) {
     fs.rmSync(file, { force: true });
     return undefined;
   }
@@ -176,8 +179,10 @@ export async function startPrivateRedis(dataDir: string, binary = 'redis-server'
   // Whatever way the process ends short of SIGKILL (a forced exit after the shutdown deadline, a
   // second Ctrl-C, an uncaught error), take the child down too; SIGKILL leaves the pid file,
   // and the next start stops the orphan (stopStaleRedis).
+  let stopping = false;
   const killChild = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    // The process is exiting now: no time left for Redis's own shutdown once stop() asked for it.
+    if (child.exitCode === null && child.signalCode === null) child.kill(stopping ? 'SIGKILL' : 'SIGTERM');
   };
   process.once('exit', killChild);
   const removePidFile = () => fs.rmSync(pidFile, { force: true });
@@ -194,16 +199,19 @@ export async function startPrivateRedis(dataDir: string, binary = 'redis-server'
   return {
     connectionOptions: { path: socketPath },
     stop: async () => {
-      process.removeListener('exit', killChild);
+      // The exit hook stays until Redis has exited: if the application's shutdown deadline comes
+      // first, the hook kills it on the way out. SIGKILL after 1 s, within boot's step budget.
       if (child.exitCode === null && child.signalCode === null) {
+        stopping = true;
         await new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
           child.kill('SIGTERM');
           setTimeout(() => {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-          }, 3_000).unref();
+          }, 1_000).unref();
         });
       }
+      process.removeListener('exit', killChild);
       removePidFile();
       fs.rmSync(socketPath, { force: true });
     },
