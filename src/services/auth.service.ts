@@ -200,6 +200,7 @@ const forgotSchema = z.object({ email: emailField() });
 export async function requestPasswordReset(ctx: ServiceContext, input: unknown, throttle: LoginThrottle): Promise<void> {
   const { email } = parseInput(forgotSchema, input);
   await throttle.checkResetRequest(ctx.ip ?? 'unknown');
+  if (!(await throttle.mayEmailReset(`reset:${email}`))) return;
   await inTransaction(ctx, async (tx) => {
     const user = await findUserByEmail(tx, email);
     if (!user || !user.active) return;

@@ -35,6 +35,8 @@ export class LoginThrottle {
   private readonly perAccount: RateLimiterRedis;
   private readonly perIp: RateLimiterRedis;
   private readonly resetsPerIp: RateLimiterRedis;
+  /** Reset e-mails one account may receive per window, whatever the addresses asking. */
+  private readonly resetsPerAccount: RateLimiterRedis;
   /** Failures of one (account, address): kept a day, so the waits keep growing across a slow attack. */
   private readonly pairFailures: RateLimiterRedis;
   /** The current wait of one (account, address): a key that exists while the wait runs. */
@@ -54,6 +56,7 @@ export class LoginThrottle {
     this.perAccount = limiter('login-account', options.maxFailuresPerAccount, duration, duration);
     this.perIp = limiter('login-ip', options.maxAttemptsPerIp, duration, duration);
     this.resetsPerIp = limiter('reset-ip', options.maxAttemptsPerIp, duration, duration);
+    this.resetsPerAccount = limiter('reset-account', RESETS_PER_ACCOUNT, duration, duration);
     this.pairFailures = limiter('login-pair', 1_000_000, 24 * 3600);
     this.pairDelay = limiter('login-pair-delay', 1, 1);
   }
@@ -90,6 +93,21 @@ export class LoginThrottle {
   }
 
   /** Password-reset requests: every request counts, per address. */
+  /**
+   * Whether one more reset e-mail may go to this account now. Over the limit the request is
+   * answered as usual and nothing is sent: flooding someone's mailbox from many addresses gets
+   * nowhere, and the answer says nothing about the account.
+   */
+  async mayEmailReset(accountKey: string): Promise<boolean> {
+    try {
+      await this.resetsPerAccount.consume(accountKey);
+      return true;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return false;
+      throw rejection;
+    }
+  }
+
   async checkResetRequest(ip: string): Promise<void> {
     try {
       await this.resetsPerIp.consume(ip);
@@ -101,6 +119,9 @@ export class LoginThrottle {
     }
   }
 }
+
+/** Password-reset e-mails per account per window (the window of the login throttle). */
+const RESETS_PER_ACCOUNT = 3;
 
 function pairKey(accountKey: string, ip: string): string {
   return `${ip}|${accountKey}`;

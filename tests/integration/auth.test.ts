@@ -196,6 +196,18 @@ describe('signing in', () => {
     expect(capped.text).toContain('Trop de tentatives de connexion depuis votre poste');
   });
 
+  test('reset e-mails to one account are capped, whatever the addresses asking, and the answer never changes', async () => {
+    const user = await buildUser(harness.db);
+    for (let index = 1; index <= 5; index += 1) {
+      const browser = new TestBrowser(harness.app);
+      await browser.get('/mot-de-passe-oublie', from(`198.51.100.${index}`).headers);
+      const asked = await browser.post('/mot-de-passe-oublie', { email: user.email }, from(`198.51.100.${index}`));
+      expect([index, asked.status, asked.headers.location]).toEqual([index, 303, '/login']);
+    }
+    const requested = await harness.db.select().from(auditLog).where(eq(auditLog.entityId, user.id));
+    expect(requested.filter((entry) => entry.action === 'user.password_reset_requested')).toHaveLength(3);
+  });
+
   test('the return path after signing in stays on this site', async () => {
     const offSite = [
       '/\\evil.example/phish',
