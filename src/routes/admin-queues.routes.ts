@@ -5,9 +5,10 @@
 // Its page also links fonts from an outside host: the link is dropped (nothing of the app calls
 // outside hosts), the board falls back to the system sans-serif; its own assets are served from
 // node_modules by the adapter.
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+//
+// bull-board (≈ 0.25 s of module loading) is loaded at the first visit, not at start: every
+// start of the app pays for what it loads (docs/operations.md, start time).
+import type { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { requireLogin } from '../web/auth-middleware';
@@ -42,11 +43,22 @@ const RELAXED_CSP = [
   "base-uri 'self'",
 ].join('; ');
 
-export function adminQueuesRouter(queues: Queue[]): Router {
-  const adapter = new ExpressAdapter();
+/** The board's own router, built once. */
+async function loadBoard(queues: Queue[]): Promise<Router> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter: Adapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
+  const adapter = new Adapter();
   adapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })), serverAdapter: adapter });
   dropOutsideLinks(adapter);
+  return adapter.getRouter() as Router;
+}
+
+export function adminQueuesRouter(queues: Queue[]): Router {
+  let board: Promise<Router> | undefined;
   const router = Router();
   router.use(requireLogin);
   router.use((req: Request, res: Response, next: NextFunction) => {
@@ -54,6 +66,9 @@ export function adminQueuesRouter(queues: Queue[]): Router {
     res.setHeader('Content-Security-Policy', RELAXED_CSP);
     next();
   });
-  router.use(adapter.getRouter() as Router);
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    board ??= loadBoard(queues);
+    (await board)(req, res, next);
+  });
   return router;
 }

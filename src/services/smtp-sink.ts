@@ -1,7 +1,6 @@
 // Embedded mode: an SMTP server on 127.0.0.1 that accepts what the application sends (through
 // real SMTP, the same path as production) and keeps it in dev_mailbox for /admin/courriels.
 import type { AddressObject } from 'mailparser';
-import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Database } from '../models/database';
 import { logger } from '../lib/logger';
@@ -28,7 +27,9 @@ export async function startSmtpSink(db: Database): Promise<SmtpSink> {
     banner: 'Passerelle development mailbox',
     logger: false,
     onData(stream, session, callback) {
-      simpleParser(stream)
+      // mailparser (≈ 0.1 s of module loading) at the first message, not at every start.
+      import('mailparser')
+        .then(({ simpleParser }) => simpleParser(stream))
         .then((parsed) =>
           insertDevMail(db, {
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
