@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { runSeed } from '../../src/seed/seed';
 import { logger } from '../../src/lib/logger';
-import { CHROMIUM_PATH, launchBrowser, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
+import { CHROMIUM_PATH, launchBrowser, screenshot, startE2eApp, waitUntil, type E2eApp } from '../support/e2e';
 
 const ADMIN = { email: 'admin@passerelle.test', password: 'un mot de passe administrateur' };
 const WIDTHS = [1280, 390] as const;
@@ -110,7 +110,7 @@ async function checkTabs(page: Page, label: string): Promise<number> {
     })()`);
     if (!inside) throw new Error(`${label}: tab ${index + 1} (${await tab.innerText()}) is cut off`);
     await tab.click();
-    await page.waitForFunction(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-selected') === 'true'`);
+    await waitUntil(async () => (await page.locator(`[id=${JSON.stringify(id)}]`).getAttribute('aria-selected')) === 'true', `${label}: tab ${index + 1} selected`);
     const panelId = await tab.getAttribute('aria-controls');
     await page.locator(`#${panelId}`).waitFor({ state: 'visible' });
   }
@@ -251,7 +251,7 @@ describe('every page at desktop and phone width', () => {
     await page.waitForURL(`${app.url}/structures/nouveau`);
     await page.getByLabel(/^Commune/).fill('Nantes');
     await page.locator('#commune-suggestions').getByRole('button', { name: /^Nantes \(/ }).click();
-    await page.waitForFunction(`document.querySelector('input[name="city"]').value === 'Nantes'`);
+    await waitUntil(async () => (await page.locator('input[name="city"]').inputValue()) === 'Nantes', 'the chosen commune in the city field');
     // Choosing a suggestion empties the commune field (text left there would be resolved on save).
     await expect(page.getByLabel(/^Commune/).inputValue()).resolves.toBe('');
     // The header search: suggestions as one types, Enter opens /recherche, a result opens its page.

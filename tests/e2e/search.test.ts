@@ -2,7 +2,7 @@
 // Enter opens the full results page, and a typo still finds the organisation.
 import type { Browser, Page } from 'playwright-core';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
-import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
+import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, waitUntil, type E2eApp } from '../support/e2e';
 
 const ADMIN = { email: 'admin@passerelle.test', password: 'un mot de passe administrateur' };
 
@@ -55,7 +55,7 @@ describe('directory search in the browser', () => {
     await page.locator('main').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('/');
     const box = page.locator('#header-search-input');
-    await page.waitForFunction("document.activeElement && document.activeElement.id === 'header-search-input'");
+    await waitUntil(() => page.locator('#header-search-input').evaluate((element) => element === element.ownerDocument.activeElement), 'the focus in the header search');
     await page.keyboard.type('universite lyon', { delay: 20 });
 
     // Suggestions: a group of organisations (accents ignored) and one of contacts.
@@ -83,7 +83,7 @@ describe('directory search in the browser', () => {
     // the page first (click its heading), as a person would, then use the shortcut again.
     await page.getByRole('heading', { name: 'Recherche dans l’annuaire', level: 1 }).click();
     await page.keyboard.press('/');
-    await page.waitForFunction("document.activeElement && document.activeElement.id === 'header-search-input'");
+    await waitUntil(() => page.locator('#header-search-input').evaluate((element) => element === element.ownerDocument.activeElement), 'the focus in the header search');
     await page.keyboard.type('Grenobel', { delay: 20 });
     await panel.getByRole('link', { name: /Université Grenoble Alpes/ }).waitFor();
     await screenshot(page, 'search-03-typo-suggestions');

@@ -6,7 +6,7 @@ import { units, workflowSteps } from '../../src/models/schema';
 import { actorOf } from '../../src/services/auth.service';
 import { startRun } from '../../src/services/workflows.service';
 import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
-import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
+import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, waitUntil, type E2eApp } from '../support/e2e';
 import { TEST_PASSWORD, buildUser } from '../support/harness';
 
 describe('Mes validations in the browser', () => {
@@ -57,7 +57,7 @@ describe('Mes validations in the browser', () => {
 
     await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.', 15_000);
     // The badge was refreshed out of band: nothing left to decide.
-    await page.waitForFunction("document.querySelector('.fr-header__tools-links .passerelle-validations-badge').textContent.trim() === ''");
+    await waitUntil(async () => (await badge.innerText()).trim() === '', 'the header badge emptied');
     // So were the inbox's count and the notice about that step (« traitée »), without a reload.
     await expectText(page.locator('#validations-count'), /^0 /, 15_000);
     await expectText(page.locator('#validations-notices .passerelle-notice-done'), /traitée/i, 15_000);

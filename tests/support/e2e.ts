@@ -121,6 +121,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+/**
+ * Polls `check` until it holds. Playwright's `waitForFunction` polls with a function built from a
+ * string inside the page, which the app's CSP (no 'unsafe-eval') refuses whenever the first check
+ * is not already true: use this with locator calls instead.
+ */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Waits until the element shows the text (pages settle after htmx swaps and redirects). */
 export async function expectText(locator: Locator, text: string | RegExp, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
