@@ -488,25 +488,6 @@ export async function listUnreadNotifications(db: Database, userId: string, limi
     .limit(limit);
 }
 
-/** The notice kinds that ask someone to decide a step (their link is the step's page). */
-export const STEP_NOTICE_KINDS = ['workflow.assignment', 'workflow.reminder', 'workflow.escalation'] as const;
-const STEP_LINK = '^/validations/etapes/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$';
-
-/**
- * Notices written before they carried their step (step_id null): their link names the step, so
- * they get its id, and are done if the step is no longer active (at its decision, or at its last
- * change for a cancelled step). Idempotent; a person's rows at a time.
- */
-export async function linkLegacyStepNotices(db: Database, userId: string): Promise<void> {
-  await db.execute(sql`
-    update ${notifications} n
-    set step_id = s.id, done_at = case when s.status = 'active' then null else coalesce(s.decided_at, s.updated_at) end
-    from ${workflowSteps} s
-    where n.user_id = ${userId} and n.step_id is null
-      and n.kind = any(${pgArray(STEP_NOTICE_KINDS)}::text[])
-      and s.id = substring(n.link from ${STEP_LINK})::uuid`);
-}
-
 export async function markNotificationsRead(db: Database, userId: string, now: Date): Promise<void> {
   await db.update(notifications).set({ readAt: now }).where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
 }

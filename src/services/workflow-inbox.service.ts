@@ -21,7 +21,6 @@ import {
   listPeopleWithRole,
   listRuns,
   listStepHistory,
-  linkLegacyStepNotices,
   listUnreadNotifications,
   markNotificationsRead,
   revokeDelegation,
@@ -138,11 +137,10 @@ export async function listRunsFor(ctx: ServiceContext, query: Record<string, unk
 /**
  * The notices under « Mes validations »: those that still need the person first, then those
  * whose step was decided since (shown greyed, « traitée »). Notices written before they carried
- * their step get it here from their link (linkLegacyStepNotices: once per row, then a no-op).
+ * their step got it from their link in migration 0014.
  */
 export async function listMyNotifications(ctx: ServiceContext) {
   const userId = personOf(ctx).id;
-  await linkLegacyStepNotices(ctx.db, userId);
   const rows = await listUnreadNotifications(ctx.db, userId, 10);
   return rows.map((row) => ({ ...row, done: row.doneAt !== null }));
 }

@@ -3,7 +3,10 @@
 // delegate, cancelled by an admin or by a rejection, given to someone else — in the transaction
 // that moves the step. The list shows what still needs the person first; the badge counts only
 // what is still to do.
-import { and, eq, isNull } from 'drizzle-orm';
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { migrationsDir } from '../../src/lib/paths';
 import { notifications, units, workflowSteps, type Notification, type User } from '../../src/models/schema';
 import { inTransaction } from '../../src/services/context';
 import { countPendingValidations, listMyNotifications } from '../../src/services/workflow-inbox.service';
@@ -139,7 +142,7 @@ describe('workflow notices', () => {
     expect(julesNotices.filter((notice) => notice.doneAt !== null)).toHaveLength(1);
   });
 
-  test('notices written before they carried their step get it from their link, and are done if the step was decided', async () => {
+  test('notices written before they carried their step get it from their link (migration 0014), and are done if the step was decided', async () => {
     // Only this test's notices are unread (the list shows unread ones).
     await harness.db.update(notifications).set({ readAt: new Date() }).where(eq(notifications.userId, julie.id));
     const decided = await start();
@@ -147,8 +150,9 @@ describe('workflow notices', () => {
     const decidedId = decided.steps[0]?.id as string;
     const pendingId = pending.steps[0]?.id as string;
     await decideStep(await harness.context(jules), decidedId, { decision: 'approve' });
-    // As rows were before notices carried their step.
+    // As rows were before notices carried their step; then migration 0014 runs again on them.
     await harness.db.update(notifications).set({ stepId: null, doneAt: null }).where(eq(notifications.userId, julie.id));
+    await harness.db.execute(sql.raw(fs.readFileSync(path.join(migrationsDir, '0014_backfill_notice_steps.sql'), 'utf8')));
     const listed = await listMyNotifications(await harness.context(julie));
     expect(listed.find((notice) => notice.stepId === decidedId)?.done).toBe(true);
     expect(listed.find((notice) => notice.stepId === pendingId)?.done).toBe(false);
