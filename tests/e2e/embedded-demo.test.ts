@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { boot, type RunningProcess } from '../../src/boot';
 import { DEMO_PASSWORD } from '../../src/seed/demo-users';
-import { expectText, launchBrowser, newPerson, screenshot } from '../support/e2e';
+import { expectText, launchBrowser, newPerson, screenshot, signIn } from '../support/e2e';
 
 const YANNICK = 'yannick.legoff@passerelle.example'; // chargé, UO-SUP
 const AGATHE = 'agathe.rousseau@passerelle.example'; // juriste
@@ -29,14 +29,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(address && typeof address === 'object' ? address.port : 0));
     });
   });
-}
-
-async function signIn(page: Page, baseUrl: string, email: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel(/^Mot de passe/).fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${baseUrl}/`);
 }
 
 /** Polls /readyz until stopped; every answer is kept. */
@@ -98,7 +90,7 @@ describe('embedded mode with the demo data, in the browser', () => {
 
     // Yannick submits the alternance draft of his unit.
     const charge = await newPerson(browser);
-    await signIn(charge.page, url, YANNICK);
+    await signIn(charge.page, url, YANNICK, DEMO_PASSWORD);
     await charge.page.getByRole('link', { name: 'Conventions' }).first().click();
     await charge.page.getByRole('heading', { name: 'Conventions', exact: true }).waitFor();
     await charge.page.locator('#conventions-results tr', { hasText: CONVENTION }).getByRole('link').first().click();
@@ -110,7 +102,7 @@ describe('embedded mode with the demo data, in the browser', () => {
 
     // Agathe approves the legal review from Mes validations.
     const juriste = await newPerson(browser);
-    await signIn(juriste.page, url, AGATHE);
+    await signIn(juriste.page, url, AGATHE, DEMO_PASSWORD);
     await juriste.page.goto(`${url}/validations`);
     const card = juriste.page.locator('#validations-list [id^="step-"]', { hasText: CONVENTION }).first();
     await expectText(card, 'Revue juridique', 15_000);
@@ -122,7 +114,7 @@ describe('embedded mode with the demo data, in the browser', () => {
     // Héloïse (admin) reads the assignment e-mails the submission sent to the juriste and to
     // finance, delivered by the worker through SMTP to the in-process sink.
     const admin = await newPerson(browser);
-    await signIn(admin.page, url, HELOISE);
+    await signIn(admin.page, url, HELOISE, DEMO_PASSWORD);
     for (const [to, step] of [[AGATHE, 'Revue juridique'], [KARIM, 'Revue financière']] as const) {
       const found = await findAssignmentMail(admin.page, url, to, step);
       await screenshot(admin.page, `embedded-04-mail-${to.split('.')[0]}`);

@@ -1,18 +1,10 @@
 // In Chromium: a lecteur reads the file on screen with no export button; an admin grants the
 // « DPO » capability on the user page, and that lecteur then answers a person's access request;
 // a chargé downloads one contact's card from the contact page.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
-import { expectText, launchBrowser, newPerson, screenshot, startE2eApp, type E2eApp } from '../support/e2e';
-import { TEST_PASSWORD, buildUser } from '../support/harness';
-
-async function signInAs(page: Page, baseUrl: string, email: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel(/^Mot de passe/).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${baseUrl}/`);
-}
+import { expectText, launchBrowser, newPerson, screenshot, signIn, startE2eApp, type E2eApp } from '../support/e2e';
+import { buildUser } from '../support/harness';
 
 describe('exports and the DPO capability in the browser', () => {
   let app: E2eApp;
@@ -38,7 +30,7 @@ describe('exports and the DPO capability in the browser', () => {
 
     // The lecteur reads on screen only.
     const lecteur = await newPerson(browser);
-    await signInAs(lecteur.page, app.url, reader.email);
+    await signIn(lecteur.page, app.url, reader.email);
     await lecteur.page.goto(`${app.url}/contacts`);
     await lecteur.page.getByRole('link', { name: /Portable/ }).first().waitFor();
     expect(await lecteur.page.getByRole('link', { name: /Exporter|vCard|CSV|XLSX/ }).count()).toBe(0);
@@ -50,7 +42,7 @@ describe('exports and the DPO capability in the browser', () => {
 
     // An admin makes her the DPO on her user page.
     const adminPerson = await newPerson(browser);
-    await signInAs(adminPerson.page, app.url, admin.email);
+    await signIn(adminPerson.page, app.url, admin.email);
     await adminPerson.page.goto(`${app.url}/admin/utilisateurs/${reader.id}`);
     await adminPerson.page.getByLabel(/Délégué\(e\) à la protection des données/).check({ force: true });
     await screenshot(adminPerson.page, 'exports-02-grant-dpo');
@@ -67,7 +59,7 @@ describe('exports and the DPO capability in the browser', () => {
 
     // A chargé downloads the card from the contact page.
     const chargee = await newPerson(browser);
-    await signInAs(chargee.page, app.url, charge.email);
+    await signIn(chargee.page, app.url, charge.email);
     await chargee.page.goto(`${app.url}/contacts/${person.id}`);
     await screenshot(chargee.page, 'exports-04-charge-contact');
     const [download] = await Promise.all([chargee.page.waitForEvent('download'), chargee.page.getByRole('link', { name: 'Télécharger la fiche (vCard)' }).click()]);

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { runSeed } from '../../src/seed/seed';
 import { logger } from '../../src/lib/logger';
-import { CHROMIUM_PATH, launchBrowser, screenshot, startE2eApp, waitUntil, type E2eApp } from '../support/e2e';
+import { CHROMIUM_PATH, launchBrowser, screenshot, signIn, startE2eApp, waitUntil, type E2eApp } from '../support/e2e';
 
 const ADMIN = { email: 'admin@passerelle.test', password: 'un mot de passe administrateur' };
 const WIDTHS = [1280, 390] as const;
@@ -43,14 +43,6 @@ async function watchedPage(browser: Browser, width: number, appUrl: string): Pro
     if (url.host !== appHost) problems.push(`outside request: ${request.url()}`);
   });
   return { page, problems };
-}
-
-async function signIn(page: Page, baseUrl: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
-  await page.getByLabel(/^Mot de passe/).fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${baseUrl}/`);
 }
 
 // Code run in the page is written as strings: this project's TypeScript has no DOM types.
@@ -208,7 +200,7 @@ describe('every page at desktop and phone width', () => {
   test.each(WIDTHS)('at %i px: no horizontal overflow, every tab reachable, no CSP violation, no outside request', async (width) => {
     expect(CHROMIUM_PATH).toBeTruthy();
     const { page, problems } = await watchedPage(browser, width, app.url);
-    await signIn(page, app.url);
+    await signIn(page, app.url, ADMIN.email, ADMIN.password);
     const failures: string[] = [];
     let tabsChecked = 0;
     for (const entry of pages) {
@@ -243,7 +235,7 @@ describe('every page at desktop and phone width', () => {
 
   test('htmx swaps on the organisation form, the search and an organisation page break no CSP', async () => {
     const { page, problems } = await watchedPage(browser, 1280, app.url);
-    await signIn(page, app.url);
+    await signIn(page, app.url, ADMIN.email, ADMIN.password);
     problems.length = 0;
     // The organisation form, reached by a boosted link; the commune suggestions swapped in, one chosen.
     await page.goto(`${app.url}/structures`);
@@ -278,7 +270,7 @@ describe('every page at desktop and phone width', () => {
 
   test('/admin/files (bull-board) loads nothing from another host and breaks no CSP', async () => {
     const { page, problems } = await watchedPage(browser, 1280, app.url);
-    await signIn(page, app.url);
+    await signIn(page, app.url, ADMIN.email, ADMIN.password);
     problems.length = 0;
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { boot, type RunningProcess } from '../../src/boot';
-import { createTestDatabase, type TestDatabase } from './harness';
+import { TEST_PASSWORD, createTestDatabase, type TestDatabase } from './harness';
 
 // jest's `testTimeout` is a global option (the e2e project's own value is ignored): a browser
 // scenario walks through several pages on a 2-CPU machine shared with the app and PostgreSQL.
@@ -112,6 +112,15 @@ export async function newPerson(browser: Browser): Promise<{ context: BrowserCon
     if (message.type() === 'error' && !isKnownBrowserNoise(message.text())) problems.push(`console: ${message.text()}`);
   });
   return { context, page, problems };
+}
+
+/** Signs in through the login form like a person, and waits for the dashboard. */
+export async function signIn(page: Page, baseUrl: string, email: string, password = TEST_PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel(/^Mot de passe/).fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${baseUrl}/`);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
