@@ -30,6 +30,17 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 /** Column index (as text, JSON keys) → field key; unmapped columns are absent. */
 export type ImportMapping = Record<string, string>;
 
+/**
+ * How an update treats a field the record already has: `overwrite` (the file wins; for list
+ * fields — UAI, tags, e-mails, phones, other SIRET — the file's items are added, none removed),
+ * `fill_empty` (only a field that is empty gets the file's value), `never` (never touched).
+ */
+export const IMPORT_FIELD_POLICIES = ['overwrite', 'fill_empty', 'never'] as const;
+export type ImportFieldPolicy = (typeof IMPORT_FIELD_POLICIES)[number];
+
+/** Import fields whose values are codes from a closed list: the wizard maps the file's values to them. */
+export const IMPORT_ENUMERATED_FIELDS = { organizations: ['kind', 'status'], contacts: ['civility', 'legalBasis'] } as const;
+
 export interface ImportOptions {
   matchKey: ImportMatchKey;
   mode: ImportMode;
@@ -38,7 +49,33 @@ export interface ImportOptions {
   defaultStatus: string;
   /** Units the created records belong to (the importer's by default). */
   unitIds: string[];
+  /** Import field → policy on update; a field absent here takes its default (see defaultFieldPolicy). */
+  fieldPolicies?: Record<string, ImportFieldPolicy>;
+  /**
+   * Enumerated field (kind, status, civility, legalBasis) → the file's value as written (trimmed)
+   * → the target code chosen in the wizard.
+   */
+  valueMaps?: Record<string, Record<string, string>>;
+  /** Enumerated field → the code a value absent from valueMaps takes (instead of a row error). */
+  valueDefaults?: Record<string, string>;
 }
+
+/**
+ * What the person chose for an ambiguous row (line number as text → choice), before the run
+ * (from the preview) or after it (from the report): a record id, `skip`, or `create`.
+ */
+export type ImportRowChoices = Record<string, string>;
+
+/** An optional cell the row was imported without: line and column are the row's and the mapping's. */
+export interface ImportRowWarning {
+  /** Import field key (the report shows the column's header). */
+  field: string;
+  value: string;
+  message: string;
+}
+
+/** Record column → its value before and after the row's update (the report shows before → after). */
+export type ImportRowChanges = Record<string, { before: unknown; after: unknown }>;
 
 /** One uploaded file and its run: the unit of progress, report, resume and revert. */
 export const importBatches = pgTable(
@@ -63,6 +100,14 @@ export const importBatches = pgTable(
     updatedCount: integer('updated_count').notNull().default(0),
     skippedCount: integer('skipped_count').notNull().default(0),
     errorCount: integer('error_count').notNull().default(0),
+    /** Rows that matched a record and changed nothing in it. */
+    unchangedCount: integer('unchanged_count').notNull().default(0),
+    /** Rows whose key designates several records (or rows of the file): waiting for a choice. */
+    ambiguousCount: integer('ambiguous_count').notNull().default(0),
+    /** Rows imported with at least one warning (an optional cell left out). */
+    warningCount: integer('warning_count').notNull().default(0),
+    /** Choices made for ambiguous rows before the run (see ImportRowChoices). */
+    rowChoices: jsonb('row_choices').$type<ImportRowChoices>().notNull().default({}),
     failureMessage: text('failure_message'),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -95,7 +140,12 @@ export const importFileChunks = pgTable(
   (table) => [primaryKey({ columns: [table.batchId, table.position] })],
 );
 
-export const IMPORT_ROW_OUTCOMES = ['created', 'updated', 'skipped', 'error'] as const;
+/**
+ * created · updated (at least one field changed) · unchanged (matched, nothing to change) ·
+ * skipped (mode or choice) · ambiguous (several records or rows share its key: waits for a
+ * choice, then becomes updated, unchanged, created or skipped) · error.
+ */
+export const IMPORT_ROW_OUTCOMES = ['created', 'updated', 'unchanged', 'skipped', 'ambiguous', 'error'] as const;
 export type ImportRowOutcome = (typeof IMPORT_ROW_OUTCOMES)[number];
 
 /** What happened to each row: the report, the error file and the revert read it. */
@@ -117,8 +167,20 @@ export const importRows = pgTable(
     before: jsonb('before').$type<Record<string, unknown>>(),
     /** Organisations created on the way by a contact row (its employer), reverted with it. */
     createdOrganizationId: uuid('created_organization_id'),
+    /** Optional cells left out of the record (the row was imported without them). */
+    warnings: jsonb('warnings').$type<ImportRowWarning[]>(),
+    /** What the row's update changed, field by field (before → after). */
+    changes: jsonb('changes').$type<ImportRowChanges>(),
+    /** Ambiguous rows: the records its key designates (the person chooses among them). */
+    candidateIds: uuid('candidate_ids').array(),
+    /** Ambiguous rows: the other lines of the file with the same key. */
+    sameKeyRows: integer('same_key_rows').array(),
   },
-  (table) => [primaryKey({ columns: [table.batchId, table.rowNumber] }), index('import_rows_outcome_idx').on(table.batchId, table.outcome)],
+  (table) => [
+    primaryKey({ columns: [table.batchId, table.rowNumber] }),
+    index('import_rows_outcome_idx').on(table.batchId, table.outcome),
+    index('import_rows_warnings_idx').on(table.batchId, table.rowNumber).where(sql`warnings is not null`),
+  ],
 );
 
 /** A saved column mapping ("Fichier AMUE des CFA"), offered for the next file of that shape. */
@@ -130,6 +192,10 @@ export const importPresets = pgTable(
     name: text('name').notNull(),
     /** Header text (normalised) → field key: matches a file whose columns moved around. */
     fields: jsonb('fields').$type<Record<string, string>>().notNull(),
+    /** The file's headers (normalised) when saved: a file with the same headers gets this preset at once. */
+    headers: text('headers').array().notNull().default(sql`'{}'::text[]`),
+    /** Value maps, value defaults and field policies chosen with this mapping (see ImportOptions). */
+    settings: jsonb('settings').$type<Pick<ImportOptions, 'valueMaps' | 'valueDefaults' | 'fieldPolicies'>>().notNull().default({}),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },

@@ -58,6 +58,11 @@ export const organizations = pgTable(
     siren: text('siren'),
     /** 14 digits (SIREN + NIC), Luhn-checked. */
     siret: text('siret'),
+    /**
+     * The organisation's other establishments (SIRET), as registers list them in one cell:
+     * matching and search consult them as they do `siret`.
+     */
+    otherSirets: text('other_sirets').array().notNull().default(sql`'{}'::text[]`),
     /** Several UAI (7 digits + key letter) are common: a lycée with its CFA and GRETA sites. */
     uai: text('uai').array().notNull().default(sql`'{}'::text[]`),
     website: text('website'),
@@ -119,6 +124,7 @@ export const organizations = pgTable(
     index('organizations_siret_idx').on(table.siret),
     index('organizations_website_domain_idx').on(table.websiteDomain),
     index('organizations_uai_idx').using('gin', table.uai),
+    index('organizations_other_sirets_idx').using('gin', table.otherSirets),
     index('organizations_tags_idx').using('gin', table.tags),
     index('organizations_search_idx').using('gin', table.searchDocument),
     index('organizations_search_name_trgm_idx').using('gin', sql`${table.searchName} gin_trgm_ops`),
