@@ -3,6 +3,7 @@
 // the database (kinds, users, organisations) is given by the caller.
 import { type CIVILITIES, type LEGAL_BASES, type ORGANIZATION_STATUSES } from '../../models/schema';
 import { parseFrenchAddress, readableCity, readableOrganizationName, readableStreet } from '../../lib/french-case';
+import { kindHintsOf } from '../../lib/organization-kind-hints';
 import { headerKey } from './fields';
 
 /** Field key → the row's values for it (see valuesByField). */
@@ -39,18 +40,6 @@ export interface KindChoice {
   label: string;
 }
 
-/** Words in a name that say what kind of organisation it is, most specific first. */
-const KIND_HINTS: Array<[RegExp, string]> = [
-  [/\bcampus connecte\b|\btiers lieu\b|\bdigitale academie\b/, 'tiers_lieu'],
-  [/\bcreps\b/, 'creps'],
-  [/\bcfa\b|\bcentre de formation d apprentis\b/, 'cfa'],
-  [/\bopco\b/, 'opco'],
-  [/\blycee\b/, 'lycee'],
-  [/\buniversite\b|\buniversity\b/, 'universite'],
-  [/\bfederation\b/, 'federation_sportive'],
-  [/\becole\b|\binstitut\b|\bgrand etablissement\b|\bconservatoire\b/, 'ecole'],
-];
-
 /**
  * The kind of an organisation: the kind column when there is one (code or label, any case or
  * accents), else a hint in its name ("Lycée…", "Université…"), else the import's default.
@@ -63,9 +52,8 @@ export function resolveKind(kindText: string, name: string, kinds: KindChoice[],
     const match = kinds.find((kind) => headerKey(kind.code) === key || headerKey(kind.label) === key);
     return match ? { code: match.code } : { unknown: kindText };
   }
-  const nameKey = headerKey(name);
-  for (const [pattern, code] of KIND_HINTS) {
-    if (pattern.test(nameKey) && available.has(code)) return { code };
+  for (const code of kindHintsOf(name)) {
+    if (available.has(code)) return { code };
   }
   return { code: defaultKind };
 }
