@@ -2,7 +2,7 @@
 // lists typed one per line or comma-separated, phones in E.164. Messages in French.
 import { z } from 'zod';
 import { t } from './i18n';
-import { digitsOnly, isValidSiren, isValidSiret, isValidUai, normalizeWebsite, splitUaiList } from './identifiers';
+import { digitsOnly, isValidSiren, isValidSiret, isValidUai, normalizeWebsite, splitSiretList, splitUaiList } from './identifiers';
 import { parsePhone } from './phones';
 
 /** A form value that may be a string, an array of strings (repeated fields) or absent. */
@@ -50,6 +50,18 @@ export const uaiListField = () =>
       return z.NEVER;
     }
     return codes;
+  });
+
+/** Other SIRET of an organisation (its other establishments): one per line or separated by commas, each checked. */
+export const siretListField = () =>
+  textOrList.transform((value, context) => {
+    const sirets = [...new Set((Array.isArray(value) ? value : [value ?? '']).flatMap((item) => splitSiretList(item)))];
+    const invalid = sirets.filter((siret) => !isValidSiret(siret));
+    if (invalid.length > 0) {
+      context.addIssue({ code: 'custom', message: t('identifiers.invalidSiretInList', { values: invalid.join(', ') }) });
+      return z.NEVER;
+    }
+    return sirets;
   });
 
 export const phoneListField = () =>
@@ -118,12 +130,18 @@ export const emailListField = () =>
     return emails;
   });
 
+/**
+ * Longest tag: real registers name networks at length (« Campus des métiers et des
+ * qualifications d’excellence Industrie du futur Grand Est » is 84 characters).
+ */
+export const TAG_MAX_LENGTH = 100;
+
 export const tagListField = () =>
   textOrList.transform((value, context) => {
     const tags: string[] = [];
     for (const item of itemsOf(value, /[,;\n]+/)) {
-      if (item.length > 30) {
-        context.addIssue({ code: 'custom', message: t('identifiers.tagTooLong', { value: item }) });
+      if (item.length > TAG_MAX_LENGTH) {
+        context.addIssue({ code: 'custom', message: t('identifiers.tagTooLong', { value: item, max: TAG_MAX_LENGTH }) });
         return z.NEVER;
       }
       if (!tags.some((tag) => tag.toLowerCase() === item.toLowerCase())) tags.push(item);

@@ -63,6 +63,36 @@ export function splitUaiList(input: string): string[] {
   return [...new Set(input.split(/[\s,;/|]+/).map(normalizeUai).filter(Boolean))];
 }
 
+/**
+ * Several SIRET in one cell: `39779265600019,39779265600027`, or separated by `;`, `/`, `|`,
+ * spaces or new lines. A SIRET written in groups (« 397 792 656 00019 ») stays one: groups of
+ * digits are joined until they make 14 digits. Returns the items as digits (invalid ones too,
+ * for the caller to report), deduplicated.
+ */
+export function splitSiretList(input: string): string[] {
+  const items: string[] = [];
+  for (const part of input.split(/[,;/|\n]+/)) {
+    let pending = '';
+    for (const token of part.trim().split(/[\s.\u00a0\u202f-]+/).filter(Boolean)) {
+      const digits = digitsOnly(token);
+      if (!digits) continue;
+      if (digits.length >= 14) {
+        if (pending) items.push(pending);
+        pending = '';
+        items.push(digits);
+        continue;
+      }
+      pending += digits;
+      if (pending.length >= 14) {
+        items.push(pending);
+        pending = '';
+      }
+    }
+    if (pending) items.push(pending);
+  }
+  return [...new Set(items)];
+}
+
 /** Adds https:// when the scheme is missing ("www.univ-lyon2.fr" → "https://www.univ-lyon2.fr"). */
 export function normalizeWebsite(input: string): string {
   const trimmed = input.trim();

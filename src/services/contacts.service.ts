@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
-import { dateField, emailListField, phoneListField, tagListField } from '../lib/directory-fields';
+import { TAG_MAX_LENGTH, dateField, emailListField, phoneListField, tagListField } from '../lib/directory-fields';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
 import { listTimeline, scrubAuditChanges, type TimelineEntry } from '../models/audit.model';
 import {
@@ -67,7 +67,7 @@ const cursorSchema = z
 const listSchema = z.object({
   q: z.string().trim().max(100).optional().catch(undefined),
   organization: z.uuid().optional().catch(undefined),
-  tag: z.string().trim().max(30).optional().catch(undefined),
+  tag: z.string().trim().max(TAG_MAX_LENGTH).optional().catch(undefined),
   owner: z.union([z.literal('moi'), z.uuid()]).optional().catch(undefined),
   unit: z.uuid().optional().catch(undefined),
   basis: z.enum(LEGAL_BASES).optional().catch(undefined),

@@ -9,6 +9,8 @@ import {
   optionalEmailField,
   sirenField,
   siretField,
+  siretListField,
+  TAG_MAX_LENGTH,
   tagListField,
   uaiListField,
   websiteField,
@@ -76,7 +78,7 @@ const listSchema = z.object({
   department: z.string().regex(/^(\d{2,3}|2[AB])$/).optional().catch(undefined),
   unit: z.uuid().optional().catch(undefined),
   owner: z.union([z.literal('moi'), z.uuid()]).optional().catch(undefined),
-  tag: z.string().trim().max(30).optional().catch(undefined),
+  tag: z.string().trim().max(TAG_MAX_LENGTH).optional().catch(undefined),
   inactive: z.coerce.number().int().min(1).max(120).optional().catch(undefined),
   archived: z.enum(['1']).optional().catch(undefined),
   sort: z.enum(ORGANIZATION_SORTS).default('name').catch('name'),
@@ -272,6 +274,8 @@ const organizationSchema = z.object({
   status: z.enum(ORGANIZATION_STATUSES, { error: t('organizations.invalidStatus') }),
   siren: sirenField(),
   siret: siretField(),
+  /** The organisation's other establishments (a register gives several SIRET for one body). */
+  otherSirets: siretListField(),
   uai: uaiListField(),
   website: websiteField(),
   email: optionalEmailField(),
@@ -318,7 +322,7 @@ function formCommune(values: OrganizationInput): FormCommune {
     const [only] = candidates;
     if (candidates.length === 1 && only) {
       const typed = /(?:^|\D)(\d{5})(?!\d)/.exec(values.communeQuery)?.[1];
-      const postalCode = [typed, values.postalCode].find((code) => code && only.postalCodes.includes(code)) ?? only.postalCodes[0] ?? '';
+      const postalCode = typed ?? writtenPostalCode(only, values.postalCode) ?? onlyPostalCode(only) ?? '';
       return { kind: 'typed', commune: only, postalCode };
     }
     if (candidates.length === 0) return { kind: 'invalid', message: t('organizations.communeNotFound', { text: values.communeQuery }) };
@@ -333,6 +337,23 @@ function formCommune(values: OrganizationInput): FormCommune {
 
 const COMMUNE_CANDIDATES_SHOWN = 8;
 
+/** A commune's postcode when it has only one (Paris 11e: 75011); none for Nantes, which has four. */
+function onlyPostalCode(commune: Commune): string | undefined {
+  return commune.postalCodes.length === 1 ? commune.postalCodes[0] : undefined;
+}
+
+/**
+ * The postcode written beside a commune, kept when it can be the commune's: one of its
+ * postcodes, or a CEDEX code of its department (44035 for Nantes). One left from another
+ * commune (a record edited without JavaScript) is not.
+ */
+function writtenPostalCode(commune: Commune, postalCode: string | null): string | undefined {
+  if (!postalCode) return undefined;
+  if (commune.postalCodes.includes(postalCode)) return postalCode;
+  const department = /^2[AB]$/.test(commune.departmentCode) ? '20' : commune.departmentCode.slice(0, 2);
+  return postalCode.startsWith(department) ? postalCode : undefined;
+}
+
 /** Fills SIREN from SIRET and the postcode, city, department and region from the form's commune. */
 function derivedColumns(values: OrganizationInput): Partial<NewOrganization> {
   const found = formCommune(values);
@@ -342,8 +363,10 @@ function derivedColumns(values: OrganizationInput): Partial<NewOrganization> {
     communeCode: commune?.code ?? null,
     // A commune typed in the commune field replaces the postcode and city (those of the record
     // being edited, without JavaScript); one chosen or designated keeps what was typed there.
+    // The postcode written is never replaced by the commune's main one (Paris 11e stays 75011,
+    // Nantes 44200 stays 44200): a commune gives its postcode only when it has just one.
     city: found.kind === 'typed' ? found.commune.name : (values.city ?? commune?.name ?? null),
-    postalCode: found.kind === 'typed' ? found.postalCode || null : (values.postalCode ?? commune?.postalCodes[0] ?? null),
+    postalCode: found.kind === 'typed' ? found.postalCode || null : (values.postalCode ?? (commune ? onlyPostalCode(commune) : undefined) ?? null),
     departmentCode: commune?.departmentCode ?? null,
     regionCode: commune?.regionCode ?? null,
   };
@@ -385,6 +408,7 @@ function columnsOf(values: OrganizationInput): Partial<NewOrganization> {
     kindCode: values.kindCode,
     status: values.status,
     siret: values.siret,
+    otherSirets: values.otherSirets.filter((siret) => siret !== values.siret),
     uai: values.uai,
     website: values.website,
     email: values.email,

@@ -191,6 +191,17 @@ export const frImport = {
       notAllowed: 'la fiche existante appartient à une autre unité : vous ne pouvez pas la modifier',
       refusedByDatabase: 'ligne refusée par la base de données (valeur hors limites)',
     },
+    /** Optional cells left out of an imported row (the row is imported without them). */
+    rowWarnings: {
+      unknownKind: 'type de structure inconnu « {value} » : le type par défaut de l’import a été retenu',
+      unknownStatus: 'statut inconnu « {value} » : le statut par défaut de l’import a été retenu',
+      unknownCivility: 'civilité inconnue « {value} » (M. ou Mme) : non reprise',
+      unknownLegalBasis: 'base légale inconnue « {value} » : intérêt légitime retenu',
+      extraValue: 'une seule valeur est conservée pour ce champ : celle-ci ne l’a pas été',
+      postalCodeDiffers: 'le code postal de l’adresse ({cell}) diffère de celui de la colonne code postal ({column}), qui a été retenu',
+      communeNotFound: 'commune non reconnue : le texte a été conservé tel quel, sans département ni région',
+      unknownCommuneCode: 'code INSEE inconnu « {value} »',
+    },
     skipReasons: {
       exists: 'Une fiche existe déjà (mode « créer seulement »).',
       noMatch: 'Aucune fiche existante ne correspond (mode « mettre à jour seulement »).',

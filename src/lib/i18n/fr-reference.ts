@@ -8,7 +8,8 @@ export const frReference = {
     invalidPhone: 'Le numéro « {value} » n’est pas un numéro de téléphone valide.',
     invalidWebsite: 'Saisissez une adresse de site web valide, par exemple https://www.exemple.fr.',
     invalidEmailInList: 'L’adresse « {value} » n’est pas une adresse électronique valide.',
-    tagTooLong: 'L’étiquette « {value} » est trop longue (30 caractères au plus).',
+    tagTooLong: 'L’étiquette « {value} » est trop longue ({max} caractères au plus).',
+    invalidSiretInList: 'SIRET invalide : {values}. Un SIRET compte 14 chiffres et sa clé de contrôle doit être valide.',
     invalidDate: 'Saisissez une date valide.',
   },
   reference: {
