@@ -141,7 +141,7 @@ export function organizationsRouter(): Router {
       organization,
       parent,
       options,
-      values: { ...organization, uai: organization.uai.join(', '), tags: organization.tags.join(', '), unitIds },
+      values: { ...organization, uai: organization.uai.join(', '), otherSirets: organization.otherSirets.join(', '), tags: organization.tags.join(', '), unitIds },
     });
   });
 

@@ -31,7 +31,8 @@ describe('commune typed in the organisation form, resolved on the server', () =>
   }
 
   test.each([
-    ['Nantes', 'Atelier Loire', { communeCode: '44109', city: 'Nantes', postalCode: '44000', departmentCode: '44', regionCode: '52' }],
+    // Nantes has four postcodes: none is made up when none was typed (it used to be the first, 44000).
+    ['Nantes', 'Atelier Loire', { communeCode: '44109', city: 'Nantes', postalCode: null, departmentCode: '44', regionCode: '52' }],
     ['44200 Nantes', 'Brasserie Erdre', { communeCode: '44109', city: 'Nantes', postalCode: '44200', departmentCode: '44' }],
     ['Nantes (44300)', 'Chantier Sèvre', { communeCode: '44109', city: 'Nantes', postalCode: '44300' }],
     ['Paris 11e', 'Dorure Oberkampf', { communeCode: '75111', city: 'Paris 11e Arrondissement', postalCode: '75011', departmentCode: '75', regionCode: '11' }],

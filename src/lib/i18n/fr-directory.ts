@@ -23,6 +23,8 @@ export const frDirectory = {
     siretHint: '14 chiffres, espaces acceptés.',
     uai: 'UAI',
     uaiHint: 'Un ou plusieurs codes UAI (7 chiffres et une lettre), séparés par des virgules.',
+    otherSirets: 'Autres SIRET (établissements)',
+    otherSiretsHint: 'Les SIRET des autres établissements de la structure, un par ligne ou séparés par des virgules.',
     website: 'Site web',
     email: 'Courriel générique',
     phone: 'Téléphone',

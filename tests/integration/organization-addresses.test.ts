@@ -1,0 +1,120 @@
+// The organisation form keeps what was written: the postcode typed (Paris 11e stays 75011,
+// Nantes 44200 stays 44200, never the commune's main one) and the other SIRET of the
+// establishments, shown on the detail page and given back to the edit form.
+import { eq } from 'drizzle-orm';
+import { organizations } from '../../src/models/schema';
+import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
+
+/** Luhn check digit of `body`. */
+function luhnDigit(body: string): string {
+  for (let digit = 0; digit <= 9; digit += 1) {
+    const digits = body + String(digit);
+    let sum = 0;
+    for (let index = 0; index < digits.length; index += 1) {
+      let value = Number(digits[digits.length - 1 - index]);
+      if (index % 2 === 1) value = value * 2 > 9 ? value * 2 - 9 : value * 2;
+      sum += value;
+    }
+    if (sum % 10 === 0) return String(digit);
+  }
+  throw new Error('unreachable');
+}
+
+/** An invented but valid SIRET: SIREN from `serial`, establishment number `nic`. */
+function siretOf(serial: number, nic = 1): string {
+  const sirenBody = String(70_000_000 + serial).padStart(8, '0');
+  const body = sirenBody + luhnDigit(sirenBody) + String(nic).padStart(4, '0');
+  return body + luhnDigit(body);
+}
+
+describe('organisation form: addresses and other SIRET', () => {
+  let harness: TestApp;
+  let charge: TestBrowser;
+
+  beforeAll(async () => {
+    harness = await startTestApp();
+    const chargeUser = await buildUser(harness.db, { roles: ['charge'], unitCodes: ['DDPSI'] });
+    charge = new TestBrowser(harness.app);
+    await charge.login(chargeUser.email);
+  });
+  afterAll(() => harness.close());
+
+  async function postForm(path: string, form: Record<string, string | string[]>) {
+    await charge.get(path);
+    return charge.post(path, form);
+  }
+
+  async function stored(response: { status: number; headers: Record<string, string | undefined>; text: string }) {
+    expect(response.status).toBe(303);
+    const id = response.headers.location?.split('/').pop() as string;
+    const [row] = await harness.db.select().from(organizations).where(eq(organizations.id, id));
+    return row as NonNullable<typeof row>;
+  }
+
+  test('a Paris 11e address keeps 75011 and the other SIRET are stored, shown and edited', async () => {
+    const created = await postForm('/structures/nouveau', {
+      name: 'Lycée professionnel des Métiers de la Roquette',
+      kindCode: 'lycee',
+      status: 'actif',
+      siret: siretOf(901, 19),
+      otherSirets: `${siretOf(901, 27)}\n${siretOf(901, 35)}, ${siretOf(901, 19)}`,
+      addressLine: '12 rue du Chemin Vert',
+      postalCode: '75011',
+      city: 'Paris',
+    });
+    const row = await stored(created);
+    expect(row).toMatchObject({ postalCode: '75011', city: 'Paris', departmentCode: '75', regionCode: '11', siret: siretOf(901, 19) });
+    // The main SIRET is not repeated among the others.
+    expect(row.otherSirets).toEqual([siretOf(901, 27), siretOf(901, 35)]);
+
+    const page = await charge.get(`/structures/${row.id}`);
+    expect(page.text).toContain('Autres SIRET (établissements)');
+    expect(page.text).toContain(siretOf(901, 35));
+    expect(page.text).toContain('75011 Paris');
+
+    const form = await charge.get(`/structures/${row.id}/modifier`);
+    expect(form.text).toContain(`${siretOf(901, 27)}, ${siretOf(901, 35)}</textarea>`);
+
+    // Typed in the commune field (no suggestion chosen): « Paris 11e » designates the arrondissement.
+    const edited = await postForm(`/structures/${row.id}/modifier`, {
+      name: row.name,
+      kindCode: 'lycee',
+      status: 'actif',
+      siret: siretOf(901, 19),
+      otherSirets: siretOf(901, 27),
+      addressLine: '12 rue du Chemin Vert',
+      communeQuery: 'Paris 11e',
+      unitIds: [],
+    });
+    expect(edited.status).toBe(303);
+    const [after] = await harness.db.select().from(organizations).where(eq(organizations.id, row.id));
+    expect(after).toMatchObject({ postalCode: '75011', communeCode: '75111', otherSirets: [siretOf(901, 27)] });
+  });
+
+  test('an invalid other SIRET is refused by the form with its value named', async () => {
+    const refused = await postForm('/structures/nouveau', {
+      name: 'Institut des arts du littoral',
+      kindCode: 'ecole',
+      status: 'prospect',
+      otherSirets: `${siretOf(902)}\n12345678901234`,
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('SIRET invalide : 12345678901234');
+  });
+
+  test('Nantes 44200 and Le Mans 72100 keep their postcode; a commune alone with several postcodes gets none invented', async () => {
+    const nantes = await stored(
+      await postForm('/structures/nouveau', { name: 'Institut des arts du littoral', kindCode: 'ecole', status: 'prospect', addressLine: '4 bis quai de la Fosse', postalCode: '44200', city: 'Nantes' }),
+    );
+    expect(nantes).toMatchObject({ postalCode: '44200', city: 'Nantes', communeCode: '44109', departmentCode: '44' });
+
+    const leMans = await stored(
+      await postForm('/structures/nouveau', { name: 'Conservatoire du Maine', kindCode: 'ecole', status: 'prospect', communeQuery: '72100 Le Mans' }),
+    );
+    expect(leMans).toMatchObject({ postalCode: '72100', city: 'Le Mans', communeCode: '72181' });
+
+    // « Nantes » typed alone: the commune is known, its postcode is not (four exist): none is made up.
+    const alone = await stored(await postForm('/structures/nouveau', { name: 'Atelier nantais', kindCode: 'entreprise', status: 'prospect', communeQuery: 'Nantes' }));
+    expect(alone).toMatchObject({ postalCode: null, city: 'Nantes', communeCode: '44109', departmentCode: '44' });
+  });
+});
