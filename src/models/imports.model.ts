@@ -1,7 +1,7 @@
 // SQL of imports: batches, the stored file, per-row outcomes, presets, and how a row finds the
 // record it matches.
 import { Readable } from 'node:stream';
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
 import { rowsOf } from './database';
 import {
@@ -171,15 +171,69 @@ export async function findImportPreset(db: Database, id: string): Promise<Import
   return row;
 }
 
-/** Saving under an existing name replaces that preset's mapping. */
+/** Saving under an existing name replaces that preset's mapping, headers and settings. */
 export async function upsertImportPreset(
   db: Database,
-  values: { entityType: ImportEntityType; name: string; fields: Record<string, string>; createdById: string | null },
+  values: {
+    entityType: ImportEntityType;
+    name: string;
+    fields: Record<string, string>;
+    headers: string[];
+    settings: ImportPreset['settings'];
+    createdById: string | null;
+  },
 ): Promise<ImportPreset> {
   const [row] = await db
     .insert(importPresets)
     .values(values)
-    .onConflictDoUpdate({ target: [importPresets.entityType, importPresets.name], set: { fields: values.fields } })
+    .onConflictDoUpdate({ target: [importPresets.entityType, importPresets.name], set: { fields: values.fields, headers: values.headers, settings: values.settings } })
+/** The report's rows: one outcome, or the rows imported with warnings, a page at a time. */
+export async function listImportReportRows(
+  db: Database,
+  batchId: string,
+  options: { outcome?: ImportRowOutcome; withWarnings?: boolean; limit: number; offset: number },
+): Promise<ImportRow[]> {
+  const conditions: SQL[] = [eq(importRows.batchId, batchId)];
+  if (options.outcome) conditions.push(eq(importRows.outcome, options.outcome));
+  if (options.withWarnings) conditions.push(isNotNull(importRows.warnings));
+  return db
+    .select()
+    .from(importRows)
+    .where(and(...conditions))
+    .orderBy(asc(importRows.rowNumber))
+    .limit(options.limit)
+    .offset(options.offset);
+}
+
+export interface ImportCandidate {
+  id: string;
+  name: string;
+  identifiers: string[];
+  city: string | null;
+}
+
+/** The records an ambiguous row may designate, with what tells them apart (name, identifiers, town). */
+export async function listImportCandidates(db: Database, entityType: ImportEntityType, ids: string[]): Promise<ImportCandidate[]> {
+  if (ids.length === 0) return [];
+  if (entityType === 'organizations') {
+    const rows = await db
+      .select({ id: organizations.id, name: organizations.name, siret: organizations.siret, otherSirets: organizations.otherSirets, uai: organizations.uai, city: organizations.city })
+      .from(organizations)
+      .where(inArray(organizations.id, ids));
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      identifiers: [...(row.siret ? [`SIRET ${row.siret}`] : []), ...(row.otherSirets ?? []).map((siret) => `SIRET ${siret}`), ...(row.uai ?? []).map((uai) => `UAI ${uai}`)],
+      city: row.city,
+    }));
+  }
+  const rows = await db
+    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, emails: contacts.emails })
+    .from(contacts)
+    .where(inArray(contacts.id, ids));
+  return rows.map((row) => ({ id: row.id, name: `${row.firstName ?? ''} ${row.lastName}`.trim(), identifiers: row.emails ?? [], city: null }));
+}
+
     .returning();
   if (!row) throw new Error('upsert into import_presets returned nothing');
   return row;

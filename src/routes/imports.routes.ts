@@ -10,15 +10,20 @@ import {
   ImportFileError,
   createImportBatch,
   getImportBatch,
+  hasValueStep,
   importErrorRows,
   importReport,
   listImportsPage,
   mappingForm,
+  needsValueStep,
   previewImport,
   resumeImport,
   revertImport,
   saveMapping,
+  saveRowChoices,
+  saveValues,
   startImport,
+  valuesForm,
 } from '../services/imports.service';
 import { assertCan } from '../services/permissions';
 
@@ -44,8 +49,8 @@ function formatLabel(batch: ImportBatch): string {
 }
 
 /** Shared by every step's page: the batch's header and the step indicator. */
-function stepData(batch: ImportBatch, step: 'mapping' | 'preview' | 'run' | 'report') {
-  const order = ['upload', 'mapping', 'preview', 'run', 'report'];
+function stepData(batch: ImportBatch, step: 'mapping' | 'values' | 'preview' | 'run' | 'report') {
+  const order = ['upload', 'mapping', 'values', 'preview', 'run', 'report'];
   const index = order.indexOf(step);
   return {
     title: batch.fileName,
@@ -54,6 +59,11 @@ function stepData(batch: ImportBatch, step: 'mapping' | 'preview' | 'run' | 'rep
     detected: t('imports.detected', { rows: batch.totalRows.toLocaleString('fr-FR'), columns: batch.headers.length, format: formatLabel(batch) }),
     statusLabel: t(`imports.statuses.${batch.status}`),
   };
+}
+
+async function renderValues(req: Request, res: Response, id: string, extra: Record<string, unknown> = {}) {
+  const form = await valuesForm(serviceContext(req), id);
+  render(req, res, 'imports/values', { ...stepData(form.batch, 'values'), form, presetName: form.presetName, ...extra });
 }
 
 async function renderMapping(req: Request, res: Response, id: string, extra: Record<string, unknown> = {}) {
@@ -120,6 +130,8 @@ export function importsRouter(): Router {
     const batch = await getImportBatch(ctx, req.params.id);
     if (batch.status === 'analysed') return renderMapping(req, res, batch.id);
     if (batch.status === 'mapped') {
+      // The values of an enumerated column must be chosen before the preview can say what rows become.
+      if (needsValueStep(batch)) return res.redirect(`/imports/${batch.id}/valeurs`);
       const preview = await previewImport(ctx, batch.id);
       return render(req, res, 'imports/preview', { ...stepData(batch, 'preview'), preview });
     }
@@ -147,9 +159,9 @@ export function importsRouter(): Router {
   router.post('/:id/correspondance', async (req, res) => {
     const id = req.params.id;
     try {
-      await saveMapping(serviceContext(req), id, req.body as Record<string, unknown>);
+      const batch = await saveMapping(serviceContext(req), id, req.body as Record<string, unknown>);
       flash(req, 'success', t('imports.mappingSaved'));
-      redirectAfterPost(res, `/imports/${id}`);
+      redirectAfterPost(res, hasValueStep(batch) ? `/imports/${id}/valeurs` : `/imports/${id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const form = await mappingForm(serviceContext(req), id);
@@ -160,6 +172,42 @@ export function importsRouter(): Router {
       form.units = form.units.map((unit) => ({ ...unit, checked: units.includes(unit.id) }));
       form.options = { ...form.options, matchKey: body.matchKey as never, mode: body.mode as never, defaultKindCode: String(body.defaultKindCode ?? ''), defaultStatus: String(body.defaultStatus ?? '') };
       renderInvalid(req, res, 'imports/mapping', { ...stepData(form.batch, 'mapping'), form, presetName: body.presetName }, error.fieldErrors);
+    }
+  });
+
+  router.get('/:id/valeurs', (req, res) => renderValues(req, res, req.params.id));
+
+  router.post('/:id/valeurs', async (req, res) => {
+    const id = req.params.id;
+    const body = req.body as Record<string, unknown>;
+    try {
+      await saveValues(serviceContext(req), id, body);
+      flash(req, 'success', t('imports.valuesSaved'));
+      redirectAfterPost(res, `/imports/${id}`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const form = await valuesForm(serviceContext(req), id);
+      // Keep what was chosen.
+      for (const field of form.fields) {
+        for (const value of field.values) value.target = String(body[`to_${field.field}_${value.index}`] ?? value.target);
+        field.defaultTarget = String(body[`default_${field.field}`] ?? field.defaultTarget);
+      }
+      for (const policy of form.policies) policy.value = String(body[`policy_${policy.field}`] ?? policy.value) as never;
+      renderInvalid(req, res, 'imports/values', { ...stepData(form.batch, 'values'), form, presetName: body.presetName }, error.fieldErrors);
+    }
+  });
+
+  /** Choices for ambiguous rows: from the preview (kept for the run) or the report (applied at once). */
+  router.post('/:id/choix', async (req, res) => {
+    const id = req.params.id;
+    try {
+      const { count, applied } = await saveRowChoices(serviceContext(req), id, req.body as Record<string, unknown>);
+      flash(req, 'success', t(applied ? 'imports.choicesApplied' : 'imports.choicesSaved', { count }));
+      redirectAfterPost(res, applied ? `/imports/${id}?outcome=ambiguous` : `/imports/${id}`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      flash(req, 'error', error.fieldErrors._form ?? t('imports.noChoice'));
+      redirectAfterPost(res, `/imports/${id}`);
     }
   });
 

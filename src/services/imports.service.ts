@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
-import { importFields, presetFieldsOf, suggestMapping, valuesByField } from './imports/fields';
+import { headerKey, importFields, normalisedHeaders, presetFieldsOf, sameHeaders, suggestMapping, valuesByField } from './imports/fields';
+import { defaultFieldPolicy, policyFields } from './imports/field-policies';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable, type TableFormat } from '../lib/imports/table-reader';
 import { optionalTrimmed, parseInput, stringList } from '../lib/validation';
 import {
@@ -18,6 +19,8 @@ import {
   listImportPresets,
   countImportedConventionParties,
   deleteImportedRecords,
+  listImportCandidates,
+  listImportReportRows,
   listImportRows,
   listUpdatedImportRowsDescending,
   lockImportBatch,
@@ -28,12 +31,18 @@ import { insertOutboxRow } from '../models/messaging.model';
 import { lockContactById, updateContactRow } from '../models/contacts.model';
 import { findKind, listKinds, lockOrganizationById, updateOrganizationRow } from '../models/organizations.model';
 import {
+  CIVILITIES,
   IMPORT_ENTITY_TYPES,
+  IMPORT_ENUMERATED_FIELDS,
+  IMPORT_FIELD_POLICIES,
   IMPORT_MATCH_KEYS,
   IMPORT_MODES,
   IMPORT_STATUSES,
+  LEGAL_BASES,
   ORGANIZATION_STATUSES,
   type ImportBatch,
+  type ImportFieldPolicy,
+  type ImportPreset,
   type ImportEntityType,
   type ImportMapping,
   type ImportOptions,
@@ -49,6 +58,9 @@ import { JOB_NAMES, QUEUE_NAMES } from '../workflows/queues';
 import { recordAudit } from './audit.service';
 import { type Actor, type ServiceContext, inTransaction } from './context';
 import { planRow, type RowErrors } from './import-rows';
+// WIRE-A import { applyRowChoices, chooseBeforeRun } from './import-choices.service';
+const chooseBeforeRun = async (..._args: unknown[]) => { throw new ConflictError('WIRE-A'); };
+const applyRowChoices = chooseBeforeRun;
 import { rowContextFor, storedRows } from './import-run.service';
 import { assertCan, hasRole, unitsAfterChange } from './permissions';
 import { cachedActiveUserOptions } from './reference-lists';
@@ -139,6 +151,8 @@ export async function createImportBatch(
   const format = detectFormat(await readSample(upload.filePath));
   const { headers, rows } = await scanTable(upload.filePath, format, limits.maxRows);
   const preset = await bestPreset(ctx, entityType, headers);
+  // A preset saved from a file with exactly these columns brings its value maps and update policies too.
+  const sameColumns = preset && sameHeaders(preset.headers, normalisedHeaders(headers));
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {
     const batch = await insertImportBatch(tx, {
@@ -151,7 +165,7 @@ export async function createImportBatch(
       headers,
       totalRows: rows,
       mapping: suggestMapping(entityType, headers, preset?.fields),
-      options: null,
+      options: sameColumns ? { ...defaultOptions(ctx, entityType), ...presetSettings(preset) } : null,
       createdById: actor.id,
     });
     // The file goes into PostgreSQL in 1 MiB pieces: whichever process runs the job reads it back.
@@ -170,12 +184,24 @@ export async function createImportBatch(
   });
 }
 
-/** The saved preset that knows most of these headers, if it knows at least half of them. */
-async function bestPreset(ctx: ServiceContext, entityType: ImportEntityType, headers: string[]) {
+/**
+ * The saved preset for these headers: one saved from a file with exactly the same columns
+ * (normalised) first, else the one that knows most of them if it knows at least half.
+ */
+export async function bestPreset(ctx: ServiceContext, entityType: ImportEntityType, headers: string[]): Promise<ImportPreset | undefined> {
   const presets = await listImportPresets(ctx.db, entityType);
+  const normalised = normalisedHeaders(headers);
+  const same = presets.find((preset) => sameHeaders(preset.headers, normalised));
+  if (same) return same;
   const mappingSizes = presets.map((preset) => ({ preset, known: Object.keys(suggestMapping(entityType, headers, preset.fields)).length }));
   const best = mappingSizes.sort((a, b) => b.known - a.known)[0];
   return best && best.known >= Math.ceil(Object.keys(best.preset.fields).length / 2) ? best.preset : undefined;
+}
+
+/** A preset's settings, only those the wizard knows (a preset row is data: read it defensively). */
+function presetSettings(preset: Pick<ImportPreset, 'settings'>): Pick<ImportOptions, 'valueMaps' | 'valueDefaults' | 'fieldPolicies'> {
+  const { valueMaps, valueDefaults, fieldPolicies } = preset.settings ?? {};
+  return { ...(valueMaps ? { valueMaps } : {}), ...(valueDefaults ? { valueDefaults } : {}), ...(fieldPolicies ? { fieldPolicies } : {}) };
 }
 
 // ── Reading a batch ──────────────────────────────────────────────────────────────────────────
@@ -271,8 +297,12 @@ export async function mappingForm(ctx: ServiceContext, id: string, presetId?: st
   const preset = presetId && z.uuid().safeParse(presetId).success ? await findImportPreset(ctx.db, presetId) : undefined;
   const mapping = preset && preset.entityType === batch.entityType ? suggestMapping(batch.entityType, batch.headers, preset.fields) : batch.mapping;
   const options: ImportOptions = batch.options ?? defaultOptions(ctx, batch.entityType);
+  const normalised = normalisedHeaders(batch.headers);
+  // Said on the first visit only: afterwards the mapping is the person's own.
+  const sameColumnsPreset = !preset && batch.status === 'analysed' ? presets.find((item) => sameHeaders(item.headers, normalised)) : undefined;
   return {
     batch,
+    sameColumnsPreset: sameColumnsPreset ? { name: sameColumnsPreset.name } : null,
     columns: batch.headers.map((header, index) => ({
       index,
       header,
@@ -366,15 +396,14 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
     defaultKindCode,
     defaultStatus: values.defaultStatus ?? 'prospect',
     unitIds: [...new Set(values.unitIds)],
+    ...settingsStillMapped(batch.options, mapped),
   };
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {
     const current = assertOwnedLocked(ctx, await lockImportBatch(tx, id));
     if (!['analysed', 'mapped'].includes(current.status)) throw new ConflictError(t('imports.errors.alreadyStarted'));
     const updated = await updateImportBatch(tx, id, { mapping, options, status: 'mapped' });
-    if (values.presetName && actor) {
-      await upsertImportPreset(tx, { entityType: batch.entityType, name: values.presetName, fields: presetFieldsOf(batch.headers, mapping), createdById: actor.id });
-    }
+    if (values.presetName && actor) await savePreset(tx, updated, values.presetName, actor.id);
     await recordAudit(tx, ctx, {
       action: 'import.mapped',
       entityType: 'import_batch',
@@ -385,13 +414,262 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
   });
 }
 
+/** Value maps and policies chosen before (or brought by a preset) for the fields the new mapping still fills. */
+function settingsStillMapped(previous: ImportOptions | null, mapped: Set<string>): Pick<ImportOptions, 'valueMaps' | 'valueDefaults' | 'fieldPolicies'> {
+  if (!previous) return {};
+  const keep = <T>(record: Record<string, T> | undefined) => (record ? Object.fromEntries(Object.entries(record).filter(([field]) => mapped.has(field))) : undefined);
+  return {
+    ...(previous.valueMaps ? { valueMaps: keep(previous.valueMaps) } : {}),
+    ...(previous.valueDefaults ? { valueDefaults: keep(previous.valueDefaults) } : {}),
+    // Policies are kept whole: a field mapped again later finds the choice made for it.
+    ...(previous.fieldPolicies ? { fieldPolicies: previous.fieldPolicies } : {}),
+  };
+}
+
+/** Saves (or replaces) a preset with the batch's mapping, its headers and its settings. */
+async function savePreset(tx: Database, batch: ImportBatch, name: string, actorId: string): Promise<ImportPreset> {
+  return upsertImportPreset(tx, {
+    entityType: batch.entityType,
+    name,
+    fields: presetFieldsOf(batch.headers, batch.mapping),
+    headers: normalisedHeaders(batch.headers),
+    settings: batch.options ? presetSettings({ settings: batch.options }) : {},
+    createdById: actorId,
+  });
+}
+
+// ── Values of enumerated columns and update policies (the step after the mapping) ─────────────
+
+/** Distinct values listed per field: a register's kind column has a dozen, a free-text one thousands. */
+export const MAX_DISTINCT_VALUES = 200;
+const MAX_VALUE_LENGTH = 200;
+
+type EnumeratedField = 'kind' | 'status' | 'civility' | 'legalBasis';
+
+/** The enumerated fields the mapping fills, with their column. */
+function mappedEnumeratedColumns(batch: ImportBatch): Array<{ field: EnumeratedField; index: number; header: string }> {
+  const enumerated: readonly string[] = IMPORT_ENUMERATED_FIELDS[batch.entityType];
+  return Object.entries(batch.mapping)
+    .filter(([, field]) => enumerated.includes(field))
+    .map(([index, field]) => ({ field: field as EnumeratedField, index: Number(index), header: batch.headers[Number(index)] ?? '' }))
+    .sort((a, b) => a.index - b.index);
+}
+
+/** Import fields whose mapping makes a policy field relevant (an address in parts, a SIRET list…). */
+const POLICY_FIELD_SOURCES: Record<string, string[]> = {
+  addressLine: ['addressLine', 'postalCode', 'city', 'communeCode'],
+  siret: ['siret', 'siren'],
+  otherSirets: ['siret'],
+  firstName: ['firstName', 'fullName'],
+  lastName: ['lastName', 'fullName'],
+  legalBasis: ['legalBasis', 'consentDate'],
+};
+
+/** The policy fields an update of this batch may touch: those the mapping fills. */
+function mappedPolicyFields(batch: ImportBatch): string[] {
+  const mapped = new Set(Object.values(batch.mapping));
+  return policyFields(batch.entityType).filter((field) => (POLICY_FIELD_SOURCES[field] ?? [field]).some((source) => mapped.has(source)));
+}
+
+function updatesRecords(batch: ImportBatch): boolean {
+  return !!batch.options && batch.options.mode !== 'create_only';
+}
+
+/** Whether the wizard has a values-and-policies step for this batch. */
+export function hasValueStep(batch: ImportBatch): boolean {
+  return mappedEnumeratedColumns(batch).length > 0 || (updatesRecords(batch) && mappedPolicyFields(batch).length > 0);
+}
+
+/** An enumerated field is mapped but its values were never chosen: the step comes before the preview. */
+export function needsValueStep(batch: ImportBatch): boolean {
+  return mappedEnumeratedColumns(batch).some(({ field }) => !batch.options?.valueMaps?.[field]);
+}
+
+/** The codes an enumerated field takes, with their French labels. */
+function targetChoices(field: EnumeratedField, kinds: Array<{ code: string; label: string }>): Array<{ value: string; label: string }> {
+  switch (field) {
+    case 'kind':
+      return kinds.map((kind) => ({ value: kind.code, label: kind.label }));
+    case 'status':
+      return ORGANIZATION_STATUSES.map((status) => ({ value: status, label: t(`organizations.statuses.${status}`) }));
+    case 'civility':
+      return [{ value: '', label: t('imports.valueEmpty') }, ...CIVILITIES.map((civility) => ({ value: civility, label: civility }))];
+    case 'legalBasis':
+      return LEGAL_BASES.map((basis) => ({ value: basis, label: t(`contacts.legalBases.${basis}`) }));
+  }
+}
+
+/** The code a value takes when the person has not chosen: the batch's default for the field. */
+function fallbackTarget(field: EnumeratedField, options: ImportOptions): string {
+  if (options.valueDefaults?.[field] !== undefined) return options.valueDefaults[field] ?? '';
+  switch (field) {
+    case 'kind':
+      return options.defaultKindCode;
+    case 'status':
+      return options.defaultStatus;
+    case 'civility':
+      return '';
+    case 'legalBasis':
+      return 'interet_legitime';
+  }
+}
+
+/** Each field's distinct values (trimmed, empty cells left out) with their row counts, first seen first. */
+async function distinctValues(ctx: ServiceContext, batch: ImportBatch, columns: Array<{ field: string; index: number }>) {
+  const found = new Map(columns.map((column) => [column.field, { counts: new Map<string, number>(), truncated: false }]));
+  if (columns.length === 0) return found;
+  for await (const row of storedRows(ctx.db, batch)) {
+    for (const column of columns) {
+      const value = (row.cells[column.index] ?? '').trim().slice(0, MAX_VALUE_LENGTH);
+      const entry = found.get(column.field);
+      if (!value || !entry) continue;
+      const count = entry.counts.get(value);
+      if (count !== undefined) entry.counts.set(value, count + 1);
+      else if (entry.counts.size < MAX_DISTINCT_VALUES) entry.counts.set(value, 1);
+      else entry.truncated = true;
+    }
+  }
+  return found;
+}
+
+/** The values step: each enumerated column's values with a target each, then the update policies. */
+export async function valuesForm(ctx: ServiceContext, id: string) {
+  const batch = await loadBatch(ctx, id);
+  if (batch.status !== 'mapped' || !batch.options) throw new ConflictError(t('imports.errors.mapFirst'));
+  const options = batch.options;
+  const columns = mappedEnumeratedColumns(batch);
+  const [kinds, found, presets] = await Promise.all([listKinds(ctx.db), distinctValues(ctx, batch, columns), listImportPresets(ctx.db, batch.entityType)]);
+  const kindChoices = kinds.map((kind) => ({ code: kind.code, label: kind.label }));
+  const normalised = normalisedHeaders(batch.headers);
+  return {
+    batch,
+    fields: columns.map(({ field, header }) => {
+      const choices = targetChoices(field, kindChoices);
+      const known = new Set(choices.map((choice) => choice.value));
+      const saved = options.valueMaps?.[field] ?? {};
+      const entry = found.get(field);
+      const values = [...(entry?.counts ?? new Map<string, number>())].map(([value, count], index) => {
+        const suggested = saved[value] ?? suggestValueTarget(field, value, choices) ?? fallbackTarget(field, options);
+        return { index, value, count, target: known.has(suggested) ? suggested : fallbackTarget(field, options) };
+      });
+      return {
+        field,
+        header,
+        label: t(`imports.fields.${field}`),
+        choices,
+        values,
+        truncated: entry?.truncated ?? false,
+        defaultTarget: fallbackTarget(field, options),
+      };
+    }),
+    policies: updatesRecords(batch)
+      ? mappedPolicyFields(batch).map((field) => ({ field, label: t(`imports.fields.${field}`), value: options.fieldPolicies?.[field] ?? defaultFieldPolicy(batch.entityType, field) }))
+      : [],
+    policyChoices: IMPORT_FIELD_POLICIES.map((policy) => ({ value: policy, label: t(`imports.policies.${policy}`) })),
+    createOnly: !updatesRecords(batch),
+    // The preset this file's columns were saved under (at the mapping step, or before): its settings follow.
+    presetName: presets.find((preset) => sameHeaders(preset.headers, normalised))?.name ?? '',
+    maxValues: MAX_DISTINCT_VALUES,
+  };
+}
+
+/**
+ * A first target for a file's value: a code or a label written the same way (accents, case and
+ * punctuation aside), else a label the value starts with or contains.
+ */
+function suggestValueTarget(_field: string, fileValue: string, choices: Array<{ value: string; label: string }>): string | undefined {
+  const key = headerKey(fileValue);
+  if (!key) return undefined;
+  const exact = choices.find((choice) => choice.value && (headerKey(choice.value) === key || headerKey(choice.label) === key));
+  if (exact) return exact.value;
+  return choices.find((choice) => choice.value && headerKey(choice.label).length > 3 && (key.includes(headerKey(choice.label)) || headerKey(choice.label).includes(key)))?.value;
+}
+
+const valuesSchema = z.object({ presetName: optionalTrimmed(80) });
+
+/** Saves the values step: value maps and defaults, update policies, and the preset when named. */
+export async function saveValues(ctx: ServiceContext, id: string, input: Record<string, unknown>): Promise<ImportBatch> {
+  const batch = await loadBatch(ctx, id);
+  if (batch.status !== 'mapped' || !batch.options) throw new ConflictError(t('imports.errors.mapFirst'));
+  const { presetName } = parseInput(valuesSchema, input);
+  const kinds = (await listKinds(ctx.db)).map((kind) => ({ code: kind.code, label: kind.label }));
+  const errors: Record<string, string> = {};
+  const valueMaps: Record<string, Record<string, string>> = { ...(batch.options.valueMaps ?? {}) };
+  const valueDefaults: Record<string, string> = { ...(batch.options.valueDefaults ?? {}) };
+  for (const { field } of mappedEnumeratedColumns(batch)) {
+    const known = new Set(targetChoices(field, kinds).map((choice) => choice.value));
+    const map: Record<string, string> = {};
+    for (let index = 0; index < MAX_DISTINCT_VALUES; index += 1) {
+      const from = input[`from_${field}_${index}`];
+      if (typeof from !== 'string') break;
+      const to = String(input[`to_${field}_${index}`] ?? '');
+      if (!known.has(to)) errors[`to_${field}_${index}`] = t('imports.errors.chooseValue');
+      else if (from.trim()) map[from.trim().slice(0, MAX_VALUE_LENGTH)] = to;
+    }
+    const fallback = String(input[`default_${field}`] ?? '');
+    if (!known.has(fallback)) errors[`default_${field}`] = t('imports.errors.chooseValue');
+    valueMaps[field] = map;
+    valueDefaults[field] = fallback;
+  }
+  const fieldPolicies: Record<string, ImportFieldPolicy> = { ...(batch.options.fieldPolicies ?? {}) };
+  if (updatesRecords(batch)) {
+    for (const field of mappedPolicyFields(batch)) {
+      const policy = String(input[`policy_${field}`] ?? defaultFieldPolicy(batch.entityType, field));
+      if (!(IMPORT_FIELD_POLICIES as readonly string[]).includes(policy)) errors[`policy_${field}`] = t('imports.errors.chooseValue');
+      else fieldPolicies[field] = policy as ImportFieldPolicy;
+    }
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
+  const actor = ctx.actor;
+  return inTransaction(ctx, async (tx) => {
+    const current = assertOwnedLocked(ctx, await lockImportBatch(tx, id));
+    if (current.status !== 'mapped' || !current.options) throw new ConflictError(t('imports.errors.mapFirst'));
+    const updated = await updateImportBatch(tx, id, { options: { ...current.options, valueMaps, valueDefaults, fieldPolicies } });
+    if (presetName && actor) await savePreset(tx, updated, presetName, actor.id);
+    await recordAudit(tx, ctx, { action: 'import.values', entityType: 'import_batch', entityId: id, metadata: { valueMaps, valueDefaults, fieldPolicies, presetName: presetName || null } });
+    return updated;
+  });
+}
+
 // ── Preview ──────────────────────────────────────────────────────────────────────────────────
 
 export interface PreviewRow {
   line: number;
   cells: Array<{ text: string; error: string | null }>;
-  action: 'create' | 'update' | 'skip' | 'error';
+  /** create · update · unchanged · skip · ambiguous · error (as the row plan says). */
+  action: string;
   note: string;
+  /** Ambiguous rows: the records the key designates, and the choice already made, if any. */
+  candidates: CandidateView[];
+  sameKeyRows: string | null;
+  choice: string;
+}
+
+export interface CandidateView {
+  id: string;
+  name: string;
+  identifiers: string;
+  city: string | null;
+  href: string;
+}
+
+function recordHref(entityType: ImportEntityType, id: string): string {
+  return `/${entityType === 'organizations' ? 'structures' : 'contacts'}/${id}`;
+}
+
+/** The candidate records of ambiguous rows, read once for a page of rows. */
+async function candidateViews(ctx: ServiceContext, entityType: ImportEntityType, ids: string[]): Promise<Map<string, CandidateView>> {
+  const candidates = await listImportCandidates(ctx.db, entityType, [...new Set(ids)]);
+  return new Map(
+    candidates.map((candidate) => [
+      candidate.id,
+      { id: candidate.id, name: candidate.name, identifiers: candidate.identifiers.join(' · '), city: candidate.city, href: recordHref(entityType, candidate.id) },
+    ]),
+  );
+}
+
+function sameKeyText(lines: number[] | null | undefined): string | null {
+  return lines && lines.length > 0 ? t('imports.sameKeyRows', { lines: lines.join(', ') }) : null;
 }
 
 /** Columns shown in the preview and report: the mapped ones, in file order. */
@@ -417,30 +695,45 @@ export async function previewImport(ctx: ServiceContext, id: string) {
   const rows = await rowContextFor(ctx.db, batch, ctx.now);
   if (!rows) throw new ConflictError(t('imports.failures.importerInactive'));
   const columns = mappedColumns(batch);
-  const preview: PreviewRow[] = [];
+  const planned: Array<{ line: number; cells: string[]; plan: Awaited<ReturnType<typeof planRow>> }> = [];
   for (const row of await sampleRows(ctx, batch, PREVIEW_ROWS)) {
-    const plan = await planRow(rows, valuesByField(row.cells, batch.mapping), ctx.db);
+    planned.push({ line: row.line, cells: row.cells, plan: await planRow(rows, valuesByField(row.cells, batch.mapping), ctx.db) });
+  }
+  const ambiguityOf = (plan: unknown) => plan as { candidateIds?: string[]; sameKeyRows?: number[] };
+  const candidates = await candidateViews(ctx, batch.entityType, planned.flatMap(({ plan }) => ambiguityOf(plan).candidateIds ?? []));
+  const preview: PreviewRow[] = planned.map(({ line, cells, plan }) => {
     const errors = plan.action === 'error' ? plan.errors : {};
-    preview.push({
-      line: row.line,
-      cells: columns.map((column) => ({ text: row.cells[column.index] ?? '', error: errors[column.field] ?? null })),
-      action: plan.action,
+    const action: string = plan.action;
+    const ambiguity = ambiguityOf(plan);
+    return {
+      line,
+      cells: columns.map((column) => ({ text: cells[column.index] ?? '', error: errors[column.field] ?? null })),
+      action,
       note:
         plan.action === 'error'
           ? rowMessages(Object.fromEntries(Object.entries(errors).filter(([field]) => !columns.some((column) => column.field === field))), batch).join(' ; ')
           : plan.action === 'skip'
             ? plan.reason
             : '',
-    });
-  }
+      candidates: action === 'ambiguous' ? (ambiguity.candidateIds ?? []).flatMap((candidateId) => candidates.get(candidateId) ?? []) : [],
+      sameKeyRows: action === 'ambiguous' ? sameKeyText(ambiguity.sameKeyRows) : null,
+      choice: batch.rowChoices?.[String(line)] ?? '',
+    };
+  });
+  const policies = updatesRecords(batch)
+    ? mappedPolicyFields(batch).map((field) => `${t(`imports.fields.${field}`)} : ${t(`imports.policies.${batch.options?.fieldPolicies?.[field] ?? defaultFieldPolicy(batch.entityType, field)}`).toLowerCase()}`)
+    : [];
   return {
     batch,
     columns,
     rows: preview,
+    ambiguousRows: preview.filter((row) => row.action === 'ambiguous'),
     errorCount: preview.filter((row) => row.action === 'error').length,
+    hasValueStep: hasValueStep(batch),
     optionsSummary: {
       matchKey: t(`imports.matchKeys.${batch.options.matchKey}`),
       mode: t(`imports.modes.${batch.options.mode}`),
+      policies: policies.length > 0 ? t('imports.policiesSummary', { summary: policies.join(' ; ') }) : null,
     },
   };
 }
@@ -555,24 +848,78 @@ async function restoreUpdatedRecords(tx: Database, ctx: ServiceContext, batch: I
 
 // ── Report ───────────────────────────────────────────────────────────────────────────────────
 
+/** The report's tabs: each outcome, and the rows imported with warnings (whatever their outcome). */
+export const REPORT_FILTERS = ['created', 'updated', 'unchanged', 'skipped', 'ambiguous', 'error', 'warning'] as const;
+type ReportFilter = (typeof REPORT_FILTERS)[number];
+
 const reportSchema = z.object({
-  outcome: z.enum(['created', 'updated', 'skipped', 'error']).optional().catch(undefined),
+  outcome: z.enum(REPORT_FILTERS).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).default(1).catch(1),
 });
+
+/** A catalogue label, or the raw text when the catalogue has none (a column added later). */
+function labelOr(key: string, fallback: string): string {
+  const label = t(key);
+  return label === key ? fallback : label;
+}
+
+/** A value of a record column as the report shows it (a code by its label, a list joined, nothing as « (vide) »). */
+function displayValue(column: string, value: unknown, kinds: Map<string, string>): string {
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) return t('imports.noValue');
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  if (column === 'kindCode') return kinds.get(String(value)) ?? String(value);
+  if (column === 'status') return labelOr(`organizations.statuses.${String(value)}`, String(value));
+  if (column === 'legalBasis') return labelOr(`contacts.legalBases.${String(value)}`, String(value));
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
 
 export async function importReport(ctx: ServiceContext, id: string, rawQuery: unknown) {
   const batch = await loadBatch(ctx, id);
   const query = reportSchema.parse(rawQuery ?? {});
-  const rows = await listImportRows(ctx.db, id, { outcome: query.outcome, limit: REPORT_PAGE_SIZE + 1, offset: (query.page - 1) * REPORT_PAGE_SIZE });
-  const totals: Record<string, number> = { created: batch.createdCount, updated: batch.updatedCount, skipped: batch.skippedCount, error: batch.errorCount };
-  const filteredTotal = query.outcome ? totals[query.outcome] ?? 0 : batch.processedRows;
+  const filter: ReportFilter | undefined = query.outcome;
+  const rows = await listImportReportRows(ctx.db, id, {
+    outcome: filter && filter !== 'warning' ? filter : undefined,
+    withWarnings: filter === 'warning',
+    limit: REPORT_PAGE_SIZE + 1,
+    offset: (query.page - 1) * REPORT_PAGE_SIZE,
+  });
+  const totals: Record<ReportFilter, number> = {
+    created: batch.createdCount,
+    updated: batch.updatedCount,
+    unchanged: batch.unchangedCount,
+    skipped: batch.skippedCount,
+    ambiguous: batch.ambiguousCount,
+    error: batch.errorCount,
+    warning: batch.warningCount,
+  };
+  const filteredTotal = filter ? totals[filter] : batch.processedRows;
+  const page = rows.slice(0, REPORT_PAGE_SIZE);
+  const [candidates, kinds] = await Promise.all([
+    candidateViews(ctx, batch.entityType, page.flatMap((row) => (row.outcome === 'ambiguous' ? row.candidateIds ?? [] : []))),
+    page.some((row) => row.changes) ? listKinds(ctx.db, { includeArchived: true }) : Promise.resolve([]),
+  ]);
+  const kindLabels = new Map(kinds.map((kind) => [kind.code, kind.label]));
+  const headerOf = (field: string) => mappedColumns(batch).find((column) => column.field === field)?.header ?? t(`imports.fields.${field}`);
   return {
     batch,
     query,
-    rows: rows.slice(0, REPORT_PAGE_SIZE).map((row) => ({
+    counts: REPORT_FILTERS.map((key) => ({ key, count: totals[key], label: t(`imports.outcomeTabs.${key}`), current: key === filter })),
+    rows: page.map((row) => ({
       ...row,
       messages: rowMessages(row.errors, batch),
-      href: row.entityId && row.outcome !== 'error' ? `/${batch.entityType === 'organizations' ? 'structures' : 'contacts'}/${row.entityId}` : null,
+      href: row.entityId && row.outcome !== 'error' ? recordHref(batch.entityType, row.entityId) : null,
+      changeList: Object.entries(row.changes ?? {}).map(([column, change]) => ({
+        label: labelOr(`imports.changeFields.${column}`, column),
+        before: displayValue(column, change.before, kindLabels),
+        after: displayValue(column, change.after, kindLabels),
+      })),
+      warningList: (row.warnings ?? []).map((warning) =>
+        t('imports.warningCell', { line: row.rowNumber, column: headerOf(warning.field), value: warning.value || t('imports.noValue'), message: warning.message }),
+      ),
+      candidates: row.outcome === 'ambiguous' ? (row.candidateIds ?? []).flatMap((candidateId) => candidates.get(candidateId) ?? []) : [],
+      sameKeyRows: row.outcome === 'ambiguous' ? sameKeyText(row.sameKeyRows) : null,
+      choice: batch.rowChoices?.[String(row.rowNumber)] ?? '',
     })),
     hasNext: rows.length > REPORT_PAGE_SIZE,
     pageCount: Math.max(1, Math.ceil(filteredTotal / REPORT_PAGE_SIZE)),
@@ -580,8 +927,36 @@ export async function importReport(ctx: ServiceContext, id: string, rawQuery: un
     permissions: {
       revert: ['completed', 'failed'].includes(batch.status),
       resume: batch.status === 'failed',
+      // Ambiguous rows of a finished run can still be settled, one choice per row.
+      choose: batch.status === 'completed' && batch.ambiguousCount > 0,
     },
   };
+}
+
+// ── Choices for ambiguous rows ───────────────────────────────────────────────────────────────
+
+/**
+ * The person's choices for ambiguous rows (`choice_<line>` → a record id, `skip` or `create`):
+ * kept for the run when made from the preview, applied at once when made from the report.
+ */
+export async function saveRowChoices(ctx: ServiceContext, id: string, input: Record<string, unknown>): Promise<{ batch: ImportBatch; count: number; applied: boolean }> {
+  const batch = await loadBatch(ctx, id);
+  const choices: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const line = /^choice_(\d{1,9})$/.exec(key)?.[1];
+    if (!line || typeof value !== 'string' || !value) continue;
+    if (value !== 'skip' && value !== 'create' && !z.uuid().safeParse(value).success) continue;
+    choices[String(Number(line))] = value;
+  }
+  const count = Object.keys(choices).length;
+  if (count === 0) throw new ValidationError({ _form: t('imports.noChoice') }, t('imports.noChoice'));
+  if (batch.status === 'mapped') {
+    await chooseBeforeRun(ctx, id, choices);
+    return { batch, count, applied: false };
+  }
+  if (batch.status !== 'completed') throw new ConflictError(t('imports.errors.notReady'));
+  await applyRowChoices(ctx, id, choices);
+  return { batch, count, applied: true };
 }
 
 /** The rows in error, page after page, for the downloadable error file (bounded memory). */

@@ -314,6 +314,7 @@ export const fr = {
     'duplicates.dismissed': 'Paire écartée des doublons',
     'import.uploaded': 'Fichier d’import déposé',
     'import.mapped': 'Correspondance d’import enregistrée',
+    'import.values': 'Valeurs et règles de mise à jour d’import enregistrées',
     'import.started': 'Import lancé',
     'import.resumed': 'Import repris',
     'organization.deleted': 'Structure supprimée',

@@ -11,20 +11,50 @@ export interface ImportField {
 }
 
 const ORGANIZATION_FIELDS: ImportField[] = [
-  { key: 'name', aliases: ['nom', 'raison sociale', 'nom de la structure', 'structure', 'organisation', 'organization', 'name', 'company', 'entreprise', 'etablissement', 'denomination', 'nom etablissement', 'libelle'] },
-  { key: 'acronym', aliases: ['sigle', 'acronyme', 'acronym', 'abreviation'] },
-  { key: 'kind', aliases: ['type', 'type de structure', 'categorie', 'kind', 'category', 'type d etablissement'] },
-  { key: 'status', aliases: ['statut', 'status', 'etat de la relation'] },
-  { key: 'siret', aliases: ['siret', 'numero siret', 'n siret', 'no siret'] },
-  { key: 'siren', aliases: ['siren', 'numero siren', 'n siren'] },
-  { key: 'uai', multiple: true, aliases: ['uai', 'uai validee', 'code uai', 'rne', 'numero uai', 'n uai'] },
-  { key: 'website', aliases: ['site web', 'site', 'site internet', 'url', 'website', 'web'] },
-  { key: 'email', aliases: ['email', 'e mail', 'courriel', 'adresse electronique', 'mail', 'adresse mail', 'adresse e mail'] },
-  { key: 'phone', aliases: ['telephone', 'tel', 'phone', 'numero de telephone', 'standard'] },
-  { key: 'addressLine', aliases: ['adresse', 'address', 'adresse postale', 'rue', 'voie'] },
-  { key: 'postalCode', aliases: ['code postal', 'cp', 'postal code', 'zip', 'zip code'] },
-  { key: 'city', aliases: ['ville', 'commune', 'city', 'localite'] },
-  { key: 'communeCode', aliases: ['code commune', 'code insee', 'insee', 'code insee commune'] },
+  // Registers' own headers too: the national list of higher-education establishments (French
+  // labels, « uai - identifiant », and its API names, `uo_lib`, `code_postal_uai`…), start-up
+  // competitions' laureates (« Libellé entreprise »), SIRENE-like exports (« Enseigne »).
+  {
+    key: 'name',
+    aliases: [
+      'nom', 'raison sociale', 'nom de la structure', 'structure', 'organisation', 'organization', 'name', 'company', 'entreprise', 'etablissement',
+      'denomination', 'denomination sociale', 'nom etablissement', 'nom de l etablissement', 'libelle', 'libelle etablissement', 'libelle entreprise',
+      'nom entreprise', 'nom de l entreprise', 'nom de la societe', 'societe', 'uo lib', 'uo lib officiel', 'libelle officiel', 'nom officiel',
+      'appellation officielle', 'enseigne', 'nom usuel', 'denomination usuelle', 'intitule', 'nom de l organisme', 'organisme',
+    ],
+  },
+  { key: 'acronym', aliases: ['sigle', 'acronyme', 'acronym', 'abreviation', 'nom court', 'sigle etablissement'] },
+  {
+    key: 'kind',
+    aliases: ['type', 'type de structure', 'categorie', 'kind', 'category', 'type d etablissement', 'type etablissement', 'typologie', 'type d organisme', 'categorie d etablissement'],
+  },
+  { key: 'status', aliases: ['statut', 'status', 'etat de la relation', 'statut de la relation'] },
+  {
+    key: 'siret',
+    aliases: ['siret', 'numero siret', 'n siret', 'no siret', 'num siret', 'siret etablissement', 'siret entreprise', 'code siret', 'siret de l etablissement', 'siret siege'],
+  },
+  { key: 'siren', aliases: ['siren', 'numero siren', 'n siren', 'no siren', 'siren entreprise'] },
+  {
+    key: 'uai',
+    multiple: true,
+    aliases: ['uai', 'uai validee', 'code uai', 'rne', 'numero uai', 'n uai', 'no uai', 'uai identifiant', 'identifiant uai', 'uai etablissement', 'code rne', 'numero rne'],
+  },
+  { key: 'website', aliases: ['site web', 'site', 'site internet', 'url', 'website', 'web', 'site web entreprise', 'site internet entreprise', 'adresse du site', 'lien', 'url site'] },
+  { key: 'email', aliases: ['email', 'e mail', 'courriel', 'adresse electronique', 'mail', 'adresse mail', 'adresse e mail', 'email entreprise', 'mel', 'courriel etablissement'] },
+  {
+    key: 'phone',
+    aliases: ['telephone', 'tel', 'phone', 'numero de telephone', 'standard', 'numero telephone uai', 'telephone uai', 'telephone etablissement', 'telephone entreprise', 'n telephone', 'no telephone'],
+  },
+  {
+    key: 'addressLine',
+    aliases: ['adresse', 'address', 'adresse postale', 'rue', 'voie', 'adresse uai', 'adresse etablissement', 'adresse entreprise', 'adresse du siege', 'adresse complete', 'numero et voie', 'adresse ligne 1'],
+  },
+  { key: 'postalCode', aliases: ['code postal', 'cp', 'postal code', 'zip', 'zip code', 'code postal uai', 'code postal etablissement', 'code postal entreprise'] },
+  {
+    key: 'city',
+    aliases: ['ville', 'commune', 'city', 'localite', 'localite acheminement uai', 'localite d acheminement', 'com nom', 'nom de la commune', 'commune etablissement', 'ville entreprise', 'ville etablissement'],
+  },
+  { key: 'communeCode', aliases: ['code commune', 'code insee', 'insee', 'code insee commune', 'com code', 'code commune insee'] },
   { key: 'tags', multiple: true, aliases: ['tags', 'etiquettes', 'themes', 'thematiques', 'mots cles', 'reseaux', 'reseaux a jour', 'reseau'] },
   { key: 'description', aliases: ['description', 'commentaire', 'commentaires', 'remarques', 'observations'] },
   { key: 'ownerEmail', aliases: ['responsable', 'proprietaire', 'owner', 'charge de relation', 'referent'] },
@@ -106,4 +136,13 @@ export function valuesByField(cells: string[], mapping: ImportMapping): Map<stri
     values.set(field, [...(values.get(field) ?? []), cell]);
   }
   return values;
+}
+
+/** A file's headers as a preset remembers them: a file with exactly these columns gets the preset at once. */
+export function normalisedHeaders(headers: string[]): string[] {
+  return headers.map(headerKey);
+}
+
+export function sameHeaders(a: readonly string[], b: readonly string[]): boolean {
+  return a.length > 0 && a.length === b.length && a.every((header, index) => header === b[index]);
 }
