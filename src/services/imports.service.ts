@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
-import { headerKey, importFields, normalisedHeaders, presetFieldsOf, sameHeaders, suggestMapping, valuesByField } from './imports/fields';
+import { importFields, normalisedHeaders, presetFieldsOf, sameHeaders, suggestMapping, valuesByField } from './imports/fields';
 import { defaultFieldPolicy, policyFields } from './imports/field-policies';
+import { suggestValueTarget } from './imports/row-reading';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable, type TableFormat } from '../lib/imports/table-reader';
 import { optionalTrimmed, parseInput, stringList } from '../lib/validation';
 import {
@@ -546,10 +547,11 @@ export async function valuesForm(ctx: ServiceContext, id: string) {
     fields: columns.map(({ field, header }) => {
       const choices = targetChoices(field, kindChoices);
       const known = new Set(choices.map((choice) => choice.value));
+      const suggestable = choices.filter((choice) => choice.value).map((choice) => ({ code: choice.value, label: choice.label }));
       const saved = options.valueMaps?.[field] ?? {};
       const entry = found.get(field);
       const values = [...(entry?.counts ?? new Map<string, number>())].map(([value, count], index) => {
-        const suggested = saved[value] ?? suggestValueTarget(field, value, choices) ?? fallbackTarget(field, options);
+        const suggested = saved[value] ?? suggestValueTarget(field, value, suggestable) ?? fallbackTarget(field, options);
         return { index, value, count, target: known.has(suggested) ? suggested : fallbackTarget(field, options) };
       });
       return {
@@ -571,18 +573,6 @@ export async function valuesForm(ctx: ServiceContext, id: string) {
     presetName: presets.find((preset) => sameHeaders(preset.headers, normalised))?.name ?? '',
     maxValues: MAX_DISTINCT_VALUES,
   };
-}
-
-/**
- * A first target for a file's value: a code or a label written the same way (accents, case and
- * punctuation aside), else a label the value starts with or contains.
- */
-function suggestValueTarget(_field: string, fileValue: string, choices: Array<{ value: string; label: string }>): string | undefined {
-  const key = headerKey(fileValue);
-  if (!key) return undefined;
-  const exact = choices.find((choice) => choice.value && (headerKey(choice.value) === key || headerKey(choice.label) === key));
-  if (exact) return exact.value;
-  return choices.find((choice) => choice.value && headerKey(choice.label).length > 3 && (key.includes(headerKey(choice.label)) || headerKey(choice.label).includes(key)))?.value;
 }
 
 const valuesSchema = z.object({ presetName: optionalTrimmed(80) });

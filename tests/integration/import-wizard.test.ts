@@ -120,8 +120,8 @@ describe('the value-mapping step', () => {
     };
     expect(targetOf('kind', 'Université')).toBe('universite');
     expect(targetOf('kind', 'Grand établissement')).toBe('ecole');
-    // No kind says « autre établissement »: the default kind of the mapping step is suggested.
-    expect(targetOf('kind', 'Autre établissement')).toBe('entreprise');
+    // The registers' « Autre établissement » is an establishment of higher education too.
+    expect(targetOf('kind', 'Autre établissement')).toBe('ecole');
     // « Actif » and « actif » are two values as written; both suggest the same code.
     expect(targetOf('status', 'Actif')).toBe('actif');
     expect(targetOf('status', 'actif')).toBe('actif');
@@ -153,7 +153,7 @@ describe('the value-mapping step', () => {
     const autre = Object.keys(form).find((name) => form[name] === 'Autre établissement') ?? '';
     const saved = await browser.post(`/imports/${batchId}/valeurs`, {
       ...form,
-      [autre.replace('from_', 'to_')]: 'ecole',
+      [autre.replace('from_', 'to_')]: 'institution_publique',
       default_kind: 'reseau_association',
       default_status: 'prospect',
       policy_name: 'never',
@@ -164,7 +164,7 @@ describe('the value-mapping step', () => {
     expect(saved.headers.location).toBe(`/imports/${batchId}`);
     const batch = await batchOf(batchId);
     expect(batch.options?.valueMaps).toEqual({
-      kind: { Université: 'universite', 'Grand établissement': 'ecole', 'Autre établissement': 'ecole' },
+      kind: { Université: 'universite', 'Grand établissement': 'ecole', 'Autre établissement': 'institution_publique' },
       status: { Actif: 'actif', Prospect: 'prospect', actif: 'actif' },
     });
     expect(batch.options?.valueDefaults).toEqual({ kind: 'reseau_association', status: 'prospect' });
@@ -186,7 +186,7 @@ describe('the value-mapping step', () => {
     const secondId = await upload('etablissements-2027.csv', ESTABLISHMENTS.replace('Université des Hautes Terres', 'Université des Hautes Terres (2027)'));
     const second = await batchOf(secondId);
     expect(Object.values(second.mapping).sort()).toEqual(['city', 'kind', 'name', 'postalCode', 'siret', 'status']);
-    expect(second.options?.valueMaps?.kind?.['Autre établissement']).toBe('ecole');
+    expect(second.options?.valueMaps?.kind?.['Autre établissement']).toBe('institution_publique');
     expect(second.options?.fieldPolicies?.name).toBe('never');
     const page = await browser.get(`/imports/${secondId}`);
     expect(page.text).toContain('Modèle « Établissements (test) » appliqué : mêmes colonnes.');
@@ -195,7 +195,7 @@ describe('the value-mapping step', () => {
     await browser.post(`/imports/${secondId}/correspondance`, await mappingBody(secondId));
     const values = formOf((await browser.get(`/imports/${secondId}/valeurs`)).text);
     const autre = Object.keys(values).find((name) => values[name] === 'Autre établissement') ?? '';
-    expect(values[autre.replace('from_', 'to_')]).toBe('ecole');
+    expect(values[autre.replace('from_', 'to_')]).toBe('institution_publique');
     expect(values.policy_name).toBe('never');
   });
 
