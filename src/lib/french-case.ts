@@ -15,7 +15,7 @@ const PREPOSITIONS = new Set(['de', 'à', 'sur', 'sous', 'lez', 'en', 'par', 'po
 const NAMES_WITH_ARTICLE = new Set(['réunion', 'rochelle', 'mans', 'havre', 'garde']);
 /**
  * Acronyms kept in capitals: establishments, networks, bodies and legal forms of French
- * registers. Words that are also French words (« cap », « est », « sa ») are left out.
+ * registers. Words that are also French words or places (« cap », « est », « sa », « Ars », « Drac ») are left out.
  */
 const ACRONYMS = new Set([
   'cy', 'ufr', 'iut', 'cfa', 'cfai', 'jf', 'cci', 'cma', 'cnrs', 'inserm', 'inria', 'inrae', 'insa', 'ens', 'ensam', 'iep', 'chu', 'chr',
@@ -23,7 +23,7 @@ const ACRONYMS = new Set([
   'essec', 'hec', 'isae', 'imt', 'inp', 'utc', 'utt', 'utbm', 'cea', 'ird', 'cirad', 'ifremer', 'brgm', 'onera', 'cnes', 'sncf', 'ratp',
   'unss', 'cnosf', 'ufolep', 'usep', 'icn', 'isen', 'isep', 'epita', 'esiee', 'ensta', 'enac', 'ensai', 'ensae', 'efrei', 'estp', 'essca',
   'edhec', 'lp', 'lgt', 'legt', 'lpo', 'eplefpa', 'cfppa', 'gip', 'gie', 'epic', 'epscp', 'sas', 'sarl', 'sasu', 'eurl', 'scop', 'scic',
-  'ehpad', 'ime', 'itep', 'esat', 'ccas', 'caf', 'cpam', 'urssaf', 'ars', 'dreets', 'drac', 'staps', 'miage', 'ensi', 'ensci', 'sup',
+  'ehpad', 'ime', 'itep', 'esat', 'ccas', 'caf', 'cpam', 'urssaf', 'dreets', 'staps', 'miage', 'ensi', 'ensci',
 ]);
 /** Roman numerals of numbered universities (I to XIII…); L, C, D, M are left out on purpose. */
 const ROMAN = /^(x{0,3})(ix|iv|v?i{0,3})$/;

@@ -87,10 +87,12 @@ function nationalForm(phone: PhoneNumber): string {
 
 /**
  * "+33612345678" → "06 12 34 56 78", "+262262938080" → "0262 93 80 80" (overseas France as
- * dialled from France); other countries in international format.
+ * dialled from France); other countries in international format. A number stored before the
+ * overseas rule under +33 (Mayotte's +33269…, +33508…) is shown as its territory's.
  */
 export function formatPhone(e164: string): string {
+  const parsed = parsePhone(e164);
+  if (parsed.ok) return parsed.national;
   const phone = parsePhoneNumberFromString(e164);
-  if (!phone) return e164;
-  return nationalForm(phone);
+  return phone ? nationalForm(phone) : e164;
 }

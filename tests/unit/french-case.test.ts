@@ -200,10 +200,10 @@ describe('the dictionary', () => {
   });
 
   test('holds the words of establishment names the registers write without accents', () => {
-    const expected = ['lycée', 'école', 'université', 'fédération', 'collège', 'régional', 'supérieur', 'métiers', 'académie', 'éducation', 'énergie', 'études', 'privé', 'général', 'hôtellerie', 'métropole', 'santé', 'sécurité', 'société', 'économie', 'européen', 'électronique', 'ingénieur', 'ingénierie', 'mécanique', 'bâtiment', 'négoce', 'numérique', 'théâtre', 'musée', 'médical', 'pédagogique', 'création', 'spécialisé', 'systèmes', 'télécommunications', 'réseau', 'activités', 'écologie', 'géographie', 'modèle', 'honoré', 'hérault', 'sèvres', 'besançon', 'orléans', 'nîmes', 'évry', 'périgueux', 'béthune'];
+    const expected = ['lycée', 'école', 'université', 'fédération', 'collège', 'régional', 'supérieur', 'métiers', 'académie', 'éducation', 'énergie', 'études', 'privé', 'général', 'hôtellerie', 'métropole', 'santé', 'sécurité', 'société', 'économie', 'européen', 'électronique', 'ingénieur', 'ingénierie', 'mécanique', 'bâtiment', 'négoce', 'numérique', 'théâtre', 'musée', 'médical', 'pédagogique', 'création', 'spécialisé', 'systèmes', 'télécommunications', 'réseau', 'activités', 'écologie', 'géographie', 'modèle', 'honoré', 'hérault', 'sèvres', 'besançon', 'orléans', 'nîmes', 'évry', 'périgueux', 'béthune', 'régionale', 'supérieure', 'privée', 'générale', 'européenne', 'ingénieurs', 'médicale', 'spécialisée', 'réseaux', 'sociétés', 'départemental', 'coopérative', 'électronique'];
     for (const word of expected) expect(ACCENTS.get(accentlessKey(word))).toBe(word);
     // Common nouns and adjectives, written in lower case after a name's first word.
-    const common = ['professionnel', 'chambre', 'commerce', 'industrie', 'artisanat', 'agricole', 'technologique', 'intercommunal', 'coopérative', 'innovation', 'scientifique', 'musique', 'régional', 'supérieur', 'métiers', 'société', 'européen', 'numérique'];
+    const common = ['professionnel', 'professionnelle', 'technologique', 'intercommunal', 'départemental', 'chambre', 'commerce', 'industrie', 'artisanat', 'agricole', 'coopérative', 'innovation', 'scientifique', 'musique', 'régional', 'supérieur', 'métiers', 'société', 'européen', 'numérique'];
     for (const word of common) expect(COMMON_WORDS.has(word)).toBe(true);
   });
 });

@@ -94,6 +94,11 @@ describe('parsePhone: metropolitan and foreign numbers unchanged', () => {
     }
   });
 
+  test('a number stored under +33 before the overseas rule is shown as its territory’s', () => {
+    expect(formatPhone('+33269610754')).toBe('0269 61 07 54');
+    expect(formatPhone('+33508412345')).toBe('0508 41 23 45');
+  });
+
   test('formatPhone leaves a text that is no number as it is', () => {
     expect(formatPhone('standard')).toBe('standard');
   });
