@@ -57,7 +57,8 @@ function caseWord(word: string, first: boolean, previous: string | undefined, ne
   if (elision) {
     const [, letter = '', rest = ''] = elision;
     const prefix = first ? `${letter.toLocaleUpperCase('fr')}'` : `${letter}'`;
-    return prefix + caseWord(rest, false, undefined, undefined, options);
+    // « L'École … » at the start keeps its noun capitalised, « d'études » inside a name does not.
+    return prefix + caseWord(rest, first, undefined, undefined, options);
   }
   if (!first) {
     if (SMALL_WORDS.has(word)) return word;

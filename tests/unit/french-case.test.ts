@@ -72,6 +72,7 @@ describe('readableOrganizationName: names checked by hand', () => {
     ['ECOLE D INGENIEURS EN GENIE DES SYSTEMES INDUSTRIELS', "École d'ingénieurs en génie des systèmes industriels"],
     ['CFA DU BATIMENT ET DES TRAVAUX PUBLICS', 'CFA du bâtiment et des travaux publics'],
     ['LYCEE FRANCO-ALLEMAND DE BUC', 'Lycée franco-allemand de Buc'],
+    ["L'ECOLE DE DESIGN NANTES ATLANTIQUE", "L'École de design Nantes Atlantique"],
     // The AMUE network file (src/seed/data/cfa-reseau-amue.csv), « Raison sociale » and « Enseigne ».
     ['UNIVERSITE MONTPELLIER III PAUL VALERY', 'Université Montpellier III Paul Valéry'],
     ["INSTITUT D'ETUDES POLITIQUES DE TOULOUSE", "Institut d'études politiques de Toulouse"],
