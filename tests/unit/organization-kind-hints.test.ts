@@ -1,5 +1,7 @@
 // The kind an organisation's name suggests (src/lib/organization-kind-hints.ts), used by the
 // imports when a file has no kind column: « Fédération » alone is no sports federation.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { kindHintsOf } from '../../src/lib/organization-kind-hints';
 import { resolveKind } from '../../src/services/imports/row-conversion';
 
@@ -50,6 +52,26 @@ describe('kindHintsOf', () => {
     expect(kindHintsOf('Golf Investissements SAS')).toEqual([]);
     expect(kindHintsOf('EduPath SAS')).toEqual([]);
     expect(kindHintsOf('')).toEqual([]);
+  });
+});
+
+describe('on the names of the public files', () => {
+  test('the establishments of the AMUE network and the universities are never sport; a « université » is a university', () => {
+    const data = path.join(__dirname, '..', '..', 'src', 'seed', 'data');
+    const read = (file: string, separator: string, column: number) =>
+      readFileSync(path.join(data, file), 'utf8')
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split(/\r?\n/)
+        .slice(1)
+        .map((line) => line.split(separator)[column] ?? '');
+    const names = [...read('cfa-reseau-amue.csv', ';', 2), ...read('universites-francaises.csv', ',', 1)];
+    expect(names.length).toBeGreaterThan(120);
+    for (const name of names) {
+      const [kind] = kindHintsOf(name);
+      expect([name, kind]).not.toEqual([name, 'federation_sportive']);
+      if (/universit/i.test(name)) expect([name, kind]).toEqual([name, 'universite']);
+    }
   });
 });
 
