@@ -70,7 +70,7 @@ describe('on the names of the public files', () => {
     for (const name of names) {
       const [kind] = kindHintsOf(name);
       expect([name, kind]).not.toEqual([name, 'federation_sportive']);
-      if (/universit/i.test(name)) expect([name, kind]).toEqual([name, 'universite']);
+      if (/(^|[\s'-])universit[eé]($|[\s'-])/i.test(name)) expect([name, kind]).toEqual([name, 'universite']);
     }
   });
 });
