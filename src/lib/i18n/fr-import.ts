@@ -282,6 +282,7 @@ export const frImport = {
       extraValue: 'une seule valeur est conservée pour ce champ : celle-ci ne l’a pas été',
       postalCodeDiffers: 'le code postal de l’adresse ({cell}) diffère de celui de la colonne code postal ({column}), qui a été retenu',
       communeNotFound: 'commune non reconnue : le texte a été conservé tel quel, sans département ni région',
+      communeAmbiguous: 'plusieurs communes portent ce nom et aucun code postal ne les départage : le texte a été conservé tel quel, sans département ni région',
       unknownCommuneCode: 'code INSEE inconnu « {value} »',
     },
     skipReasons: {

@@ -10,7 +10,7 @@ import { t } from '../../lib/i18n';
 import { emailListField, optionalEmailField, phoneListField, sirenField, siretField, tagListField, uaiListField } from '../../lib/directory-fields';
 import { normalizePostalCode, parseFrenchAddress, splitPostcodeFromTown, splitTown } from '../../lib/french-address';
 import { readableCity, readableOrganizationName, readableStreet } from '../../lib/french-case';
-import { communeByCode, communesMatching, resolveCommune, type Commune } from '../../lib/geography';
+import { communeByCode, communesByPostalCode, communesMatching, resolveCommune, searchKey, type Commune } from '../../lib/geography';
 import { digitsOnly, normalizeUai, sirenOfSiret, splitSiretList, splitUaiList } from '../../lib/identifiers';
 import { CIVILITIES, LEGAL_BASES, ORGANIZATION_STATUSES, type ImportOptions, type ImportRowWarning } from '../../models/schema';
 import { contactSchema, type ContactInput } from '../contacts.service';
@@ -318,11 +318,41 @@ function townText(town: string, cedex: string): string {
   return [name, cedex].filter(Boolean).join(' ');
 }
 
-/** The arrondissement « Paris 11 » designates (Paris, Lyon, Marseille), when no postcode says it. */
+/** The arrondissement « Paris 11 » designates (Paris, Lyon, Marseille). */
 function districtCommune(town: string, district: string): Commune | null {
-  if (!district) return null;
+  if (!district || !town) return null;
   const found = communesMatching(`${town} ${district}e`, 2);
   return found.length === 1 ? (found[0] ?? null) : null;
+}
+
+/** Whether a postcode (a CEDEX one included) belongs to the commune's department: 44035 to Nantes. */
+function inDepartment(commune: Commune, postalCode: string): boolean {
+  const department = /^2[AB]$/.test(commune.departmentCode) ? '20' : commune.departmentCode;
+  return postalCode.startsWith(department.length === 3 ? department : department.slice(0, 2));
+}
+
+/**
+ * The commune of a postcode and town as written, or why there is none. The arrondissement
+ * when the town gives one; the postcode narrows, the name decides (src/lib/geography.ts); a
+ * CEDEX postcode designates no commune, the town's name does within its department. A name
+ * alone that several communes bear (Saint-Denis) designates none: nothing is guessed.
+ */
+function communeOfAddress(postalCode: string, town: string, district: string): Commune | 'ambiguous' | null {
+  const arrondissement = districtCommune(town, district);
+  if (arrondissement && (!postalCode || arrondissement.postalCodes.includes(postalCode))) return arrondissement;
+  const sharing = postalCode ? communesByPostalCode(postalCode) : [];
+  if (sharing.length > 0) {
+    const commune = resolveCommune({ postalCode, city: town || null });
+    // 75011 is Paris's and Paris 11e's: the arrondissement, as the form does (communesMatching).
+    const name = commune ? searchKey(commune.name) : '';
+    const arrondissements = sharing.filter((other) => searchKey(other.name).startsWith(`${name} `));
+    return arrondissements.length === 1 ? (arrondissements[0] ?? null) : commune;
+  }
+  if (!town) return null;
+  const key = searchKey(town);
+  const named = communesMatching(town, 50).filter((commune) => searchKey(commune.name) === key && (!postalCode || inDepartment(commune, postalCode)));
+  if (named.length > 1) return 'ambiguous';
+  return named[0] ?? null;
 }
 
 /**
@@ -339,7 +369,8 @@ function addressOf(values: RowValues, notes: Notes): AddressColumns {
 
   const parsed = cellText ? parseFrenchAddress(cellText) : undefined;
   let street = parsed ? parsed.street : cellText.split('\n').map((line) => line.trim()).filter(Boolean).join(', ');
-  if (isShouting(street)) street = readableStreet(street);
+  // Postal boxes keep their capitals (« BP 80518 », « CS 70001 »).
+  if (isShouting(street)) street = readableStreet(street).replace(/\b(bp|cs|tsa)\b/gi, (box) => box.toUpperCase());
 
   // « 75011 PARIS » in the town column.
   let postalFromCity = '';
@@ -361,9 +392,12 @@ function addressOf(values: RowValues, notes: Notes): AddressColumns {
     else notes.warn('communeCode', communeColumn, t('imports.rowWarnings.unknownCommuneCode', { value: communeColumn }));
   }
   if (!communeCode && (city || postalCode)) {
-    const commune = (!postalCode ? districtCommune(townParts.town, townParts.district) : null) ?? resolveCommune({ postalCode, city: townParts.town || null });
-    if (commune) communeCode = commune.code;
-    else notes.warn(city ? 'city' : 'postalCode', [postalCode, city].filter(Boolean).join(' '), t('imports.rowWarnings.communeNotFound'));
+    const commune = communeOfAddress(postalCode, townParts.town, townParts.district);
+    if (commune && commune !== 'ambiguous') communeCode = commune.code;
+    else {
+      const message = commune === 'ambiguous' ? t('imports.rowWarnings.communeAmbiguous') : t('imports.rowWarnings.communeNotFound');
+      notes.warn(city ? 'city' : 'postalCode', [postalCode, city].filter(Boolean).join(' '), message);
+    }
   }
   return { addressLine: street, postalCode, city, communeCode };
 }
