@@ -2,7 +2,8 @@
 import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import { headerKey, suggestMapping, valuesByField } from '../../src/services/imports/fields';
-import { contactInputOf, isoDate, organizationInputOf, resolveKind, splitFullName } from '../../src/services/imports/row-conversion';
+import { isoDate, resolveKind, splitFullName } from '../../src/services/imports/row-conversion';
+import { readContactRow, readOrganizationRow } from '../../src/services/imports/row-reading';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable } from '../../src/lib/imports/table-reader';
 
 const KINDS = [
@@ -67,7 +68,7 @@ describe('column mapping', () => {
 });
 
 describe('organisation rows', () => {
-  const context = { kinds: KINDS, defaultKindCode: 'entreprise', defaultStatus: 'prospect', unitIds: [] };
+  const context = { kinds: KINDS, options: { matchKey: 'siret' as const, mode: 'create_and_update' as const, defaultKindCode: 'entreprise', defaultStatus: 'prospect', unitIds: [] } };
 
   test('a national-register row in capitals becomes a readable record with its address split', () => {
     const values = new Map([
@@ -76,16 +77,17 @@ describe('organisation rows', () => {
       ['uai', ['0341089Z 0342490X', '0341089Z']],
       ['tags', ['amue']],
     ]);
-    const { input } = organizationInputOf(values, context);
-    expect(input).toMatchObject({
+    const reading = readOrganizationRow(values, context);
+    expect(reading).toMatchObject({ ok: true, warnings: [] });
+    expect(reading.ok && reading.input).toMatchObject({
       name: 'Université Montpellier III Paul Valéry',
       kindCode: 'universite',
       status: 'prospect',
       addressLine: 'Route de Mende',
       postalCode: '34090',
       city: 'Montpellier',
-      uai: '0341089Z 0342490X',
-      tags: 'amue',
+      uai: ['0341089Z', '0342490X'],
+      tags: ['amue'],
     });
   });
 
@@ -99,9 +101,13 @@ describe('organisation rows', () => {
     expect(resolveKind('licorne', 'X', KINDS, 'entreprise')).toEqual({ unknown: 'licorne' });
   });
 
-  test('an unknown status is reported, a French one is understood', () => {
-    expect(organizationInputOf(new Map([['name', ['A']], ['status', ['En sommeil']]]), context).input.status).toBe('en_sommeil');
-    expect(organizationInputOf(new Map([['name', ['A']], ['status', ['peut-être']]]), context).statusProblem).toBe('peut-être');
+  test('an unknown status is a warning (the default is taken), a French one is understood', () => {
+    expect(readOrganizationRow(new Map([['name', ['A']], ['status', ['En sommeil']]]), context)).toMatchObject({ ok: true, input: { status: 'en_sommeil' } });
+    expect(readOrganizationRow(new Map([['name', ['A']], ['status', ['peut-être']]]), context)).toMatchObject({
+      ok: true,
+      input: { status: 'prospect' },
+      warnings: [{ field: 'status', value: 'peut-être', message: expect.any(String) }],
+    });
   });
 });
 
@@ -110,7 +116,8 @@ describe('contact rows', () => {
     expect(splitFullName('DUPONT Marie')).toEqual({ firstName: 'Marie', lastName: 'DUPONT' });
     expect(splitFullName('Marie Dupont')).toEqual({ firstName: 'Marie', lastName: 'Dupont' });
     expect(isoDate('5/3/2024')).toBe('2024-03-05');
-    const { input, employer, problems } = contactInputOf(
+    const contactContext = { kinds: KINDS, options: { matchKey: 'email' as const, mode: 'create_and_update' as const, defaultKindCode: 'entreprise', defaultStatus: 'prospect', unitIds: [] } };
+    const reading = readContactRow(
       new Map([
         ['civility', ['Madame']],
         ['fullName', ['DURAND Sophie']],
@@ -118,11 +125,12 @@ describe('contact rows', () => {
         ['organizationName', ['UNIVERSITE DE TOULON']],
         ['consentDate', ['01/02/2025']],
       ]),
-      { unitIds: [] },
+      contactContext,
     );
-    expect(problems).toEqual({});
-    expect(input).toMatchObject({ civility: 'Mme', firstName: 'Sophie', lastName: 'DURAND', emails: ['sophie.durand@example.fr', 's.durand@example.org'], consentDate: '2025-02-01', source: 'import' });
-    expect(employer).toEqual({ name: 'Université de Toulon', siret: '', uai: '' });
-    expect(contactInputOf(new Map([['lastName', ['X']], ['civility', ['Dr']]]), { unitIds: [] }).problems).toEqual({ civility: 'Dr' });
+    if (!reading.ok) throw new Error(JSON.stringify(reading.errors));
+    expect(reading.warnings).toEqual([]);
+    expect(reading.input).toMatchObject({ civility: 'Mme', firstName: 'Sophie', lastName: 'DURAND', emails: ['sophie.durand@example.fr', 's.durand@example.org'], consentDate: '2025-02-01', source: 'import' });
+    expect(reading.employer).toEqual({ name: 'Université de Toulon', siret: '', uai: '' });
+    expect(readContactRow(new Map([['lastName', ['X']], ['civility', ['Dr']]]), contactContext)).toMatchObject({ ok: true, warnings: [{ field: 'civility', value: 'Dr' }] });
   });
 });
