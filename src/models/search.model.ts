@@ -14,6 +14,28 @@
 // word_similarity (computed only for typo-only matches: it is the costly part), shorter
 // names, name.
 //
+// One slip in a long name. `%>` holds at pg_trgm's word_similarity_threshold (0.6), and one
+// wrong, missing or swapped letter in a 6–9 letter word scores 0.4–0.58 ('natinal' →
+// national 0.55, 'remnes' → rennes 0.40): 'conservatoire natinal superieur de musique' found
+// nothing. Lowering the threshold for every word would let short words match far too much
+// ('paris' → parc 0.50, 'nantes' → nanterre 0.71), and the threshold is a setting (GUC), not
+// an argument: changing it per statement costs a transaction and two more round trips. So
+// when the statement above finds nothing (and only then: most searches pay nothing more), a
+// second one, the typo pass, lets ONE word of 5+ letters be approximate while the others
+// still match as words:
+//   OR over each such word wi:
+//     search_document @@ (every other word, as above)                  ← GIN (full text)
+//     AND (search_name LIKE '%piece1%' OR … )                          ← GIN (trigrams)
+//     AND (strict_word_similarity(wi, search_name) >= 0.4              ← a slip inside a word
+//          OR word_similarity(wi, search_name) >= 0.5)                 ← a swap (wi of 7+ letters)
+// The pieces (halves or thirds of wi, typoPieces()) are what one slip leaves whole: they let
+// the trigram index narrow the rows too (BitmapAnd), so the similarity functions (several µs
+// a row) only run on the rows both indexes kept. Without them 'lycee xxxxxx' filtered all
+// 6,000 lycées of the 50,000-record bench directory (≈ 30 ms); with them, under 1 ms. The pass
+// checks, beyond the first page, that the first statement matches nothing (`not exists`):
+// a page past the last one of a normal search is empty too, and must not turn into typo
+// results (on the first page, the empty first statement has already shown it).
+//
 // Why not the plain stemmed prefix `to_tsquery('fr_unaccent', 'w1:* & w2:*')`: the stemmer
 // cuts words typed in full, and the prefix of a stem matches far too much ('marie' → 'mar':*
 // finds Marennes, Mareuil, Marcq…). Why not plainto_tsquery()/websearch_to_tsquery(): they
@@ -39,6 +61,8 @@ export interface ParsedSearchQuery {
   fuzzyWords: string[];
   /** Digits-only words ('lyon 2'): no trigrams to speak of, so the fuzzy side still requires them through the full text. */
   numberWords: string[];
+  /** Words the typo pass may take as approximate, one at a time (5+ letters, and at least one other word to anchor it). */
+  typoWords: string[];
   /** SIREN, SIRET or UAI, in the form they are stored. */
   identifier?: string;
   /** Email mode: a to_tsquery() string on the email lexeme and a LIKE pattern that checks the whole input. */
@@ -50,6 +74,21 @@ const MAX_WORDS = 8;
 const MAX_WORD_LENGTH = 40;
 /** Below this many characters a word has too few trigrams to be matched approximately. */
 const MIN_FUZZY_WORD_LENGTH = 3;
+/**
+ * The typo pass's word: below 5 letters one slip leaves too little of it (4 letters sharing
+ * their first two with any word score 0.4: 'lyon' → lycée).
+ */
+const MIN_TYPO_WORD_LENGTH = 5;
+/** strict_word_similarity (whole words) at or above which one word of the typo pass matches. */
+const TYPO_STRICT_SIMILARITY = 0.4;
+/**
+ * word_similarity (best part of a word: catches swapped letters, 'travial' → travail 0.5
+ * where the strict one gives 0.33) at or above which a word of 7+ letters matches. Shorter
+ * words only through the strict one: 0.5 is then just « same first three letters » ('rouwn'
+ * → rousse as much as rouen, 'paris' → parc).
+ */
+const TYPO_PART_SIMILARITY = 0.5;
+const MIN_TYPO_PART_WORD_LENGTH = 7;
 
 /**
  * French stop words, normalised. PostgreSQL's `french` dictionary drops them too, but only
@@ -74,7 +113,7 @@ export function normalizeSearchText(input: string): string {
     .replace(/ß/g, 'ss');
 }
 
-const EMPTY: ParsedSearchQuery = { mode: 'empty', text: '', words: [], fuzzyWords: [], numberWords: [] };
+const EMPTY: ParsedSearchQuery = { mode: 'empty', text: '', words: [], fuzzyWords: [], numberWords: [], typoWords: [] };
 
 export function parseSearchQuery(input: unknown): ParsedSearchQuery {
   if (typeof input !== 'string') return EMPTY;
@@ -115,7 +154,8 @@ export function parseSearchQuery(input: unknown): ParsedSearchQuery {
   // then, or it would widen the match to every 'universite'.
   const fuzzyWords = lettered.length > 0 && lettered.every((word) => word.length >= MIN_FUZZY_WORD_LENGTH) ? lettered : [];
   const numberWords = fuzzyWords.length > 0 ? words.filter((word) => !/[a-z]/.test(word)) : [];
-  return { ...base, mode: 'text', words, fuzzyWords, numberWords };
+  const typoWords = words.length > 1 ? lettered.filter((word) => word.length >= MIN_TYPO_WORD_LENGTH) : [];
+  return { ...base, mode: 'text', words, fuzzyWords, numberWords, typoWords };
 }
 
 function escapeLike(value: string): string {
@@ -147,12 +187,67 @@ function wordsQuery(words: string[]): SQL {
   );
 }
 
-function fuzzyCondition(alias: 'o' | 'c', parsed: ParsedSearchQuery): SQL | null {
+/** Table aliases: `o`/`c` the searched rows, `g` the same table in the typo pass's `not exists`. */
+type Alias = 'o' | 'c' | 'g';
+
+function fuzzyCondition(alias: Alias, parsed: ParsedSearchQuery): SQL | null {
   if (parsed.fuzzyWords.length === 0) return null;
   const conditions = parsed.fuzzyWords.map((word) => sql`${sql.raw(alias)}.search_name %> ${word}`);
   if (parsed.numberWords.length > 0) conditions.push(sql`${sql.raw(alias)}.search_document @@ (${wordsQuery(parsed.numberWords)})`);
   return sql.join(conditions, sql` and `);
 }
+
+/** Text mode, first statement: every word as a word, or every word close to a word of the name. */
+function wordsCondition(alias: Alias, parsed: ParsedSearchQuery): SQL {
+  const fts = sql`${sql.raw(alias)}.search_document @@ (${wordsQuery(parsed.words)})`;
+  const fuzzy = fuzzyCondition(alias, parsed);
+  return fuzzy ? sql`(${fts} or (${fuzzy}))` : fts;
+}
+
+/**
+ * Pieces of a word such that one slip (a wrong, missing, extra or swapped letter) leaves at
+ * least one of them whole: halves, thirds from 9 letters on (a swap across the cut between
+ * halves breaks both; across a cut between thirds, the third piece is whole). 5 letters: its
+ * first and last three, so a slip on the middle letter is not forgiven. Every piece has 3+
+ * letters, i.e. at least one trigram: `search_name like '%piece%'` is a trigram index scan.
+ */
+export function typoPieces(word: string): string[] {
+  if (word.length < 6) return [word.slice(0, 3), word.slice(-3)];
+  const parts = word.length >= 9 ? 3 : 2;
+  return Array.from({ length: parts }, (_, index) =>
+    word.slice(Math.round((index * word.length) / parts), Math.round(((index + 1) * word.length) / parts)),
+  );
+}
+
+/** Text mode, typo pass: all words but one as words, that one close to a word of the name (see the top of the file). */
+function typoCondition(alias: Alias, parsed: ParsedSearchQuery): SQL {
+  const table = sql.raw(alias);
+  const arms = parsed.typoWords.map((word) => {
+    const others = parsed.words.filter((other) => other !== word);
+    const pieces = sql.join(
+      typoPieces(word).map((piece) => sql`${table}.search_name like ${`%${escapeLike(piece)}%`}`),
+      sql` or `,
+    );
+    const strict = sql`strict_word_similarity(${word}, ${table}.search_name) >= ${sql.raw(String(TYPO_STRICT_SIMILARITY))}`;
+    const close =
+      word.length >= MIN_TYPO_PART_WORD_LENGTH
+        ? sql`(${strict} or word_similarity(${word}, ${table}.search_name) >= ${sql.raw(String(TYPO_PART_SIMILARITY))})`
+        : strict;
+    return sql`(${table}.search_document @@ (${wordsQuery(others)}) and (${pieces}) and ${close})`;
+  });
+  return sql`(${sql.join(arms, sql` or `)})`;
+}
+
+/** Whether a query that found nothing gets a typo pass. */
+export function toleratesTypo(parsed: ParsedSearchQuery): boolean {
+  return parsed.mode === 'text' && parsed.typoWords.length > 0;
+}
+
+/**
+ * `words`: the normal search; `typo`: the second statement, only meaningful after the first
+ * returned no row for the same window (on the first page it does not check that again).
+ */
+export type SearchPass = 'words' | 'typo';
 
 interface Match {
   where: SQL;
@@ -162,7 +257,40 @@ interface Match {
 
 const NO_SCORE = { rank: sql`0::real`, similarity: sql`0::real` };
 
-function organizationMatch(parsed: ParsedSearchQuery): Match {
+/**
+ * The typo pass's score: full-text rank on any of the words (the exact ones; a name word
+ * weighs more than a city), then the whole input's word similarity to the name.
+ */
+function typoMatch(alias: 'o' | 'c', parsed: ParsedSearchQuery, window: SearchWindow, live: (alias: Alias, where: SQL) => SQL): Match {
+  const table = sql.raw(alias);
+  const anyWord = sql.join(
+    parsed.words.map((word) => sql`(to_tsquery('fr_unaccent', ${word}) || to_tsquery('simple', ${`${word}:*`}))`),
+    sql` || `,
+  );
+  // On the first page, the empty first statement already proved that nothing matches every
+  // word; further on, an empty page may only mean « past the last one »: check.
+  const typo = typoCondition(alias, parsed);
+  return {
+    where: window.offset > 0 ? sql`${typo} and not exists (${live('g', wordsCondition('g', parsed))})` : typo,
+    rank: sql`ts_rank_cd(${RANK_WEIGHTS}, ${table}.search_document, ${anyWord})`,
+    similarity: sql`word_similarity(search_normalize(${parsed.text}), ${table}.search_name)`,
+  };
+}
+
+/** Live organisations (not archived, not merged) matching `where` and the filters. */
+function organizationConditions(alias: Alias, where: SQL, filters: SearchFilters): SQL {
+  const table = sql.raw(alias);
+  const conditions = [where, sql`${table}.archived_at is null`, sql`${table}.merged_into_id is null`];
+  if (filters.kind) conditions.push(sql`${table}.kind_code = ${filters.kind}`);
+  if (filters.region) conditions.push(sql`${table}.region_code = ${filters.region}`);
+  return sql.join(conditions, sql` and `);
+}
+
+function organizationMatch(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow, pass: SearchPass): Match {
+  if (pass === 'typo') {
+    if (!toleratesTypo(parsed)) return { where: sql`false`, ...NO_SCORE };
+    return typoMatch('o', parsed, window, (alias, where) => sql`select 1 from organizations ${sql.raw(alias)} where ${organizationConditions(alias, where, filters)}`);
+  }
   switch (parsed.mode) {
     case 'siren':
       return { where: sql`o.siren = ${parsed.identifier}`, ...NO_SCORE };
@@ -178,9 +306,8 @@ function organizationMatch(parsed: ParsedSearchQuery): Match {
     case 'text': {
       const query = wordsQuery(parsed.words);
       const fts = sql`o.search_document @@ (${query})`;
-      const fuzzy = fuzzyCondition('o', parsed);
       return {
-        where: fuzzy ? sql`(${fts} or (${fuzzy}))` : fts,
+        where: wordsCondition('o', parsed),
         rank: sql`ts_rank_cd(${RANK_WEIGHTS}, o.search_document, ${query})`,
         similarity: sql`case when ${fts} then 1 else word_similarity(search_normalize(${parsed.text}), o.search_name) end`,
       };
@@ -190,11 +317,30 @@ function organizationMatch(parsed: ParsedSearchQuery): Match {
   }
 }
 
+/** Live contacts (not archived, merged or erased) matching `where`; the filters keep those currently attached to a matching organisation. */
+function contactConditions(alias: Alias, where: SQL, filters: SearchFilters): SQL {
+  const table = sql.raw(alias);
+  const conditions = [where, sql`${table}.archived_at is null`, sql`${table}.merged_into_id is null`, sql`${table}.erased_at is null`];
+  if (filters.kind || filters.region) {
+    const orgConditions = [sql`fa.contact_id = ${table}.id`, sql`fa.end_date is null`];
+    if (filters.kind) orgConditions.push(sql`fo.kind_code = ${filters.kind}`);
+    if (filters.region) orgConditions.push(sql`fo.region_code = ${filters.region}`);
+    conditions.push(
+      sql`exists (select 1 from affiliations fa join organizations fo on fo.id = fa.organization_id where ${sql.join(orgConditions, sql` and `)})`,
+    );
+  }
+  return sql.join(conditions, sql` and `);
+}
+
 /**
  * Contacts' names are indexed with the `simple` configuration (a surname is not a French
  * word) and job titles and tags with `fr_unaccent`: the same per-word query fits both.
  */
-function contactMatch(parsed: ParsedSearchQuery): Match {
+function contactMatch(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow, pass: SearchPass): Match {
+  if (pass === 'typo') {
+    if (!toleratesTypo(parsed)) return { where: sql`false`, ...NO_SCORE };
+    return typoMatch('c', parsed, window, (alias, where) => sql`select 1 from contacts ${sql.raw(alias)} where ${contactConditions(alias, where, filters)}`);
+  }
   switch (parsed.mode) {
     case 'email':
       return {
@@ -204,9 +350,8 @@ function contactMatch(parsed: ParsedSearchQuery): Match {
     case 'text': {
       const query = wordsQuery(parsed.words);
       const fts = sql`c.search_document @@ (${query})`;
-      const fuzzy = fuzzyCondition('c', parsed);
       return {
-        where: fuzzy ? sql`(${fts} or (${fuzzy}))` : fts,
+        where: wordsCondition('c', parsed),
         rank: sql`ts_rank_cd(${RANK_WEIGHTS}, c.search_document, ${query})`,
         similarity: sql`case when ${fts} then 1 else word_similarity(search_normalize(${parsed.text}), c.search_name) end`,
       };
@@ -218,11 +363,8 @@ function contactMatch(parsed: ParsedSearchQuery): Match {
 }
 
 /** The organisations statement: ranked page of matches plus the total, in one round trip. */
-export function organizationSearchStatement(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow): SQL {
-  const { where, rank, similarity } = organizationMatch(parsed);
-  const conditions = [where, sql`o.archived_at is null`, sql`o.merged_into_id is null`];
-  if (filters.kind) conditions.push(sql`o.kind_code = ${filters.kind}`);
-  if (filters.region) conditions.push(sql`o.region_code = ${filters.region}`);
+export function organizationSearchStatement(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow, pass: SearchPass = 'words'): SQL {
+  const { where, rank, similarity } = organizationMatch(parsed, filters, window, pass);
   // The window count sits in its own subquery so the ORDER BY … LIMIT above it is a top-N
   // heapsort rather than a full sort of every match; kind labels are joined after the LIMIT.
   return sql`select r.id, r.name, r.acronym, r.city, r.department_code as "departmentCode", r.status,
@@ -236,7 +378,7 @@ export function organizationSearchStatement(parsed: ParsedSearchQuery, filters: 
         ${rank} as rank,
         ${similarity} as similarity
       from organizations o
-      where ${sql.join(conditions, sql` and `)}
+      where ${organizationConditions('o', where, filters)}
     ) m
     order by exact_acronym desc, exact_name desc, rank desc, similarity desc, length(name), name, id
     limit ${window.limit} offset ${window.offset}
@@ -246,17 +388,8 @@ export function organizationSearchStatement(parsed: ParsedSearchQuery, filters: 
 }
 
 /** The contacts statement; `filters` keep contacts currently attached to a matching organisation. */
-export function contactSearchStatement(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow): SQL {
-  const { where, rank, similarity } = contactMatch(parsed);
-  const conditions = [where, sql`c.archived_at is null`, sql`c.merged_into_id is null`, sql`c.erased_at is null`];
-  if (filters.kind || filters.region) {
-    const orgConditions = [sql`fa.contact_id = c.id`, sql`fa.end_date is null`];
-    if (filters.kind) orgConditions.push(sql`fo.kind_code = ${filters.kind}`);
-    if (filters.region) orgConditions.push(sql`fo.region_code = ${filters.region}`);
-    conditions.push(
-      sql`exists (select 1 from affiliations fa join organizations fo on fo.id = fa.organization_id where ${sql.join(orgConditions, sql` and `)})`,
-    );
-  }
+export function contactSearchStatement(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow, pass: SearchPass = 'words'): SQL {
+  const { where, rank, similarity } = contactMatch(parsed, filters, window, pass);
   // The current organisation (primary first) is looked up after the LIMIT.
   return sql`select r.id, r.first_name as "firstName", r.last_name as "lastName", r.job_title as "jobTitle", r.total,
     org.id as "organizationId", org.name as "organizationName"
@@ -268,7 +401,7 @@ export function contactSearchStatement(parsed: ParsedSearchQuery, filters: Searc
         ${rank} as rank,
         ${similarity} as similarity
       from contacts c
-      where ${sql.join(conditions, sql` and `)}
+      where ${contactConditions('c', where, filters)}
     ) m
     order by exact_name desc, rank desc, similarity desc, last_name, first_name, id
     limit ${window.limit} offset ${window.offset}
@@ -327,7 +460,9 @@ export async function searchOrganizations(
   window: SearchWindow,
 ): Promise<SearchHits<OrganizationHit>> {
   if (nothingToMatch(parsed, 'organizations')) return { rows: [], total: 0 };
-  return run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window));
+  const hits = await run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window));
+  if (hits.rows.length > 0 || !toleratesTypo(parsed)) return hits;
+  return run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window, 'typo'));
 }
 
 export async function searchContacts(
@@ -337,26 +472,48 @@ export async function searchContacts(
   window: SearchWindow,
 ): Promise<SearchHits<ContactHit>> {
   if (nothingToMatch(parsed, 'contacts')) return { rows: [], total: 0 };
-  return run<ContactHit>(db, contactSearchStatement(parsed, filters, window));
+  const hits = await run<ContactHit>(db, contactSearchStatement(parsed, filters, window));
+  if (hits.rows.length > 0 || !toleratesTypo(parsed)) return hits;
+  return run<ContactHit>(db, contactSearchStatement(parsed, filters, window, 'typo'));
 }
 
 export const SUGGESTION_LIMIT = 5;
 
 const dialect = new PgDialect();
 
+export interface RawStatement {
+  text: string;
+  params: unknown[];
+  /** Sent after this one when it returned no row: the typo pass. */
+  fallback?: { text: string; params: unknown[] };
+}
+
 /**
  * The exact statements the suggestions box sends for `q` (organisations, then contacts; the
- * app runs them in parallel), as `{ text, params }` for `pg`: bench/run-directory.ts replays
- * them as the raw-SQL baseline of GET /recherche/suggestions.
+ * app runs them in parallel, each followed by its typo pass when it found nothing), as
+ * `{ text, params }` for `pg`: bench/run-directory.ts replays them as the raw-SQL baseline of
+ * GET /recherche/suggestions.
  */
-export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): Array<{ text: string; params: unknown[] }> {
+export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): RawStatement[] {
   const parsed = parseSearchQuery(q);
   const window = { limit, offset: 0 };
-  const statements: SQL[] = [];
-  if (!nothingToMatch(parsed, 'organizations')) statements.push(organizationSearchStatement(parsed, {}, window));
-  if (!nothingToMatch(parsed, 'contacts')) statements.push(contactSearchStatement(parsed, {}, window));
-  return statements.map((statement) => {
+  const toQuery = (statement: SQL) => {
     const query = dialect.sqlToQuery(statement);
     return { text: query.sql, params: query.params };
-  });
+  };
+  const statements: RawStatement[] = [];
+  const typo = toleratesTypo(parsed);
+  if (!nothingToMatch(parsed, 'organizations')) {
+    statements.push({
+      ...toQuery(organizationSearchStatement(parsed, {}, window)),
+      ...(typo ? { fallback: toQuery(organizationSearchStatement(parsed, {}, window, 'typo')) } : {}),
+    });
+  }
+  if (!nothingToMatch(parsed, 'contacts')) {
+    statements.push({
+      ...toQuery(contactSearchStatement(parsed, {}, window)),
+      ...(typo ? { fallback: toQuery(contactSearchStatement(parsed, {}, window, 'typo')) } : {}),
+    });
+  }
+  return statements;
 }

@@ -5,6 +5,7 @@ import {
   organizationSearchStatement,
   parseSearchQuery,
   searchSuggestionsSql,
+  typoPieces,
 } from '../../src/models/search.model';
 
 describe('parsing a directory search', () => {
@@ -52,6 +53,32 @@ describe('parsing a directory search', () => {
     expect(parseSearchQuery('lyonn 2')).toMatchObject({ fuzzyWords: ['lyonn'], numberWords: ['2'] });
   });
 
+  test('lets the typo pass approximate words of 5+ letters, only when another word anchors the search', () => {
+    expect(parseSearchQuery('conservatoire natinal superieur de musique').typoWords).toEqual(['conservatoire', 'natinal', 'superieur', 'musique']);
+    expect(parseSearchQuery('universite lyon 2').typoWords).toEqual(['universite']);
+    // One word alone: the first statement's word similarity is all there is.
+    expect(parseSearchQuery('natinal').typoWords).toEqual([]);
+    expect(parseSearchQuery('CREPS de Toulouse').typoWords).toEqual(['creps', 'toulouse']);
+    expect(parseSearchQuery('13000230600012').typoWords).toEqual([]);
+  });
+
+  test('cuts a word into pieces one slip cannot all break', () => {
+    expect(typoPieces('rouen')).toEqual(['rou', 'uen']);
+    expect(typoPieces('nantes')).toEqual(['nan', 'tes']);
+    expect(typoPieces('natinal')).toEqual(['nati', 'nal']);
+    expect(typoPieces('pharmacie')).toEqual(['pha', 'rma', 'cie']);
+    expect(typoPieces('conservatoire')).toEqual(['cons', 'ervat', 'oire']);
+    // Any one wrong, missing, extra or swapped letter of a 6+ letter word leaves a piece whole.
+    const word = 'solidarites';
+    const slips: string[] = [];
+    for (let index = 0; index < word.length; index += 1) {
+      slips.push(`${word.slice(0, index)}x${word.slice(index + 1)}`, `${word.slice(0, index)}${word.slice(index + 1)}`, `${word.slice(0, index)}x${word.slice(index)}`);
+      if (index + 1 < word.length) slips.push(`${word.slice(0, index)}${word[index + 1]}${word[index]}${word.slice(index + 2)}`);
+    }
+    for (const slip of slips) expect({ slip, whole: typoPieces(slip).some((piece) => word.includes(piece)) }).toEqual({ slip, whole: true });
+    for (const piece of typoPieces('abcdefghijklmnopqrstuvwxyz')) expect(piece.length).toBeGreaterThanOrEqual(3);
+  });
+
   test('treats blank or non-string input as empty', () => {
     expect(parseSearchQuery('   ').mode).toBe('empty');
     expect(parseSearchQuery(['a', 'b']).mode).toBe('empty');
@@ -83,6 +110,20 @@ describe('search statements', () => {
     expect(organizationsQuery?.text).toMatch(/limit \$\d+ offset \$\d+/);
     expect(organizationsQuery?.params).toEqual(expect.arrayContaining(['universite', 'universite:*', 'lyon', 'lyon:*', 5, 0]));
     expect(contactsQuery?.text).toContain('c.erased_at is null');
+  });
+
+  test('a text query that may hold a slip comes with its typo pass as a fallback, bound like the rest', () => {
+    const [organizationsQuery, contactsQuery] = searchSuggestionsSql('conservatoire natinal superieur');
+    expect(organizationsQuery?.fallback?.text).toContain('strict_word_similarity(');
+    expect(organizationsQuery?.fallback?.text).toContain('o.search_name like $');
+    expect(organizationsQuery?.fallback?.params).toEqual(expect.arrayContaining(['natinal', '%nati%', '%nal%']));
+    expect(contactsQuery?.fallback?.text).toContain('c.search_name');
+    // First page: no second look at the first statement; further pages check it matches nothing.
+    expect(organizationsQuery?.fallback?.text).not.toContain('not exists');
+    const later = dialect.sqlToQuery(organizationSearchStatement(parseSearchQuery('conservatoire natinal'), {}, { limit: 20, offset: 20 }, 'typo'));
+    expect(later.sql).toContain('not exists (select 1 from organizations g');
+    expect(searchSuggestionsSql('natinal')[0]?.fallback).toBeUndefined();
+    expect(searchSuggestionsSql('13000230600012')[0]?.fallback).toBeUndefined();
   });
 
   test('an identifier searches organisations only; an empty query sends nothing', () => {
