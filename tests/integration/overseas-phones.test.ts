@@ -1,8 +1,12 @@
 // The organisation and contact forms take overseas France numbers as French files and people
 // write them (« 0262 93 80 80 », « +33 590 12 34 56 »), store them under the territory's own
 // calling code and show them back nationally: the same rule as the imports (src/lib/phones.ts).
-import { eq } from 'drizzle-orm';
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { parsePhone } from '../../src/lib/phones';
 import { contacts, organizations } from '../../src/models/schema';
+import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
 describe('overseas phone numbers in the forms', () => {
@@ -63,5 +67,25 @@ describe('overseas phone numbers in the forms', () => {
     const refused = await postForm('/structures/nouveau', { name: 'Lycée fictif de Cayenne', kindCode: 'lycee', status: 'actif', phone: '0594 29 99' });
     expect(refused.status).toBe(422);
     expect(refused.text).toContain('« 0594 29 99 »');
+  });
+
+  test('numbers stored under +33 before the rule get their territory\'s form from migration 0016, the one the forms now give', async () => {
+    const organization = await buildOrganization(harness.db, { name: 'Lycée fictif de Mamoudzou' });
+    const contact = await buildContact(harness.db, { lastName: 'Ancienne-Saisie' });
+    // As rows were written before the rule (libphonenumber took 0269… and 0508… for metropolitan numbers).
+    await harness.db.update(organizations).set({ phone: '+33269612345' }).where(eq(organizations.id, organization.id));
+    await harness.db.update(contacts).set({ phones: ['+33508412345', '+508412345', '+33143550000'] }).where(eq(contacts.id, contact.id));
+    const migration = fs.readFileSync(path.join(__dirname, '..', '..', 'migrations', '0016_overseas_phones_stored.sql'), 'utf8');
+    await harness.db.execute(sql.raw(migration));
+    const [organizationRow] = await harness.db.select().from(organizations).where(eq(organizations.id, organization.id));
+    const [contactRow] = await harness.db.select().from(contacts).where(eq(contacts.id, contact.id));
+    const formOf = (typed: string) => {
+      const parsed = parsePhone(typed);
+      if (!parsed.ok) throw new Error(`${typed} refused`);
+      return parsed.e164;
+    };
+    expect(organizationRow?.phone).toBe(formOf('0269 61 23 45'));
+    expect(organizationRow?.phone).toBe('+262269612345');
+    expect(contactRow?.phones).toEqual([formOf('0508 41 23 45'), '+33143550000']);
   });
 });
