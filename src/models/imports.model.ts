@@ -11,7 +11,11 @@ import {
   type ImportRow,
   type ImportRowOutcome,
   type ImportStatus,
+  type Contact,
+  type Organization,
+  contactUnits,
   contacts,
+  organizationUnits,
   importBatches,
   importFileChunks,
   importPresets,
@@ -52,11 +56,24 @@ export async function updateImportBatch(db: Database, id: string, values: Partia
   return row;
 }
 
+/** Rows per outcome a chunk (or a set of choices, which moves rows out of `ambiguous`) adds; may be negative. */
+export interface ImportCountersDelta {
+  processed: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  errors: number;
+  unchanged?: number;
+  ambiguous?: number;
+  /** Rows created, updated or found unchanged that carry at least one warning. */
+  warnings?: number;
+}
+
 /** Adds a chunk's outcomes to the counters and moves the resume point, in the chunk's transaction. */
 export async function advanceImportBatch(
   db: Database,
   id: string,
-  delta: { processed: number; created: number; updated: number; skipped: number; errors: number },
+  delta: ImportCountersDelta,
 ): Promise<void> {
   await db
     .update(importBatches)
@@ -66,6 +83,9 @@ export async function advanceImportBatch(
       updatedCount: sql`${importBatches.updatedCount} + ${delta.updated}`,
       skippedCount: sql`${importBatches.skippedCount} + ${delta.skipped}`,
       errorCount: sql`${importBatches.errorCount} + ${delta.errors}`,
+      unchangedCount: sql`${importBatches.unchangedCount} + ${delta.unchanged ?? 0}`,
+      ambiguousCount: sql`${importBatches.ambiguousCount} + ${delta.ambiguous ?? 0}`,
+      warningCount: sql`${importBatches.warningCount} + ${delta.warnings ?? 0}`,
       updatedAt: sql`now()`,
     })
     .where(eq(importBatches.id, id));
@@ -317,6 +337,113 @@ export async function findContactMatch(db: Database, key: { emails?: string[]; f
     .orderBy(asc(contacts.createdAt))
     .limit(1);
   return row;
+}
+
+/** A record holding one of the keys looked for; `key` is the file's value it holds. */
+export interface ImportKeyHolder {
+  key: string;
+  id: string;
+  mergedIntoId: string | null;
+  /** Not archived (nor erased, for a contact): a merged record is followed to its kept one instead. */
+  live: boolean;
+}
+
+export type ImportKeyKind = 'siret' | 'uai' | 'email' | 'name';
+
+/**
+ * Every organisation holding one of `values` (merged and archived ones too: the caller follows
+ * merged_into), in one statement for a whole chunk of rows. SIRET: the main SIRET or one of the
+ * other SIRET; UAI: any of its UAI; e-mail: case aside (values given in lower case); name:
+ * accents and case aside, the trigram index on search_name finding the few candidates.
+ */
+export async function findOrganizationKeyHolders(db: Database, kind: ImportKeyKind, values: string[]): Promise<ImportKeyHolder[]> {
+  if (values.length === 0) return [];
+  const list = textArray(values);
+  const columns = sql`o.id, o.merged_into_id as "mergedIntoId", (o.archived_at is null) as live`;
+  let query: SQL;
+  switch (kind) {
+    case 'siret':
+      query = sql`select o.siret as key, ${columns} from organizations o where o.siret = any(${list})
+        union all
+        select k.v as key, ${columns} from organizations o cross join lateral unnest(o.other_sirets) as k(v)
+         where o.other_sirets && ${list} and k.v = any(${list})`;
+      break;
+    case 'uai':
+      query = sql`select k.v as key, ${columns} from organizations o cross join lateral unnest(o.uai) as k(v)
+         where o.uai && ${list} and k.v = any(${list})`;
+      break;
+    case 'email':
+      query = sql`select lower(o.email) as key, ${columns} from organizations o where lower(o.email) = any(${list})`;
+      break;
+    case 'name': {
+      const patterns = textArray(values.map((value) => value.replace(/[\\%_]/g, (character) => `\\${character}`)));
+      query = sql`select k.v as key, ${columns} from unnest(${list}, ${patterns}) as k(v, p)
+          join organizations o on o.search_name like lower(immutable_unaccent(k.p)) || ' %'
+                              and lower(immutable_unaccent(o.name)) = lower(immutable_unaccent(k.v))`;
+      break;
+    }
+  }
+  return rowsOf<ImportKeyHolder>(await db.execute(query));
+}
+
+/** Contacts holding one of the e-mails, or one of the names (« Prénom Nom », accents and case aside). */
+export async function findContactKeyHolders(db: Database, kind: 'email' | 'name', values: string[]): Promise<ImportKeyHolder[]> {
+  if (values.length === 0) return [];
+  const list = textArray(values);
+  const columns = sql`c.id, c.merged_into_id as "mergedIntoId", (c.archived_at is null and c.erased_at is null) as live`;
+  const query =
+    kind === 'email'
+      ? sql`select k.v as key, ${columns} from contacts c cross join lateral unnest(c.emails) as k(v) where c.emails && ${list} and k.v = any(${list})`
+      : sql`select k.v as key, ${columns} from unnest(${list}) as k(v) join contacts c on c.search_name = lower(immutable_unaccent(k.v))`;
+  return rowsOf<ImportKeyHolder>(await db.execute(query));
+}
+
+/** Where merged records went: their merged_into and whether that one is live (one hop). */
+export async function findImportRedirects(db: Database, entityType: ImportEntityType, ids: string[]): Promise<Array<Omit<ImportKeyHolder, 'key'>>> {
+  if (ids.length === 0) return [];
+  const query =
+    entityType === 'organizations'
+      ? sql`select id, merged_into_id as "mergedIntoId", (archived_at is null) as live from organizations where id = any(${textArray(ids)}::uuid[])`
+      : sql`select id, merged_into_id as "mergedIntoId", (archived_at is null and erased_at is null) as live from contacts where id = any(${textArray(ids)}::uuid[])`;
+  return rowsOf<Omit<ImportKeyHolder, 'key'>>(await db.execute(query));
+}
+
+/** The organisations an import chunk updates, locked until its transaction ends, with their units. */
+export async function lockOrganizationsForImport(db: Database, ids: string[]): Promise<{ records: Organization[]; unitIds: Map<string, string[]> }> {
+  if (ids.length === 0) return { records: [], unitIds: new Map() };
+  const records = await db.select().from(organizations).where(inArray(organizations.id, ids)).orderBy(asc(organizations.id)).for('update');
+  const links = await db.select().from(organizationUnits).where(inArray(organizationUnits.organizationId, ids));
+  const unitIds = new Map<string, string[]>();
+  for (const link of links) unitIds.set(link.organizationId, [...(unitIds.get(link.organizationId) ?? []), link.unitId]);
+  return { records, unitIds };
+}
+
+/** The contacts an import chunk updates, locked, with their units. */
+export async function lockContactsForImport(db: Database, ids: string[]): Promise<{ records: Contact[]; unitIds: Map<string, string[]> }> {
+  if (ids.length === 0) return { records: [], unitIds: new Map() };
+  const records = await db.select().from(contacts).where(inArray(contacts.id, ids)).orderBy(asc(contacts.id)).for('update');
+  const links = await db.select().from(contactUnits).where(inArray(contactUnits.contactId, ids));
+  const unitIds = new Map<string, string[]>();
+  for (const link of links) unitIds.set(link.contactId, [...(unitIds.get(link.contactId) ?? []), link.unitId]);
+  return { records, unitIds };
+}
+
+/** One ambiguous row, locked: choices made after the run re-plan it. */
+export async function lockImportRow(db: Database, batchId: string, rowNumber: number): Promise<ImportRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(importRows)
+    .where(and(eq(importRows.batchId, batchId), eq(importRows.rowNumber, rowNumber)))
+    .for('update')
+    .limit(1);
+  return row;
+}
+
+export async function updateImportRow(db: Database, batchId: string, rowNumber: number, values: Partial<NewImportRow>): Promise<void> {
+  await db
+    .update(importRows)
+    .set(values)
+    .where(and(eq(importRows.batchId, batchId), eq(importRows.rowNumber, rowNumber)));
 }
 
 export async function findActiveUserIdByEmail(db: Database, email: string): Promise<string | undefined> {

@@ -12,20 +12,40 @@ import {
   findImportBatch,
   importFileStream,
   insertImportRows,
+  lockContactsForImport,
   lockImportBatch,
+  lockOrganizationsForImport,
   refreshImportStatistics,
   updateImportBatch,
   type NewImportRow,
 } from '../models/imports.model';
-import { listKinds } from '../models/organizations.model';
-import type { ImportBatch } from '../models/schema';
-import { insertAuditEntries } from '../models/audit.model';
-import { insertOrganizationsWithUnits } from '../models/organizations.model';
-import { auditEntryOf, recordAudit } from './audit.service';
+import { insertOrganizationsWithUnits, listKinds } from '../models/organizations.model';
+import type { Contact, ImportBatch, ImportEntityType, Organization } from '../models/schema';
+import { batchAuditRows, recordAudit } from './audit.service';
 import { loadActiveActor } from './auth.service';
 import type { ServiceContext } from './context';
 import { unitsAfterChange } from './permissions';
-import { RowRefusedError, planRow, type PreparedCreate, type RowContext } from './import-rows';
+import {
+  RowRefusedError,
+  applyContactCreate,
+  applyContactUpdate,
+  applyOrganizationUpdate,
+  candidatesOf,
+  decideRow,
+  fileKeysOf,
+  matchValuesOf,
+  prepareOrganizationCreate,
+  readRow,
+  resolveMatches,
+  sameKeyLines,
+  type AppliedRow,
+  type FileKeyIndex,
+  type PreparedCreate,
+  type ReadRow,
+  type RowContext,
+  type RowDecision,
+} from './import-rows';
+import type { RowValues } from './imports/row-conversion';
 
 /** Rows per transaction: small enough to keep locks short, large enough to amortise commits. */
 export const IMPORT_CHUNK_ROWS = 200;
@@ -72,89 +92,225 @@ export async function rowContextFor(db: Database, batch: ImportBatch, now: Date)
 }
 
 /**
- * `bulk`: creations are written together (one INSERT per chunk) and rows without savepoints —
- * validation already ran, so the database refusing a row is rare. If it happens, the chunk's
- * transaction is rolled back and the chunk runs again in `safe` mode: one savepoint per row,
- * so the refused row alone is reported in error.
+ * The lines of the stored file that share a match key, read before the run (cells → keys only,
+ * no validation): only keys found on two lines or more are kept, so memory stays bounded by the
+ * file's distinct keys while reading and by its duplicates afterwards.
+ */
+export async function buildFileKeyIndex(db: Database, batch: ImportBatch): Promise<FileKeyIndex> {
+  const lines = new Map<string, number[]>();
+  if (!batch.options || batch.options.matchKey === 'none') return { lines };
+  const first = new Map<string, number>();
+  for await (const row of storedRows(db, batch)) {
+    for (const key of fileKeysOf(batch.entityType, batch.options.matchKey, valuesByField(row.cells, batch.mapping))) {
+      const seen = first.get(key);
+      if (seen === undefined) {
+        first.set(key, row.line);
+        continue;
+      }
+      const holders = lines.get(key) ?? [seen];
+      holders.push(row.line);
+      lines.set(key, holders);
+    }
+  }
+  return { lines };
+}
+
+/** Records a chunk may update, locked together, with their units (who may edit them). */
+interface LockedRecords {
+  records: Map<string, Organization | Contact>;
+  unitIds: Map<string, string[]>;
+}
+
+async function lockRecords(tx: Database, entityType: ImportEntityType, ids: string[], into?: LockedRecords): Promise<LockedRecords> {
+  const locked = into ?? { records: new Map(), unitIds: new Map() };
+  const found = entityType === 'organizations' ? await lockOrganizationsForImport(tx, ids) : await lockContactsForImport(tx, ids);
+  for (const record of found.records) locked.records.set(record.id, record);
+  for (const id of ids) locked.unitIds.set(id, found.unitIds.get(id) ?? []);
+  return locked;
+}
+
+/**
+ * `bulk`: creations are written together (one INSERT per chunk), journal rows too (one INSERT),
+ * rows without savepoints — validation already ran, so the database refusing a row is rare. If
+ * it happens, the chunk's transaction is rolled back and the chunk runs again in `safe` mode: one
+ * savepoint per row, so the refused row alone is reported in error.
  */
 type ChunkMode = 'bulk' | 'safe';
 
-async function runChunk(db: Database, rows: RowContext, batchId: string, start: number, chunk: Array<TableRow & { index: number }>, mode: ChunkMode = 'bulk'): Promise<void> {
+interface ChunkItem {
+  row: TableRow & { index: number };
+  values: RowValues;
+  read: ReadRow;
+  matchValues: string[];
+  candidates: string[];
+  sameKey: { later: boolean; lines: number[] };
+}
+
+async function runChunk(
+  db: Database,
+  rows: RowContext,
+  fileKeys: FileKeyIndex,
+  batchId: string,
+  start: number,
+  chunk: Array<TableRow & { index: number }>,
+  mode: ChunkMode = 'bulk',
+): Promise<void> {
   try {
     await db.transaction(async (tx) => {
       const batch = await lockImportBatch(tx, batchId);
       if (!batch || batch.status !== 'running' || batch.processedRows !== start) throw new TakenOverError();
-      const outcomes: NewImportRow[] = [];
-      const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0 };
-      let pending: Array<{ line: number; prepared: PreparedCreate }> = [];
-      const pendingKeys = new Set<string>();
-      const writePending = async () => {
-        await insertOrganizationsWithUnits(tx, pending.map(({ prepared }) => ({ values: prepared.organization, unitIds: prepared.unitIds })));
-        await insertAuditEntries(tx, pending.map(({ prepared }) => auditEntryOf(rows.ctx, prepared.audit)));
-        for (const { line, prepared } of pending) outcomes.push({ batchId, rowNumber: line, outcome: 'created', entityId: prepared.organization.id });
-        delta.created += pending.length;
-        pending = [];
-        pendingKeys.clear();
-      };
-      for (const row of chunk) {
-        const values = valuesByField(row.cells, batch.mapping);
-        let plan = await planRow(rows, values, tx);
-        if (mode === 'bulk' && plan.action === 'create' && plan.prepared) {
-          // A record this chunk is about to create matches the row: write them first, then plan it again.
-          if (plan.prepared.keys.some((key) => pendingKeys.has(key))) {
-            await writePending();
-            plan = await planRow(rows, values, tx);
-          }
-          if (plan.action === 'create' && plan.prepared) {
-            pending.push({ line: row.line, prepared: plan.prepared });
-            for (const key of plan.prepared.keys) pendingKeys.add(key);
-            continue;
-          }
-        }
-        if (plan.action === 'error') {
-          outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: plan.errors, cells: row.cells });
-          delta.errors += 1;
-          continue;
-        }
-        if (plan.action === 'skip') {
-          outcomes.push({ batchId, rowNumber: row.line, outcome: 'skipped', entityId: plan.targetId ?? null, errors: { _row: plan.reason } });
-          delta.skipped += 1;
-          continue;
-        }
-        try {
-          // In safe mode a savepoint per row: a row the database refuses is undone alone.
-          const apply = plan.apply;
-          const applied = mode === 'safe' ? await tx.transaction((savepoint) => apply(savepoint)) : await apply(tx);
-          outcomes.push({
-            batchId,
-            rowNumber: row.line,
-            outcome: plan.action === 'create' ? 'created' : 'updated',
-            entityId: applied.entityId,
-            before: applied.before ?? null,
-            createdOrganizationId: applied.createdOrganizationId ?? null,
-          });
-          if (plan.action === 'create') delta.created += 1;
-          else delta.updated += 1;
-        } catch (error) {
-          if (error instanceof RowRefusedError) {
-            outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: error.errors, cells: row.cells });
-          } else if (mode === 'safe' && isDataError(error)) {
-            outcomes.push({ batchId, rowNumber: row.line, outcome: 'error', errors: { _row: t('imports.rowErrors.refusedByDatabase') }, cells: row.cells });
-          } else {
-            throw error;
-          }
-          delta.errors += 1;
-        }
-      }
-      await writePending();
-      await insertImportRows(tx, outcomes);
-      await advanceImportBatch(tx, batchId, delta);
+      const work = () => chunkRows(tx, rows, fileKeys, batch, chunk, mode);
+      // Bulk: every journal row of the chunk in one INSERT at its end (same transaction).
+      if (mode === 'bulk') await batchAuditRows(tx, work);
+      else await work();
     });
   } catch (error) {
-    if (mode === 'bulk' && isDataError(error)) return runChunk(db, rows, batchId, start, chunk, 'safe');
+    if (mode === 'bulk' && isDataError(error)) return runChunk(db, rows, fileKeys, batchId, start, chunk, 'safe');
     throw error;
   }
 }
+
+async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex, batch: ImportBatch, chunk: Array<TableRow & { index: number }>, mode: ChunkMode): Promise<void> {
+  const { options } = rows;
+  const entityType = batch.entityType;
+  const batchId = batch.id;
+  const outcomes: NewImportRow[] = [];
+  const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0, unchanged: 0, ambiguous: 0, warnings: 0 };
+
+  // 1. Every row read with the forms' rules (no query but the cached owner and employer look-ups).
+  const items: ChunkItem[] = [];
+  for (const row of chunk) {
+    const values = valuesByField(row.cells, batch.mapping);
+    const read = await readRow(rows, values, tx);
+    const sameKey = sameKeyLines(fileKeys, fileKeysOf(entityType, options.matchKey, values), row.line);
+    items.push({ row, values, read, matchValues: matchValuesOf(options, read), candidates: [], sameKey });
+  }
+  // 2. The records the chunk's keys designate: one statement for the whole chunk.
+  const matches = await resolveMatches(tx, entityType, options, items.flatMap((item) => item.matchValues));
+  // 3. The records the chunk may update, locked together.
+  const targets = new Set<string>();
+  for (const item of items) {
+    if (!item.read.ok) continue;
+    item.candidates = candidatesOf(matches, options, item.matchValues);
+    const choice = batch.rowChoices[String(item.row.line)];
+    if (item.candidates.length === 1 && !item.sameKey.later && item.candidates[0]) targets.add(item.candidates[0]);
+    else if (choice && item.candidates.includes(choice)) targets.add(choice);
+  }
+  const locked = await lockRecords(tx, entityType, [...targets]);
+
+  const counted = (outcome: 'created' | 'updated' | 'unchanged', warnings: unknown[]) => {
+    delta[outcome] += 1;
+    if (warnings.length > 0) delta.warnings += 1;
+  };
+  // New organisations of the chunk, written in one INSERT (bulk mode).
+  let pending: Array<{ base: NewImportRow; prepared: PreparedCreate; warnings: unknown[] }> = [];
+  const writePending = async () => {
+    if (pending.length === 0) return;
+    await insertOrganizationsWithUnits(tx, pending.map(({ prepared }) => ({ values: prepared.organization, unitIds: prepared.unitIds })));
+    for (const { base, prepared, warnings } of pending) {
+      outcomes.push({ ...base, outcome: 'created', entityId: prepared.organization.id });
+      counted('created', warnings);
+    }
+    pending = [];
+  };
+
+  // 4. The rows in file order.
+  for (const item of items) {
+    const { row, read, values } = item;
+    const base: NewImportRow = {
+      batchId,
+      rowNumber: row.line,
+      outcome: 'error',
+      warnings: read.warnings.length > 0 ? read.warnings : null,
+      sameKeyRows: item.sameKey.lines.length > 0 ? item.sameKey.lines : null,
+    };
+    if (!read.ok) {
+      outcomes.push({ ...base, outcome: 'error', errors: read.errors, cells: row.cells });
+      delta.errors += 1;
+      continue;
+    }
+    let candidates = item.candidates;
+    if (item.sameKey.later) {
+      // The first line with this key may have created or changed a record in this very chunk.
+      await writePending();
+      candidates = candidatesOf(await resolveMatches(tx, entityType, options, item.matchValues), options, item.matchValues);
+    }
+    const decision = decideRow(options, candidates, item.sameKey.later, batch.rowChoices[String(row.line)]);
+    if (decision.action === 'skip') {
+      outcomes.push({ ...base, outcome: 'skipped', entityId: decision.targetId ?? null, errors: { _row: decision.reason } });
+      delta.skipped += 1;
+      continue;
+    }
+    if (decision.action === 'ambiguous') {
+      // Cells kept: a choice made after the run reads the row again.
+      outcomes.push({ ...base, outcome: 'ambiguous', candidateIds: decision.candidateIds, cells: row.cells });
+      delta.ambiguous += 1;
+      continue;
+    }
+    if (decision.action === 'create' && read.entity === 'organizations' && mode === 'bulk') {
+      const prepared = prepareOrganizationCreate(rows, read);
+      await recordAudit(tx, rows.ctx, prepared.audit);
+      pending.push({ base, prepared, warnings: read.warnings });
+      continue;
+    }
+    try {
+      if (decision.action === 'update' && !locked.records.has(decision.targetId)) await lockRecords(tx, entityType, [decision.targetId], locked);
+      const apply = (handle: Database) => applyDecision(rows, handle, read, values, decision, locked);
+      // In safe mode a savepoint per row: a row the database refuses is undone alone.
+      const result = mode === 'safe' ? await tx.transaction((savepoint) => apply(savepoint)) : await apply(tx);
+      // The record as this row left it: a later row of the chunk updating it again compares with that.
+      if (result.record) locked.records.set(result.record.id, result.record);
+      const { applied } = result;
+      outcomes.push({
+        ...base,
+        outcome: applied.outcome,
+        entityId: applied.entityId,
+        before: applied.before ?? null,
+        changes: applied.changes ?? null,
+        createdOrganizationId: applied.createdOrganizationId ?? null,
+      });
+      counted(applied.outcome, read.warnings);
+    } catch (error) {
+      if (error instanceof RowRefusedError) {
+        outcomes.push({ ...base, outcome: 'error', errors: error.errors, cells: row.cells });
+      } else if (mode === 'safe' && isDataError(error)) {
+        outcomes.push({ ...base, outcome: 'error', errors: { _row: t('imports.rowErrors.refusedByDatabase') }, cells: row.cells });
+      } else {
+        throw error;
+      }
+      delta.errors += 1;
+    }
+  }
+  await writePending();
+  await insertImportRows(tx, outcomes);
+  await advanceImportBatch(tx, batchId, delta);
+}
+
+/** Creates or updates the record of a decided row (the run, and choices made after it). */
+export async function applyDecision(
+  rows: RowContext,
+  tx: Database,
+  read: Extract<ReadRow, { ok: true }>,
+  values: RowValues,
+  decision: Extract<RowDecision, { action: 'create' | 'update' }>,
+  locked: LockedRecords,
+): Promise<{ applied: AppliedRow; record?: Organization | Contact }> {
+  if (decision.action === 'create') {
+    if (read.entity === 'contacts') return { applied: await applyContactCreate(rows, tx, read) };
+    const prepared = prepareOrganizationCreate(rows, read);
+    await insertOrganizationsWithUnits(tx, [{ values: prepared.organization, unitIds: prepared.unitIds }]);
+    await recordAudit(tx, rows.ctx, prepared.audit);
+    return { applied: { outcome: 'created', entityId: prepared.organization.id } };
+  }
+  const record = locked.records.get(decision.targetId);
+  const unitIds = locked.unitIds.get(decision.targetId) ?? [];
+  if (!record) throw new RowRefusedError({ _row: t(read.entity === 'organizations' ? 'organizations.notFound' : 'contacts.notFound') });
+  return read.entity === 'organizations'
+    ? applyOrganizationUpdate(rows, tx, read, values, record as Organization, unitIds)
+    : applyContactUpdate(rows, tx, read, values, record as Contact, unitIds);
+}
+
+export { lockRecords, type LockedRecords };
 
 /**
  * Runs (or resumes) a batch to its end. Safe to call twice at once or again after a crash:
@@ -178,13 +334,15 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
   const batch = await updateImportBatch(db, batchId, { status: 'running', startedAt: initial.startedAt ?? new Date(), failureMessage: null });
   await refreshImportStatistics(db);
   rows.batch = batch;
+  // Lines sharing a key, known before the first row is applied (see decideRow).
+  const fileKeys = await buildFileKeyIndex(db, batch);
 
   let committedChunks = 0;
   let chunk: Array<TableRow & { index: number }> = [];
   let start = batch.processedRows;
   const flush = async () => {
     if (chunk.length === 0) return;
-    await runChunk(db, rows, batchId, start, chunk);
+    await runChunk(db, rows, fileKeys, batchId, start, chunk);
     start += chunk.length;
     chunk = [];
     committedChunks += 1;
@@ -219,6 +377,9 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
         updated: finished.updatedCount,
         skipped: finished.skippedCount,
         errors: finished.errorCount,
+        unchanged: finished.unchangedCount,
+        ambiguous: finished.ambiguousCount,
+        warnings: finished.warningCount,
       },
     });
   });

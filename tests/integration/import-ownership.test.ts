@@ -74,7 +74,8 @@ describe('another user’s import batch', () => {
     const mapped = await upload(owner, 'pret.csv');
     const ownerCtx = await harness.context(owner);
     await saveMapping(ownerCtx, mapped.id, { column_0: 'name', column_1: 'siret', matchKey: 'none', mode: 'create_only', defaultKindCode: 'entreprise' });
-    const done = await upload(owner, 'termine.csv', 'Raison sociale;Siret\nAtelier fini;\nAtelier au SIRET faux;123\n');
+    // A row without a name is refused (a bad optional SIRET would only be a warning since issue 11).
+    const done = await upload(owner, 'termine.csv', 'Raison sociale;Siret\nAtelier fini;\n;123\n');
     await saveMapping(ownerCtx, done.id, { column_0: 'name', column_1: 'siret', matchKey: 'none', mode: 'create_only', defaultKindCode: 'entreprise' });
     await startImport(ownerCtx, done.id);
     expect(await runImportBatch(harness.db, done.id)).toBe('completed');

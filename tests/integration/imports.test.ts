@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, count, eq } from 'drizzle-orm';
 import iconv from 'iconv-lite';
-import { auditLog, contacts, conventionParties, conventions, importBatches, importRows, organizations, affiliations, type User } from '../../src/models/schema';
+import { auditLog, contacts, conventionParties, conventions, importBatches, importRows, organizations, affiliations, type ImportFieldPolicy, type User } from '../../src/models/schema';
 import { createImportBatch, resumeImport, revertImport, saveMapping, startImport } from '../../src/services/imports.service';
 import { markImportFailed, runImportBatch } from '../../src/services/import-run.service';
 import { buildOrganization } from '../support/directory-fixtures';
@@ -31,12 +31,14 @@ async function uploadThroughService(fileName: string, content: string | Buffer, 
   return createImportBatch(await harness.context(importer), { entityType, fileName, filePath: file, size: fs.statSync(file).size }, limits);
 }
 
-async function mapAndRun(batchId: string, form: Record<string, unknown>) {
+async function mapAndRun(batchId: string, form: Record<string, unknown>, fieldPolicies?: Record<string, ImportFieldPolicy>) {
   const ctx = await harness.context(importer);
   const batch = await harness.db.select().from(importBatches).where(eq(importBatches.id, batchId));
   const mapping = batch[0]?.mapping ?? {};
   const columns = Object.fromEntries(Object.entries(mapping).map(([index, field]) => [`column_${index}`, field]));
-  await saveMapping(ctx, batchId, { ...columns, matchKey: 'siret', mode: 'create_and_update', defaultKindCode: 'entreprise', ...form });
+  const mapped = await saveMapping(ctx, batchId, { ...columns, matchKey: 'siret', mode: 'create_and_update', defaultKindCode: 'entreprise', ...form });
+  // The wizard's « valeurs et mises à jour » step, as the saved options it leaves.
+  if (fieldPolicies && mapped.options) await harness.db.update(importBatches).set({ options: { ...mapped.options, fieldPolicies } }).where(eq(importBatches.id, batchId));
   await startImport(ctx, batchId);
   return runImportBatch(harness.db, batchId);
 }
@@ -118,7 +120,9 @@ describe('the CFA network file (BOM, semicolons, French headers, dozens of colum
     await mapAndRun(second.id, { defaultKindCode: 'cfa' });
     const batch = await batchOf(second.id);
     expect(batch.createdCount).toBe(0);
-    expect(batch.updatedCount).toBeGreaterThanOrEqual(50);
+    // Matched rows that change nothing are « inchangées », not « mises à jour » (issue 11).
+    expect(batch.updatedCount).toBe(0);
+    expect(batch.unchangedCount).toBeGreaterThanOrEqual(50);
     const [{ total } = { total: 0 }] = await harness.db.select({ total: count() }).from(organizations).where(eq(organizations.siret, '19341089100017'));
     expect(total).toBe(1);
   });
@@ -139,7 +143,11 @@ describe('broken rows, Windows-1252 and commas', () => {
     expect(batch).toMatchObject({ encoding: 'windows-1252', delimiter: ',', totalRows: 6 });
     await mapAndRun(batch.id, { matchKey: 'siret' });
     const done = await batchOf(batch.id);
-    expect(done).toMatchObject({ status: 'completed', createdCount: 2, errorCount: 4 });
+    // An invalid optional cell (a bad second UAI, an unknown kind) is a warning, not a row error:
+    // only the match key (SIRET) and the required name refuse a row.
+    expect(done).toMatchObject({ status: 'completed', createdCount: 4, errorCount: 2, warningCount: 2 });
+    const warned = await harness.db.select().from(importRows).where(and(eq(importRows.batchId, batch.id), eq(importRows.outcome, 'created')));
+    expect(warned.filter((row) => row.warnings).map((row) => [row.rowNumber, row.warnings?.map((warning) => warning.field)])).toEqual([[5, ['uai']], [6, ['kind']]]);
     const [lycee] = await harness.db.select().from(organizations).where(eq(organizations.name, 'Lycée Émile Zola'));
     expect(lycee).toMatchObject({ kindCode: 'lycee', uai: ['0351907H'], communeCode: '35238' });
     const [campus] = await harness.db.select().from(organizations).where(eq(organizations.name, 'Campus connecté de Mende'));
@@ -152,25 +160,26 @@ describe('broken rows, Windows-1252 and commas', () => {
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trim().split('\r\n');
     expect(lines[0]).toBe('Ligne;Motif du refus;Nom;SIRET;UAI;Ville;Code postal;Type');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(3);
     expect(lines.find((line) => line.startsWith('3;'))).toMatch(/SIRET : Le SIRET doit comporter 14 chiffres/);
     expect(lines.find((line) => line.startsWith('4;'))).toMatch(/Nom : /);
-    expect(lines.find((line) => line.startsWith('5;'))).toMatch(/1234567A/);
-    expect(lines.find((line) => line.startsWith('6;'))).toMatch(/type de structure inconnu « type inexistant »/);
     // The report page filters by outcome.
     const errors = await browser.get(`/imports/${batch.id}?outcome=error`);
-    expect(errors.text).toContain('type de structure inconnu');
+    expect(errors.text).toContain('Le SIRET doit comporter 14 chiffres');
   });
 
-  test('two rows of one file for the same SIRET make one record: created, then updated', async () => {
+  test('two rows of one file for the same SIRET: the first creates the record, the second waits for a choice (ambiguous)', async () => {
     const csv = 'Nom;SIRET;Étiquettes\nDoublon interne SA;40483304800006;salon\nDoublon interne SA (siège);40483304800006;réseau\n';
     const batch = await uploadThroughService('doublon-interne.csv', csv);
     await mapAndRun(batch.id, { matchKey: 'siret' });
-    expect(await batchOf(batch.id)).toMatchObject({ createdCount: 1, updatedCount: 1, errorCount: 0 });
+    expect(await batchOf(batch.id)).toMatchObject({ createdCount: 1, updatedCount: 0, ambiguousCount: 1, errorCount: 0 });
     const found = await harness.db.select().from(organizations).where(eq(organizations.siret, '40483304800006'));
     expect(found).toHaveLength(1);
-    expect(found[0]?.name).toBe('Doublon interne SA (siège)');
-    expect(found[0]?.tags).toEqual(expect.arrayContaining(['salon', 'réseau']));
+    expect(found[0]?.name).toBe('Doublon interne SA');
+    expect(found[0]?.tags).toEqual(['salon']);
+    const rows = await harness.db.select().from(importRows).where(eq(importRows.batchId, batch.id)).orderBy(importRows.rowNumber);
+    expect(rows.map((row) => [row.rowNumber, row.outcome, row.sameKeyRows])).toEqual([[2, 'created', [3]], [3, 'ambiguous', [2]]]);
+    expect(rows[1]?.candidateIds).toEqual([found[0]?.id]);
   });
 
   test('an XLSX file is read from its first sheet', async () => {
@@ -199,7 +208,8 @@ describe('revert and resume', () => {
     const existing = await buildOrganization(harness.db, { name: 'Ancien nom SAS', siret: '73282932000074', unitCodes: ['DDPSI'] });
     const csv = 'Nom;SIRET\nNouveau nom SAS;73282932000074\nCréée par import SARL;\n';
     const batch = await uploadThroughService('revert.csv', csv);
-    await mapAndRun(batch.id, { matchKey: 'siret' });
+    // A name is only filled when empty unless the person asks for the file's to win.
+    await mapAndRun(batch.id, { matchKey: 'siret' }, { name: 'overwrite' });
     expect(await batchOf(batch.id)).toMatchObject({ createdCount: 1, updatedCount: 1 });
     const [renamed] = await harness.db.select().from(organizations).where(eq(organizations.id, existing.id));
     expect(renamed?.name).toBe('Nouveau nom SAS');
@@ -282,7 +292,9 @@ describe('contacts with their organisation', () => {
     const [row] = await harness.db.select().from(importRows).where(and(eq(importRows.batchId, batch.id), eq(importRows.rowNumber, 3)));
     expect(row?.createdOrganizationId).toBe(created?.id);
     const [error] = await harness.db.select().from(importRows).where(and(eq(importRows.batchId, batch.id), eq(importRows.outcome, 'error')));
-    expect(Object.keys(error?.errors ?? {})).toEqual(expect.arrayContaining(['civility', 'email']));
+    // The match key's cell (the e-mail) refuses the row; an unknown civility is only a warning.
+    expect(Object.keys(error?.errors ?? {})).toEqual(['email']);
+    expect(error?.warnings?.map((warning) => warning.field)).toEqual(['civility']);
   });
 });
 

@@ -288,6 +288,13 @@ export const frImport = {
     skipReasons: {
       exists: 'Une fiche existe déjà (mode « créer seulement »).',
       noMatch: 'Aucune fiche existante ne correspond (mode « mettre à jour seulement »).',
+      chosen: 'Ignorée à votre demande (ligne ambiguë).',
+    },
+    choiceErrors: {
+      unknownLine: 'La ligne {line} n’existe pas dans ce fichier.',
+      invalid: 'Ligne {line} : choix non reconnu.',
+      unknownRecord: 'Ligne {line} : la fiche choisie n’existe pas ou n’est plus active.',
+      notCompleted: 'Les choix pour les lignes ambiguës s’appliquent à un import terminé.',
     },
     failures: {
       importerInactive: 'Le compte qui a lancé l’import n’est plus actif.',
