@@ -24,8 +24,11 @@ export function referenceRouter(): Router {
   router.get('/communes/:code/champs', (req, res) => {
     const commune = communeByCode(req.params.code);
     if (!commune) throw new NotFoundError();
-    const typed = String(req.query.cp ?? '');
-    const postalCode = commune.postalCodes.includes(typed) ? typed : (commune.postalCodes[0] ?? '');
+    // The postcode typed (in the commune field, or already in the postcode field) is kept when it
+    // is the commune's; otherwise only a commune with a single postcode fills it: Nantes has four,
+    // and its first (44000) would be wrong for most addresses.
+    const typed = [req.query.cp, req.query.postalCode].map((value) => (typeof value === 'string' ? value.trim() : '')).find((value) => commune.postalCodes.includes(value));
+    const postalCode = typed ?? (commune.postalCodes.length === 1 ? (commune.postalCodes[0] ?? '') : '');
     res.render('partials/reference/commune-fields', {
       layout: false,
       values: { communeCode: commune.code, postalCode, city: commune.name },

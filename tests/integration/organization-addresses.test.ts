@@ -61,6 +61,7 @@ describe('organisation form: addresses and other SIRET', () => {
       addressLine: '12 rue du Chemin Vert',
       postalCode: '75011',
       city: 'Paris',
+      description: 'Lycée des métiers du bâtiment.\nDeux établissements rattachés.',
     });
     const row = await stored(created);
     expect(row).toMatchObject({ postalCode: '75011', city: 'Paris', departmentCode: '75', regionCode: '11', siret: siretOf(901, 19) });
@@ -74,6 +75,8 @@ describe('organisation form: addresses and other SIRET', () => {
 
     const form = await charge.get(`/structures/${row.id}/modifier`);
     expect(form.text).toContain(`${siretOf(901, 27)}, ${siretOf(901, 35)}</textarea>`);
+    // Multi-line text comes back as it was saved (no indentation added by the page's partials).
+    expect(form.text).toContain('>Lycée des métiers du bâtiment.\nDeux établissements rattachés.</textarea>');
 
     // Typed in the commune field (no suggestion chosen): « Paris 11e » designates the arrondissement.
     const edited = await postForm(`/structures/${row.id}/modifier`, {
@@ -116,5 +119,19 @@ describe('organisation form: addresses and other SIRET', () => {
     // « Nantes » typed alone: the commune is known, its postcode is not (four exist): none is made up.
     const alone = await stored(await postForm('/structures/nouveau', { name: 'Atelier nantais', kindCode: 'entreprise', status: 'prospect', communeQuery: 'Nantes' }));
     expect(alone).toMatchObject({ postalCode: null, city: 'Nantes', communeCode: '44109', departmentCode: '44' });
+  });
+
+  test('choosing a suggested commune keeps the postcode already typed, and makes none up', async () => {
+    const chosen = async (query: string) => {
+      const response = await charge.get(`/referentiel/communes/${query}`, { 'HX-Request': 'true' });
+      expect(response.status).toBe(200);
+      return /name="postalCode"[^>]*value="([^"]*)"/.exec(response.text)?.[1];
+    };
+    expect(await chosen('44109/champs?postalCode=44200')).toBe('44200');
+    expect(await chosen('44109/champs?cp=44300&postalCode=44200')).toBe('44300');
+    expect(await chosen('44109/champs')).toBe('');
+    // A postcode of another commune (left from a previous choice) is not kept.
+    expect(await chosen('44109/champs?postalCode=69007')).toBe('');
+    expect(await chosen('75111/champs')).toBe('75011');
   });
 });
