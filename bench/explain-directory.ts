@@ -23,7 +23,7 @@ const LISTS: Record<string, Partial<OrganizationListFilters>> = {
   'liste département 69': { department: '69', sort: 'name', direction: 'asc' },
   'liste suivi par (owner)': { sort: 'updated', direction: 'desc' },
 };
-const SEARCHES = ['universite lyon', 'univrsité lyonn'];
+const SEARCHES = ['universite lyon', 'univrsité lyonn', 'ecole natinale superieure ingenieurs rouen', 'lycee xxxxxx', 'cfa pharamcie'];
 
 async function captureList(pool: Pool, filters: Partial<OrganizationListFilters>): Promise<CapturedQuery[]> {
   const captured: CapturedQuery[] = [];
@@ -67,6 +67,11 @@ async function main(): Promise<void> {
       const [organizations, contacts] = searchSuggestionsSql(q);
       if (organizations) await explain(pool, `suggestions « ${q} » : structures`, organizations, repeat, showPlan);
       if (contacts) await explain(pool, `suggestions « ${q} » : contacts`, contacts, repeat, showPlan);
+      // The typo pass, sent by the app only when the first statement returned no row.
+      for (const [label, statement] of [['structures', organizations], ['contacts', contacts]] as const) {
+        if (!statement?.fallback || (await pool.query(statement.text, statement.params)).rowCount !== 0) continue;
+        await explain(pool, `suggestions « ${q} » : ${label}, passe fautes`, statement.fallback, repeat, showPlan);
+      }
     }
   } finally {
     await pool.end();

@@ -44,6 +44,13 @@ const LIST_PAGES = [
 const SEARCH_PAGES = [
   { name: 'Passerelle /recherche/suggestions « universite lyon »', path: '/recherche/suggestions?q=universite%20lyon', q: 'universite lyon', pair: 'SQL brut recherche « universite lyon »' },
   { name: 'Passerelle /recherche/suggestions « univrsité lyonn » (fautes)', path: '/recherche/suggestions?q=univrsit%C3%A9%20lyonn', q: 'univrsité lyonn', pair: 'SQL brut recherche « univrsité lyonn »' },
+  // Nothing matches every word: the typo pass runs after the first statement (issue 11).
+  {
+    name: 'Passerelle /recherche/suggestions « ecole natinale superieure ingenieurs rouen » (passe fautes)',
+    path: '/recherche/suggestions?q=ecole%20natinale%20superieure%20ingenieurs%20rouen',
+    q: 'ecole natinale superieure ingenieurs rouen',
+    pair: 'SQL brut recherche « ecole natinale superieure ingenieurs rouen »',
+  },
 ];
 const LIST_FILTERS: Record<string, Partial<OrganizationListFilters>> = {
   'SQL brut liste (actif, 84)': { status: 'actif', region: '84', sort: 'name', direction: 'asc' },
@@ -53,6 +60,8 @@ const LIST_FILTERS: Record<string, Partial<OrganizationListFilters>> = {
 interface CapturedQuery {
   text: string;
   params: unknown[];
+  /** Sent after this one when it returned no row, as the app does (the search's typo pass). */
+  fallback?: { text: string; params: unknown[] };
 }
 
 type Target =
@@ -180,8 +189,9 @@ async function listQueries(pool: Pool, filters: Partial<OrganizationListFilters>
 
 /**
  * The search statements, from src/models/search.model.ts (being written alongside this
- * script). Accepted shapes: `searchSuggestionsSql(q)` returning `{ text, params }` or a list of
- * them, or a `searchSuggestions(db, q)` whose queries are captured like the list's.
+ * script). Accepted shapes: `searchSuggestionsSql(q)` returning `{ text, params, fallback? }`
+ * or a list of them (`fallback`: sent when the statement returns no row, like the app's typo
+ * pass), or a `searchSuggestions(db, q)` whose queries are captured like the list's.
  */
 async function searchQueries(pool: Pool, q: string): Promise<CapturedQuery[] | string> {
   const modulePath = '../src/models/search.model';
@@ -249,7 +259,12 @@ async function measureSql(pool: Pool, target: Extract<Target, { kind: 'sql' }>, 
       while (performance.now() < deadline) {
         const begin = performance.now();
         try {
-          await Promise.all(target.queries.map((query) => pool.query(query.text, query.params)));
+          await Promise.all(
+            target.queries.map(async (query) => {
+              const result = await pool.query(query.text, query.params);
+              if (result.rowCount === 0 && query.fallback) await pool.query(query.fallback.text, query.fallback.params);
+            }),
+          );
           latencies.push(performance.now() - begin);
         } catch {
           failures += 1;

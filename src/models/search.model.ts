@@ -34,7 +34,8 @@
 // 6,000 lycées of the 50,000-record bench directory (≈ 30 ms); with them, under 1 ms. The pass
 // checks, beyond the first page, that the first statement matches nothing (`not exists`):
 // a page past the last one of a normal search is empty too, and must not turn into typo
-// results (on the first page, the empty first statement has already shown it).
+// results (on the first page, the empty first statement has already shown it). Contacts
+// get the same pass, for queries of up to three words (a first and a last name).
 //
 // Why not the plain stemmed prefix `to_tsquery('fr_unaccent', 'w1:* & w2:*')`: the stemmer
 // cuts words typed in full, and the prefix of a stem matches far too much ('marie' → 'mar':*
@@ -238,9 +239,18 @@ function typoCondition(alias: Alias, parsed: ParsedSearchQuery): SQL {
   return sql`(${sql.join(arms, sql` or `)})`;
 }
 
+/**
+ * A person is looked for by first and last name: the contacts' typo pass is for queries of
+ * up to 3 words. Longer ones are organisation names or job titles, which would make it a
+ * scan of several full-text words over 250,000 contacts (5–25 ms on the bench directory)
+ * on nearly every organisation search, whose contacts side finds nothing.
+ */
+const MAX_CONTACT_TYPO_WORDS = 3;
+
 /** Whether a query that found nothing gets a typo pass. */
-export function toleratesTypo(parsed: ParsedSearchQuery): boolean {
-  return parsed.mode === 'text' && parsed.typoWords.length > 0;
+export function toleratesTypo(parsed: ParsedSearchQuery, entity: 'organizations' | 'contacts'): boolean {
+  if (parsed.mode !== 'text' || parsed.typoWords.length === 0) return false;
+  return entity === 'organizations' || parsed.words.length <= MAX_CONTACT_TYPO_WORDS;
 }
 
 /**
@@ -288,7 +298,7 @@ function organizationConditions(alias: Alias, where: SQL, filters: SearchFilters
 
 function organizationMatch(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow, pass: SearchPass): Match {
   if (pass === 'typo') {
-    if (!toleratesTypo(parsed)) return { where: sql`false`, ...NO_SCORE };
+    if (!toleratesTypo(parsed, 'organizations')) return { where: sql`false`, ...NO_SCORE };
     return typoMatch('o', parsed, window, (alias, where) => sql`select 1 from organizations ${sql.raw(alias)} where ${organizationConditions(alias, where, filters)}`);
   }
   switch (parsed.mode) {
@@ -338,7 +348,7 @@ function contactConditions(alias: Alias, where: SQL, filters: SearchFilters): SQ
  */
 function contactMatch(parsed: ParsedSearchQuery, filters: SearchFilters, window: SearchWindow, pass: SearchPass): Match {
   if (pass === 'typo') {
-    if (!toleratesTypo(parsed)) return { where: sql`false`, ...NO_SCORE };
+    if (!toleratesTypo(parsed, 'contacts')) return { where: sql`false`, ...NO_SCORE };
     return typoMatch('c', parsed, window, (alias, where) => sql`select 1 from contacts ${sql.raw(alias)} where ${contactConditions(alias, where, filters)}`);
   }
   switch (parsed.mode) {
@@ -461,7 +471,7 @@ export async function searchOrganizations(
 ): Promise<SearchHits<OrganizationHit>> {
   if (nothingToMatch(parsed, 'organizations')) return { rows: [], total: 0 };
   const hits = await run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window));
-  if (hits.rows.length > 0 || !toleratesTypo(parsed)) return hits;
+  if (hits.rows.length > 0 || !toleratesTypo(parsed, 'organizations')) return hits;
   return run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window, 'typo'));
 }
 
@@ -473,7 +483,7 @@ export async function searchContacts(
 ): Promise<SearchHits<ContactHit>> {
   if (nothingToMatch(parsed, 'contacts')) return { rows: [], total: 0 };
   const hits = await run<ContactHit>(db, contactSearchStatement(parsed, filters, window));
-  if (hits.rows.length > 0 || !toleratesTypo(parsed)) return hits;
+  if (hits.rows.length > 0 || !toleratesTypo(parsed, 'contacts')) return hits;
   return run<ContactHit>(db, contactSearchStatement(parsed, filters, window, 'typo'));
 }
 
@@ -502,17 +512,16 @@ export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): RawSt
     return { text: query.sql, params: query.params };
   };
   const statements: RawStatement[] = [];
-  const typo = toleratesTypo(parsed);
   if (!nothingToMatch(parsed, 'organizations')) {
     statements.push({
       ...toQuery(organizationSearchStatement(parsed, {}, window)),
-      ...(typo ? { fallback: toQuery(organizationSearchStatement(parsed, {}, window, 'typo')) } : {}),
+      ...(toleratesTypo(parsed, 'organizations') ? { fallback: toQuery(organizationSearchStatement(parsed, {}, window, 'typo')) } : {}),
     });
   }
   if (!nothingToMatch(parsed, 'contacts')) {
     statements.push({
       ...toQuery(contactSearchStatement(parsed, {}, window)),
-      ...(typo ? { fallback: toQuery(contactSearchStatement(parsed, {}, window, 'typo')) } : {}),
+      ...(toleratesTypo(parsed, 'contacts') ? { fallback: toQuery(contactSearchStatement(parsed, {}, window, 'typo')) } : {}),
     });
   }
   return statements;

@@ -118,6 +118,9 @@ describe('search statements', () => {
     expect(organizationsQuery?.fallback?.text).toContain('o.search_name like $');
     expect(organizationsQuery?.fallback?.params).toEqual(expect.arrayContaining(['natinal', '%nati%', '%nal%']));
     expect(contactsQuery?.fallback?.text).toContain('c.search_name');
+    // Contacts: a first and last name, not an organisation's long name.
+    expect(searchSuggestionsSql('conservatoire natinal superieur musique')[1]?.fallback).toBeUndefined();
+    expect(searchSuggestionsSql('conservatoire natinal superieur musique')[0]?.fallback).toBeDefined();
     // First page: no second look at the first statement; further pages check it matches nothing.
     expect(organizationsQuery?.fallback?.text).not.toContain('not exists');
     const later = dialect.sqlToQuery(organizationSearchStatement(parseSearchQuery('conservatoire natinal'), {}, { limit: 20, offset: 20 }, 'typo'));
