@@ -132,7 +132,7 @@ export function importsRouter(): Router {
     if (batch.status === 'mapped') {
       // The values of an enumerated column must be chosen before the preview can say what rows become.
       if (needsValueStep(batch)) return res.redirect(`/imports/${batch.id}/valeurs`);
-      const preview = await previewImport(ctx, batch.id);
+      const preview = await previewImport(ctx, batch.id, { wholeFile: req.query.ambigues === 'tout' });
       return render(req, res, 'imports/preview', { ...stepData(batch, 'preview'), preview });
     }
     const report = await importReport(ctx, batch.id, req.query);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { importFields, normalisedHeaders, presetFieldsOf, sameHeaders, suggestMapping, valuesByField } from './imports/fields';
-import { defaultFieldPolicy, policyFields } from './imports/field-policies';
+import { defaultFieldPolicy, isListPolicyField, policyFields } from './imports/field-policies';
 import { suggestValueTarget } from './imports/row-reading';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable, type TableFormat } from '../lib/imports/table-reader';
 import { optionalTrimmed, parseInput, stringList } from '../lib/validation';
@@ -59,9 +59,7 @@ import { JOB_NAMES, QUEUE_NAMES } from '../workflows/queues';
 import { recordAudit } from './audit.service';
 import { type Actor, type ServiceContext, inTransaction } from './context';
 import { planRow, type RowErrors } from './import-rows';
-// WIRE-A import { applyRowChoices, chooseBeforeRun } from './import-choices.service';
-const chooseBeforeRun = async (..._args: unknown[]) => { throw new ConflictError('WIRE-A'); };
-const applyRowChoices = chooseBeforeRun;
+import { ambiguousRowsBeforeRun, applyRowChoices, chooseBeforeRun } from './import-choices.service';
 import { rowContextFor, storedRows } from './import-run.service';
 import { assertCan, hasRole, unitsAfterChange } from './permissions';
 import { cachedActiveUserOptions } from './reference-lists';
@@ -472,6 +470,11 @@ function mappedPolicyFields(batch: ImportBatch): string[] {
   return policyFields(batch.entityType).filter((field) => (POLICY_FIELD_SOURCES[field] ?? [field]).some((source) => mapped.has(source)));
 }
 
+/** A list (UAI, tags, other SIRET…) is never replaced: « overwrite » adds the file's items. */
+function policyLabel(entityType: ImportEntityType, field: string, policy: ImportFieldPolicy): string {
+  return policy === 'overwrite' && isListPolicyField(entityType, field) ? t('imports.policyAddItems') : t(`imports.policies.${policy}`);
+}
+
 function updatesRecords(batch: ImportBatch): boolean {
   return !!batch.options && batch.options.mode !== 'create_only';
 }
@@ -565,9 +568,13 @@ export async function valuesForm(ctx: ServiceContext, id: string) {
       };
     }),
     policies: updatesRecords(batch)
-      ? mappedPolicyFields(batch).map((field) => ({ field, label: t(`imports.fields.${field}`), value: options.fieldPolicies?.[field] ?? defaultFieldPolicy(batch.entityType, field) }))
+      ? mappedPolicyFields(batch).map((field) => ({
+          field,
+          label: t(`imports.fields.${field}`),
+          value: options.fieldPolicies?.[field] ?? defaultFieldPolicy(batch.entityType, field),
+          choices: IMPORT_FIELD_POLICIES.map((policy) => ({ value: policy, label: policyLabel(batch.entityType, field, policy) })),
+        }))
       : [],
-    policyChoices: IMPORT_FIELD_POLICIES.map((policy) => ({ value: policy, label: t(`imports.policies.${policy}`) })),
     createOnly: !updatesRecords(batch),
     // The preset this file's columns were saved under (at the mapping step, or before): its settings follow.
     presetName: presets.find((preset) => sameHeaders(preset.headers, normalised))?.name ?? '',
@@ -679,7 +686,7 @@ function rowMessages(errors: RowErrors | null | undefined, batch: ImportBatch): 
  * The first rows as the run would see them — validated with the forms' rules, matched
  * against the directory — without writing anything.
  */
-export async function previewImport(ctx: ServiceContext, id: string) {
+export async function previewImport(ctx: ServiceContext, id: string, options: { wholeFile?: boolean } = {}) {
   const batch = await loadBatch(ctx, id);
   if (batch.status !== 'mapped' || !batch.options) throw new ConflictError(t('imports.errors.mapFirst'));
   const rows = await rowContextFor(ctx.db, batch, ctx.now);
@@ -690,7 +697,12 @@ export async function previewImport(ctx: ServiceContext, id: string) {
     planned.push({ line: row.line, cells: row.cells, plan: await planRow(rows, valuesByField(row.cells, batch.mapping), ctx.db) });
   }
   const ambiguityOf = (plan: unknown) => plan as { candidateIds?: string[]; sameKeyRows?: number[] };
-  const candidates = await candidateViews(ctx, batch.entityType, planned.flatMap(({ plan }) => ambiguityOf(plan).candidateIds ?? []));
+  // On demand only: finding the ambiguous rows of the whole file reads and matches all of it.
+  const scan = options.wholeFile ? await ambiguousRowsBeforeRun(ctx, id) : null;
+  const candidates = await candidateViews(ctx, batch.entityType, [
+    ...planned.flatMap(({ plan }) => ambiguityOf(plan).candidateIds ?? []),
+    ...(scan?.rows ?? []).flatMap((row) => row.candidateIds),
+  ]);
   const preview: PreviewRow[] = planned.map(({ line, cells, plan }) => {
     const errors = plan.action === 'error' ? plan.errors : {};
     const action: string = plan.action;
@@ -711,13 +723,25 @@ export async function previewImport(ctx: ServiceContext, id: string) {
     };
   });
   const policies = updatesRecords(batch)
-    ? mappedPolicyFields(batch).map((field) => `${t(`imports.fields.${field}`)} : ${t(`imports.policies.${batch.options?.fieldPolicies?.[field] ?? defaultFieldPolicy(batch.entityType, field)}`).toLowerCase()}`)
+    ? mappedPolicyFields(batch).map((field) => `${t(`imports.fields.${field}`)} : ${policyLabel(batch.entityType, field, batch.options?.fieldPolicies?.[field] ?? defaultFieldPolicy(batch.entityType, field)).toLowerCase()}`)
     : [];
   return {
     batch,
     columns,
     rows: preview,
-    ambiguousRows: preview.filter((row) => row.action === 'ambiguous'),
+    ambiguousRows: [
+      ...preview.filter((row) => row.action === 'ambiguous'),
+      ...(scan?.rows ?? [])
+        .filter((row) => !preview.some((shown) => shown.line === row.line))
+        .map((row) => ({
+          line: row.line,
+          candidates: row.candidateIds.flatMap((candidateId) => candidates.get(candidateId) ?? []),
+          sameKeyRows: sameKeyText(row.sameKeyRows),
+          choice: row.choice ?? '',
+        })),
+    ],
+    wholeFileScanned: !!scan,
+    wholeFileTruncated: scan?.truncated ?? false,
     errorCount: preview.filter((row) => row.action === 'error').length,
     hasValueStep: hasValueStep(batch),
     optionsSummary: {
@@ -941,12 +965,12 @@ export async function saveRowChoices(ctx: ServiceContext, id: string, input: Rec
   const count = Object.keys(choices).length;
   if (count === 0) throw new ValidationError({ _form: t('imports.noChoice') }, t('imports.noChoice'));
   if (batch.status === 'mapped') {
-    await chooseBeforeRun(ctx, id, choices);
-    return { batch, count, applied: false };
+    const { saved } = await chooseBeforeRun(ctx, id, choices);
+    return { batch, count: saved, applied: false };
   }
   if (batch.status !== 'completed') throw new ConflictError(t('imports.errors.notReady'));
-  await applyRowChoices(ctx, id, choices);
-  return { batch, count, applied: true };
+  const { applied } = await applyRowChoices(ctx, id, choices);
+  return { batch, count: applied.length, applied: true };
 }
 
 /** The rows in error, page after page, for the downloadable error file (bounded memory). */
