@@ -68,6 +68,11 @@ describe('import in the browser', () => {
     await screenshot(page, 'import-01-mapping');
     await page.getByRole('button', { name: 'Enregistrer et voir l’aperçu' }).click();
 
+    // The « Type » column is mapped: its values get a target each before the preview.
+    await page.getByRole('heading', { name: 'Valeurs des colonnes à choix' }).waitFor();
+    await expectText(page.getByLabel('lycée', { exact: true }).locator('option:checked'), 'Lycée');
+    await page.getByRole('button', { name: 'Enregistrer et voir l’aperçu' }).click();
+
     // Step 3: the preview flags the two bad rows before anything is written.
     await page.getByRole('heading', { name: 'Aperçu des 6 premières lignes' }).waitFor();
     await expectText(page.locator('main'), '2 ligne(s) en erreur dans cet aperçu.');
@@ -79,7 +84,7 @@ describe('import in the browser', () => {
     await page.getByRole('heading', { name: 'Compte rendu', exact: true }).waitFor({ timeout: 30_000 });
     await expectText(page.locator('.passerelle-report-counts'), /4\s*Créées/);
     await expectText(page.locator('.passerelle-report-counts'), /2\s*En erreur/);
-    await page.getByRole('link', { name: 'Erreur', exact: true }).click();
+    await page.locator('#import-rows').getByRole('link', { name: 'En erreur (2)' }).click();
     await expectText(page.locator('#import-rows'), 'Raison sociale : Ce champ est obligatoire.');
     await expectText(page.locator('#import-rows'), 'SIRET : Le SIRET doit comporter 14 chiffres');
     await screenshot(page, 'import-03-report');
