@@ -7,6 +7,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { importBatches, importPresets, importRows, type User } from '../../src/models/schema';
 import { buildOrganization } from '../support/directory-fixtures';
+import { runImportBatch } from '../../src/services/import-run.service';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
 let harness: TestApp;
@@ -281,6 +282,46 @@ describe('the report tells what each row did', () => {
   });
 });
 
+describe('an ambiguous row beyond the preview, settled after the run', () => {
+  test('found on demand in the whole file, left « ambiguë » by the run, then applied from the report', async () => {
+    const shared = '49920707413748';
+    const main = await buildOrganization(harness.db, { name: 'Lycée des Volcans', siret: shared, unitCodes: ['DDPSI'] });
+    const annex = await buildOrganization(harness.db, { name: 'Lycée des Volcans — annexe', otherSirets: [shared], unitCodes: ['DDPSI'] });
+    const lines = ['Raison sociale;Siret'];
+    for (let index = 1; index <= 22; index += 1) lines.push(`Tiers-lieu numéro ${index};`);
+    lines.push(`Lycée des Volcans;${shared}`);
+    const id = await upload('tiers-lieux.csv', lines.join('\r\n'));
+    const mapped = await browser.post(`/imports/${id}/correspondance`, await mappingBody(id));
+    expect(mapped.headers.location).toBe(`/imports/${id}/valeurs`);
+    // No enumerated column: the policies step is offered but the preview does not wait for it.
+    const preview = await browser.get(`/imports/${id}`);
+    expect(preview.status).toBe(200);
+    expect(visibleText(preview.text)).toContain('Aucune ligne ambiguë parmi les lignes de l’aperçu.');
+    const scanned = await browser.get(`/imports/${id}?ambigues=tout`);
+    expectNoRawKeys(scanned.text);
+    expect(scanned.text).toContain(`name="choice_24" value="${main.id}"`);
+    expect(scanned.text).toContain(`name="choice_24" value="${annex.id}"`);
+
+    // Launched without a choice: the run leaves the row to decide.
+    expect((await browser.post(`/imports/${id}/lancer`)).status).toBe(303);
+    expect(await runImportBatch(harness.db, id)).toBe('completed');
+    expect(await batchOf(id)).toMatchObject({ createdCount: 22, ambiguousCount: 1 });
+    const report = await browser.get(`/imports/${id}?outcome=ambiguous`);
+    expect(report.text).toContain(`name="choice_24" value="${main.id}"`);
+    expect(visibleText(report.text)).toContain('Appliquer les choix');
+
+    const applied = await browser.post(`/imports/${id}/choix`, { choice_24: main.id });
+    expect(applied.status).toBe(303);
+    expect(applied.headers.location).toBe(`/imports/${id}?outcome=ambiguous`);
+    expect(visibleText((await browser.get(applied.headers.location ?? '')).text)).toContain('1 ligne(s) traitée(s) selon vos choix.');
+    const batch = await batchOf(id);
+    expect(batch.ambiguousCount).toBe(0);
+    const [row] = await harness.db.select().from(importRows).where(eq(importRows.batchId, id)).then((rows) => rows.filter((item) => item.rowNumber === 24));
+    expect(row?.entityId).toBe(main.id);
+    expect(['updated', 'unchanged']).toContain(row?.outcome);
+  });
+});
+
 describe('the list of imports', () => {
   test('every string comes from the catalogue (no raw key such as common.resultCount)', async () => {
     const page = await browser.get('/imports');
@@ -290,7 +331,7 @@ describe('the list of imports', () => {
     expect(visibleText(page.text)).toContain('inchangées');
     const filtered = await browser.get('/imports?status=completed', { 'HX-Request': 'true', 'HX-Target': 'imports-results' });
     expectNoRawKeys(filtered.text);
-    expect(visibleText(filtered.text)).toContain('1 résultat(s)');
+    expect(visibleText(filtered.text)).toContain('2 résultat(s)');
     expectNoRawKeys((await browser.get('/imports/nouveau')).text);
   });
 });
