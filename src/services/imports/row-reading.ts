@@ -54,11 +54,26 @@ function itemsOf(values: RowValues, field: string, separator: RegExp): string[] 
   return [...new Set(cells(values, field).flatMap((cell) => cell.split(separator)).map((item) => item.trim()).filter(Boolean))];
 }
 
+/** The form field's reading of `value`: its output, or its message when the form refuses it. */
+function judged(schema: z.ZodType, value: unknown): { ok: true; output: unknown } | { ok: false; message: string } {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { ok: true, output: parsed.data } : { ok: false, message: parsed.error.issues[0]?.message ?? t('validation.invalidValue') };
+}
+
 /** The form field's message for `value`, or null when the form accepts it. */
 function refusal(schema: z.ZodType, value: unknown): string | null {
-  const parsed = schema.safeParse(value);
-  return parsed.success ? null : (parsed.error.issues[0]?.message ?? t('validation.invalid'));
+  const result = judged(schema, value);
+  return result.ok ? null : result.message;
 }
+
+/** The form's field schemas, built once: each list item of a cell is checked on its own. */
+const SIRET_ITEM = siretField();
+const SIREN_ITEM = sirenField();
+const UAI_ITEM = uaiListField();
+const EMAIL_ITEM = optionalEmailField();
+const EMAIL_LIST_ITEM = emailListField();
+const PHONE_ITEM = phoneListField();
+const TAG_ITEM = tagListField();
 
 class Notes {
   readonly warnings: ImportRowWarning[] = [];
@@ -79,9 +94,14 @@ function validItems(items: string[], field: string, schema: z.ZodType, notes: No
   const kept: string[] = [];
   const refused: Array<{ item: string; message: string }> = [];
   for (const item of items) {
-    const message = refusal(schema, item);
-    if (message) refused.push({ item, message });
-    else kept.push(item);
+    const result = judged(schema, item);
+    if (!result.ok) refused.push({ item, message: result.message });
+    else {
+      // The form's own normal form (E.164 phone, digits-only SIRET): cheaper to check again.
+      const output = Array.isArray(result.output) ? result.output[0] : result.output;
+      const normal = typeof output === 'string' ? output : item;
+      if (!kept.includes(normal)) kept.push(normal);
+    }
   }
   for (const { item, message } of refused) {
     if (isKey && kept.length === 0) notes.refuse(field, message);
@@ -318,10 +338,14 @@ function townText(town: string, cedex: string): string {
   return [name, cedex].filter(Boolean).join(' ');
 }
 
+/** The only communes divided into municipal arrondissements. */
+const CITIES_WITH_ARRONDISSEMENTS = new Set(['paris', 'lyon', 'marseille']);
+
 /** The arrondissement « Paris 11 » designates (Paris, Lyon, Marseille). */
 function districtCommune(town: string, district: string): Commune | null {
-  if (!district || !town) return null;
-  const found = communesMatching(`${town} ${district}e`, 2);
+  const key = searchKey(town);
+  if (!district || !CITIES_WITH_ARRONDISSEMENTS.has(key)) return null;
+  const found = communesMatching(`${key} ${district}e`, 2);
   return found.length === 1 ? (found[0] ?? null) : null;
 }
 
@@ -338,6 +362,21 @@ function inDepartment(commune: Commune, postalCode: string): boolean {
  * alone that several communes bear (Saint-Denis) designates none: nothing is guessed.
  */
 function communeOfAddress(postalCode: string, town: string, district: string): Commune | 'ambiguous' | null {
+  // Registers repeat the same towns: a name looked up in the whole list costs a scan of 35,000
+  // communes, once per distinct address rather than once per row.
+  const cacheKey = `${postalCode}|${town}|${district}`;
+  const cached = communeCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const found = findCommuneOfAddress(postalCode, town, district);
+  if (communeCache.size >= COMMUNE_CACHE_SIZE) communeCache.clear();
+  communeCache.set(cacheKey, found);
+  return found;
+}
+
+const COMMUNE_CACHE_SIZE = 20_000;
+const communeCache = new Map<string, Commune | 'ambiguous' | null>();
+
+function findCommuneOfAddress(postalCode: string, town: string, district: string): Commune | 'ambiguous' | null {
   const arrondissement = districtCommune(town, district);
   if (arrondissement && (!postalCode || arrondissement.postalCodes.includes(postalCode))) return arrondissement;
   const sharing = postalCode ? communesByPostalCode(postalCode) : [];
@@ -440,24 +479,24 @@ export function readOrganizationRow(values: RowValues, context: RowReadingContex
   }
   const status = enumeratedCode('status', first(values, 'status'), context, options.defaultStatus, notes) ?? options.defaultStatus;
 
-  const sirets = validItems(siretItems(values), 'siret', siretField(), notes, keyField === 'siret');
+  const sirets = validItems(siretItems(values), 'siret', SIRET_ITEM, notes, keyField === 'siret');
   const uais = validItems(
     [...new Set(cells(values, 'uai').flatMap((cell) => splitUaiList(cell)))],
     'uai',
-    uaiListField(),
+    UAI_ITEM,
     notes,
     keyField === 'uai',
   );
   // One e-mail and one phone on an organisation: the first good one; the others are reported.
-  const emails = validItems(itemsOf(values, 'email', /[\s;,|]+/), 'email', optionalEmailField(), notes, keyField === 'email');
+  const emails = validItems(itemsOf(values, 'email', /[\s;,|]+/), 'email', EMAIL_ITEM, notes, keyField === 'email');
   for (const extra of emails.slice(1)) notes.warn('email', extra, t('imports.rowWarnings.extraValue'));
-  const phones = validItems(itemsOf(values, 'phone', /[;,|\n]+|\s+\/\s+/), 'phone', phoneListField(), notes, false);
+  const phones = validItems(itemsOf(values, 'phone', /[;,|\n]+|\s+\/\s+/), 'phone', PHONE_ITEM, notes, false);
   for (const extra of phones.slice(1)) notes.warn('phone', extra, t('imports.rowWarnings.extraValue'));
-  const tags = validItems(itemsOf(values, 'tags', /[;,|\n]+/), 'tags', tagListField(), notes, false);
+  const tags = validItems(itemsOf(values, 'tags', /[;,|\n]+/), 'tags', TAG_ITEM, notes, false);
 
   let siren = digitsOnly(first(values, 'siren'));
-  if (siren && refusal(sirenField(), siren)) {
-    notes.warn('siren', first(values, 'siren'), refusal(sirenField(), siren) as string);
+  if (siren && refusal(SIREN_ITEM, siren)) {
+    notes.warn('siren', first(values, 'siren'), refusal(SIREN_ITEM, siren) as string);
     siren = '';
   }
   const mainSiret = sirets[0] ?? '';
@@ -517,9 +556,9 @@ export function readContactRow(values: RowValues, context: RowReadingContext): R
   const basisDefault = options.valueDefaults?.legalBasis && (LEGAL_BASES as readonly string[]).includes(options.valueDefaults.legalBasis) ? options.valueDefaults.legalBasis : 'interet_legitime';
   const legalBasis = enumeratedCode('legalBasis', first(values, 'legalBasis'), context, 'interet_legitime', notes) ?? basisDefault;
 
-  const emails = validItems(itemsOf(values, 'email', /[\s;,|]+/).map((email) => email.toLowerCase()), 'email', emailListField(), notes, keyField === 'email');
-  const phones = validItems(itemsOf(values, 'phone', /[;|\n]+|\s+\/\s+/), 'phone', phoneListField(), notes, false);
-  const tags = validItems(itemsOf(values, 'tags', /[;,|\n]+/), 'tags', tagListField(), notes, false);
+  const emails = validItems(itemsOf(values, 'email', /[\s;,|]+/).map((email) => email.toLowerCase()), 'email', EMAIL_LIST_ITEM, notes, keyField === 'email');
+  const phones = validItems(itemsOf(values, 'phone', /[;|\n]+|\s+\/\s+/), 'phone', PHONE_ITEM, notes, false);
+  const tags = validItems(itemsOf(values, 'tags', /[;,|\n]+/), 'tags', TAG_ITEM, notes, false);
 
   const raw: Record<string, unknown> = {
     civility,
@@ -553,10 +592,10 @@ function employerOf(values: RowValues, notes: Notes): EmployerReference | null {
   const rawName = first(values, 'organizationName');
   const name = isShouting(rawName) ? readableOrganizationName(rawName) : rawName;
   const siretText = first(values, 'organizationSiret');
-  const siret = splitSiretList(siretText).find((item) => !refusal(siretField(), item)) ?? '';
+  const siret = splitSiretList(siretText).find((item) => !refusal(SIRET_ITEM, item)) ?? '';
   if (siretText && !siret) notes.warn('organizationSiret', siretText, t('identifiers.invalidSiret'));
   const uaiText = first(values, 'organizationUai');
-  const uai = splitUaiList(uaiText).map(normalizeUai).find((item) => !refusal(uaiListField(), item)) ?? '';
+  const uai = splitUaiList(uaiText).map(normalizeUai).find((item) => !refusal(UAI_ITEM, item)) ?? '';
   if (uaiText && !uai) notes.warn('organizationUai', uaiText, t('identifiers.invalidUai', { codes: uaiText }));
   return name || siret || uai ? { name, siret, uai } : null;
 }
