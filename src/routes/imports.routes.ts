@@ -13,6 +13,7 @@ import {
   hasValueStep,
   importErrorRows,
   importReport,
+  importWarningLines,
   listImportsPage,
   mappingForm,
   needsValueStep,
@@ -252,6 +253,26 @@ export function importsRouter(): Router {
       }
     }
     await writeCsv(res, columns, lines());
+  });
+
+  /** Every cell left out of an imported row, with its reason: what to check or fix in the records. */
+  router.get('/:id/avertissements.csv', async (req, res) => {
+    const lines = importWarningLines(serviceContext(req), req.params.id);
+    const head = await lines.next();
+    if (head.done) return;
+    const name = head.value.batch.fileName.replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_');
+    res.set('Content-Type', CSV_CONTENT_TYPE);
+    res.set('Content-Disposition', `attachment; filename="avertissements-${name}.csv"`);
+    const columns = [
+      { key: 'line', label: t('imports.errorFileLine') },
+      { key: 'column', label: t('imports.column') },
+      { key: 'value', label: t('imports.fileValue') },
+      { key: 'reason', label: t('imports.warningFileReason') },
+    ];
+    async function* rows() {
+      for await (const item of lines) if (item.line) yield { ...item.line, line: String(item.line.line) };
+    }
+    await writeCsv(res, columns, rows());
   });
 
   return router;

@@ -973,6 +973,20 @@ export async function saveRowChoices(ctx: ServiceContext, id: string, input: Rec
   return { batch, count: applied.length, applied: true };
 }
 
+/** Every warning of the batch (line, column header, value, reason), page after page, for its CSV file. */
+export async function* importWarningLines(ctx: ServiceContext, id: string): AsyncGenerator<{ batch: ImportBatch; line?: { line: number; column: string; value: string; reason: string } }> {
+  const batch = await loadBatch(ctx, id);
+  yield { batch };
+  const headerOf = (field: string) => mappedColumns(batch).find((column) => column.field === field)?.header ?? t(`imports.fields.${field}`);
+  for (let offset = 0; ; offset += 500) {
+    const rows = await listImportReportRows(ctx.db, id, { withWarnings: true, limit: 500, offset });
+    for (const row of rows) {
+      for (const warning of row.warnings ?? []) yield { batch, line: { line: row.rowNumber, column: headerOf(warning.field), value: warning.value, reason: warning.message } };
+    }
+    if (rows.length < 500) return;
+  }
+}
+
 /** The rows in error, page after page, for the downloadable error file (bounded memory). */
 export async function* importErrorRows(ctx: ServiceContext, id: string): AsyncGenerator<{ batch: ImportBatch; row?: ImportRow & { reason: string } }> {
   const batch = await loadBatch(ctx, id);

@@ -259,6 +259,16 @@ describe('the report tells what each row did', () => {
     expectNoRawKeys(warnings.text);
   });
 
+  test('the warnings download as CSV, one line per cell (line, column, value, reason)', async () => {
+    const page = await browser.get(`/imports/${batchId}`);
+    expect(page.text).toContain(`href="/imports/${batchId}/avertissements.csv"`);
+    const csv = await browser.get(`/imports/${batchId}/avertissements.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('avertissements-rapport.csv');
+    const lines = csv.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(lines).toEqual(['Ligne;Colonne du fichier;Valeur dans le fichier;Avertissement', '3;Code postal;750;code postal incomplet : laissé vide']);
+  });
+
   test('ambiguous rows show their candidates, the other lines with the same key, and a choice per row', async () => {
     const page = await browser.get(`/imports/${batchId}?outcome=ambiguous`);
     expectNoRawKeys(page.text);

@@ -219,6 +219,8 @@ export const frImport = {
     record: 'Fiche',
     open: 'Ouvrir',
     downloadErrors: 'Télécharger les lignes en erreur (CSV)',
+    downloadWarnings: 'Télécharger les avertissements (CSV)',
+    warningFileReason: 'Avertissement',
     errorFileReason: 'Motif du refus',
     errorFileLine: 'Ligne',
     noRows: 'Aucune ligne pour ce filtre.',
