@@ -37,7 +37,8 @@ export function normalizePostalCode(text: string): string {
  * « Cedex » alone aside. Returns the town, the district and the CEDEX mention apart.
  */
 export function splitTown(text: string): { town: string; district: string; cedex: string } {
-  let rest = text.replace(/\s+/g, ' ').trim().replace(/^[,;\-–]\s*/, '').replace(/[,;]\s*$/, '');
+  // « 75011 Paris, France »: the country is no part of the town.
+  let rest = text.replace(/\s+/g, ' ').trim().replace(/^[,;\-–]\s*/, '').replace(/[\s,;\-–]+france$/i, '').replace(/[,;]\s*$/, '');
   let cedex = '';
   const cedexMatch = /\s*\bcedex\b\.?\s*(\d{1,3})?\s*$/i.exec(rest);
   if (cedexMatch) {

@@ -77,6 +77,10 @@ describe('addresses in one cell', () => {
     ['3 avenue Olivier Messiaen, Le Mans 72100', { street: '3 avenue Olivier Messiaen', postalCode: '72100', town: 'Le Mans' }],
     ['2091 route de Baduel 97300', { street: '2091 route de Baduel', postalCode: '97300', town: '' }],
     ['Campus de Fouillole 97 157 Pointe-à-Pitre\nFrance', { street: 'Campus de Fouillole', postalCode: '97157', town: 'Pointe-à-Pitre' }],
+    ['Parc technologique, 2 rue Y, 13 290 Aix-en-Provence, FRANCE', { street: 'Parc technologique, 2 rue Y', postalCode: '13290', town: 'Aix-en-Provence' }],
+    ['Avenue du 8 Mai 1945 75011 Paris', { street: 'Avenue du 8 Mai 1945', postalCode: '75011', town: 'Paris' }],
+    ['Hôtel de Région, CS 20033, 69269 Lyon Cedex 02', { street: 'Hôtel de Région, CS 20033', postalCode: '69269', town: 'Lyon', cedex: 'Cedex 02' }],
+    ['1 rue Z 13001 Marseille 1er', { postalCode: '13001', town: 'Marseille', district: '1' }],
   ])('« %s »', (cell, expected) => {
     expect(parseFrenchAddress(cell)).toMatchObject(expected);
   });
