@@ -339,6 +339,15 @@ describe('contact rows', () => {
     expect(reading.input).toMatchObject({ civility: 'Mme', legalBasis: 'contrat' });
   });
 
+  test('a civility mapped or defaulted to « leave empty » is left empty without a warning', () => {
+    const valueMaps = { civility: { Dr: '' } };
+    expect(read({ civility: 'Dr', lastName: 'Bertin', email: 'c.bertin@example.fr' }, { valueMaps })).toMatchObject({ ok: true, input: { civility: null }, warnings: [] });
+    expect(read({ civility: 'Pr', lastName: 'Bertin', email: 'c.bertin@example.fr' }, { valueMaps, valueDefaults: { civility: '' } })).toMatchObject({ ok: true, input: { civility: null }, warnings: [] });
+    // A value longer than the values step keeps (200 characters) is found by its first 200.
+    const long = `Mme ${'x'.repeat(250)}`;
+    expect(read({ civility: long, lastName: 'Bertin', email: 'c.bertin@example.fr' }, { valueMaps: { civility: { [long.slice(0, 200)]: 'Mme' } } })).toMatchObject({ ok: true, input: { civility: 'Mme' }, warnings: [] });
+  });
+
   test('the e-mail is the key: no valid address refuses the row; an invalid one beside a valid one is a warning', () => {
     expect(read({ lastName: 'Bertin', email: 'c.bertin@' })).toMatchObject({ ok: false, errors: { email: expect.any(String) } });
     const reading = accepted(read({ lastName: 'Bertin', email: 'c.bertin@example.fr, c.bertin@' }));

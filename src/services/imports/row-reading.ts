@@ -249,12 +249,16 @@ export function suggestValueTarget(field: EnumeratedField | string, fileValue: s
   }
 }
 
+/** The values step keeps a file value's first 200 characters as its key (src/services/imports.service.ts). */
+const VALUE_KEY_LENGTH = 200;
+
 /** The file's value in the wizard's value map (trimmed, case aside), if there. */
 function mappedValue(options: ImportOptions, field: string, text: string): string | undefined {
   const map = options.valueMaps?.[field];
   if (!map) return undefined;
-  if (Object.hasOwn(map, text)) return map[text];
-  const lower = text.toLocaleLowerCase('fr');
+  const key = text.slice(0, VALUE_KEY_LENGTH);
+  if (Object.hasOwn(map, key)) return map[key];
+  const lower = key.toLocaleLowerCase('fr');
   for (const [fileValue, target] of Object.entries(map)) {
     if (fileValue.trim().toLocaleLowerCase('fr') === lower) return target;
   }
@@ -277,13 +281,14 @@ const UNKNOWN_MESSAGE: Record<EnumeratedField, string> = {
 function enumeratedCode(field: EnumeratedField, text: string, context: RowReadingContext, fallback: string, notes: Notes): string | undefined {
   if (!text) return undefined;
   const choices = labelledChoices(field, context.kinds);
-  const valid = (code: string | undefined) => (code && choices.some((choice) => choice.code === code) ? code : undefined);
-  const mapped = valid(mappedValue(context.options, field, text));
-  if (mapped) return mapped;
+  // A civility may be left empty on purpose (the values step offers « leave empty »).
+  const valid = (code: string | undefined) => code !== undefined && (choices.some((choice) => choice.code === code) || (code === '' && field === 'civility'));
+  const mapped = mappedValue(context.options, field, text);
+  if (valid(mapped)) return mapped;
   const known = exactChoice(text, choices) ?? (field === 'kind' ? null : suggestValueTarget(field, text, choices));
   if (known) return known;
-  const chosenDefault = valid(context.options.valueDefaults?.[field]);
-  if (chosenDefault) return chosenDefault;
+  const chosenDefault = context.options.valueDefaults?.[field];
+  if (valid(chosenDefault)) return chosenDefault;
   notes.warn(field, text, t(UNKNOWN_MESSAGE[field], { value: text }));
   return fallback;
 }
