@@ -632,7 +632,8 @@ export async function saveValues(ctx: ServiceContext, id: string, input: Record<
 
 export interface PreviewRow {
   line: number;
-  cells: Array<{ text: string; error: string | null }>;
+  /** `target`: for an enumerated column, the label of the code the file's value takes (value step). */
+  cells: Array<{ text: string; error: string | null; target: string | null }>;
   /** create · update · unchanged · skip · ambiguous · error (as the row plan says). */
   action: string;
   note: string;
@@ -703,13 +704,24 @@ export async function previewImport(ctx: ServiceContext, id: string, options: { 
     ...planned.flatMap(({ plan }) => ambiguityOf(plan).candidateIds ?? []),
     ...(scan?.rows ?? []).flatMap((row) => row.candidateIds),
   ]);
+  // What the values step decided for each enumerated column, shown next to the file's value.
+  const enumerated = mappedEnumeratedColumns(batch);
+  const kindChoices = enumerated.some(({ field }) => field === 'kind') ? (await listKinds(ctx.db)).map((kind) => ({ code: kind.code, label: kind.label })) : [];
+  const labels = new Map(enumerated.map(({ field }) => [field as string, new Map(targetChoices(field, kindChoices).map((choice) => [choice.value, choice.label]))]));
+  const targetOf = (field: string, text: string): string | null => {
+    const value = text.trim();
+    const map = batch.options?.valueMaps?.[field];
+    if (!value || !map) return null;
+    const code = map[value.slice(0, MAX_VALUE_LENGTH)] ?? batch.options?.valueDefaults?.[field];
+    return code ? labels.get(field)?.get(code) ?? null : null;
+  };
   const preview: PreviewRow[] = planned.map(({ line, cells, plan }) => {
     const errors = plan.action === 'error' ? plan.errors : {};
     const action: string = plan.action;
     const ambiguity = ambiguityOf(plan);
     return {
       line,
-      cells: columns.map((column) => ({ text: cells[column.index] ?? '', error: errors[column.field] ?? null })),
+      cells: columns.map((column) => ({ text: cells[column.index] ?? '', error: errors[column.field] ?? null, target: targetOf(column.field, cells[column.index] ?? '') })),
       action,
       note:
         plan.action === 'error'

@@ -75,7 +75,8 @@ function visibleText(html: string): string {
 }
 
 function expectNoRawKeys(html: string): void {
-  const raw = visibleText(html).match(/\b(?:imports|common|validation|organizations|contacts|errors)\.[a-zA-Z][\w.]*/g);
+  // A file name (« contacts.csv ») is not a key.
+  const raw = visibleText(html).match(/\b(?:imports|common|validation|organizations|contacts|errors)\.(?!(?:csv|xlsx|tsv|txt)\b)[a-zA-Z][\w.]*/g);
   expect(raw ?? []).toEqual([]);
 }
 
@@ -181,6 +182,8 @@ describe('the value-mapping step', () => {
     expect(preview.text).toContain('Étape 4 sur 6');
     expect(visibleText(preview.text)).toContain('Nom : ne jamais modifier');
     expect(preview.text).toContain(`href="/imports/${batchId}/valeurs"`);
+    // Each enumerated cell shows the code it takes.
+    expect(visibleText(preview.text).replace(/\s+/g, ' ')).toContain('Autre établissement → Institution publique (ministère, agence, opérateur)');
   });
 
   test('a file with the same columns gets the preset at once: fields, value maps and policies, and says so', async () => {
@@ -206,6 +209,37 @@ describe('the value-mapping step', () => {
     expect(saved.status).toBe(303);
     expect(saved.headers.location).toBe(`/imports/${id}`);
     expect((await browser.get(`/imports/${id}`)).status).toBe(200);
+  });
+});
+
+describe('the values step of a contacts file', () => {
+  test('civilities and legal bases written as people write them get their code', async () => {
+    const id = await upload(
+      'contacts.csv',
+      [
+        'Civilité;Prénom;Nom;Courriel;Base légale',
+        'Monsieur;Paul;Martinez-Essai;paul.martinez@exemple.test;Intérêt légitime',
+        'Madame;Lina;Dupré-Essai;lina.dupre@exemple.test;consentement',
+        'Mme;Zoé;Arnaud-Essai;zoe.arnaud@exemple.test;Intérêt légitime',
+        'Dr;Malik;Benali-Essai;malik.benali@exemple.test;',
+      ].join('\r\n'),
+      'contacts',
+    );
+    const saved = await browser.post(`/imports/${id}/correspondance`, await mappingBody(id, { matchKey: 'email', defaultKindCode: 'entreprise' }));
+    expect(saved.headers.location).toBe(`/imports/${id}/valeurs`);
+    const page = await browser.get(`/imports/${id}/valeurs`);
+    expectNoRawKeys(page.text);
+    const form = formOf(page.text);
+    const targetOf = (field: string, value: string) => form[(Object.keys(form).find((name) => name.startsWith(`from_${field}_`) && form[name] === value) ?? '').replace('from_', 'to_')];
+    expect(targetOf('civility', 'Monsieur')).toBe('M.');
+    expect(targetOf('civility', 'Madame')).toBe('Mme');
+    expect(targetOf('civility', 'Mme')).toBe('Mme');
+    expect(targetOf('legalBasis', 'Intérêt légitime')).toBe('interet_legitime');
+    expect(targetOf('legalBasis', 'consentement')).toBe('consentement');
+    expect(form.policy_email).toBe('overwrite');
+    expect(page.text).toContain('Ajouter les valeurs du fichier (aucune retirée)');
+    expect((await browser.post(`/imports/${id}/valeurs`, form)).status).toBe(303);
+    expect((await batchOf(id)).options?.valueMaps?.civility).toMatchObject({ Monsieur: 'M.', Madame: 'Mme' });
   });
 });
 
