@@ -127,6 +127,7 @@ describe('addresses in one cell', () => {
   test('a town column with its postcode, a postcode column without its zero', () => {
     expect(readAddress(row({ addressLine: '5 place Bernard', city: '75011 PARIS' }))).toMatchObject({ addressLine: '5 place Bernard', postalCode: '75011', city: 'Paris', communeCode: '75111' });
     expect(readAddress(row({ postalCode: '1000', city: 'Bourg-en-Bresse' }))).toMatchObject({ postalCode: '01000', communeCode: '01053' });
+    expect(readAddress(row({ addressLine: '5 place Bernard', postalCode: '75011 PARIS' }))).toMatchObject({ postalCode: '75011', city: 'Paris', communeCode: '75111', warnings: [] });
   });
 
   test('a CEDEX postcode is kept with its mention; the commune is the town’s within the department', () => {

@@ -407,8 +407,14 @@ function findCommuneOfAddress(postalCode: string, town: string, district: string
  */
 function addressOf(values: RowValues, notes: Notes): AddressColumns {
   const cellText = cells(values, 'addressLine').join('\n');
-  const postalColumn = normalizePostalCode(first(values, 'postalCode'));
+  let postalColumn = normalizePostalCode(first(values, 'postalCode'));
   let cityColumn = first(values, 'city');
+  // « 75011 PARIS » or « 44035 CEDEX » in the postcode column: the code, and the town if none is given apart.
+  const postalWithTown = /^\d{5}$/.test(postalColumn) ? undefined : splitPostcodeFromTown(postalColumn);
+  if (postalWithTown) {
+    postalColumn = postalWithTown.postalCode;
+    if (!cityColumn && postalWithTown.town) cityColumn = postalWithTown.town;
+  }
   const communeColumn = first(values, 'communeCode');
 
   const parsed = cellText ? parseFrenchAddress(cellText) : undefined;
