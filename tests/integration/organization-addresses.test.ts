@@ -92,6 +92,10 @@ describe('organisation form: addresses and other SIRET', () => {
     expect(edited.status).toBe(303);
     const [after] = await harness.db.select().from(organizations).where(eq(organizations.id, row.id));
     expect(after).toMatchObject({ postalCode: '75011', communeCode: '75111', otherSirets: [siretOf(901, 27)] });
+    // The journal names the field in French.
+    const history = await charge.get(`/structures/${row.id}`);
+    expect(history.text).toContain('Autres SIRET (établissements)');
+    expect(history.text).not.toContain('otherSirets');
   });
 
   test('an invalid other SIRET is refused by the form with its value named', async () => {

@@ -352,6 +352,7 @@ export const fr = {
     status: 'Statut',
     siren: 'SIREN',
     siret: 'SIRET',
+    otherSirets: 'Autres SIRET (établissements)',
     uai: 'UAI',
     website: 'Site web',
     phone: 'Téléphone',
