@@ -44,6 +44,7 @@ import {
   type ImportBatch,
   type ImportFieldPolicy,
   type ImportPreset,
+  type ImportRowChanges,
   type ImportEntityType,
   type ImportMapping,
   type ImportOptions,
@@ -632,15 +633,35 @@ export async function saveValues(ctx: ServiceContext, id: string, input: Record<
 
 export interface PreviewRow {
   line: number;
-  /** `target`: for an enumerated column, the label of the code the file's value takes (value step). */
-  cells: Array<{ text: string; error: string | null; target: string | null }>;
+  /**
+   * `target`: for an enumerated column, the label of the code the file's value takes (value step);
+   * `warning`: why the cell will be left out while the row is imported.
+   */
+  cells: Array<{ text: string; error: string | null; warning: string | null; target: string | null }>;
   /** create · update · unchanged · skip · ambiguous · error (as the row plan says). */
   action: string;
   note: string;
+  /** Updates: what the row would change in the record, field by field. */
+  changeList: ChangeView[];
   /** Ambiguous rows: the records the key designates, and the choice already made, if any. */
   candidates: CandidateView[];
   sameKeyRows: string | null;
   choice: string;
+}
+
+export interface ChangeView {
+  label: string;
+  before: string;
+  after: string;
+}
+
+/** Before → after of an update, labelled through the catalogue. */
+function changeViews(changes: ImportRowChanges | null | undefined, kinds: Map<string, string>): ChangeView[] {
+  return Object.entries(changes ?? {}).map(([column, change]) => ({
+    label: labelOr(`imports.changeFields.${column}`, column),
+    before: displayValue(column, change.before, kinds),
+    after: displayValue(column, change.after, kinds),
+  }));
 }
 
 export interface CandidateView {
@@ -706,7 +727,8 @@ export async function previewImport(ctx: ServiceContext, id: string, options: { 
   ]);
   // What the values step decided for each enumerated column, shown next to the file's value.
   const enumerated = mappedEnumeratedColumns(batch);
-  const kindChoices = enumerated.some(({ field }) => field === 'kind') ? (await listKinds(ctx.db)).map((kind) => ({ code: kind.code, label: kind.label })) : [];
+  const kindChoices = (await listKinds(ctx.db, { includeArchived: true })).map((kind) => ({ code: kind.code, label: kind.label }));
+  const kindLabels = new Map(kindChoices.map((kind) => [kind.code, kind.label]));
   const labels = new Map(enumerated.map(({ field }) => [field as string, new Map(targetChoices(field, kindChoices).map((choice) => [choice.value, choice.label]))]));
   const targetOf = (field: string, text: string): string | null => {
     const value = text.trim();
@@ -719,16 +741,23 @@ export async function previewImport(ctx: ServiceContext, id: string, options: { 
     const errors = plan.action === 'error' ? plan.errors : {};
     const action: string = plan.action;
     const ambiguity = ambiguityOf(plan);
+    const warnings = plan.action === 'error' ? [] : plan.warnings ?? [];
+    const shown = (field: string) => columns.some((column) => column.field === field);
     return {
       line,
-      cells: columns.map((column) => ({ text: cells[column.index] ?? '', error: errors[column.field] ?? null, target: targetOf(column.field, cells[column.index] ?? '') })),
+      cells: columns.map((column) => ({
+        text: cells[column.index] ?? '',
+        error: errors[column.field] ?? null,
+        warning: warnings.find((warning) => warning.field === column.field)?.message ?? null,
+        target: targetOf(column.field, cells[column.index] ?? ''),
+      })),
       action,
-      note:
-        plan.action === 'error'
-          ? rowMessages(Object.fromEntries(Object.entries(errors).filter(([field]) => !columns.some((column) => column.field === field))), batch).join(' ; ')
-          : plan.action === 'skip'
-            ? plan.reason
-            : '',
+      note: [
+        ...(plan.action === 'error' ? rowMessages(Object.fromEntries(Object.entries(errors).filter(([field]) => !shown(field))), batch) : []),
+        ...(plan.action === 'skip' ? [plan.reason] : []),
+        ...warnings.filter((warning) => !shown(warning.field)).map((warning) => warning.message),
+      ].join(' ; '),
+      changeList: plan.action === 'update' ? changeViews(plan.changes, kindLabels) : [],
       candidates: action === 'ambiguous' ? (ambiguity.candidateIds ?? []).flatMap((candidateId) => candidates.get(candidateId) ?? []) : [],
       sameKeyRows: action === 'ambiguous' ? sameKeyText(ambiguity.sameKeyRows) : null,
       choice: batch.rowChoices?.[String(line)] ?? '',
@@ -755,6 +784,7 @@ export async function previewImport(ctx: ServiceContext, id: string, options: { 
     wholeFileScanned: !!scan,
     wholeFileTruncated: scan?.truncated ?? false,
     errorCount: preview.filter((row) => row.action === 'error').length,
+    warningCount: planned.filter(({ plan }) => plan.action !== 'error' && plan.warnings.length > 0).length,
     hasValueStep: hasValueStep(batch),
     optionsSummary: {
       matchKey: t(`imports.matchKeys.${batch.options.matchKey}`),
@@ -935,11 +965,7 @@ export async function importReport(ctx: ServiceContext, id: string, rawQuery: un
       ...row,
       messages: rowMessages(row.errors, batch),
       href: row.entityId && row.outcome !== 'error' ? recordHref(batch.entityType, row.entityId) : null,
-      changeList: Object.entries(row.changes ?? {}).map(([column, change]) => ({
-        label: labelOr(`imports.changeFields.${column}`, column),
-        before: displayValue(column, change.before, kindLabels),
-        after: displayValue(column, change.after, kindLabels),
-      })),
+      changeList: changeViews(row.changes, kindLabels),
       warningList: (row.warnings ?? []).map((warning) =>
         t('imports.warningCell', { line: row.rowNumber, column: headerOf(warning.field), value: warning.value || t('imports.noValue'), message: warning.message }),
       ),

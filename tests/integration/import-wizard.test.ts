@@ -212,6 +212,27 @@ describe('the value-mapping step', () => {
   });
 });
 
+describe('the preview says what each row will do', () => {
+  test('an update lists its changes (curated name kept), an invalid optional cell is a warning, not an error', async () => {
+    await buildOrganization(harness.db, { name: 'ICN Business School (essai)', siret: '13114402426468', unitCodes: ['DDPSI'] });
+    const id = await upload(
+      'registre.csv',
+      ['Raison sociale;Siret;Téléphone;Site web', 'ECOLE ENSEIGNEMENT SUPERIEUR PRIVE ICN;13114402426468;12;https://www.icn-essai.example', 'Atelier des Sources;;03 85 00 00 00;'].join('\r\n'),
+    );
+    await browser.post(`/imports/${id}/correspondance`, await mappingBody(id));
+    const preview = await browser.get(`/imports/${id}`);
+    expect(preview.status).toBe(200);
+    expectNoRawKeys(preview.text);
+    const text = visibleText(preview.text).replace(/\s+/g, ' ');
+    expect(text).toContain('Mise à jour');
+    expect(text).toMatch(/Site web : \(vide\) → https:\/\/www\.icn-essai\.example/);
+    expect(text).not.toContain('Nom : ICN Business School');
+    expect(preview.text).toContain('passerelle-cell--warning');
+    expect(text).toContain('1 ligne(s) seront importées sans une valeur invalide');
+    expect(text).toContain('Aucune erreur dans cet aperçu.');
+  });
+});
+
 describe('the values step of a contacts file', () => {
   test('civilities and legal bases written as people write them get their code', async () => {
     const id = await upload(

@@ -188,6 +188,7 @@ export const frImport = {
     previewIntro: 'Chaque ligne est vérifiée avec les mêmes règles que les formulaires. Les cellules en rouge seront refusées ; les lignes en erreur sont ignorées à l’import et listées dans le compte rendu.',
     previewErrors: '{count} ligne(s) en erreur dans cet aperçu.',
     previewOk: 'Aucune erreur dans cet aperçu.',
+    previewWarnings: '{count} ligne(s) seront importées sans une valeur invalide (avertissement en orange) : la ligne n’est pas refusée pour autant.',
     line: 'Ligne',
     action: 'Action prévue',
     actions: { create: 'Création', update: 'Mise à jour', unchanged: 'Inchangée', skip: 'Ignorée', ambiguous: 'Ambiguë', error: 'Erreur' },
