@@ -85,14 +85,16 @@ interface CandidateRow {
 
 export async function findOrganizationDuplicates(
   ctx: ServiceContext,
-  draft: { id?: string; name: string; siren?: string | null; siret?: string | null; uai?: string[]; email?: string | null; website?: string | null },
+  draft: { id?: string; name: string; siren?: string | null; siret?: string | null; otherSirets?: string[]; uai?: string[]; email?: string | null; website?: string | null },
 ): Promise<DuplicateCandidate[]> {
   const domain = draft.website ? websiteDomain(draft.website) : null;
   const uai = draft.uai ?? [];
+  // Every SIRET of the draft against every SIRET of a record (its main one and its other establishments').
+  const sirets = [...new Set([draft.siret, ...(draft.otherSirets ?? [])].filter((siret): siret is string => Boolean(siret)))];
   const result = await ctx.db.execute(sql`
     with draft as (select lower(immutable_unaccent(${draft.name})) as search_name)
     select o.id, o.name,
-           (${draft.siret ?? null}::text is not null and o.siret = ${draft.siret ?? null}) as same_siret,
+           (o.siret = any(${textArray(sirets)}) or o.other_sirets && ${textArray(sirets)}) as same_siret,
            (${draft.siren ?? null}::text is not null and o.siren = ${draft.siren ?? null}) as same_siren,
            (select array_agg(code) from unnest(o.uai) as code where code = any(${textArray(uai)})) as shared_uai,
            (${draft.email ?? null}::text is not null and o.email = ${draft.email ?? null}) as same_email,
@@ -102,7 +104,7 @@ export async function findOrganizationDuplicates(
       from organizations o, draft
      where o.archived_at is null and o.merged_into_id is null
        and (${draft.id ?? null}::uuid is null or o.id <> ${draft.id ?? null}::uuid)
-       and (   (${draft.siret ?? null}::text is not null and o.siret = ${draft.siret ?? null})
+       and (   (cardinality(${textArray(sirets)}) > 0 and (o.siret = any(${textArray(sirets)}) or o.other_sirets && ${textArray(sirets)}))
             or (${draft.siren ?? null}::text is not null and o.siren = ${draft.siren ?? null})
             or (cardinality(${textArray(uai)}) > 0 and o.uai && ${textArray(uai)})
             or (${draft.email ?? null}::text is not null and o.email = ${draft.email ?? null})

@@ -430,6 +430,7 @@ async function warnAboutDuplicates(ctx: ServiceContext, values: OrganizationInpu
     name: values.name,
     siren: values.siren ?? (values.siret ? sirenOfSiret(values.siret) : null),
     siret: values.siret,
+    otherSirets: values.otherSirets,
     uai: values.uai,
     email: values.email,
     website: values.website,

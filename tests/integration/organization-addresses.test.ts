@@ -98,6 +98,17 @@ describe('organisation form: addresses and other SIRET', () => {
     expect(history.text).not.toContain('otherSirets');
   });
 
+  test('a SIRET that is another record’s other establishment raises the duplicate warning, and the other way round', async () => {
+    await stored(await postForm('/structures/nouveau', { name: 'Réseau des CFA du bâtiment', kindCode: 'cfa', status: 'actif', siret: siretOf(903, 19), otherSirets: siretOf(903, 27) }));
+    const sameEstablishment = await postForm('/structures/nouveau', { name: 'CFA du bâtiment de Saint-Nazaire', kindCode: 'cfa', status: 'prospect', siret: siretOf(903, 27) });
+    expect(sameEstablishment.status).toBe(409);
+    expect(sameEstablishment.text).toContain('Cette structure existe peut-être déjà');
+    expect(sameEstablishment.text).toContain('Réseau des CFA du bâtiment');
+    expect(sameEstablishment.text).toContain('Même SIRET');
+    const listingIt = await postForm('/structures/nouveau', { name: 'Fédération du bâtiment', kindCode: 'reseau_association', status: 'prospect', otherSirets: siretOf(903, 19) });
+    expect(listingIt.text).toContain('Cette structure existe peut-être déjà');
+  });
+
   test('an invalid other SIRET is refused by the form with its value named', async () => {
     const refused = await postForm('/structures/nouveau', {
       name: 'Institut des arts du littoral',
