@@ -207,8 +207,10 @@ export function importsRouter(): Router {
       redirectAfterPost(res, applied ? `/imports/${id}?outcome=ambiguous` : `/imports/${id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      flash(req, 'error', error.fieldErrors._form ?? t('imports.noChoice'));
-      redirectAfterPost(res, `/imports/${id}`);
+      // The first reason is enough: the page shows the rows again with the choices still to make.
+      flash(req, 'error', error.fieldErrors._form ?? Object.values(error.fieldErrors)[0] ?? t('imports.noChoice'));
+      const batch = await getImportBatch(serviceContext(req), id);
+      redirectAfterPost(res, batch.status === 'completed' ? `/imports/${id}?outcome=ambiguous` : `/imports/${id}#ambiguous`);
     }
   });
 

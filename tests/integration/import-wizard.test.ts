@@ -341,7 +341,8 @@ describe('the report tells what each row did', () => {
   test('a choice form without any choice is refused with a message, nothing changes', async () => {
     const response = await browser.post(`/imports/${batchId}/choix`, { choice_2: '' });
     expect(response.status).toBe(303);
-    const page = await browser.get(`/imports/${batchId}`);
+    expect(response.headers.location).toBe(`/imports/${batchId}?outcome=ambiguous`);
+    const page = await browser.get(response.headers.location ?? '');
     expect(page.text).toContain('Choisissez une option pour au moins une ligne.');
     expect((await batchOf(batchId)).ambiguousCount).toBe(1);
   });
