@@ -131,6 +131,7 @@ const CONTACT_FIELDS: FieldSpec[] = [
 /** List fields are unioned (kept record's items first). */
 const LIST_FIELDS: Record<Entity, Array<{ name: string; labelKey: string; restricted?: string }>> = {
   organization: [
+    { name: 'otherSirets', labelKey: 'organizations.otherSirets', restricted: 'siret' },
     { name: 'uai', labelKey: 'organizations.uai' },
     { name: 'tags', labelKey: 'organizations.tags', restricted: 'tags' },
   ],
@@ -147,6 +148,7 @@ const FIELDS: Record<Entity, FieldSpec[]> = { organization: ORGANIZATION_FIELDS,
 const RESTORED_COLUMNS: Record<Entity, string[]> = {
   organization: [
     ...ORGANIZATION_FIELDS.flatMap((field) => field.columns),
+    'otherSirets',
     'uai',
     'tags',
     'lastActivityAt',

@@ -2,7 +2,8 @@
 // Nantes 44200 stays 44200, never the commune's main one) and the other SIRET of the
 // establishments, shown on the detail page and given back to the edit form.
 import { eq } from 'drizzle-orm';
-import { organizations } from '../../src/models/schema';
+import { organizations, recordMerges } from '../../src/models/schema';
+import { buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
 /** Luhn check digit of `body`. */
@@ -107,6 +108,27 @@ describe('organisation form: addresses and other SIRET', () => {
     expect(sameEstablishment.text).toContain('Même SIRET');
     const listingIt = await postForm('/structures/nouveau', { name: 'Fédération du bâtiment', kindCode: 'reseau_association', status: 'prospect', otherSirets: siretOf(903, 19) });
     expect(listingIt.text).toContain('Cette structure existe peut-être déjà');
+  });
+
+  test('merging two records keeps the other SIRET of both; undoing the merge gives each its own back', async () => {
+    const adminUser = await buildUser(harness.db, { roles: ['admin'] });
+    const admin = new TestBrowser(harness.app);
+    await admin.login(adminUser.email);
+    const kept = await buildOrganization(harness.db, { name: 'Université du Littoral atlantique', kindCode: 'universite', siret: siretOf(904, 19), otherSirets: [siretOf(904, 27)] });
+    const merged = await buildOrganization(harness.db, { name: 'Université du Littoral atlantique (site de Vannes)', kindCode: 'universite', otherSirets: [siretOf(904, 35)] });
+    const screen = await admin.get(`/doublons/structures/${kept.id}/${merged.id}`);
+    expect(screen.text).toContain('Autres SIRET (établissements)');
+    expect((await admin.post(`/doublons/structures/${kept.id}/${merged.id}`, {})).status).toBe(303);
+    const [after] = await harness.db.select().from(organizations).where(eq(organizations.id, kept.id));
+    expect(after?.otherSirets).toEqual([siretOf(904, 27), siretOf(904, 35)]);
+
+    const [merge] = await harness.db.select().from(recordMerges).where(eq(recordMerges.mergedId, merged.id));
+    await admin.get(`/structures/${kept.id}`);
+    expect((await admin.post(`/doublons/fusions/${merge?.id}/annuler`, {})).status).toBe(303);
+    const [keptBack] = await harness.db.select().from(organizations).where(eq(organizations.id, kept.id));
+    const [mergedBack] = await harness.db.select().from(organizations).where(eq(organizations.id, merged.id));
+    expect(keptBack?.otherSirets).toEqual([siretOf(904, 27)]);
+    expect(mergedBack).toMatchObject({ mergedIntoId: null, otherSirets: [siretOf(904, 35)] });
   });
 
   test('an invalid other SIRET is refused by the form with its value named', async () => {
