@@ -1,7 +1,8 @@
 // SQL of imports: batches, the stored file, per-row outcomes, presets, and how a row finds the
 // record it matches.
 import { Readable } from 'node:stream';
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, getTableName, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from './database';
 import { rowsOf } from './database';
 import {
@@ -12,7 +13,9 @@ import {
   type ImportRowOutcome,
   type ImportStatus,
   type Contact,
+  type NewOrganization,
   type Organization,
+  auditLog,
   contactUnits,
   contacts,
   organizationUnits,
@@ -159,8 +162,36 @@ export function importFileStream(db: Database, batchId: string): Readable {
 // ── Row outcomes ─────────────────────────────────────────────────────────────────────────────
 
 export async function insertImportRows(db: Database, rows: NewImportRow[]): Promise<void> {
+  await insertAsJson(db, importRows, rows);
+}
+
+/**
+ * Many rows in one statement with one parameter: the rows as JSON (keys: the table's column
+ * names), expanded by jsonb_populate_recordset. Drizzle's multi-row VALUES binds one parameter per
+ * cell (200 organisations × 35 columns = 7,000) and building that query cost more than PostgreSQL
+ * inserting the rows (measured for issue 11). A column a row leaves out is null there, not its
+ * default: callers give every row the same columns (or only nullable ones vary).
+ */
+async function insertAsJson<T extends PgTable>(db: Database, table: T, rows: Array<Record<string, unknown>>): Promise<void> {
   if (rows.length === 0) return;
-  await db.insert(importRows).values(rows);
+  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((key) => row[key] !== undefined && columns[key])))];
+  const names = keys.map((key) => columns[key]?.name ?? key);
+  const records = rows.map((row) => Object.fromEntries(keys.map((key, index) => [names[index], row[key] ?? null])));
+  const list = sql.join(names.map((name) => sql.identifier(name)), sql`, `);
+  const tableName = sql.identifier(getTableName(table));
+  await db.execute(sql`insert into ${tableName} (${list}) select ${list} from jsonb_populate_recordset(null::${tableName}, ${JSON.stringify(records)}::jsonb)`);
+}
+
+/** New organisations of an import chunk and their units, in two statements. */
+export async function insertImportedOrganizations(db: Database, rows: Array<{ values: NewOrganization & { id: string }; unitIds: string[] }>): Promise<void> {
+  await insertAsJson(db, organizations, rows.map((row) => row.values));
+  await insertAsJson(db, organizationUnits, rows.flatMap((row) => row.unitIds.map((unitId) => ({ organizationId: row.values.id, unitId }))));
+}
+
+/** Journal rows of an import chunk, in one statement (the writer given to batchAuditRows). */
+export async function insertImportAuditRows(db: Database, entries: Array<typeof auditLog.$inferInsert>): Promise<void> {
+  await insertAsJson(db, auditLog, entries);
 }
 
 export async function listImportRows(

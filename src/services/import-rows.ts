@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../models/database';
 import { t } from '../lib/i18n';
 import { splitFullName, type EmployerReference, type KindChoice, type RowValues } from './imports/row-conversion';
-import { readContactRow, readOrganizationRow } from './imports/row-reading';
+import { readContactRow, readOrganizationRow, type RowReading } from './imports/row-reading';
 import { columnsOfPolicyField, fieldPolicy, policyFields } from './imports/field-policies';
 import { sirenOfSiret, splitSiretList, splitUaiList } from '../lib/identifiers';
 import {
@@ -89,43 +89,46 @@ async function ownerOf(rows: RowContext, email: string, db: Database, warnings: 
   return id;
 }
 
-async function readOrganization(rows: RowContext, values: RowValues, db: Database): Promise<ReadRow> {
-  const reading = readOrganizationRow(values, { kinds: rows.kinds, options: rows.options });
-  if (!reading.ok) return reading;
-  const warnings = [...reading.warnings];
-  const ownerId = await ownerOf(rows, reading.ownerEmail ?? '', db, warnings);
-  return { ok: true, entity: 'organizations', input: reading.input, ownerId, warnings };
+/** A row read with the forms' rules, before the look-ups that need the database (owner, employer). */
+export type CellReading = RowReading<OrganizationInput> | RowReading<ContactInput>;
+
+/**
+ * The pure part of reading a row (no query): the run does it for the next chunk while the
+ * database writes the current one.
+ */
+export function readCells(rows: RowContext, values: RowValues): CellReading {
+  const context = { kinds: rows.kinds, options: rows.options };
+  return rows.batch.entityType === 'organizations' ? readOrganizationRow(values, context) : readContactRow(values, context);
 }
 
-/** Employer reference → the organisation found for it (null: none), looked up once per run. */
-const employerCache = new WeakMap<RowContext, Map<string, string | null>>();
+/** Employer reference → the organisation found for it, per run (only found ones: see readContact). */
+const employerCache = new WeakMap<RowContext, Map<string, string>>();
 
-async function readContact(rows: RowContext, values: RowValues, db: Database): Promise<ReadRow> {
-  const reading = readContactRow(values, { kinds: rows.kinds, options: rows.options });
+/** Completes a reading with what needs the database: the owner an e-mail names, a contact's employer. */
+export async function completeRead(rows: RowContext, reading: CellReading, db: Database): Promise<ReadRow> {
   if (!reading.ok) return reading;
+  const warnings = [...reading.warnings];
+  if (rows.batch.entityType === 'organizations') {
+    const ownerId = await ownerOf(rows, reading.ownerEmail ?? '', db, warnings);
+    return { ok: true, entity: 'organizations', input: reading.input as OrganizationInput, ownerId, warnings };
+  }
   const employer = reading.employer ?? null;
   let employerId: string | null = null;
   if (employer) {
-    const cache = employerCache.get(rows) ?? new Map<string, string | null>();
+    const cache = employerCache.get(rows) ?? new Map<string, string>();
     employerCache.set(rows, cache);
     const key = JSON.stringify([employer.siret, employer.uai, employer.name]);
-    let found = cache.get(key);
-    if (found === undefined) {
-      found = (await findEmployer(db, { siret: employer.siret, uai: employer.uai, name: employer.name }))?.id ?? null;
-      // Only found ones are kept: an employer created by a later row is then found again at apply.
-      if (found) cache.set(key, found);
-    }
-    employerId = found;
-    if (!employerId && !employer.name) {
-      return { ok: false, errors: { organizationSiret: t('imports.rowErrors.unknownEmployer') }, warnings: reading.warnings };
-    }
+    employerId = cache.get(key) ?? (await findEmployer(db, { siret: employer.siret, uai: employer.uai, name: employer.name }))?.id ?? null;
+    // Only found ones are kept: an employer created by a later row is then found again at apply.
+    if (employerId) cache.set(key, employerId);
+    if (!employerId && !employer.name) return { ok: false, errors: { organizationSiret: t('imports.rowErrors.unknownEmployer') }, warnings };
   }
-  return { ok: true, entity: 'contacts', input: reading.input, employer, employerId, warnings: reading.warnings };
+  return { ok: true, entity: 'contacts', input: reading.input as ContactInput, employer, employerId, warnings };
 }
 
 /** The row read with the forms' rules: its input, or why it is refused; warnings either way. */
-export function readRow(rows: RowContext, values: RowValues, db: Database): Promise<ReadRow> {
-  return rows.batch.entityType === 'organizations' ? readOrganization(rows, values, db) : readContact(rows, values, db);
+export async function readRow(rows: RowContext, values: RowValues, db: Database): Promise<ReadRow> {
+  return completeRead(rows, readCells(rows, values), db);
 }
 
 // ── Keys ─────────────────────────────────────────────────────────────────────────────────────

@@ -11,7 +11,9 @@ import {
   advanceImportBatch,
   findImportBatch,
   importFileStream,
+  insertImportAuditRows,
   insertImportRows,
+  insertImportedOrganizations,
   lockContactsForImport,
   lockImportBatch,
   lockOrganizationsForImport,
@@ -35,10 +37,12 @@ import {
   fileKeysOf,
   matchValuesOf,
   prepareOrganizationCreate,
-  readRow,
+  completeRead,
+  readCells,
   resolveMatches,
   sameKeyLines,
   type AppliedRow,
+  type CellReading,
   type FileKeyIndex,
   type PreparedCreate,
   type ReadRow,
@@ -137,6 +141,34 @@ async function lockRecords(tx: Database, entityType: ImportEntityType, ids: stri
  */
 type ChunkMode = 'bulk' | 'safe';
 
+type ChunkRow = TableRow & { index: number };
+
+/** A row of a chunk read ahead of its transaction: its fields and the pure part of its reading. */
+interface PreparedRow {
+  row: ChunkRow;
+  values: RowValues;
+  reading: CellReading;
+}
+
+/** Rows read between two yields to the event loop while the previous chunk's statements run. */
+const ROWS_PER_YIELD = 25;
+
+/**
+ * Reads a chunk's rows with the forms' rules (pure, no query). The run starts it for the next
+ * chunk just before committing the current one: reading is CPU work in this process, writing is
+ * work in PostgreSQL's, so on a machine with two cores or more they overlap (yielding every few
+ * rows lets the current chunk's statements go on as soon as their results arrive).
+ */
+async function prepareChunk(rows: RowContext, mapping: ImportBatch['mapping'], chunk: ChunkRow[]): Promise<PreparedRow[]> {
+  const prepared: PreparedRow[] = [];
+  for (const [position, row] of chunk.entries()) {
+    const values = valuesByField(row.cells, mapping);
+    prepared.push({ row, values, reading: readCells(rows, values) });
+    if (position % ROWS_PER_YIELD === ROWS_PER_YIELD - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return prepared;
+}
+
 interface ChunkItem {
   row: TableRow & { index: number };
   values: RowValues;
@@ -152,7 +184,7 @@ async function runChunk(
   fileKeys: FileKeyIndex,
   batchId: string,
   start: number,
-  chunk: Array<TableRow & { index: number }>,
+  chunk: PreparedRow[],
   mode: ChunkMode = 'bulk',
 ): Promise<void> {
   try {
@@ -161,7 +193,7 @@ async function runChunk(
       if (!batch || batch.status !== 'running' || batch.processedRows !== start) throw new TakenOverError();
       const work = () => chunkRows(tx, rows, fileKeys, batch, chunk, mode);
       // Bulk: every journal row of the chunk in one INSERT at its end (same transaction).
-      if (mode === 'bulk') await batchAuditRows(tx, work);
+      if (mode === 'bulk') await batchAuditRows(tx, work, (entries) => insertImportAuditRows(tx, entries));
       else await work();
     });
   } catch (error) {
@@ -170,18 +202,17 @@ async function runChunk(
   }
 }
 
-async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex, batch: ImportBatch, chunk: Array<TableRow & { index: number }>, mode: ChunkMode): Promise<void> {
+async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex, batch: ImportBatch, chunk: PreparedRow[], mode: ChunkMode): Promise<void> {
   const { options } = rows;
   const entityType = batch.entityType;
   const batchId = batch.id;
   const outcomes: NewImportRow[] = [];
   const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0, unchanged: 0, ambiguous: 0, warnings: 0 };
 
-  // 1. Every row read with the forms' rules (no query but the cached owner and employer look-ups).
+  // 1. Every row's reading completed (no query but the cached owner and employer look-ups).
   const items: ChunkItem[] = [];
-  for (const row of chunk) {
-    const values = valuesByField(row.cells, batch.mapping);
-    const read = await readRow(rows, values, tx);
+  for (const { row, values, reading } of chunk) {
+    const read = await completeRead(rows, reading, tx);
     const sameKey = sameKeyLines(fileKeys, fileKeysOf(entityType, options.matchKey, values), row.line);
     items.push({ row, values, read, matchValues: matchValuesOf(options, read), candidates: [], sameKey });
   }
@@ -206,7 +237,7 @@ async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex,
   let pending: Array<{ base: NewImportRow; prepared: PreparedCreate; warnings: unknown[] }> = [];
   const writePending = async () => {
     if (pending.length === 0) return;
-    await insertOrganizationsWithUnits(tx, pending.map(({ prepared }) => ({ values: prepared.organization, unitIds: prepared.unitIds })));
+    await insertImportedOrganizations(tx, pending.map(({ prepared }) => ({ values: prepared.organization, unitIds: prepared.unitIds })));
     for (const { base, prepared, warnings } of pending) {
       outcomes.push({ ...base, outcome: 'created', entityId: prepared.organization.id });
       counted('created', warnings);
@@ -338,13 +369,24 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
   const fileKeys = await buildFileKeyIndex(db, batch);
 
   let committedChunks = 0;
-  let chunk: Array<TableRow & { index: number }> = [];
+  let chunk: ChunkRow[] = [];
   let start = batch.processedRows;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    await runChunk(db, rows, fileKeys, batchId, start, chunk);
-    start += chunk.length;
-    chunk = [];
+  // The chunk read from the file and being read with the forms' rules, waiting for its transaction.
+  let ready: { size: number; prepared: Promise<PreparedRow[]> } | null = null;
+  /**
+   * Runs the ready chunk while the next one (`next`) is read. The file is streamed from the
+   * database only between transactions (PGlite has one connection): the next chunk's rows are
+   * already in memory when the current one's transaction starts — two chunks at most.
+   */
+  const advance = async (next: ChunkRow[] | null) => {
+    const following = next && next.length > 0 ? { size: next.length, prepared: prepareChunk(rows, batch.mapping, next) } : null;
+    // Awaited below (or dropped with the run): no unhandled rejection in between.
+    following?.prepared.catch(() => undefined);
+    const current = ready;
+    ready = following;
+    if (!current) return;
+    await runChunk(db, rows, fileKeys, batchId, start, await current.prepared);
+    start += current.size;
     committedChunks += 1;
     if (committedChunks % STATISTICS_EVERY_CHUNKS === 0) await refreshImportStatistics(db);
     if (options.stopAfterChunks !== undefined && committedChunks >= options.stopAfterChunks) {
@@ -355,9 +397,13 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
     for await (const row of storedRows(db, batch)) {
       if (row.index < batch.processedRows) continue;
       chunk.push(row);
-      if (chunk.length >= chunkRows) await flush();
+      if (chunk.length >= chunkRows) {
+        await advance(chunk);
+        chunk = [];
+      }
     }
-    await flush();
+    await advance(chunk);
+    await advance(null);
   } catch (error) {
     if (error instanceof TakenOverError) return 'taken-over';
     throw error;

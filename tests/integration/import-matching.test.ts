@@ -384,6 +384,7 @@ describe('re-importing the same file', () => {
 
 describe('on PGlite (embedded mode)', () => {
   test('ambiguous rows, a choice after the run and a stable re-import behave the same', async () => {
+    // PGlite migrates its database first (several seconds on a busy machine).
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-import-pglite-'));
     const handle = await openDatabase({ driver: 'pglite', dataDir });
     try {
@@ -408,5 +409,5 @@ describe('on PGlite (embedded mode)', () => {
       await handle.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
