@@ -266,11 +266,28 @@ export async function listImportsPage(ctx: ServiceContext, rawQuery: unknown) {
   ]);
   return {
     query,
-    rows,
+    rows: rows.map((row) => ({ ...row, summary: resultSummary(row) })),
     total,
     pageCount: Math.max(1, Math.ceil(total / IMPORT_LIST_PAGE_SIZE)),
     authorChoices: isAdmin ? authors.map((user) => ({ value: user.id, label: user.displayName })) : null,
   };
+}
+
+/** « 2 créées · 1 mise à jour · 3 inchangées »: the counts that are not zero, in the report's order. */
+function resultSummary(batch: ImportBatch): string {
+  const counts: Array<[string, number]> = [
+    ['created', batch.createdCount],
+    ['updated', batch.updatedCount],
+    ['unchanged', batch.unchangedCount],
+    ['skipped', batch.skippedCount],
+    ['ambiguous', batch.ambiguousCount],
+    ['error', batch.errorCount],
+    ['warning', batch.warningCount],
+  ];
+  return counts
+    .filter(([, count]) => count > 0)
+    .map(([key, count]) => t(`imports.summary.${key}`, { count: count.toLocaleString('fr-FR') }))
+    .join(' · ');
 }
 
 /** Sample values per column, for the mapping screen (the first rows of the stored file). */

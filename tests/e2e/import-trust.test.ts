@@ -66,6 +66,7 @@ describe('an import with value mapping and an ambiguous row', () => {
     await expectText(page.locator('#column-1 option:checked'), 'SIRET');
     await expectText(page.locator('#column-2 option:checked'), 'Type de structure');
     await expectText(page.locator('#column-4 option:checked'), 'Commune');
+    await screenshotsAtBothWidths(page, 'import-trust-00-mapping');
     await page.getByRole('button', { name: 'Enregistrer et voir l’aperçu' }).click();
 
     // Step 3: the kind column's values, each with a suggestion; one is changed.
@@ -102,6 +103,11 @@ describe('an import with value mapping and an ambiguous row', () => {
     await screenshotsAtBothWidths(page, 'import-trust-03-report');
     await page.locator('#import-rows').getByRole('link', { name: /^Créées/ }).click();
     await expectText(page.locator('#import-rows'), 'Créée');
+
+    // The list of imports counts the same way.
+    await page.goto(`${app.url}/imports`);
+    await expectText(page.locator('#imports-results'), '2 créée(s) · 1 mise(s) à jour');
+    await screenshotsAtBothWidths(page, 'import-trust-04-list');
 
     // The chosen record got the row, the other one was left alone; the changed target was used.
     const [updated] = await app.database.db.select().from(organizations).where(eq(organizations.id, main.id));

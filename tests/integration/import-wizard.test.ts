@@ -394,7 +394,7 @@ describe('the list of imports', () => {
     expect(page.status).toBe(200);
     expectNoRawKeys(page.text);
     expect(visibleText(page.text)).toMatch(/\d+ résultat\(s\)/);
-    expect(visibleText(page.text)).toContain('inchangées');
+    expect(visibleText(page.text).replace(/\s+/g, ' ')).toContain('22 créée(s) · 1 inchangée(s)');
     const filtered = await browser.get('/imports?status=completed', { 'HX-Request': 'true', 'HX-Target': 'imports-results' });
     expectNoRawKeys(filtered.text);
     expect(visibleText(filtered.text)).toContain('2 résultat(s)');
