@@ -203,6 +203,22 @@ describe('the value-mapping step', () => {
     expect(values.policy_name).toBe('never');
   });
 
+  test('a column of free text mapped as a kind: 200 values listed at most, the others take the default', async () => {
+    const lines = ['Nom;Type'];
+    for (let index = 1; index <= 205; index += 1) lines.push(`Structure ${index};Catégorie ${index}`);
+    const id = await upload('categories.csv', lines.join('\r\n'));
+    await browser.post(`/imports/${id}/correspondance`, await mappingBody(id, { matchKey: 'none', mode: 'create_only' }));
+    const page = await browser.get(`/imports/${id}/valeurs`);
+    expect(page.text).toContain('Seules les 200 premières valeurs différentes sont listées');
+    const form = formOf(page.text);
+    expect(Object.keys(form).filter((name) => name.startsWith('from_kind_'))).toHaveLength(200);
+    expect(page.text).toContain('Aucune fiche existante ne sera modifiée');
+    expect((await browser.post(`/imports/${id}/valeurs`, { ...form, default_kind: 'reseau_association' })).status).toBe(303);
+    const batch = await batchOf(id);
+    expect(Object.keys(batch.options?.valueMaps?.kind ?? {})).toHaveLength(200);
+    expect(batch.options?.valueDefaults?.kind).toBe('reseau_association');
+  });
+
   test('a mapping without enumerated columns in create-only mode goes straight to the preview', async () => {
     const id = await upload('noms.csv', 'Raison sociale;Enseigne\r\nAtelier des Communs;Les Communs\r\n');
     const saved = await browser.post(`/imports/${id}/correspondance`, await mappingBody(id, { matchKey: 'none', mode: 'create_only' }));
