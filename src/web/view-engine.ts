@@ -28,6 +28,9 @@ export function createViewEngine(): ExpressHandlebars {
     defaultLayout: 'main',
     layoutsDir: path.join(viewsDir, 'layouts'),
     partialsDir: path.join(viewsDir, 'partials'),
+    // A standalone partial's lines are not indented: the indentation would enter textarea
+    // contents (a description, notes, other SIRET) and grow at each save of a multi-line text.
+    compilerOptions: { preventIndent: true },
     helpers: {
       t: (key: string, options: HelperOptions) => t(key, options.hash as Record<string, unknown>),
       formatDate: (value: Date | string | null) => formatDate(value),

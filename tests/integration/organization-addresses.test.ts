@@ -3,7 +3,7 @@
 // establishments, shown on the detail page and given back to the edit form.
 import { eq } from 'drizzle-orm';
 import { organizations, recordMerges } from '../../src/models/schema';
-import { buildOrganization } from '../support/directory-fixtures';
+import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
 /** Luhn check digit of `body`. */
@@ -129,6 +129,13 @@ describe('organisation form: addresses and other SIRET', () => {
     const [mergedBack] = await harness.db.select().from(organizations).where(eq(organizations.id, merged.id));
     expect(keptBack?.otherSirets).toEqual([siretOf(904, 27)]);
     expect(mergedBack).toMatchObject({ mergedIntoId: null, otherSirets: [siretOf(904, 35)] });
+  });
+
+  test('multi-line text comes back unchanged in every form (no indentation from the page’s partials)', async () => {
+    const contact = await buildContact(harness.db, { lastName: 'Bertin', notes: 'Rencontrée au salon.\nRappeler en mars.', unitCodes: ['DDPSI'] });
+    const form = await charge.get(`/contacts/${contact.id}/modifier`);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('>Rencontrée au salon.\nRappeler en mars.</textarea>');
   });
 
   test('an invalid other SIRET is refused by the form with its value named', async () => {
