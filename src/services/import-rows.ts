@@ -102,7 +102,7 @@ export function readCells(rows: RowContext, values: RowValues): CellReading {
 }
 
 /** Employer reference → the organisation found for it, per run (only found ones: see readContact). */
-const employerCache = new WeakMap<RowContext, Map<string, string>>();
+const employerCache = new WeakMap<RowContext, Map<string, string | null>>();
 
 /** Completes a reading with what needs the database: the owner an e-mail names, a contact's employer. */
 export async function completeRead(rows: RowContext, reading: CellReading, db: Database): Promise<ReadRow> {
@@ -112,18 +112,46 @@ export async function completeRead(rows: RowContext, reading: CellReading, db: D
     const ownerId = await ownerOf(rows, reading.ownerEmail ?? '', db, warnings);
     return { ok: true, entity: 'organizations', input: reading.input as OrganizationInput, ownerId, warnings };
   }
-  const employer = reading.employer ?? null;
+  let employer = reading.employer ?? null;
   let employerId: string | null = null;
   if (employer) {
-    const cache = employerCache.get(rows) ?? new Map<string, string>();
+    const cache = employerCache.get(rows) ?? new Map<string, string | null>();
     employerCache.set(rows, cache);
     const key = JSON.stringify([employer.siret, employer.uai, employer.name]);
-    employerId = cache.get(key) ?? (await findEmployer(db, { siret: employer.siret, uai: employer.uai, name: employer.name }))?.id ?? null;
+    const cached = cache.get(key);
+    const found = cached !== undefined ? { id: cached, ambiguous: false } : await findEmployerOf(db, employer);
     // Only found ones are kept: an employer created by a later row is then found again at apply.
-    if (employerId) cache.set(key, employerId);
-    if (!employerId && !employer.name) return { ok: false, errors: { organizationSiret: t('imports.rowErrors.unknownEmployer') }, warnings };
+    if (found.id) cache.set(key, found.id);
+    if (found.ambiguous) {
+      // Matching never guesses, for the employer either: the contact comes without its affiliation.
+      warnings.push({ field: employer.siret ? 'organizationSiret' : employer.uai ? 'organizationUai' : 'organizationName', value: employer.siret || employer.uai || employer.name, message: t('imports.rowWarnings.employerAmbiguous', { value: employer.siret || employer.uai || employer.name }) });
+      employer = null;
+    } else {
+      employerId = found.id;
+      if (!employerId && !employer.name) return { ok: false, errors: { organizationSiret: t('imports.rowErrors.unknownEmployer') }, warnings };
+    }
   }
   return { ok: true, entity: 'contacts', input: reading.input as ContactInput, employer, employerId, warnings };
+}
+
+/**
+ * The organisation a contact row names: by SIRET (any of a record's SIRET), else UAI, else name,
+ * merges followed; several live organisations for the first identifier given is `ambiguous`.
+ * A name that matches no organisation's name may still be an acronym (findEmployer).
+ */
+async function findEmployerOf(db: Database, employer: EmployerReference): Promise<{ id: string | null; ambiguous: boolean }> {
+  const attempts: Array<[ImportOptions['matchKey'], string]> = [];
+  if (employer.siret) attempts.push(['siret', employer.siret]);
+  if (employer.uai) attempts.push(['uai', employer.uai]);
+  if (employer.name) attempts.push(['name', employer.name]);
+  for (const [matchKey, value] of attempts) {
+    const options = { matchKey } as ImportOptions;
+    const ids = candidatesOf(await resolveMatches(db, 'organizations', options, [value]), options, [value]);
+    if (ids.length > 1) return { id: null, ambiguous: true };
+    if (ids[0]) return { id: ids[0], ambiguous: false };
+  }
+  const byAcronym = employer.name ? await findEmployer(db, { name: employer.name }) : undefined;
+  return { id: byAcronym?.id ?? null, ambiguous: false };
 }
 
 /** The row read with the forms' rules: its input, or why it is refused; warnings either way. */

@@ -10,6 +10,7 @@ import { and, asc, count, eq, inArray, like } from 'drizzle-orm';
 import { openDatabase } from '../../src/models/database';
 import { luhnValid } from '../../src/lib/identifiers';
 import {
+  affiliations,
   auditLog,
   contacts,
   importBatches,
@@ -379,6 +380,22 @@ describe('re-importing the same file', () => {
     const batch = await importFile(ctx, 'contact-ambigu.csv', 'Prénom;Nom;Courriel\nInès;Moreau;ines.moreau@exemple-univ.fr\n', { matchKey: 'email', entityType: 'contacts' });
     expect(batch).toMatchObject({ ambiguousCount: 1, createdCount: 0 });
     expect((await rowsOf(ctx, batch.id))[0]?.candidateIds).toEqual([one.id, two.id].sort());
+  });
+});
+
+describe('a contact’s employer', () => {
+  test('an employer SIRET held by two organisations is not guessed: the contact is imported without affiliation, with a warning', async () => {
+    const ctx = await context();
+    const siret = siretOf(901);
+    await buildOrganization(ctx.db, { name: 'Chambre de métiers de la Sarthe', siret, unitCodes: ['DDPSI'] });
+    await buildOrganization(ctx.db, { name: 'CMA Pays de la Loire', siret: siretOf(902), otherSirets: [siret], unitCodes: ['DDPSI'] });
+    const batch = await importFile(ctx, 'employeur-ambigu.csv', `Prénom;Nom;Courriel;SIRET structure\nGaëlle;Fournier;g.fournier@exemple-cma.fr;${siret}\n`, { matchKey: 'email', entityType: 'contacts' });
+    expect(batch).toMatchObject({ createdCount: 1, warningCount: 1 });
+    const [row] = await rowsOf(ctx, batch.id);
+    expect(row?.warnings).toEqual([{ field: 'organizationSiret', value: siret, message: expect.stringContaining('plusieurs structures correspondent') }]);
+    const [contact] = await ctx.db.select().from(contacts).where(eq(contacts.id, row?.entityId ?? ''));
+    expect(contact?.lastName).toBe('Fournier');
+    expect(await ctx.db.select().from(affiliations).where(eq(affiliations.contactId, contact?.id ?? ''))).toEqual([]);
   });
 });
 

@@ -291,6 +291,7 @@ export const frImport = {
     },
     /** Optional cells left out of an imported row (the row is imported without them). */
     rowWarnings: {
+      employerAmbiguous: 'plusieurs structures correspondent à « {value} » : le contact est importé sans rattachement',
       unknownKind: 'type de structure inconnu « {value} » : le type par défaut de l’import a été retenu',
       unknownStatus: 'statut inconnu « {value} » : le statut par défaut de l’import a été retenu',
       unknownCivility: 'civilité inconnue « {value} » (M. ou Mme) : non reprise',
