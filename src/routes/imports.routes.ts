@@ -202,8 +202,10 @@ export function importsRouter(): Router {
   router.post('/:id/choix', async (req, res) => {
     const id = req.params.id;
     try {
-      const { count, applied } = await saveRowChoices(serviceContext(req), id, req.body as Record<string, unknown>);
+      const { count, applied, ignored } = await saveRowChoices(serviceContext(req), id, req.body as Record<string, unknown>);
       flash(req, 'success', t(applied ? 'imports.choicesApplied' : 'imports.choicesSaved', { count }));
+      // A row settled meanwhile, or a record merged or archived since the run: said, not silently dropped.
+      if (ignored.length > 0) flash(req, 'warning', t('imports.choicesIgnored', { lines: ignored.join(', ') }));
       redirectAfterPost(res, applied ? `/imports/${id}?outcome=ambiguous` : `/imports/${id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -1008,7 +1008,11 @@ export async function importReport(ctx: ServiceContext, id: string, rawQuery: un
  * The person's choices for ambiguous rows (`choice_<line>` → a record id, `skip` or `create`):
  * kept for the run when made from the preview, applied at once when made from the report.
  */
-export async function saveRowChoices(ctx: ServiceContext, id: string, input: Record<string, unknown>): Promise<{ batch: ImportBatch; count: number; applied: boolean }> {
+export async function saveRowChoices(
+  ctx: ServiceContext,
+  id: string,
+  input: Record<string, unknown>,
+): Promise<{ batch: ImportBatch; count: number; applied: boolean; ignored: number[] }> {
   const batch = await loadBatch(ctx, id);
   const choices: Record<string, string> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -1021,11 +1025,11 @@ export async function saveRowChoices(ctx: ServiceContext, id: string, input: Rec
   if (count === 0) throw new ValidationError({ _form: t('imports.noChoice') }, t('imports.noChoice'));
   if (batch.status === 'mapped') {
     const { saved } = await chooseBeforeRun(ctx, id, choices);
-    return { batch, count: saved, applied: false };
+    return { batch, count: saved, applied: false, ignored: [] };
   }
   if (batch.status !== 'completed') throw new ConflictError(t('imports.errors.notReady'));
-  const { applied } = await applyRowChoices(ctx, id, choices);
-  return { batch, count: applied.length, applied: true };
+  const { applied, ignored } = await applyRowChoices(ctx, id, choices);
+  return { batch, count: applied.length, applied: true, ignored };
 }
 
 /** Every warning of the batch (line, column header, value, reason), page after page, for its CSV file. */

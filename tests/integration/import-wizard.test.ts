@@ -401,6 +401,11 @@ describe('an ambiguous row beyond the preview, settled after the run', () => {
     const [row] = await harness.db.select().from(importRows).where(eq(importRows.batchId, id)).then((rows) => rows.filter((item) => item.rowNumber === 24));
     expect(row?.entityId).toBe(main.id);
     expect(['updated', 'unchanged']).toContain(row?.outcome);
+
+    // The same choice again (a second tab, a double submit): nothing changes and the page says so.
+    const again = await browser.post(`/imports/${id}/choix`, { choice_24: annex.id });
+    expect(visibleText((await browser.get(again.headers.location ?? '')).text)).toContain('Choix non appliqué pour les lignes 24');
+    expect((await harness.db.select().from(importRows).where(eq(importRows.batchId, id))).find((item) => item.rowNumber === 24)?.entityId).toBe(main.id);
   });
 });
 

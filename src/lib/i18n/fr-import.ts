@@ -71,6 +71,7 @@ export const frImport = {
     applyChoices: 'Appliquer les choix',
     choicesSaved: '{count} choix enregistré(s).',
     choicesApplied: '{count} ligne(s) traitée(s) selon vos choix.',
+    choicesIgnored: 'Choix non appliqué pour les lignes {lines} : la ligne n’est plus ambiguë ou la fiche choisie n’en est plus une candidate (fusionnée ou archivée depuis).',
     noChoice: 'Choisissez une option pour au moins une ligne.',
     sameKeyRows: 'même clé que les lignes {lines}',
     candidatesLabel: 'Fiches possibles',
