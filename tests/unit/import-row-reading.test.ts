@@ -3,7 +3,7 @@
 // written, value maps for enumerated columns. Rows shaped like public registers; every name,
 // address and identifier is invented (identifiers built with valid check digits).
 import { normalizePostalCode, parseFrenchAddress } from '../../src/lib/french-address';
-import { splitSiretList } from '../../src/lib/identifiers';
+import { isValidSiren, isValidSiret, splitSiretList } from '../../src/lib/identifiers';
 import type { ImportOptions } from '../../src/models/schema';
 import { readAddress, readContactRow, readOrganizationRow, suggestValueTarget, type RowReading } from '../../src/services/imports/row-reading';
 
@@ -194,6 +194,19 @@ describe('several identifiers per cell', () => {
       expect.objectContaining({ field: 'siret', value: '12345678901234' }),
       expect.objectContaining({ field: 'uai', value: '0440000Q' }),
     ]);
+  });
+
+  test('a SIRET or SIREN a spreadsheet stored as a number gets its leading zeros back when that makes it valid', () => {
+    // An invented SIRET whose SIREN starts with 00.
+    const body = '00552013';
+    const siren = body + [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(String).find((digit) => isValidSiren(body + digit));
+    const nicBody = `${siren}0001`;
+    const siret = nicBody + [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(String).find((digit) => isValidSiret(nicBody + digit));
+    const reading = accepted(readOrganization({ name: 'Manufacture ancienne', siret: siret.replace(/^0+/, ''), siren: siren.replace(/^0+/, '') }));
+    expect(reading.input).toMatchObject({ siret, siren });
+    expect(reading.warnings).toEqual([]);
+    // Digits that stay invalid with zeros are reported as written.
+    expect(readOrganization({ name: 'Structure', siret: '1234567' }, { matchKey: 'name' }).warnings).toEqual([expect.objectContaining({ field: 'siret', value: '1234567' })]);
   });
 
   test('the same SIRET written twice is one SIRET (a key shared within the cell)', () => {

@@ -11,7 +11,7 @@ import { emailListField, optionalEmailField, phoneListField, sirenField, siretFi
 import { normalizePostalCode, parseFrenchAddress, splitPostcodeFromTown, splitTown } from '../../lib/french-address';
 import { readableCity, readableOrganizationName, readableStreet } from '../../lib/french-case';
 import { communeByCode, communesByPostalCode, communesMatching, resolveCommune, searchKey, type Commune } from '../../lib/geography';
-import { digitsOnly, normalizeUai, sirenOfSiret, splitSiretList, splitUaiList } from '../../lib/identifiers';
+import { digitsOnly, isValidSiren, isValidSiret, normalizeUai, sirenOfSiret, splitSiretList, splitUaiList } from '../../lib/identifiers';
 import { CIVILITIES, LEGAL_BASES, ORGANIZATION_STATUSES, type ImportOptions, type ImportRowWarning } from '../../models/schema';
 import { contactSchema, type ContactInput } from '../contacts.service';
 import { organizationSchema, type OrganizationInput } from '../organizations.service';
@@ -471,7 +471,17 @@ const MATCH_FIELD: Record<string, string> = { siret: 'siret', uai: 'uai', email:
  * by `;`, `/`, spaces or new lines (a SIRET written in groups, « 397 792 656 00019 », stays one).
  */
 function siretItems(values: RowValues): string[] {
-  return [...new Set(cells(values, 'siret').flatMap((cell) => splitSiretList(cell)))];
+  return [...new Set(cells(values, 'siret').flatMap((cell) => splitSiretList(cell)).map((siret) => withLeadingZeros(siret, 14, isValidSiret)))];
+}
+
+/**
+ * A spreadsheet that stored an identifier as a number dropped its leading zeros (SIREN
+ * 005 520 135 → 5520135): put back when that makes it valid, and only then.
+ */
+function withLeadingZeros(digits: string, length: number, valid: (text: string) => boolean): string {
+  if (!/^\d+$/.test(digits) || digits.length >= length || length - digits.length > 2) return digits;
+  const padded = digits.padStart(length, '0');
+  return valid(padded) ? padded : digits;
 }
 
 export function readOrganizationRow(values: RowValues, context: RowReadingContext): RowReading<OrganizationInput> {
@@ -505,7 +515,7 @@ export function readOrganizationRow(values: RowValues, context: RowReadingContex
   for (const extra of phones.slice(1)) notes.warn('phone', extra, t('imports.rowWarnings.extraValue'));
   const tags = validItems(itemsOf(values, 'tags', /[;,|\n]+/), 'tags', TAG_ITEM, notes, false);
 
-  let siren = digitsOnly(first(values, 'siren'));
+  let siren = withLeadingZeros(digitsOnly(first(values, 'siren')), 9, isValidSiren);
   if (siren && refusal(SIREN_ITEM, siren)) {
     notes.warn('siren', first(values, 'siren'), refusal(SIREN_ITEM, siren) as string);
     siren = '';
