@@ -409,6 +409,23 @@ describe('an ambiguous row beyond the preview, settled after the run', () => {
   });
 });
 
+describe('a batch is its creator’s', () => {
+  test('someone else gets « not found » on the values step, the choices and the warnings file', async () => {
+    const id = await upload('a-moi.csv', ESTABLISHMENTS);
+    await browser.post(`/imports/${id}/correspondance`, await mappingBody(id));
+    const other = await buildUser(harness.db, { roles: ['charge'], unitCodes: ['DDPSI'] });
+    const stranger = new TestBrowser(harness.app);
+    await stranger.login(other.email);
+    await stranger.get('/imports/nouveau');
+    expect((await stranger.get(`/imports/${id}/valeurs`)).status).toBe(404);
+    expect((await stranger.post(`/imports/${id}/valeurs`, { default_kind: 'ecole' })).status).toBe(404);
+    expect((await stranger.post(`/imports/${id}/choix`, { choice_2: 'skip' })).status).toBe(404);
+    expect((await stranger.get(`/imports/${id}/avertissements.csv`)).status).toBe(404);
+    expect((await stranger.get(`/imports/${id}?ambigues=tout`)).status).toBe(404);
+    expect((await batchOf(id)).rowChoices).toEqual({});
+  });
+});
+
 describe('the list of imports', () => {
   test('every string comes from the catalogue (no raw key such as common.resultCount)', async () => {
     const page = await browser.get('/imports');
