@@ -149,6 +149,10 @@ describe('addresses in one cell', () => {
     expect(ambiguous).toMatchObject({ city: 'Saint-Denis', communeCode: '' });
     expect(ambiguous.warnings[0]?.message).toContain('plusieurs communes');
     expect(readAddress(row({ postalCode: '97400', city: 'SAINT DENIS' }))).toMatchObject({ city: 'Saint-Denis', communeCode: '97411', warnings: [] });
+    // A town read from the address cell: the warning is on that column, with the cell as written.
+    const fromCell = readAddress(row({ addressLine: '1 chemin des Dunes 99999 Xyzzyville' }));
+    expect(fromCell).toMatchObject({ addressLine: '1 chemin des Dunes', postalCode: '99999', city: 'Xyzzyville', communeCode: '' });
+    expect(fromCell.warnings).toEqual([expect.objectContaining({ field: 'addressLine', value: '1 chemin des Dunes 99999 Xyzzyville' })]);
   });
 });
 

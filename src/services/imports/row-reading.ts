@@ -446,7 +446,9 @@ function addressOf(values: RowValues, notes: Notes): AddressColumns {
     if (commune && commune !== 'ambiguous') communeCode = commune.code;
     else {
       const message = commune === 'ambiguous' ? t('imports.rowWarnings.communeAmbiguous') : t('imports.rowWarnings.communeNotFound');
-      notes.warn(city ? 'city' : 'postalCode', [postalCode, city].filter(Boolean).join(' '), message);
+      // On the column the town came from, with its cell as written.
+      const field = first(values, 'city') ? 'city' : first(values, 'postalCode') ? 'postalCode' : 'addressLine';
+      notes.warn(field, field === 'addressLine' ? cellText : first(values, field), message);
     }
   }
   return { addressLine: street, postalCode, city, communeCode };
