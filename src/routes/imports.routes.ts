@@ -172,6 +172,7 @@ export function importsRouter(): Router {
       const units = ([] as unknown[]).concat(body.unitIds ?? []).map(String);
       form.units = form.units.map((unit) => ({ ...unit, checked: units.includes(unit.id) }));
       form.options = { ...form.options, matchKey: body.matchKey as never, mode: body.mode as never, defaultKindCode: String(body.defaultKindCode ?? ''), defaultStatus: String(body.defaultStatus ?? '') };
+      form.appliedPresetId = typeof body.appliedPresetId === 'string' ? body.appliedPresetId : null;
       renderInvalid(req, res, 'imports/mapping', { ...stepData(form.batch, 'mapping'), form, presetName: body.presetName }, error.fieldErrors);
     }
   });

@@ -320,6 +320,8 @@ export async function mappingForm(ctx: ServiceContext, id: string, presetId?: st
   return {
     batch,
     sameColumnsPreset: sameColumnsPreset ? { name: sameColumnsPreset.name } : null,
+    // A preset chosen in the list: its settings (value maps, policies) follow the mapping when saved.
+    appliedPresetId: preset && preset.entityType === batch.entityType ? preset.id : null,
     columns: batch.headers.map((header, index) => ({
       index,
       header,
@@ -363,6 +365,7 @@ const optionsSchema = z.object({
   defaultStatus: z.enum(ORGANIZATION_STATUSES).optional().catch('prospect'),
   unitIds: stringList().pipe(z.array(z.uuid({ error: t('validation.unknownUnit') }))),
   presetName: optionalTrimmed(80),
+  appliedPresetId: z.uuid().optional().catch(undefined),
 });
 
 /** The field a match key needs in the mapping. */
@@ -407,13 +410,15 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
   else if (refusedImportUnits(ctx.actor as Actor, values.unitIds).length > 0) errors.unitIds = t(`imports.errors.unitNotYours.${batch.entityType}`);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
 
+  const applied = values.appliedPresetId ? await findImportPreset(ctx.db, values.appliedPresetId) : undefined;
+  const previous = applied && applied.entityType === batch.entityType ? { ...(batch.options ?? defaultOptions(ctx, batch.entityType)), ...presetSettings(applied) } : batch.options;
   const options: ImportOptions = {
     matchKey: values.matchKey,
     mode: values.matchKey === 'none' ? 'create_only' : values.mode,
     defaultKindCode,
     defaultStatus: values.defaultStatus ?? 'prospect',
     unitIds: [...new Set(values.unitIds)],
-    ...settingsStillMapped(batch.options, mapped),
+    ...settingsStillMapped(previous, mapped),
   };
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {

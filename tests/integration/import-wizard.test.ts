@@ -219,6 +219,19 @@ describe('the value-mapping step', () => {
     expect(batch.options?.valueDefaults?.kind).toBe('reseau_association');
   });
 
+  test('a preset chosen in the list for a file whose columns differ brings its settings with its fields', async () => {
+    // One column more than the preset's file: not the same headers, so nothing is applied at upload.
+    const id = await upload('etablissements-plus.csv', ESTABLISHMENTS.split('\r\n').map((line, index) => `${line};${index === 0 ? 'Remarque' : ''}`).join('\r\n'));
+    expect((await batchOf(id)).options).toBeNull();
+    const [preset] = await harness.db.select().from(importPresets).where(eq(importPresets.name, 'Établissements (test)'));
+    const page = await browser.get(`/imports/${id}/correspondance?modele=${preset?.id}`);
+    expect(page.text).toContain(`name="appliedPresetId" value="${preset?.id}"`);
+    await browser.post(`/imports/${id}/correspondance`, await mappingBody(id, { appliedPresetId: preset?.id ?? '' }));
+    const batch = await batchOf(id);
+    expect(batch.options?.valueMaps?.kind?.['Autre établissement']).toBe('institution_publique');
+    expect(batch.options?.fieldPolicies?.name).toBe('never');
+  });
+
   test('a mapping without enumerated columns in create-only mode goes straight to the preview', async () => {
     const id = await upload('noms.csv', 'Raison sociale;Enseigne\r\nAtelier des Communs;Les Communs\r\n');
     const saved = await browser.post(`/imports/${id}/correspondance`, await mappingBody(id, { matchKey: 'none', mode: 'create_only' }));
