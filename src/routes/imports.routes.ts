@@ -14,6 +14,7 @@ import {
   importErrorRows,
   importReport,
   importWarningLines,
+  launchImport,
   listImportsPage,
   mappingForm,
   needsValueStep,
@@ -23,7 +24,6 @@ import {
   saveMapping,
   saveRowChoices,
   saveValues,
-  startImport,
   valuesForm,
 } from '../services/imports.service';
 import { assertCan } from '../services/permissions';
@@ -218,7 +218,14 @@ export function importsRouter(): Router {
   });
 
   router.post('/:id/lancer', async (req, res) => {
-    await startImport(serviceContext(req), req.params.id);
+    try {
+      await launchImport(serviceContext(req), req.params.id, (req.body ?? {}) as Record<string, unknown>);
+    } catch (error) {
+      // A choice refused (a record merged since the preview): nothing is launched, the rows are shown again.
+      if (!(error instanceof ValidationError)) throw error;
+      flash(req, 'error', error.fieldErrors._form ?? Object.values(error.fieldErrors)[0] ?? t('validation.formHasErrors'));
+      return redirectAfterPost(res, `/imports/${req.params.id}#ambiguous`);
+    }
     flash(req, 'info', t('imports.started'));
     redirectAfterPost(res, `/imports/${req.params.id}`);
   });

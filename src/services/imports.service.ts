@@ -837,6 +837,13 @@ export async function startImport(ctx: ServiceContext, id: string): Promise<Impo
   });
 }
 
+/** « Lancer » from the preview: the choices ticked for ambiguous rows are saved first, then the run is queued. */
+export async function launchImport(ctx: ServiceContext, id: string, input: Record<string, unknown>): Promise<ImportBatch> {
+  const choices = Object.entries(input).filter(([key, value]) => /^choice_\d+$/.test(key) && typeof value === 'string' && value);
+  if (choices.length > 0) await saveRowChoices(ctx, id, Object.fromEntries(choices));
+  return startImport(ctx, id);
+}
+
 /** A failed run starts again after its last committed chunk. */
 export async function resumeImport(ctx: ServiceContext, id: string): Promise<ImportBatch> {
   await loadBatch(ctx, id);

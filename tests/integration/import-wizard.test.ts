@@ -422,6 +422,25 @@ describe('an ambiguous row beyond the preview, settled after the run', () => {
   });
 });
 
+describe('launching with the choices ticked', () => {
+  test('« Lancer » saves the ambiguous rows’ choices it carries, and the run follows them', async () => {
+    const shared = '79282010276160';
+    const kept = await buildOrganization(harness.db, { name: 'CFA des Puys', siret: shared, unitCodes: ['DDPSI'] });
+    await buildOrganization(harness.db, { name: 'CFA des Puys — site 2', otherSirets: [shared], unitCodes: ['DDPSI'] });
+    const id = await upload('cfa.csv', `Raison sociale;Siret\r\nCFA des Puys;${shared}\r\n`);
+    await browser.post(`/imports/${id}/correspondance`, await mappingBody(id));
+    const preview = await browser.get(`/imports/${id}`);
+    // The radios and the launch button are in one form.
+    expect(preview.text).toMatch(new RegExp(`<form method="post" action="/imports/${id}/lancer">[\\s\\S]*name="choice_2"[\\s\\S]*Lancer l’import`));
+    expect((await browser.post(`/imports/${id}/lancer`, { choice_2: kept.id })).status).toBe(303);
+    expect(await batchOf(id)).toMatchObject({ status: 'queued', rowChoices: { '2': kept.id } });
+    expect(await runImportBatch(harness.db, id)).toBe('completed');
+    expect((await batchOf(id)).ambiguousCount).toBe(0);
+    const [row] = await harness.db.select().from(importRows).where(eq(importRows.batchId, id));
+    expect(row?.entityId).toBe(kept.id);
+  });
+});
+
 describe('a batch is its creator’s', () => {
   test('someone else gets « not found » on the values step, the choices and the warnings file', async () => {
     const id = await upload('a-moi.csv', ESTABLISHMENTS);
@@ -448,7 +467,8 @@ describe('the list of imports', () => {
     expect(visibleText(page.text).replace(/\s+/g, ' ')).toContain('22 créée(s) · 1 inchangée(s)');
     const filtered = await browser.get('/imports?status=completed', { 'HX-Request': 'true', 'HX-Target': 'imports-results' });
     expectNoRawKeys(filtered.text);
-    expect(visibleText(filtered.text)).toContain('2 résultat(s)');
+    const completed = (await harness.db.select().from(importBatches).where(eq(importBatches.status, 'completed'))).length;
+    expect(visibleText(filtered.text)).toContain(`${completed} résultat(s)`);
     expectNoRawKeys((await browser.get('/imports/nouveau')).text);
   });
 });
