@@ -67,11 +67,11 @@ async function main(): Promise<void> {
       const [organizations, contacts] = searchSuggestionsSql(q);
       if (organizations) await explain(pool, `suggestions « ${q} » : structures`, organizations, repeat, showPlan);
       if (contacts) await explain(pool, `suggestions « ${q} » : contacts`, contacts, repeat, showPlan);
-      // The typo pass, sent by the app only when the first statement returned no row.
-      for (const [label, statement] of [['structures', organizations], ['contacts', contacts]] as const) {
-        if (!statement?.fallback || (await pool.query(statement.text, statement.params)).rowCount !== 0) continue;
-        await explain(pool, `suggestions « ${q} » : ${label}, passe fautes`, statement.fallback, repeat, showPlan);
-      }
+      // The typo passes, sent by the app only when neither first statement returned a row.
+      const found = await Promise.all([organizations, contacts].map(async (statement) => (statement ? (await pool.query(statement.text, statement.params)).rowCount : 0)));
+      if (found.some((count) => count !== 0)) continue;
+      if (organizations?.fallback) await explain(pool, `suggestions « ${q} » : structures, passe fautes`, organizations.fallback, repeat, showPlan);
+      if (contacts?.fallback) await explain(pool, `suggestions « ${q} » : contacts, passe fautes`, contacts.fallback, repeat, showPlan);
     }
   } finally {
     await pool.end();

@@ -60,7 +60,7 @@ const LIST_FILTERS: Record<string, Partial<OrganizationListFilters>> = {
 interface CapturedQuery {
   text: string;
   params: unknown[];
-  /** Sent after this one when it returned no row, as the app does (the search's typo pass). */
+  /** The search's typo pass: sent, as the app does, when none of the target's statements returned a row. */
   fallback?: { text: string; params: unknown[] };
 }
 
@@ -190,8 +190,8 @@ async function listQueries(pool: Pool, filters: Partial<OrganizationListFilters>
 /**
  * The search statements, from src/models/search.model.ts (being written alongside this
  * script). Accepted shapes: `searchSuggestionsSql(q)` returning `{ text, params, fallback? }`
- * or a list of them (`fallback`: sent when the statement returns no row, like the app's typo
- * pass), or a `searchSuggestions(db, q)` whose queries are captured like the list's.
+ * or a list of them (`fallback`: the typo pass, sent when no statement returned a row, as the
+ * app does), or a `searchSuggestions(db, q)` whose queries are captured like the list's.
  */
 async function searchQueries(pool: Pool, q: string): Promise<CapturedQuery[] | string> {
   const modulePath = '../src/models/search.model';
@@ -259,12 +259,10 @@ async function measureSql(pool: Pool, target: Extract<Target, { kind: 'sql' }>, 
       while (performance.now() < deadline) {
         const begin = performance.now();
         try {
-          await Promise.all(
-            target.queries.map(async (query) => {
-              const result = await pool.query(query.text, query.params);
-              if (result.rowCount === 0 && query.fallback) await pool.query(query.fallback.text, query.fallback.params);
-            }),
-          );
+          const results = await Promise.all(target.queries.map((query) => pool.query(query.text, query.params)));
+          if (results.every((result) => result.rowCount === 0)) {
+            await Promise.all(target.queries.flatMap((query) => (query.fallback ? [pool.query(query.fallback.text, query.fallback.params)] : [])));
+          }
           latencies.push(performance.now() - begin);
         } catch {
           failures += 1;

@@ -20,9 +20,9 @@
 // nothing. Lowering the threshold for every word would let short words match far too much
 // ('paris' → parc 0.50, 'nantes' → nanterre 0.71), and the threshold is a setting (GUC), not
 // an argument: changing it per statement costs a transaction and two more round trips. So
-// when the statement above finds nothing (and only then: most searches pay nothing more), a
-// second one, the typo pass, lets ONE word of 5+ letters be approximate while the others
-// still match as words:
+// when the statements above find nothing (the service sends it only when no group shown has
+// a match: every search that finds something pays nothing more), a second statement, the
+// typo pass, lets ONE word of 5+ letters be approximate while the others still match as words:
 //   OR over each such word wi:
 //     search_document @@ (every other word, as above)                  ← GIN (full text)
 //     AND (search_name LIKE '%piece1%' OR … )                          ← GIN (trigrams)
@@ -463,16 +463,16 @@ function nothingToMatch(parsed: ParsedSearchQuery, entity: 'organizations' | 'co
   return entity === 'contacts' && (parsed.mode === 'siren' || parsed.mode === 'siret' || parsed.mode === 'uai');
 }
 
+/** `pass: 'typo'` only after the words pass found nothing (see SearchPass); without a typo word it sends nothing. */
 export async function searchOrganizations(
   db: Database,
   parsed: ParsedSearchQuery,
   filters: SearchFilters,
   window: SearchWindow,
+  pass: SearchPass = 'words',
 ): Promise<SearchHits<OrganizationHit>> {
-  if (nothingToMatch(parsed, 'organizations')) return { rows: [], total: 0 };
-  const hits = await run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window));
-  if (hits.rows.length > 0 || !toleratesTypo(parsed, 'organizations')) return hits;
-  return run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window, 'typo'));
+  if (nothingToMatch(parsed, 'organizations') || (pass === 'typo' && !toleratesTypo(parsed, 'organizations'))) return { rows: [], total: 0 };
+  return run<OrganizationHit>(db, organizationSearchStatement(parsed, filters, window, pass));
 }
 
 export async function searchContacts(
@@ -480,11 +480,10 @@ export async function searchContacts(
   parsed: ParsedSearchQuery,
   filters: SearchFilters,
   window: SearchWindow,
+  pass: SearchPass = 'words',
 ): Promise<SearchHits<ContactHit>> {
-  if (nothingToMatch(parsed, 'contacts')) return { rows: [], total: 0 };
-  const hits = await run<ContactHit>(db, contactSearchStatement(parsed, filters, window));
-  if (hits.rows.length > 0 || !toleratesTypo(parsed, 'contacts')) return hits;
-  return run<ContactHit>(db, contactSearchStatement(parsed, filters, window, 'typo'));
+  if (nothingToMatch(parsed, 'contacts') || (pass === 'typo' && !toleratesTypo(parsed, 'contacts'))) return { rows: [], total: 0 };
+  return run<ContactHit>(db, contactSearchStatement(parsed, filters, window, pass));
 }
 
 export const SUGGESTION_LIMIT = 5;
@@ -494,15 +493,15 @@ const dialect = new PgDialect();
 export interface RawStatement {
   text: string;
   params: unknown[];
-  /** Sent after this one when it returned no row: the typo pass. */
+  /** Its typo pass: sent (all of them in parallel) when none of the statements returned a row. */
   fallback?: { text: string; params: unknown[] };
 }
 
 /**
  * The exact statements the suggestions box sends for `q` (organisations, then contacts; the
- * app runs them in parallel, each followed by its typo pass when it found nothing), as
- * `{ text, params }` for `pg`: bench/run-directory.ts replays them as the raw-SQL baseline of
- * GET /recherche/suggestions.
+ * app runs them in parallel, then their typo passes when neither found anything: see
+ * suggest() in src/services/search.service.ts), as `{ text, params }` for `pg`:
+ * bench/run-directory.ts replays them as the raw-SQL baseline of GET /recherche/suggestions.
  */
 export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): RawStatement[] {
   const parsed = parseSearchQuery(q);

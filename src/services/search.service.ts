@@ -1,12 +1,16 @@
 // Directory search: the header's suggestions and the full results page. Everyone signed in may
 // search (`directory.read`); archived, merged and erased records never show up (the model's
-// statements leave them out).
+// statements leave them out). When no group shown finds anything, each is searched again by
+// its typo pass (one word of the query may hold a slip: src/models/search.model.ts); a search
+// that finds something in any group is answered by its first statements alone, so typo
+// results never mix with exact ones and the common case pays nothing for them.
 import { z } from 'zod';
 import {
   type ContactHit,
   type OrganizationHit,
   type ParsedSearchQuery,
   type SearchFilters,
+  type SearchPass,
   SUGGESTION_LIMIT,
   MAX_QUERY_LENGTH,
   parseSearchQuery,
@@ -85,10 +89,10 @@ export async function suggest(ctx: ServiceContext, rawQuery: unknown): Promise<S
   const { parsed, tooShort } = parseRequest(rawQuery);
   if (tooShort) return { q: parsed.text, tooShort, organizations: [], organizationTotal: 0, contacts: [], contactTotal: 0 };
   const window = { limit: SUGGESTION_LIMIT, offset: 0 };
-  const [organizations, contacts] = await Promise.all([
-    searchOrganizations(ctx.db, parsed, {}, window),
-    searchContacts(ctx.db, parsed, {}, window),
-  ]);
+  const search = (pass: SearchPass) =>
+    Promise.all([searchOrganizations(ctx.db, parsed, {}, window, pass), searchContacts(ctx.db, parsed, {}, window, pass)]);
+  let [organizations, contacts] = await search('words');
+  if (organizations.rows.length === 0 && contacts.rows.length === 0) [organizations, contacts] = await search('typo');
   return {
     q: parsed.text,
     tooShort,
@@ -134,10 +138,13 @@ export async function searchDirectory(ctx: ServiceContext, rawQuery: unknown): P
   const window = single
     ? { limit: SEARCH_PAGE_SIZE, offset: (query.page - 1) * SEARCH_PAGE_SIZE }
     : { limit: SEARCH_GROUP_PREVIEW, offset: 0 };
-  const [organizations, contacts] = await Promise.all([
-    query.type === 'contacts' ? null : searchOrganizations(ctx.db, parsed, filters, window),
-    query.type === 'organizations' ? null : searchContacts(ctx.db, parsed, filters, window),
-  ]);
+  const search = (pass: SearchPass) =>
+    Promise.all([
+      query.type === 'contacts' ? null : searchOrganizations(ctx.db, parsed, filters, window, pass),
+      query.type === 'organizations' ? null : searchContacts(ctx.db, parsed, filters, window, pass),
+    ]);
+  let [organizations, contacts] = await search('words');
+  if (!organizations?.rows.length && !contacts?.rows.length) [organizations, contacts] = await search('typo');
   // Past the last page the window is empty and the count unknown: ask page 1 instead.
   const total = (organizations?.total ?? 0) + (contacts?.total ?? 0);
   if (single && query.page > 1 && total === 0) return searchDirectory(ctx, { ...query, page: 1 });

@@ -3,7 +3,8 @@
 // the benchmark replays) and on PGlite.
 import { Client } from 'pg';
 import { openDatabase, type Database, type DatabaseHandle } from '../../src/models/database';
-import { parseSearchQuery, searchContacts, searchOrganizations, searchSuggestionsSql } from '../../src/models/search.model';
+import { parseSearchQuery, searchOrganizations, searchSuggestionsSql } from '../../src/models/search.model';
+import { actorOf } from '../../src/services/auth.service';
 import type { ServiceContext } from '../../src/services/context';
 import { searchDirectory, suggest } from '../../src/services/search.service';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
@@ -148,22 +149,45 @@ describe('one slip in a long name, on PostgreSQL', () => {
   test('filters apply to typo results, which paginate; past the last page of a normal search, no typo results', async () => {
     const inRegion = await searchDirectory(ctx, { q: 'conservatoire natinal superieur musique', region: '84' });
     expect(inRegion.organizations.rows.map((row) => row.name)).toEqual([seeded.cnsmLyon.name]);
+    // The model's two passes, as the service chains them, one row per page.
     const parsed = parseSearchQuery('conservatoire natinal superieur musique');
-    const first = await searchOrganizations(harness.db, parsed, {}, { limit: 1, offset: 0 });
-    const second = await searchOrganizations(harness.db, parsed, {}, { limit: 1, offset: 1 });
+    expect(await searchOrganizations(harness.db, parsed, {}, { limit: 1, offset: 0 })).toEqual({ rows: [], total: 0 });
+    const first = await searchOrganizations(harness.db, parsed, {}, { limit: 1, offset: 0 }, 'typo');
+    const second = await searchOrganizations(harness.db, parsed, {}, { limit: 1, offset: 1 }, 'typo');
     expect(first.total).toBe(2);
     expect(second.total).toBe(2);
     expect([first.rows[0]?.name, second.rows[0]?.name].sort()).toEqual([seeded.cnsmLyon.name, seeded.cnsmParis.name]);
     // 'conservatoire musique' matches two records as words: its third row does not exist, and
     // the typo pass must not fill it with approximate ones.
-    const beyond = await searchOrganizations(harness.db, parseSearchQuery('conservatoire musique'), {}, { limit: 1, offset: 2 });
-    expect(beyond).toEqual({ rows: [], total: 0 });
+    const words = parseSearchQuery('conservatoire musique');
+    expect(await searchOrganizations(harness.db, words, {}, { limit: 1, offset: 2 })).toEqual({ rows: [], total: 0 });
+    expect(await searchOrganizations(harness.db, words, {}, { limit: 1, offset: 2 }, 'typo')).toEqual({ rows: [], total: 0 });
+    const page = await searchDirectory(ctx, { q: 'conservatoire musique', type: 'organizations', page: 2 });
+    expect(page.page).toBe(1);
+    expect(page.organizations.total).toBe(2);
   });
 
   test('contacts: one slip in a last name', async () => {
-    const hits = await searchContacts(harness.db, parseSearchQuery('thibault demsarais'), {}, { limit: 5, offset: 0 });
-    expect(hits.rows.map((row) => row.id)).toEqual([seeded.thibault.id]);
-    expect((await searchContacts(harness.db, parseSearchQuery('thibault xyzwq'), {}, { limit: 5, offset: 0 })).total).toBe(0);
+    const page = await searchDirectory(ctx, { q: 'thibault demsarais' });
+    expect(page.contacts.rows.map((row) => row.id)).toEqual([seeded.thibault.id]);
+    expect(page.organizations.total).toBe(0);
+    expect((await searchDirectory(ctx, { q: 'thibault xyzwq' })).contacts.total).toBe(0);
+  });
+
+  test('typo results never mix with exact ones: a match in any group shown leaves the others without typo pass', async () => {
+    await buildContact(harness.db, { firstName: 'Inès', lastName: 'Desmarais', jobTitle: 'Conseil en formation' });
+    const desmerais = await buildOrganization(harness.db, { name: 'Desmerais Conseil', kindCode: 'entreprise', city: 'Albi', regionCode: '76' });
+    // On its own, the organisations' typo pass finds « Desmerais Conseil » (one slip, word similarity 0.54, under the words pass's 0.6)…
+    const parsed = parseSearchQuery('desmarais conseil');
+    expect((await searchOrganizations(harness.db, parsed, {}, { limit: 5, offset: 0 }, 'typo')).rows.map((row) => row.id)).toEqual([desmerais.id]);
+    // …but Inès Desmarais matches every word: the answer is hers alone, in the box and on the page.
+    const suggestions = await suggest(ctx, { q: 'desmarais conseil' });
+    expect(suggestions.contacts.map((row) => row.lastName)).toEqual(['Desmarais']);
+    expect(suggestions.organizations).toEqual([]);
+    const page = await searchDirectory(ctx, { q: 'desmarais conseil' });
+    expect(page.organizations.total).toBe(0);
+    // Organisations only: then nothing else is shown, and the typo pass answers.
+    expect((await organizationNames('desmarais conseil'))).toEqual(['Desmerais Conseil']);
   });
 
   test('the header box (htmx fragment) suggests the record despite the slip', async () => {
@@ -178,13 +202,14 @@ describe('one slip in a long name, on PostgreSQL', () => {
     expect(fragment.text).toContain(`href="/structures/${seeded.cnsmLyon.id}"`);
   });
 
-  test('the exported raw SQL (benchmark baseline): the first statement finds nothing, its fallback the same rows as the app', async () => {
+  test('the exported raw SQL (benchmark baseline): the first statements find nothing, the fallback the same rows as the app', async () => {
     const client = new Client({ connectionString: testDb.url });
     await client.connect();
     try {
-      const [organizationsQuery] = searchSuggestionsSql('conservatoire natinal superieur de musique');
+      const [organizationsQuery, contactsQuery] = searchSuggestionsSql('conservatoire natinal superieur de musique');
       expect(organizationsQuery?.fallback).toBeDefined();
       expect((await client.query(organizationsQuery?.text ?? '', organizationsQuery?.params)).rowCount).toBe(0);
+      expect((await client.query(contactsQuery?.text ?? '', contactsQuery?.params)).rowCount).toBe(0);
       const raw = await client.query(organizationsQuery?.fallback?.text ?? '', organizationsQuery?.fallback?.params);
       const viaApp = await suggest(ctx, { q: 'conservatoire natinal superieur de musique' });
       expect(raw.rows.map((row: { id: string }) => row.id)).toEqual(viaApp.organizations.map((row) => row.id));
@@ -207,13 +232,14 @@ describe('one slip in a long name, on PGlite (embedded mode)', () => {
   afterAll(() => handle.close());
 
   test('the same typo pass finds the record and leaves unrelated queries empty', async () => {
-    const window = { limit: 5, offset: 0 };
-    const paris = await searchOrganizations(handle.db, parseSearchQuery('conservatoire natinal superieur de musique et de danse de paris'), {}, window);
-    expect(paris.rows[0]?.id).toBe(seeded.cnsmParis.id);
-    const dreets = await searchOrganizations(handle.db, parseSearchQuery('direction regionale economie emploi travial solidarites occitanie'), {}, window);
-    expect(dreets.rows[0]?.id).toBe(seeded.dreets.id);
-    expect((await searchOrganizations(handle.db, parseSearchQuery('lycee paris'), {}, window)).total).toBe(0);
-    const contact = await searchContacts(handle.db, parseSearchQuery('thibault demsarais'), {}, window);
-    expect(contact.rows.map((row) => row.id)).toEqual([seeded.thibault.id]);
+    const reader = await buildUser(handle.db, { roles: ['lecteur'] });
+    const ctx: ServiceContext = { db: handle.db, actor: await actorOf(handle.db, reader), now: new Date(), baseUrl: 'http://passerelle.test' };
+    const paris = await suggest(ctx, { q: 'conservatoire natinal superieur de musique et de danse de paris' });
+    expect(paris.organizations[0]?.id).toBe(seeded.cnsmParis.id);
+    const dreets = await searchDirectory(ctx, { q: 'direction regionale economie emploi travial solidarites occitanie' });
+    expect(dreets.organizations.rows[0]?.id).toBe(seeded.dreets.id);
+    expect((await searchDirectory(ctx, { q: 'lycee paris' })).organizations.total).toBe(0);
+    const contact = await searchDirectory(ctx, { q: 'thibault demsarais' });
+    expect(contact.contacts.rows.map((row) => row.id)).toEqual([seeded.thibault.id]);
   });
 });
