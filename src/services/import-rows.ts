@@ -2,7 +2,8 @@
 // records its key designates, decide what it does (create, update, leave unchanged, skip, or wait
 // for a choice when the key is ambiguous), and do it inside the run's transaction. The run
 // (src/services/import-run.service.ts) does this for a chunk of rows at a time: one match query
-// per chunk, the records to update locked together, journal rows written in one statement.
+// per chunk, the records to update read together (locked only when a row changes them), journal
+// rows written in one statement.
 //
 // Matching never guesses: a key that designates several live records — or a key already seen on
 // an earlier line of the same file — makes the row « ambiguous »; it is applied only once the
