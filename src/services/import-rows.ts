@@ -328,11 +328,17 @@ export type RowDecision =
 /**
  * What a valid row does. A row is ambiguous when its key designates several records, or when an
  * earlier line of the file has the same key (that first line is applied; the later ones wait, so
- * two lines never silently merge into one record). An ambiguous row is applied only by a choice:
+ * two lines never silently merge into one record). In « créer seulement » a row whose key designates
+ * existing records is skipped, however many. An ambiguous row is applied only by a choice:
  * `skip`, `create`, or one of its candidates' id — a choice is explicit, so it wins over the mode.
  * A choice on a row that is not ambiguous is ignored.
  */
 export function decideRow(options: ImportOptions, candidateIds: string[], laterSameKey: boolean, choice: string | undefined): RowDecision {
+  // « Créer seulement »: a row whose key designates existing records is skipped, however many
+  // (nothing would be updated, so there is nothing to choose).
+  if (options.mode === 'create_only' && candidateIds.length > 0 && !laterSameKey) {
+    return { action: 'skip', reason: t('imports.skipReasons.exists'), targetId: candidateIds.length === 1 ? candidateIds[0] : undefined };
+  }
   if (candidateIds.length > 1 || laterSameKey) {
     if (choice === 'skip') return { action: 'skip', reason: t('imports.skipReasons.chosen') };
     if (choice === 'create') return { action: 'create' };

@@ -152,6 +152,15 @@ describe('a key that designates several records', () => {
     expect((await organization(ctx, second.id)).phone).toBeNull();
   });
 
+  test('in « créer seulement » a key on two records is simply skipped: nothing to update, nothing to choose', async () => {
+    const ctx = await context();
+    const shared = siretOf(111);
+    await buildOrganization(ctx.db, { name: 'Greta Sud Aquitaine', siret: shared, unitCodes: ['DDPSI'] });
+    await buildOrganization(ctx.db, { name: 'Greta Sud Aquitaine (Bayonne)', siret: siretOf(112), otherSirets: [shared], unitCodes: ['DDPSI'] });
+    const batch = await importFile(ctx, 'creer-seulement.csv', `Nom;SIRET\nGRETA SUD AQUITAINE;${shared}\n`, { matchKey: 'siret', mode: 'create_only' });
+    expect(batch).toMatchObject({ skippedCount: 1, ambiguousCount: 0, createdCount: 0 });
+  });
+
   test('choices saved before the run are honoured: a candidate, skip, create; an id that is not a candidate leaves the row ambiguous', async () => {
     const ctx = await context();
     const [u1, u2, u3, u4] = [uaiOf(2001), uaiOf(2002), uaiOf(2003), uaiOf(2004)];
