@@ -3,7 +3,7 @@
 // the run) or after it (applied at once to the rows left « ambiguë »). Same permissions as the
 // batch itself: its creator, or an admin (getImportBatch refuses anyone else with « not found »).
 import { z } from 'zod';
-import { ConflictError, ValidationError } from '../lib/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { findImportRedirects, lockImportBatch, lockImportRow, updateImportBatch, updateImportRow, advanceImportBatch, type NewImportRow } from '../models/imports.model';
 import { listKinds } from '../models/organizations.model';
@@ -55,7 +55,7 @@ function parseChoices(batch: ImportBatch, choices: Record<string, string>, allow
 }
 
 function assertOwned(ctx: ServiceContext, batch: ImportBatch | undefined): ImportBatch {
-  if (!batch || !ownsImportBatch(ctx.actor, batch)) throw new ValidationError({ _form: t('imports.notFound') }, t('imports.notFound'));
+  if (!batch || !ownsImportBatch(ctx.actor, batch)) throw new NotFoundError(t('imports.notFound'));
   return batch;
 }
 
