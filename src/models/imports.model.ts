@@ -211,33 +211,6 @@ export async function listImportRows(
     .offset(options.offset ?? 0);
 }
 
-// ── Presets ──────────────────────────────────────────────────────────────────────────────────
-
-export async function listImportPresets(db: Database, entityType: ImportEntityType): Promise<ImportPreset[]> {
-  return db.select().from(importPresets).where(eq(importPresets.entityType, entityType)).orderBy(asc(importPresets.name));
-}
-
-export async function findImportPreset(db: Database, id: string): Promise<ImportPreset | undefined> {
-  const [row] = await db.select().from(importPresets).where(eq(importPresets.id, id)).limit(1);
-  return row;
-}
-
-/** Saving under an existing name replaces that preset's mapping, headers and settings. */
-export async function upsertImportPreset(
-  db: Database,
-  values: {
-    entityType: ImportEntityType;
-    name: string;
-    fields: Record<string, string>;
-    headers: string[];
-    settings: ImportPreset['settings'];
-    createdById: string | null;
-  },
-): Promise<ImportPreset> {
-  const [row] = await db
-    .insert(importPresets)
-    .values(values)
-    .onConflictDoUpdate({ target: [importPresets.entityType, importPresets.name], set: { fields: values.fields, headers: values.headers, settings: values.settings } })
 /** The report's rows: one outcome, or the rows imported with warnings, a page at a time. */
 export async function listImportReportRows(
   db: Database,
@@ -285,6 +258,33 @@ export async function listImportCandidates(db: Database, entityType: ImportEntit
   return rows.map((row) => ({ id: row.id, name: `${row.firstName ?? ''} ${row.lastName}`.trim(), identifiers: row.emails ?? [], city: null }));
 }
 
+// ── Presets ──────────────────────────────────────────────────────────────────────────────────
+
+export async function listImportPresets(db: Database, entityType: ImportEntityType): Promise<ImportPreset[]> {
+  return db.select().from(importPresets).where(eq(importPresets.entityType, entityType)).orderBy(asc(importPresets.name));
+}
+
+export async function findImportPreset(db: Database, id: string): Promise<ImportPreset | undefined> {
+  const [row] = await db.select().from(importPresets).where(eq(importPresets.id, id)).limit(1);
+  return row;
+}
+
+/** Saving under an existing name replaces that preset's mapping, headers and settings. */
+export async function upsertImportPreset(
+  db: Database,
+  values: {
+    entityType: ImportEntityType;
+    name: string;
+    fields: Record<string, string>;
+    headers: string[];
+    settings: ImportPreset['settings'];
+    createdById: string | null;
+  },
+): Promise<ImportPreset> {
+  const [row] = await db
+    .insert(importPresets)
+    .values(values)
+    .onConflictDoUpdate({ target: [importPresets.entityType, importPresets.name], set: { fields: values.fields, headers: values.headers, settings: values.settings } })
     .returning();
   if (!row) throw new Error('upsert into import_presets returned nothing');
   return row;
