@@ -13,11 +13,11 @@ import { type ServiceContext, inTransaction } from './context';
 import { applyDecision, buildFileKeyIndex, lockRecords, rowContextFor, storedRows } from './import-run.service';
 import {
   RowRefusedError,
-  candidatesOf,
+  decideRow,
   fileKeysOf,
-  matchValuesOf,
   readRow,
-  resolveMatches,
+  resolveLookups,
+  rowLookupOf,
   sameKeyLines,
   type RowContext,
   type RowDecision,
@@ -235,13 +235,14 @@ export async function ambiguousRowsBeforeRun(ctx: ServiceContext, batchId: strin
       const values = valuesByField(row.cells, batch.mapping);
       const read = await readRow(rows, values, ctx.db);
       if (!read.ok) continue;
-      items.push({ row, matchValues: matchValuesOf(options, read), sameKey: sameKeyLines(fileKeys, fileKeysOf(batch.entityType, options.matchKey, values), row.line) });
+      items.push({ row, lookup: rowLookupOf(options, batch.entityType, read), sameKey: sameKeyLines(fileKeys, fileKeysOf(batch.entityType, options.matchKey, values), row.line) });
     }
     chunk = [];
-    const matches = await resolveMatches(ctx.db, batch.entityType, options, items.flatMap((item) => item.matchValues));
-    for (const item of items) {
-      const candidateIds = candidatesOf(matches, options, item.matchValues);
-      if (candidateIds.length < 2 && !item.sameKey.later) continue;
+    const candidates = await resolveLookups(ctx.db, batch.entityType, items.map((item) => item.lookup));
+    for (const [index, item] of items.entries()) {
+      const candidateIds = candidates[index] ?? [];
+      // Ambiguous as the run would find it before any choice (a saved choice is shown with it).
+      if (decideRow(options, candidateIds, item.sameKey.later, undefined, item.lookup.byNameOnly).action !== 'ambiguous') continue;
       if (found.length >= limit) return true;
       found.push({ line: item.row.line, cells: item.row.cells, candidateIds, sameKeyRows: item.sameKey.lines, choice: batch.rowChoices[String(item.row.line)] ?? null });
     }

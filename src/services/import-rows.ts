@@ -317,6 +317,53 @@ export function candidatesOf(matches: Map<string, string[]>, options: ImportOpti
   return [...ids].sort();
 }
 
+/**
+ * How a row is looked up in the directory. By the batch's key; a row with no value for it (a
+ * register's public body without SIRET) by the other identifiers it carries — SIRET, UAI,
+ * e-mail, in that order — and, without any, by its name. Records found by name alone are only
+ * proposed: the row waits for a choice (« ambiguë »), it never updates them on its own (a
+ * « Lycée Jean Moulin » without UAI is not the one of another town), and it is not created
+ * again either, so a file re-imported with such rows creates no duplicate.
+ */
+export interface RowLookup {
+  /** The batch's options with the key the row is looked up by. */
+  options: ImportOptions;
+  values: string[];
+  byNameOnly: boolean;
+}
+
+/** Identifier keys tried, in order, for a row without the batch's key. */
+const FALLBACK_KEYS: Record<ImportEntityType, Array<ImportOptions['matchKey']>> = {
+  organizations: ['siret', 'uai', 'email'],
+  contacts: ['email'],
+};
+
+export function rowLookupOf(options: ImportOptions, entityType: ImportEntityType, read: ReadRow): RowLookup {
+  const values = matchValuesOf(options, read);
+  if (options.matchKey === 'none' || values.length > 0 || !read.ok) return { options, values, byNameOnly: false };
+  for (const key of FALLBACK_KEYS[entityType]) {
+    if (key === options.matchKey) continue;
+    const fallback = { ...options, matchKey: key };
+    const found = matchValuesOf(fallback, read);
+    if (found.length > 0) return { options: fallback, values: found, byNameOnly: false };
+  }
+  const byName = { ...options, matchKey: 'name' as const };
+  return { options: byName, values: matchValuesOf(byName, read), byNameOnly: options.matchKey !== 'name' };
+}
+
+/** Each lookup's candidates, in order: one statement per key kind the lookups use (usually one). */
+export async function resolveLookups(db: Database, entityType: ImportEntityType, lookups: RowLookup[]): Promise<string[][]> {
+  const byKind = new Map<string, { options: ImportOptions; values: string[] }>();
+  for (const lookup of lookups) {
+    const group = byKind.get(lookup.options.matchKey) ?? { options: lookup.options, values: [] };
+    group.values.push(...lookup.values);
+    byKind.set(lookup.options.matchKey, group);
+  }
+  const matches = new Map<string, Map<string, string[]>>();
+  for (const [kind, group] of byKind) matches.set(kind, await resolveMatches(db, entityType, group.options, group.values));
+  return lookups.map((lookup) => candidatesOf(matches.get(lookup.options.matchKey) ?? new Map(), lookup.options, lookup.values));
+}
+
 // ── Deciding ─────────────────────────────────────────────────────────────────────────────────
 
 export type RowDecision =
@@ -331,15 +378,16 @@ export type RowDecision =
  * two lines never silently merge into one record). In « créer seulement » a row whose key designates
  * existing records is skipped, however many. An ambiguous row is applied only by a choice:
  * `skip`, `create`, or one of its candidates' id — a choice is explicit, so it wins over the mode.
- * A choice on a row that is not ambiguous is ignored.
+ * A choice on a row that is not ambiguous is ignored. `byNameOnly`: the candidates were found by
+ * the row's name alone (see RowLookup), so even one is only proposed.
  */
-export function decideRow(options: ImportOptions, candidateIds: string[], laterSameKey: boolean, choice: string | undefined): RowDecision {
+export function decideRow(options: ImportOptions, candidateIds: string[], laterSameKey: boolean, choice: string | undefined, byNameOnly = false): RowDecision {
   // « Créer seulement »: a row whose key designates existing records is skipped, however many
   // (nothing would be updated, so there is nothing to choose).
-  if (options.mode === 'create_only' && candidateIds.length > 0 && !laterSameKey) {
+  if (options.mode === 'create_only' && candidateIds.length > 0 && !laterSameKey && !byNameOnly) {
     return { action: 'skip', reason: t('imports.skipReasons.exists'), targetId: candidateIds.length === 1 ? candidateIds[0] : undefined };
   }
-  if (candidateIds.length > 1 || laterSameKey) {
+  if (candidateIds.length > 1 || laterSameKey || (byNameOnly && candidateIds.length > 0)) {
     if (choice === 'skip') return { action: 'skip', reason: t('imports.skipReasons.chosen') };
     if (choice === 'create') return { action: 'create' };
     if (choice && candidateIds.includes(choice)) return { action: 'update', targetId: choice };
@@ -755,11 +803,10 @@ export async function planRow(rows: RowContext, values: RowValues, db: Database,
   const read = await readRow(rows, values, db);
   if (!read.ok) return { action: 'error', errors: read.errors, warnings: read.warnings };
   const entityType = rows.batch.entityType;
-  const matchValues = matchValuesOf(rows.options, read);
-  const matches = await resolveMatches(db, entityType, rows.options, matchValues);
-  const candidateIds = candidatesOf(matches, rows.options, matchValues);
+  const lookup = rowLookupOf(rows.options, entityType, read);
+  const [candidateIds = []] = await resolveLookups(db, entityType, [lookup]);
   const sameKey = line === undefined ? { later: false, lines: [] } : sameKeyLines(fileKeys, fileKeysOf(entityType, rows.options.matchKey, values), line);
-  const decision = decideRow(rows.options, candidateIds, sameKey.later, line === undefined ? undefined : rows.batch.rowChoices[String(line)]);
+  const decision = decideRow(rows.options, candidateIds, sameKey.later, line === undefined ? undefined : rows.batch.rowChoices[String(line)], lookup.byNameOnly);
   const { warnings } = read;
   switch (decision.action) {
     case 'skip':

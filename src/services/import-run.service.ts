@@ -34,14 +34,14 @@ import {
   applyContactUpdate,
   applyOrganizationUpdate,
   planOrganizationUpdate,
-  candidatesOf,
   decideRow,
   fileKeysOf,
-  matchValuesOf,
   prepareOrganizationCreate,
   completeRead,
   readCells,
-  resolveMatches,
+  resolveLookups,
+  rowLookupOf,
+  type RowLookup,
   sameKeyLines,
   type AppliedRow,
   type CellReading,
@@ -193,7 +193,7 @@ interface ChunkItem {
   row: TableRow & { index: number };
   values: RowValues;
   read: ReadRow;
-  matchValues: string[];
+  lookup: RowLookup;
   candidates: string[];
   sameKey: { later: boolean; lines: number[] };
 }
@@ -235,17 +235,20 @@ async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex,
   for (const { row, values, reading } of chunk) {
     const read = await completeRead(rows, reading, tx);
     const sameKey = sameKeyLines(fileKeys, fileKeysOf(entityType, options.matchKey, values), row.line);
-    items.push({ row, values, read, matchValues: matchValuesOf(options, read), candidates: [], sameKey });
+    items.push({ row, values, read, lookup: rowLookupOf(options, entityType, read), candidates: [], sameKey });
   }
-  // 2. The records the chunk's keys designate: one statement for the whole chunk.
-  const matches = await resolveMatches(tx, entityType, options, items.flatMap((item) => item.matchValues));
+  // 2. The records the chunk's keys designate: one statement for the whole chunk (one more per
+  //    other key that rows without the batch's key are looked up by).
+  const candidates = await resolveLookups(tx, entityType, items.map((item) => item.lookup));
   // 3. The records the chunk may update, locked together.
   const targets = new Set<string>();
+  items.forEach((item, index) => {
+    item.candidates = candidates[index] ?? [];
+  });
   for (const item of items) {
     if (!item.read.ok) continue;
-    item.candidates = candidatesOf(matches, options, item.matchValues);
     const choice = batch.rowChoices[String(item.row.line)];
-    if (item.candidates.length === 1 && !item.sameKey.later && item.candidates[0]) targets.add(item.candidates[0]);
+    if (item.candidates.length === 1 && !item.sameKey.later && !item.lookup.byNameOnly && item.candidates[0]) targets.add(item.candidates[0]);
     else if (choice && item.candidates.includes(choice)) targets.add(choice);
   }
   const locked = await lockRecords(tx, entityType, [...targets], undefined, false);
@@ -285,9 +288,9 @@ async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex,
     if (item.sameKey.later) {
       // The first line with this key may have created or changed a record in this very chunk.
       await writePending();
-      candidates = candidatesOf(await resolveMatches(tx, entityType, options, item.matchValues), options, item.matchValues);
+      candidates = (await resolveLookups(tx, entityType, [item.lookup]))[0] ?? [];
     }
-    const decision = decideRow(options, candidates, item.sameKey.later, batch.rowChoices[String(row.line)]);
+    const decision = decideRow(options, candidates, item.sameKey.later, batch.rowChoices[String(row.line)], item.lookup.byNameOnly);
     if (decision.action === 'skip') {
       outcomes.push({ ...base, outcome: 'skipped', entityId: decision.targetId ?? null, errors: { _row: decision.reason } });
       delta.skipped += 1;

@@ -365,6 +365,39 @@ describe('re-importing the same file', () => {
     expect(await journalCount(ctx, 'organization.updated', ids)).toBe(0);
   });
 
+  test('rows without the batch\'s key: found by their other identifiers, or proposed by name — never created twice, never updated by name alone', async () => {
+    const ctx = await context();
+    // A register matched by SIRET whose public bodies have none: one carries a UAI, one nothing but its name.
+    const file = [
+      'Raison sociale;SIRET;UAI;Commune',
+      `Lycée fictif des Embruns;${siretOf(901)};;Brest`,
+      `Lycée fictif des Salines;;${uaiOf(9_010_001)};Ajaccio`,
+      'Syndicat mixte fictif du Haut-Val;;;Gap',
+    ].join('\r\n');
+    const created = await importFile(ctx, 'sans-siret.csv', file, { matchKey: 'siret' });
+    expect(created).toMatchObject({ createdCount: 3, ambiguousCount: 0 });
+    const records = await organizationsOfBatch(ctx, created.id);
+    const syndicate = records.find((record) => record.name === 'Syndicat mixte fictif du Haut-Val');
+    expect(syndicate).toBeDefined();
+    // A record of another town with the name of the syndicate: a name alone designates nothing for sure.
+    const namesake = await buildOrganization(harness.db, { name: 'Syndicat mixte fictif du Haut-Val', city: 'Briançon', kindCode: 'collectivite' });
+
+    const again = await importFile(ctx, 'sans-siret-encore.csv', file, { matchKey: 'siret' });
+    expect(again).toMatchObject({ createdCount: 0, updatedCount: 0, unchangedCount: 2, ambiguousCount: 1 });
+    const rows = await rowsOf(ctx, again.id);
+    const byLine = (line: number) => rows.find((row) => row.rowNumber === line);
+    // The UAI found the lycée without SIRET; the syndicate is proposed with its namesake, not created again.
+    expect(byLine(3)).toMatchObject({ outcome: 'unchanged', entityId: records.find((record) => record.name === 'Lycée fictif des Salines')?.id });
+    expect(byLine(4)?.outcome).toBe('ambiguous');
+    expect([...(byLine(4)?.candidateIds ?? [])].sort()).toEqual([syndicate?.id, namesake.id].sort());
+    expect(await organization(ctx, namesake.id)).toMatchObject({ city: 'Briançon', importBatchId: null });
+
+    // Chosen after the run: the row designates the imported syndicate, which it leaves as it is.
+    const { applied } = await applyRowChoices(ctx, again.id, { '4': syndicate?.id as string });
+    expect(applied).toEqual([{ line: 4, outcome: 'unchanged', entityId: syndicate?.id }]);
+    expect(await batchOf(ctx, again.id)).toMatchObject({ ambiguousCount: 0, unchangedCount: 3, createdCount: 0 });
+  });
+
   test('contacts with their employer: the second import changes nothing (same e-mails, phones, affiliation)', async () => {
     const ctx = await context();
     const file = [
