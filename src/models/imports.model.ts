@@ -428,13 +428,11 @@ export async function findOrganizationKeyHolders(db: Database, kind: ImportKeyKi
     case 'email':
       query = sql`select lower(o.email) as key, ${columns} from organizations o where lower(o.email) = any(${list})`;
       break;
-    case 'name': {
-      const patterns = textArray(values.map((value) => value.replace(/[\\%_]/g, (character) => `\\${character}`)));
-      query = sql`select k.v as key, ${columns} from unnest(${list}, ${patterns}) as k(v, p)
-          join organizations o on o.search_name like lower(immutable_unaccent(k.p)) || ' %'
-                              and lower(immutable_unaccent(o.name)) = lower(immutable_unaccent(k.v))`;
+    case 'name':
+      // organizations_name_key_idx: one btree probe per name.
+      query = sql`select k.v as key, ${columns} from unnest(${list}) as k(v)
+          join organizations o on lower(immutable_unaccent(o.name)) = lower(immutable_unaccent(k.v))`;
       break;
-    }
   }
   return rowsOf<ImportKeyHolder>(await db.execute(query));
 }

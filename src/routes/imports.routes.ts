@@ -161,8 +161,9 @@ export function importsRouter(): Router {
     const id = req.params.id;
     try {
       const batch = await saveMapping(serviceContext(req), id, req.body as Record<string, unknown>);
-      flash(req, 'success', t('imports.mappingSaved'));
-      redirectAfterPost(res, hasValueStep(batch) ? `/imports/${id}/valeurs` : `/imports/${id}`);
+      const valuesNext = hasValueStep(batch);
+      flash(req, 'success', t(valuesNext ? 'imports.mappingSavedValuesNext' : 'imports.mappingSaved'));
+      redirectAfterPost(res, valuesNext ? `/imports/${id}/valeurs` : `/imports/${id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const form = await mappingForm(serviceContext(req), id);

@@ -4,6 +4,7 @@
 // error file, resume after a failure, revert the whole batch.
 import fs from 'node:fs';
 import { z } from 'zod';
+import { communeByCode, departmentName, regionName } from '../lib/geography';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { importFields, normalisedHeaders, presetFieldsOf, sameHeaders, suggestMapping, valuesByField } from './imports/fields';
@@ -955,6 +956,9 @@ function displayValue(column: string, value: unknown, kinds: Map<string, string>
   if (column === 'kindCode') return kinds.get(String(value)) ?? String(value);
   if (column === 'status') return labelOr(`organizations.statuses.${String(value)}`, String(value));
   if (column === 'legalBasis') return labelOr(`contacts.legalBases.${String(value)}`, String(value));
+  // INSEE codes as people read them: « Auvergne-Rhône-Alpes (84) », « Puy-de-Dôme (63) », « Clermont-Ferrand (63113) ».
+  const named = column === 'regionCode' ? regionName(String(value)) : column === 'departmentCode' ? departmentName(String(value)) : column === 'communeCode' ? communeByCode(String(value))?.name : undefined;
+  if (named) return `${named} (${String(value)})`;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -246,6 +246,7 @@ export const frImport = {
     failedHint: 'Les lignes déjà traitées sont enregistrées, aucune ne l’est à moitié. « Reprendre l’import » repart de la première ligne non traitée.',
     started: 'L’import est lancé.',
     mappingSaved: 'La correspondance est enregistrée. Vérifiez l’aperçu avant de lancer l’import.',
+    mappingSavedValuesNext: 'La correspondance est enregistrée. Choisissez maintenant les valeurs et les règles de mise à jour.',
     uploaded: 'Le fichier « {name} » est analysé : {rows} lignes. Vérifiez la correspondance des colonnes.',
     presetApplied: 'Modèle « {name} » appliqué.',
     errors: {

@@ -71,6 +71,8 @@ export const contacts = pgTable(
     index('contacts_tags_idx').using('gin', table.tags),
     index('contacts_search_idx').using('gin', table.searchDocument),
     index('contacts_search_name_trgm_idx').using('gin', sql`${table.searchName} gin_trgm_ops`),
+    // Imports match contacts by « prénom nom » exactly: a btree probe.
+    index('contacts_search_name_key_idx').on(table.searchName),
     index('contacts_import_batch_idx').on(table.importBatchId),
     // The ON DELETE SET NULL of merged_into_id looks rows up by it: without an index, deleting
     // many contacts (an import's revert) scans the table once per deleted row.

@@ -118,6 +118,9 @@ export const organizations = pgTable(
     index('organizations_owner_idx').on(table.ownerId, table.id),
     index('organizations_parent_idx').on(table.parentId),
     index('organizations_name_sort_idx').on(sql`lower(${table.name})`, table.id),
+    // Imports match by exact name (accents and case aside): one btree probe instead of a trigram
+    // scan that common words (« mairie de », « lycée ») make cost 15 ms per name.
+    index('organizations_name_key_idx').on(sql`lower(immutable_unaccent(${table.name}))`),
     index('organizations_updated_idx').on(table.updatedAt, table.id),
     index('organizations_activity_idx').on(table.lastActivityAt, table.id),
     index('organizations_siren_idx').on(table.siren),
