@@ -121,6 +121,8 @@ export const organizations = pgTable(
     // Imports match by exact name (accents and case aside): one btree probe instead of a trigram
     // scan that common words (« mairie de », « lycée ») make cost 15 ms per name.
     index('organizations_name_key_idx').on(sql`lower(immutable_unaccent(${table.name}))`),
+    // …and by e-mail, case aside (the key chosen, or the fallback of a row without SIRET nor UAI).
+    index('organizations_email_key_idx').on(sql`lower(${table.email})`),
     index('organizations_updated_idx').on(table.updatedAt, table.id),
     index('organizations_activity_idx').on(table.lastActivityAt, table.id),
     index('organizations_siren_idx').on(table.siren),
