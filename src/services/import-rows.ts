@@ -784,6 +784,26 @@ export async function applyContactUpdate(
   };
 }
 
+/**
+ * Whether every value the row gives is already the record's (as « overwrite » everywhere would
+ * compare them: scalars equal, list items all present). A row proposed by its name alone that is
+ * identical to its only namesake — typically the record the same file created the first time —
+ * is « inchangée »: nothing is written, so nothing can be wrongly guessed.
+ */
+export function rowAlreadyInRecord(rows: RowContext, read: Extract<ReadRow, { ok: true }>, values: RowValues, record: Organization | Contact): boolean {
+  const everywhere = Object.fromEntries(policyFields(rows.batch.entityType).map((field) => [field, 'overwrite' as const]));
+  const strict: RowContext = { ...rows, options: { ...rows.options, fieldPolicies: everywhere } };
+  const planned =
+    read.entity === 'organizations' ? planOrganizationUpdate(strict, read, values, record as Organization) : planContactUpdate(strict, read, values, record as Contact);
+  return Object.keys(planned.set).length === 0;
+}
+
+/** The only namesake a row found by its name alone may be settled against (see rowAlreadyInRecord). */
+export function namesakeToCompare(lookup: RowLookup, decision: RowDecision, laterSameKey: boolean): string | undefined {
+  if (!lookup.byNameOnly || laterSameKey || decision.action !== 'ambiguous' || decision.candidateIds.length !== 1) return undefined;
+  return decision.candidateIds[0];
+}
+
 // ── One row, without writing (the preview) ──────────────────────────────────────────────────
 
 export type RowPlan =
@@ -808,6 +828,11 @@ export async function planRow(rows: RowContext, values: RowValues, db: Database,
   const sameKey = line === undefined ? { later: false, lines: [] } : sameKeyLines(fileKeys, fileKeysOf(entityType, rows.options.matchKey, values), line);
   const decision = decideRow(rows.options, candidateIds, sameKey.later, line === undefined ? undefined : rows.batch.rowChoices[String(line)], lookup.byNameOnly);
   const { warnings } = read;
+  const namesakeId = namesakeToCompare(lookup, decision, sameKey.later);
+  if (namesakeId) {
+    const namesake = read.entity === 'organizations' ? await findOrganizationById(db, namesakeId) : await findContactById(db, namesakeId);
+    if (namesake && !namesake.mergedIntoId && rowAlreadyInRecord(rows, read, values, namesake)) return { action: 'unchanged', targetId: namesakeId, warnings };
+  }
   switch (decision.action) {
     case 'skip':
       return { ...decision, warnings };

@@ -39,7 +39,9 @@ import {
   prepareOrganizationCreate,
   completeRead,
   readCells,
+  namesakeToCompare,
   resolveLookups,
+  rowAlreadyInRecord,
   rowLookupOf,
   type RowLookup,
   sameKeyLines,
@@ -295,6 +297,16 @@ async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex,
       outcomes.push({ ...base, outcome: 'skipped', entityId: decision.targetId ?? null, errors: { _row: decision.reason } });
       delta.skipped += 1;
       continue;
+    }
+    const namesakeId = namesakeToCompare(item.lookup, decision, item.sameKey.later);
+    if (namesakeId && read.ok) {
+      if (!locked.records.has(namesakeId)) await lockRecords(tx, entityType, [namesakeId], locked, false);
+      const namesake = locked.records.get(namesakeId);
+      if (namesake && !namesake.mergedIntoId && rowAlreadyInRecord(rows, read, values, namesake)) {
+        outcomes.push({ ...base, outcome: 'unchanged', entityId: namesakeId });
+        counted('unchanged', read.warnings);
+        continue;
+      }
     }
     if (decision.action === 'ambiguous') {
       // Cells kept: a choice made after the run reads the row again.

@@ -379,6 +379,15 @@ describe('re-importing the same file', () => {
     const records = await organizationsOfBatch(ctx, created.id);
     const syndicate = records.find((record) => record.name === 'Syndicat mixte fictif du Haut-Val');
     expect(syndicate).toBeDefined();
+    // The same file again: the syndicate, found by its name alone, is identical to its only namesake (itself).
+    const same = await importFile(ctx, 'sans-siret-bis.csv', file, { matchKey: 'siret' });
+    expect(same).toMatchObject({ createdCount: 0, updatedCount: 0, unchangedCount: 3, ambiguousCount: 0 });
+    expect((await rowsOf(ctx, same.id)).find((row) => row.rowNumber === 4)?.entityId).toBe(syndicate?.id);
+    // A different town under that name is not the same body: proposed, never updated by the name alone.
+    const moved = file.replace(';;;Gap', ';;;Embrun');
+    const proposed = await importFile(ctx, 'sans-siret-autre-ville.csv', moved, { matchKey: 'siret' });
+    expect(proposed).toMatchObject({ createdCount: 0, updatedCount: 0, unchangedCount: 2, ambiguousCount: 1 });
+    expect((await organization(ctx, syndicate?.id as string)).city).toBe('Gap');
     // A record of another town with the name of the syndicate: a name alone designates nothing for sure.
     const namesake = await buildOrganization(harness.db, { name: 'Syndicat mixte fictif du Haut-Val', city: 'Briançon', kindCode: 'collectivite' });
 
