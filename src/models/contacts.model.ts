@@ -460,6 +460,17 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
     db,
     sql`update import_rows set before = before || ${personalJson}::jsonb where entity_id::text = any(${ids}) and before is not null`,
   );
+  // …the before → after of the person's rows (the report shows them) and their warnings (a cell
+  // left out: her phone, her e-mail as typed) keep their fields but not the values…
+  counts.importRowsChanges = await countOf(
+    db,
+    sql`update import_rows
+           set changes = (select jsonb_object_agg(key, jsonb_build_object('before', ${texts.label}::text, 'after', ${texts.label}::text))
+                            from jsonb_object_keys(changes) as key),
+               warnings = (select jsonb_agg(jsonb_build_object('field', w->>'field', 'value', ${texts.label}::text, 'message', w->>'message'))
+                             from jsonb_array_elements(coalesce(warnings, '[]'::jsonb)) as w)
+         where entity_id::text = any(${ids}) and (changes is not null or warnings is not null)`,
+  );
   // …the cells of rows in error that carry the person (the error file is made from them) are blanked…
   const cellMatches = sql`exists (select 1 from unnest(r.cells) as cell
        where lower(trim(cell)) = any(${textArray(traces.emails)})
@@ -477,7 +488,9 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
     db,
     sql`update import_rows r
            set cells = array(select '' from unnest(r.cells)),
-               errors = (select jsonb_object_agg(key, ${texts.importRowMessage}::text) from jsonb_object_keys(coalesce(r.errors, '{}'::jsonb)) as key)
+               errors = (select jsonb_object_agg(key, ${texts.importRowMessage}::text) from jsonb_object_keys(coalesce(r.errors, '{}'::jsonb)) as key),
+               warnings = (select jsonb_agg(jsonb_build_object('field', w->>'field', 'value', '', 'message', ${texts.importRowMessage}::text))
+                             from jsonb_array_elements(coalesce(r.warnings, '[]'::jsonb)) as w)
          where r.cells is not null and (${cellMatches})`,
   );
   // …and the stored files of finished imports that carried them are deleted (a finished import

@@ -23,8 +23,8 @@ describe('merging duplicates in the browser', () => {
   test('a manager merges two records of the same university', async () => {
     const db = app.database.db;
     const manager = await buildUser(db, { roles: ['manager'], unitCodes: ['DDPSI'], displayName: 'Maëlle Manager' });
-    const kept = await buildOrganization(db, { name: 'Université de Mayotte', kindCode: 'universite', siret: '13002604800014', siren: '130026048', phone: '+33269000001', unitCodes: ['DDPSI'] });
-    const merged = await buildOrganization(db, { name: 'Univ. Mayotte', kindCode: 'universite', siret: '13002604800014', siren: '130026048', phone: '+33269000099', email: 'contact@univ-mayotte.example.fr' });
+    const kept = await buildOrganization(db, { name: 'Université de Mayotte', kindCode: 'universite', siret: '13002604800014', siren: '130026048', phone: '+262269000001', unitCodes: ['DDPSI'] });
+    const merged = await buildOrganization(db, { name: 'Univ. Mayotte', kindCode: 'universite', siret: '13002604800014', siren: '130026048', phone: '+262269000099', email: 'contact@univ-mayotte.example.fr' });
     await buildContact(db, { firstName: 'Inès', lastName: 'Déjà-Là', organizationId: kept.id });
     const moved = await buildContact(db, { firstName: 'Bruno', lastName: 'Transféré' });
     await db.insert(affiliations).values({ contactId: moved.id, organizationId: merged.id, role: 'Vice-président', isPrimary: true });
@@ -59,7 +59,7 @@ describe('merging duplicates in the browser', () => {
     expect(page.url()).toBe(`${app.url}/structures/${kept.id}`);
     await expectText(page.locator('#flash'), 'Les fiches sont fusionnées.');
     await expectText(page.locator('#panel-contacts'), 'Bruno Transféré');
-    await expectText(page.locator('main'), '02 69 00 00 99');
+    await expectText(page.locator('main'), '0269 00 00 99');
     await expectText(page.locator('main'), 'contact@univ-mayotte.example.fr');
     await screenshot(page, 'merge-03-kept-record');
 

@@ -149,7 +149,8 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   const updateBatch = await importContacts(chargeUser, 'mise-a-jour.csv', [
     'Civilité;Prénom;Nom;Courriel;Téléphone;Fonction',
     `Mme;${FIRST};${LAST};${EMAIL};${NEW_PHONE};Proviseure`,
-    `Docteur;${FIRST};${LAST};${OTHER_EMAIL};${PHONE};Proviseure`,
+    // An invalid e-mail, the match key, rejects the row (an invalid optional cell would only warn).
+    `Mme;${FIRST};${LAST};${FIRST}-sans-arobase;${PHONE};Proviseure`,
   ]);
   const updateRows = await harness.db.select().from(importRows).where(eq(importRows.batchId, updateBatch));
   expect(updateRows.map((row) => row.outcome).sort()).toEqual(['error', 'updated']);
@@ -238,7 +239,7 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   const erasure = (await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, person.id), eq(auditLog.action, 'contact.erased'))))[0];
   expect(erasure?.metadata).toMatchObject({ reason: 'Demande écrite reçue le 12/11/2026' });
   const places = (erasure?.metadata as { places: Record<string, number> }).places;
-  for (const key of ['auditMerges', 'importRowsBefore', 'importRowsCells', 'importFiles', 'emails', 'devMailbox', 'notifications', 'workflowComments', 'sessionFlashes']) {
+  for (const key of ['auditMerges', 'importRowsBefore', 'importRowsChanges', 'importRowsCells', 'importFiles', 'emails', 'devMailbox', 'notifications', 'workflowComments', 'sessionFlashes']) {
     expect(places[key]).toBeGreaterThan(0);
   }
   expect(PLACES.length).toBe(11);

@@ -315,6 +315,8 @@ export const fr = {
     'import.uploaded': 'Fichier d’import déposé',
     'import.mapped': 'Correspondance d’import enregistrée',
     'import.values': 'Valeurs et règles de mise à jour d’import enregistrées',
+    'import.choices_saved': 'Choix pour des lignes ambiguës enregistrés avant l’import',
+    'import.choices_applied': 'Choix pour des lignes ambiguës appliqués après l’import',
     'import.started': 'Import lancé',
     'import.resumed': 'Import repris',
     'organization.deleted': 'Structure supprimée',
