@@ -376,6 +376,10 @@ function chosenValues(entity: Entity, kept: AnyRecord, merged: AnyRecord, choice
   if (entity === 'organization') {
     // The kept record cannot become its own parent (when one record was the other's parent).
     if (values.parentId === kept.id || values.parentId === merged.id) values.parentId = null;
+    // The SIRET not chosen as the main one stays one of the record's establishments (imports and
+    // the duplicate check still find the record by it); the main one is not repeated there.
+    const notChosen = [kept.siret, merged.siret].filter((siret): siret is string => typeof siret === 'string' && siret !== '' && siret !== values.siret);
+    values.otherSirets = union(values.otherSirets, notChosen).filter((siret) => siret !== values.siret);
   } else {
     // A person who refused e-mails on either record keeps refusing them.
     values.emailOptOut = Boolean(kept.emailOptOut) || Boolean(merged.emailOptOut);

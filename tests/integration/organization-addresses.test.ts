@@ -110,17 +110,19 @@ describe('organisation form: addresses and other SIRET', () => {
     expect(listingIt.text).toContain('Cette structure existe peut-être déjà');
   });
 
-  test('merging two records keeps the other SIRET of both; undoing the merge gives each its own back', async () => {
+  test('merging two records keeps the other SIRET of both and the SIRET not chosen; undoing the merge gives each its own back', async () => {
     const adminUser = await buildUser(harness.db, { roles: ['admin'] });
     const admin = new TestBrowser(harness.app);
     await admin.login(adminUser.email);
     const kept = await buildOrganization(harness.db, { name: 'Université du Littoral atlantique', kindCode: 'universite', siret: siretOf(904, 19), otherSirets: [siretOf(904, 27)] });
-    const merged = await buildOrganization(harness.db, { name: 'Université du Littoral atlantique (site de Vannes)', kindCode: 'universite', otherSirets: [siretOf(904, 35)] });
+    const merged = await buildOrganization(harness.db, { name: 'Université du Littoral atlantique (site de Vannes)', kindCode: 'universite', siret: siretOf(904, 43), otherSirets: [siretOf(904, 35)] });
     const screen = await admin.get(`/doublons/structures/${kept.id}/${merged.id}`);
     expect(screen.text).toContain('Autres SIRET (établissements)');
     expect((await admin.post(`/doublons/structures/${kept.id}/${merged.id}`, {})).status).toBe(303);
     const [after] = await harness.db.select().from(organizations).where(eq(organizations.id, kept.id));
-    expect(after?.otherSirets).toEqual([siretOf(904, 27), siretOf(904, 35)]);
+    // The merged record's own SIRET, not chosen as the main one, joins the other establishments.
+    expect(after?.siret).toBe(siretOf(904, 19));
+    expect(after?.otherSirets).toEqual([siretOf(904, 27), siretOf(904, 35), siretOf(904, 43)]);
 
     const [merge] = await harness.db.select().from(recordMerges).where(eq(recordMerges.mergedId, merged.id));
     await admin.get(`/structures/${kept.id}`);
@@ -128,7 +130,7 @@ describe('organisation form: addresses and other SIRET', () => {
     const [keptBack] = await harness.db.select().from(organizations).where(eq(organizations.id, kept.id));
     const [mergedBack] = await harness.db.select().from(organizations).where(eq(organizations.id, merged.id));
     expect(keptBack?.otherSirets).toEqual([siretOf(904, 27)]);
-    expect(mergedBack).toMatchObject({ mergedIntoId: null, otherSirets: [siretOf(904, 35)] });
+    expect(mergedBack).toMatchObject({ mergedIntoId: null, siret: siretOf(904, 43), otherSirets: [siretOf(904, 35)] });
   });
 
   test('multi-line text comes back unchanged in every form (no indentation from the page’s partials)', async () => {
