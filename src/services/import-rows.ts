@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../models/database';
 import { t } from '../lib/i18n';
 import { splitFullName, type EmployerReference, type KindChoice, type RowValues } from './imports/row-conversion';
-import { readContactRow, readOrganizationRow, type RowReading } from './imports/row-reading';
+import { readContactRow, readOrganizationRow, type RowErrors, type RowReading } from './imports/row-reading';
 import { columnsOfPolicyField, fieldPolicy, policyFields } from './imports/field-policies';
 import { sirenOfSiret, splitSiretList, splitUaiList } from '../lib/identifiers';
 import {
@@ -45,8 +45,8 @@ import type { ServiceContext } from './context';
 import { auditableOrganization, organizationColumnsOf, type OrganizationInput } from './organizations.service';
 import { can } from './permissions';
 
-/** Field key → French message; `_row` for what concerns the whole row. */
-export type RowErrors = Record<string, string>;
+/** Field key → French message (one definition, where rows are read). */
+export type { RowErrors };
 
 /** What every row of a batch shares: loaded once per run, preview or set of choices. */
 export interface RowContext {

@@ -420,9 +420,11 @@ export async function runImportBatch(db: Database, batchId: string, options: Run
   // The chunk read from the file and being read with the forms' rules, waiting for its transaction.
   let ready: { size: number; prepared: Promise<PreparedRow[]> } | null = null;
   /**
-   * Runs the ready chunk while the next one (`next`) is read. The file is streamed from the
-   * database only between transactions (PGlite has one connection): the next chunk's rows are
-   * already in memory when the current one's transaction starts — two chunks at most.
+   * Runs the ready chunk while the next one (`next`) is read with the forms' rules (CPU only, no
+   * query). The next rows are pulled from the file only after the chunk's transaction ends; a
+   * piece of the stored file the stream fetches ahead meanwhile is a query outside the transaction,
+   * which on PGlite (one connection) waits for it — the transaction never waits for that query, so
+   * nothing can lock up. Two chunks in memory at most.
    */
   const advance = async (next: ChunkRow[] | null) => {
     const following = next && next.length > 0 ? { size: next.length, prepared: prepareChunk(rows, batch.mapping, next) } : null;

@@ -4,29 +4,8 @@
 import { eq } from 'drizzle-orm';
 import { organizations, recordMerges } from '../../src/models/schema';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
+import { siretOf } from '../support/register-files';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
-
-/** Luhn check digit of `body`. */
-function luhnDigit(body: string): string {
-  for (let digit = 0; digit <= 9; digit += 1) {
-    const digits = body + String(digit);
-    let sum = 0;
-    for (let index = 0; index < digits.length; index += 1) {
-      let value = Number(digits[digits.length - 1 - index]);
-      if (index % 2 === 1) value = value * 2 > 9 ? value * 2 - 9 : value * 2;
-      sum += value;
-    }
-    if (sum % 10 === 0) return String(digit);
-  }
-  throw new Error('unreachable');
-}
-
-/** An invented but valid SIRET: SIREN from `serial`, establishment number `nic`. */
-function siretOf(serial: number, nic = 1): string {
-  const sirenBody = String(70_000_000 + serial).padStart(8, '0');
-  const body = sirenBody + luhnDigit(sirenBody) + String(nic).padStart(4, '0');
-  return body + luhnDigit(body);
-}
 
 describe('organisation form: addresses and other SIRET', () => {
   let harness: TestApp;

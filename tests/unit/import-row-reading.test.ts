@@ -6,6 +6,7 @@ import { normalizePostalCode, parseFrenchAddress } from '../../src/lib/french-ad
 import { isValidSiren, isValidSiret, splitSiretList } from '../../src/lib/identifiers';
 import type { ImportOptions } from '../../src/models/schema';
 import { readAddress, readContactRow, readOrganizationRow, suggestValueTarget, type RowReading } from '../../src/services/imports/row-reading';
+import { siretOf, uaiOf } from '../support/register-files';
 
 const KINDS = [
   { code: 'universite', label: 'Université' },
@@ -22,32 +23,6 @@ const KINDS = [
   { code: 'reseau_association', label: 'Réseau / association' },
   { code: 'opco', label: 'Opérateur de compétences (OPCO)' },
 ];
-
-function luhnDigit(body: string): string {
-  for (let digit = 0; digit <= 9; digit += 1) {
-    const digits = body + String(digit);
-    let sum = 0;
-    for (let index = 0; index < digits.length; index += 1) {
-      const value = Number(digits[digits.length - 1 - index]);
-      sum += index % 2 === 1 ? (value * 2 > 9 ? value * 2 - 9 : value * 2) : value;
-    }
-    if (sum % 10 === 0) return String(digit);
-  }
-  throw new Error('unreachable');
-}
-
-/** An invented valid SIRET: SIREN from `serial`, establishment number `nic`. */
-function siretOf(serial: number, nic = 1): string {
-  const sirenBody = String(70_000_000 + serial);
-  const body = sirenBody + luhnDigit(sirenBody) + String(nic).padStart(4, '0');
-  return body + luhnDigit(body);
-}
-
-/** An invented valid UAI: department on three digits, serial on four, key letter. */
-function uaiOf(department: string, serial: number): string {
-  const digits = department.padStart(3, '0') + String(serial).padStart(4, '0');
-  return digits + 'ABCDEFGHJKLMNPRSTUVWXYZ'[Number(digits) % 23];
-}
 
 function optionsWith(more: Partial<ImportOptions> = {}): ImportOptions {
   return { matchKey: 'siret', mode: 'create_and_update', defaultKindCode: 'entreprise', defaultStatus: 'prospect', unitIds: [], ...more };

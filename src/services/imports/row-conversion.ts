@@ -1,17 +1,12 @@
 // Small pieces of reading an imported row (field → cell values): dates, full names, the kind a
 // name suggests. The row itself is read by row-reading.ts, into what the directory's forms take.
 // Pure functions: what needs the database (kinds, users, organisations) is given by the caller.
+import { isInCapitals } from '../../lib/french-case';
 import { kindHintsOf } from '../../lib/organization-kind-hints';
 import { headerKey } from './fields';
 
 /** Field key → the row's values for it (see valuesByField). */
 export type RowValues = Map<string, string[]>;
-
-/** A cell typed in capitals ("UNIVERSITE DE MONTPELLIER"), as national registers export them. */
-function isShouting(text: string): boolean {
-  const letters = text.replace(/[^A-Za-zÀ-ÿ]/g, '');
-  return letters.length >= 3 && letters === letters.toUpperCase();
-}
 
 /** "25/03/2022" or "2022-03-25" → "2022-03-25"; anything else is passed on for the form to reject. */
 export function isoDate(text: string): string {
@@ -50,9 +45,9 @@ export function resolveKind(kindText: string, name: string, kinds: KindChoice[],
 export function splitFullName(full: string): { firstName: string; lastName: string } {
   const words = full.trim().split(/\s+/).filter(Boolean);
   if (words.length < 2) return { firstName: '', lastName: words[0] ?? '' };
-  const capitals = words.filter((word) => isShouting(word));
+  const capitals = words.filter((word) => isInCapitals(word));
   if (capitals.length > 0 && capitals.length < words.length) {
-    return { lastName: capitals.join(' '), firstName: words.filter((word) => !isShouting(word)).join(' ') };
+    return { lastName: capitals.join(' '), firstName: words.filter((word) => !isInCapitals(word)).join(' ') };
   }
   return { firstName: words[0] ?? '', lastName: words.slice(1).join(' ') };
 }

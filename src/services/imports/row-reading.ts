@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { t } from '../../lib/i18n';
 import { emailListField, optionalEmailField, phoneListField, sirenField, siretField, tagListField, uaiListField } from '../../lib/directory-fields';
 import { normalizePostalCode, parseFrenchAddress, splitPostcodeFromTown, splitTown } from '../../lib/french-address';
-import { readableCity, readableOrganizationName, readableStreet } from '../../lib/french-case';
+import { isInCapitals, readableCity, readableOrganizationName, readableStreet } from '../../lib/french-case';
 import { communeByCode, communesByPostalCode, communesMatching, resolveCommune, searchKey, type Commune } from '../../lib/geography';
 import { digitsOnly, isValidSiren, isValidSiret, normalizeUai, sirenOfSiret, splitSiretList, splitUaiList } from '../../lib/identifiers';
 import { CIVILITIES, LEGAL_BASES, ORGANIZATION_STATUSES, type ImportOptions, type ImportRowWarning } from '../../models/schema';
@@ -34,11 +34,6 @@ export type { EmployerReference, KindChoice, RowValues };
 
 // ── Cells ────────────────────────────────────────────────────────────────────────────────────
 
-/** A cell typed in capitals ("UNIVERSITE DE MONTPELLIER"), as national registers export them. */
-function isShouting(text: string): boolean {
-  const letters = text.replace(/[^A-Za-zÀ-ÿ]/g, '');
-  return letters.length >= 3 && letters === letters.toUpperCase();
-}
 
 function first(values: RowValues, field: string): string {
   return values.get(field)?.find((cell) => cell.trim())?.trim() ?? '';
@@ -339,7 +334,7 @@ interface AddressColumns {
 
 /** Display form of a town cell: readable when typed in capitals, its CEDEX kept. */
 function townText(town: string, cedex: string): string {
-  const name = isShouting(town) ? readableCity(town) : town;
+  const name = isInCapitals(town) ? readableCity(town) : town;
   return [name, cedex].filter(Boolean).join(' ');
 }
 
@@ -420,7 +415,7 @@ function addressOf(values: RowValues, notes: Notes): AddressColumns {
   const parsed = cellText ? parseFrenchAddress(cellText) : undefined;
   let street = parsed ? parsed.street : cellText.split('\n').map((line) => line.trim()).filter(Boolean).join(', ');
   // Postal boxes keep their capitals (« BP 80518 », « CS 70001 »).
-  if (isShouting(street)) street = readableStreet(street).replace(/\b(bp|cs|tsa)\b/gi, (box) => box.toUpperCase());
+  if (isInCapitals(street)) street = readableStreet(street).replace(/\b(bp|cs|tsa)\b/gi, (box) => box.toUpperCase());
 
   // « 75011 PARIS » in the town column.
   let postalFromCity = '';
@@ -492,7 +487,7 @@ export function readOrganizationRow(values: RowValues, context: RowReadingContex
   const keyField = MATCH_FIELD[options.matchKey] ?? '';
 
   const rawName = first(values, 'name');
-  const name = isShouting(rawName) ? readableOrganizationName(rawName) : rawName;
+  const name = isInCapitals(rawName) ? readableOrganizationName(rawName) : rawName;
 
   const kindText = first(values, 'kind');
   let kindCode = enumeratedCode('kind', kindText, context, options.defaultKindCode, notes);
@@ -613,7 +608,7 @@ export function readContactRow(values: RowValues, context: RowReadingContext): R
 /** The organisation a contact works for: its name, and identifiers the form would accept. */
 function employerOf(values: RowValues, notes: Notes): EmployerReference | null {
   const rawName = first(values, 'organizationName');
-  const name = isShouting(rawName) ? readableOrganizationName(rawName) : rawName;
+  const name = isInCapitals(rawName) ? readableOrganizationName(rawName) : rawName;
   const siretText = first(values, 'organizationSiret');
   const siret = splitSiretList(siretText).find((item) => !refusal(SIRET_ITEM, item)) ?? '';
   if (siretText && !siret) notes.warn('organizationSiret', siretText, t('identifiers.invalidSiret'));
