@@ -402,6 +402,9 @@ export const fr = {
     convention_kind: 'Type de convention',
     convention: 'Convention',
     session: 'Session',
+    exchange: 'Échange',
+    task: 'Tâche',
+    setting: 'Paramètre',
   },
 } as const;
 

@@ -8,6 +8,11 @@ import { frKinds } from './fr-kinds';
 import { frReference } from './fr-reference';
 import { frSearch } from './fr-search';
 import { frWorkflows } from './fr-workflows';
+import { frExchanges } from './fr-exchanges';
+import { frStartupMeeting } from './fr-startup-meeting';
+import { frTasks } from './fr-tasks';
+import { frTimeline } from './fr-timeline';
+import { frHome } from './fr-home';
 
 type Tree = { readonly [key: string]: string | Tree };
 /**
@@ -24,7 +29,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */

@@ -8,3 +8,4 @@ export * from './imports.schema';
 export * from './conventions.schema';
 export * from './workflows.schema';
 export * from './convention-circuits.schema';
+export * from './exchanges.schema';
