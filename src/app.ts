@@ -28,6 +28,11 @@ import { adminKindsRouter } from './routes/admin-kinds.routes';
 import { authRouter } from './routes/auth.routes';
 import { healthRouter } from './routes/health.routes';
 import { homeRouter } from './routes/home.routes';
+import { exchangeListRouter } from './routes/exchange-list.routes';
+import { startupMeetingRouter } from './routes/startup-meeting.routes';
+import { exchangesRouter } from './routes/exchanges.routes';
+import { tasksRouter } from './routes/tasks.routes';
+import { adminSettingsRouter } from './routes/admin-settings.routes';
 import { contactsRouter } from './routes/contacts.routes';
 import { duplicatesRouter } from './routes/duplicates.routes';
 import { importsRouter } from './routes/imports.routes';
@@ -169,6 +174,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/champs-reserves', adminRestrictionsRouter());
   app.use('/admin/types-de-structures', adminKindsRouter());
   app.use('/validations', validationsRouter());
+  // The list (and its exports) and the one-form start-up meeting before the exchange pages, whose `/:id` takes the rest.
+  app.use('/echanges', exchangeListRouter());
+  app.use('/echanges/rencontre-startup', startupMeetingRouter());
+  app.use('/echanges', exchangesRouter());
+  app.use('/taches', tasksRouter());
+  app.use('/admin/parametres', adminSettingsRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
   app.use(CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter());
   if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));

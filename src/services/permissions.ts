@@ -50,6 +50,18 @@ export const PERMISSIONS = {
   'conventions.terminate': ['admin', 'manager'],
   /** Download a convention's files (signed texts may hold personal and financial data): not lecteur. */
   'conventions.documents': ['admin', 'manager', 'charge', 'juriste', 'finance'],
+  /** Exchanges: everyone reads the non-confidential ones (the shared file is the point; see exchange-visibility.ts). */
+  'exchanges.read': EVERYONE,
+  /** Log an exchange; edit one's own or one's units' (see `can`). */
+  'exchanges.edit': ['admin', 'manager', 'charge'],
+  /** Delete: the author within 24 hours, admins at any time (the service checks the delay), with a reason. */
+  'exchanges.delete': ['admin', 'manager', 'charge'],
+  /** « Mes tâches »: everyone sees the tasks assigned to them. */
+  'tasks.read': EVERYONE,
+  /** Create, complete, postpone, reassign tasks (one's own, or one's units' for a manager). */
+  'tasks.edit': ['admin', 'manager', 'charge'],
+  /** Settings without a deployment (/admin/parametres): thresholds, retention. */
+  'settings.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -24,6 +24,15 @@ const ENTRIES: NavEntry[] = [
       { label: t('nav.duplicates'), href: '/doublons', permission: 'directory.read' },
     ],
   },
+  {
+    label: t('nav.activity'),
+    href: '/echanges',
+    permission: 'exchanges.read',
+    children: [
+      { label: t('nav.exchanges'), href: '/echanges', permission: 'exchanges.read' },
+      { label: t('nav.tasks'), href: '/taches', permission: 'tasks.read' },
+    ],
+  },
   { label: t('nav.agreements'), href: '/conventions', permission: 'conventions.read' },
   { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
   {
@@ -40,6 +49,7 @@ const ENTRIES: NavEntry[] = [
       { label: t('workflows.admin.nav'), href: '/admin/circuits', permission: 'workflows.admin' },
       { label: t('workflows.kindCircuits.nav'), href: '/admin/circuits-des-conventions', permission: 'workflows.admin' },
       { label: t('workflows.admin.queuesNav'), href: '/admin/files', permission: 'workflows.admin' },
+      { label: t('nav.adminSettings'), href: '/admin/parametres', permission: 'settings.manage' },
     ],
   },
 ];
