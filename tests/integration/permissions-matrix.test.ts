@@ -70,6 +70,9 @@ const ROUTES: RouteCase[] = [
   // The circuit of each convention kind: an unknown circuit is refused with 422 (nothing saved).
   { method: 'GET', path: '/admin/circuits-des-conventions', expect: adminOnly(200) },
   { method: 'POST', path: '/admin/circuits-des-conventions', form: { avenant: 'inconnu' }, expect: adminOnly(422) },
+  // Issue 12 — exchanges (/echanges…): rows added below this line.
+  // Issue 12 — tasks (/taches…): rows added below this line.
+  // Issue 12 — dashboard and settings (/, /admin/parametres): rows added below this line.
 ];
 
 describe('role × route matrix', () => {
