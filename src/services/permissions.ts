@@ -56,6 +56,10 @@ export const PERMISSIONS = {
   'exchanges.edit': ['admin', 'manager', 'charge'],
   /** Delete: the author within 24 hours, admins at any time (the service checks the delay), with a reason. */
   'exchanges.delete': ['admin', 'manager', 'charge'],
+  /** Export the exchanges list (CSV, XLSX: names of partners and contacts), journaled with its filter; as 'directory.export'. */
+  'exchanges.export': ['admin', 'manager', 'charge'],
+  /** /echanges/a-revoir: exchanges past the retention period (GDPR review). */
+  'exchanges.review': ['admin', 'manager'],
   /** « Mes tâches »: everyone sees the tasks assigned to them. */
   'tasks.read': EVERYONE,
   /** Create, complete, postpone, reassign tasks (one's own, or one's units' for a manager). */
