@@ -232,15 +232,82 @@ export async function restoreSignatures(db: Database, ids: string[], from: strin
     .where(and(inArray(conventionParties.id, ids), eq(conventionParties.signatoryContactId, from)));
 }
 
+// ── Exchanges and tasks (issue 12) ───────────────────────────────────────────────────────────
+
+/** What a merge moved of the exchange links and tasks, by exchange or task id. */
+export interface MovedActivity {
+  /** Exchanges whose link now names the kept record instead of the merged one. */
+  linksMoved: string[];
+  /** Exchanges already linked to both: the merged record's link was removed. */
+  linksRemoved: string[];
+  tasks: string[];
+}
+
+function linkTable(side: MergeEntity) {
+  return side === 'organization' ? sql.raw('exchange_organizations') : sql.raw('exchange_contacts');
+}
+
+function linkColumn(side: MergeEntity) {
+  return side === 'organization' ? sql.raw('organization_id') : sql.raw('contact_id');
+}
+
+function idsOf(result: unknown): string[] {
+  return (result as { rows: Array<{ id: string }> }).rows.map((row) => row.id);
+}
+
+const uuidArray = (ids: string[]) => sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
+
+/**
+ * The merged record's exchange links and tasks go to the kept record. A link the kept record
+ * already has (both records at the same meeting) is not doubled: the merged one's is removed.
+ */
+export async function moveExchangesAndTasks(db: Database, side: MergeEntity, from: string, to: string): Promise<MovedActivity> {
+  const table = linkTable(side);
+  const column = linkColumn(side);
+  const linksMoved = idsOf(
+    await db.execute(sql`
+      insert into ${table} (exchange_id, ${column}, occurred_at)
+      select exchange_id, ${to}::uuid, occurred_at from ${table} where ${column} = ${from}
+      on conflict do nothing
+      returning exchange_id as id`),
+  );
+  const removed = idsOf(await db.execute(sql`delete from ${table} where ${column} = ${from} returning exchange_id as id`));
+  const moved = new Set(linksMoved);
+  const tasks = idsOf(await db.execute(sql`update tasks set ${column} = ${to}, updated_at = now() where ${column} = ${from} returning id`));
+  return { linksMoved, linksRemoved: removed.filter((id) => !moved.has(id)), tasks };
+}
+
+/**
+ * Undo: the merged record gets back its links (those of exchanges that still exist) and its
+ * tasks (those still naming the kept record); the links the merge added to the kept record go.
+ */
+export async function restoreExchangesAndTasks(db: Database, side: MergeEntity, moved: MovedActivity, kept: string, merged: string): Promise<void> {
+  const table = linkTable(side);
+  const column = linkColumn(side);
+  const all = [...moved.linksMoved, ...moved.linksRemoved];
+  if (all.length > 0) {
+    await db.execute(sql`
+      insert into ${table} (exchange_id, ${column}, occurred_at)
+      select e.id, ${merged}::uuid, e.occurred_at from exchanges e where e.id = any(${uuidArray(all)})
+      on conflict do nothing`);
+  }
+  if (moved.linksMoved.length > 0) {
+    await db.execute(sql`delete from ${table} where ${column} = ${kept} and exchange_id = any(${uuidArray(moved.linksMoved)})`);
+  }
+  if (moved.tasks.length > 0) {
+    await db.execute(sql`update tasks set ${column} = ${merged}, updated_at = now() where ${column} = ${kept} and id = any(${uuidArray(moved.tasks)})`);
+  }
+}
+
 /**
  * Counts shown on the merge screen: what will move from the merged record besides its values.
- * Exchanges and cases, when they exist, add their counts here (and their moves to moveRelations).
+ * Cases, when they exist, add their counts here (and their moves to moveRelations).
  */
 export async function relationCounts(
   db: Database,
   side: 'organization' | 'contact',
   id: string,
-): Promise<{ affiliations: number; children: number; conventions: number }> {
+): Promise<{ affiliations: number; children: number; conventions: number; exchanges: number; tasks: number }> {
   const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;
   const [affiliationCount] = await db.select({ value: sql<number>`count(*)::int` }).from(affiliations).where(eq(column, id));
   const children =
@@ -252,7 +319,17 @@ export async function relationCounts(
     .select({ value: sql<number>`count(distinct ${conventionParties.conventionId})::int` })
     .from(conventionParties)
     .where(eq(partyColumn, id));
-  return { affiliations: affiliationCount?.value ?? 0, children, conventions: conventionCount?.value ?? 0 };
+  const activity = await db.execute(sql`
+    select (select count(*)::int from ${linkTable(side)} where ${linkColumn(side)} = ${id}) as exchanges,
+           (select count(*)::int from tasks where ${linkColumn(side)} = ${id}) as tasks`);
+  const counts = (activity as unknown as { rows: Array<{ exchanges: number; tasks: number }> }).rows[0];
+  return {
+    affiliations: affiliationCount?.value ?? 0,
+    children,
+    conventions: conventionCount?.value ?? 0,
+    exchanges: Number(counts?.exchanges ?? 0),
+    tasks: Number(counts?.tasks ?? 0),
+  };
 }
 
 /**

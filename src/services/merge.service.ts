@@ -12,7 +12,8 @@
 // edits made to the kept record after the merge do NOT block it: both records get back their
 // values from before the merge (the edits stay readable in the journal, and the undo entry
 // shows what was reverted), relations moved by the merge go back if they are still where the
-// merge put them, and relations added since stay on the kept record.
+// merge put them, and relations added since stay on the kept record. Exchange links and tasks
+// (issue 12) move and come back the same way.
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../lib/errors';
 import { formatDate } from '../lib/format';
@@ -34,6 +35,7 @@ import {
   listMerges,
   lockMergeById,
   markMergeUndone,
+  moveExchangesAndTasks,
   relationCounts,
   removeContactUnits,
   removeOrganizationUnits,
@@ -42,6 +44,7 @@ import {
   repointConventionParties,
   repointSignatures,
   restoreConventionParties,
+  restoreExchangesAndTasks,
   restoreSignatures,
   setAffiliationsPrimary,
 } from '../models/merges.model';
@@ -263,7 +266,7 @@ export interface MergeScreen {
   fields: Array<{ name: string; label: string; kept: string; merged: string; same: boolean; restricted: boolean; choice: 'kept' | 'merged' }>;
   lists: Array<{ label: string; kept: string; merged: string; result: string }>;
   units: { kept: string; merged: string; result: string };
-  moves: { affiliations: number; children: number; conventions: number };
+  moves: { affiliations: number; children: number; conventions: number; exchanges: number; tasks: number };
   /** « 3 rattachement(s) de contacts », … : what moves besides the values (none listed when zero). */
   moveItems: string[];
   /** Why the pair is proposed (as on /doublons), empty when nothing links the two records. */
@@ -303,10 +306,14 @@ export async function getMergeScreen(ctx: ServiceContext, entity: Entity, keptId
           ['organizationAffiliations', moves.affiliations],
           ['children', moves.children],
           ['conventionParties', moves.conventions],
+          ['exchanges', moves.exchanges],
+          ['tasks', moves.tasks],
         ]
       : [
           ['contactAffiliations', moves.affiliations],
           ['signatures', moves.conventions],
+          ['exchanges', moves.exchanges],
+          ['tasks', moves.tasks],
         ]
   )
     .filter(([, count]) => Number(count) > 0)
@@ -432,6 +439,11 @@ async function moveRelations(tx: ServiceContext['db'], entity: Entity, kept: Any
     moved['organizations.parent_id'] = await repointChildren(tx, await childIdsOf(tx, merged.id, kept.id), merged.id, kept.id);
     moved.convention_parties = await repointConventionParties(tx, merged.id, kept.id);
   }
+  // The exchanges the merged record took part in and its tasks follow it (issue 12).
+  const activity = await moveExchangesAndTasks(tx, entity, merged.id, kept.id);
+  if (activity.linksMoved.length > 0) moved['exchanges.linked'] = activity.linksMoved;
+  if (activity.linksRemoved.length > 0) moved['exchanges.unlinked'] = activity.linksRemoved;
+  if (activity.tasks.length > 0) moved.tasks = activity.tasks;
   return { moved, removed };
 }
 
@@ -542,6 +554,13 @@ export async function undoMerge(ctx: ServiceContext, mergeId: string): Promise<{
       await restoreSignatures(tx, moved['convention_parties.signatory'] ?? [], kept.id, merged.id);
       await removeContactUnits(tx, kept.id, moved.contact_units ?? []);
     }
+    await restoreExchangesAndTasks(
+      tx,
+      entity,
+      { linksMoved: moved['exchanges.linked'] ?? [], linksRemoved: moved['exchanges.unlinked'] ?? [], tasks: moved.tasks ?? [] },
+      kept.id,
+      merged.id,
+    );
     const keptRestored = await updateRecord(tx, entity, kept.id, { ...restoredValues(entity, merge.keptBefore), updatedById: actor.id });
     const mergedRestored = await updateRecord(tx, entity, merged.id, { ...restoredValues(entity, merge.mergedBefore), mergedIntoId: null, updatedById: actor.id });
     await markMergeUndone(tx, merge.id, actor.id);

@@ -65,6 +65,8 @@ export const frDuplicates = {
       conventionParties: '{count} convention(s) où la structure est partie',
       contactAffiliations: '{count} rattachement(s) à des structures',
       signatures: '{count} signature(s) de convention',
+      exchanges: '{count} échange(s)',
+      tasks: '{count} tâche(s)',
     },
     submit: 'Fusionner',
     confirm: 'Fusionner ces deux fiches ? Un administrateur pourra annuler la fusion.',
