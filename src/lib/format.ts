@@ -79,3 +79,22 @@ function parisOffsetMinutes(at: Date): number {
   const utc = new Date(at.toLocaleString('en-US', { timeZone: 'UTC' }));
   return Math.round((local.getTime() - utc.getTime()) / 60_000);
 }
+
+/** `HH:MM` of a moment in Paris, for time inputs. */
+export function isoTimeInParis(value: Date): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(value);
+}
+
+/**
+ * The UTC instant of a wall-clock time in Paris (`YYYY-MM-DD`, `HH:MM`). A time skipped by the
+ * spring change (02:30 on the last Sunday of March) lands an hour earlier; the repeated autumn
+ * hour takes one of its two occurrences.
+ */
+export function parisDateTime(isoDay: string, time: string): Date {
+  const [year, month, day] = isoDay.split('-').map(Number) as [number, number, number];
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const first = new Date(wall - parisOffsetMinutes(new Date(wall)) * 60_000);
+  const second = new Date(wall - parisOffsetMinutes(first) * 60_000);
+  return parisOffsetMinutes(second) === parisOffsetMinutes(first) ? second : first;
+}
