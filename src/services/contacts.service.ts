@@ -303,36 +303,64 @@ async function warnAboutDuplicates(ctx: ServiceContext, values: ContactInput, se
   if (candidates.length > 0) throw new DuplicatesFoundError(candidates);
 }
 
+/**
+ * The checks of a creation that read the database (before any transaction, on ctx.db): units
+ * and the organisation of the first affiliation, then the unit rule. Returns the units the new
+ * contact gets: its creator's unless the form says otherwise. ValidationError on a wrong field.
+ */
+export async function checkNewContact(ctx: ServiceContext, actor: Actor, values: ContactInput): Promise<{ unitIds: string[] }> {
+  await validateReferences(ctx, values);
+  return { unitIds: allowedContactUnits(actor, values.unitIds.length > 0 ? values.unitIds : actor.unitIds, []) };
+}
+
+/** DuplicatesFoundError when the new contact looks like existing ones, unless confirmed. */
+export async function warnAboutContactDuplicates(ctx: ServiceContext, values: ContactInput): Promise<void> {
+  await warnAboutDuplicates(ctx, values);
+}
+
+/**
+ * Inside the caller's transaction: inserts a contact already checked (checkNewContact), its
+ * units, the 'contact.created' journal entry and, when the values name an organisation, the
+ * first (primary) affiliation with its own journal entry. `organizationId` overrides the
+ * values' one (an organisation created in the same transaction). No permission check here.
+ */
+export async function createContactInTransaction(
+  tx: ServiceContext['db'],
+  ctx: ServiceContext,
+  actor: Actor,
+  values: ContactInput,
+  unitIds: string[],
+  organizationId: string | null = values.organizationId,
+): Promise<Contact> {
+  const contact = await insertContact(tx, {
+    ...(columnsOf(values) as NewContact),
+    ownerId: values.ownerId ?? actor.id,
+    createdById: actor.id,
+    updatedById: actor.id,
+  });
+  await replaceContactUnits(tx, contact.id, unitIds);
+  await recordAudit(tx, ctx, { action: 'contact.created', entityType: 'contact', entityId: contact.id, after: { ...auditable(contact), unitIds } });
+  if (organizationId) {
+    const affiliation = await insertAffiliation(tx, {
+      contactId: contact.id,
+      organizationId,
+      role: values.role ?? null,
+      startDate: values.startDate ?? null,
+      isPrimary: true,
+      createdById: actor.id,
+    });
+    await auditAffiliation(tx, ctx, 'affiliation.created', null, affiliation);
+  }
+  return contact;
+}
+
 export async function createContact(ctx: ServiceContext, input: unknown): Promise<Contact> {
   assertCan(ctx.actor, 'directory.edit');
-  const values = parseInput(contactSchema, input);
-  await validateReferences(ctx, values);
-  // A new contact belongs to its creator's units unless the form says otherwise.
-  const unitIds = allowedContactUnits(ctx.actor, values.unitIds.length > 0 ? values.unitIds : ctx.actor.unitIds, []);
-  await warnAboutDuplicates(ctx, values);
   const actor = ctx.actor;
-  return inTransaction(ctx, async (tx) => {
-    const contact = await insertContact(tx, {
-      ...(columnsOf(values) as NewContact),
-      ownerId: values.ownerId ?? actor.id,
-      createdById: actor.id,
-      updatedById: actor.id,
-    });
-    await replaceContactUnits(tx, contact.id, unitIds);
-    await recordAudit(tx, ctx, { action: 'contact.created', entityType: 'contact', entityId: contact.id, after: { ...auditable(contact), unitIds } });
-    if (values.organizationId) {
-      const affiliation = await insertAffiliation(tx, {
-        contactId: contact.id,
-        organizationId: values.organizationId,
-        role: values.role ?? null,
-        startDate: values.startDate ?? null,
-        isPrimary: true,
-        createdById: actor.id,
-      });
-      await auditAffiliation(tx, ctx, 'affiliation.created', null, affiliation);
-    }
-    return contact;
-  });
+  const values = parseInput(contactSchema, input);
+  const { unitIds } = await checkNewContact(ctx, actor, values);
+  await warnAboutDuplicates(ctx, values);
+  return inTransaction(ctx, (tx) => createContactInTransaction(tx, ctx, actor, values, unitIds));
 }
 
 export async function getContactForEdit(ctx: ServiceContext, id: string) {

@@ -40,6 +40,7 @@ import {
 import { ORGANIZATION_STATUSES, type NewOrganization, type Organization } from '../models/schema';
 import { findUnitsByIds } from '../models/units.model';
 import { findUserById } from '../models/users.model';
+import type { Database } from '../models/database';
 import { recordAudit } from './audit.service';
 import { conventionsOfOrganizationFor } from './conventions.service';
 import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
@@ -438,31 +439,56 @@ async function warnAboutDuplicates(ctx: ServiceContext, values: OrganizationInpu
   if (candidates.length > 0) throw new DuplicatesFoundError(candidates);
 }
 
+/**
+ * The checks of a creation that read the database (before any transaction, on ctx.db): kind,
+ * units, commune, parent, then the unit rule. Returns the units the new record gets: its
+ * creator's unless the form says otherwise. ValidationError on a wrong field.
+ */
+export async function checkNewOrganization(ctx: ServiceContext, actor: Actor, values: OrganizationInput): Promise<{ unitIds: string[] }> {
+  await validateReferences(ctx, values);
+  return { unitIds: allowedUnits(actor, values.unitIds.length > 0 ? values.unitIds : actor.unitIds, []) };
+}
+
+/** DuplicatesFoundError when the new organisation looks like existing ones, unless confirmed. */
+export async function warnAboutOrganizationDuplicates(ctx: ServiceContext, values: OrganizationInput): Promise<void> {
+  await warnAboutDuplicates(ctx, values);
+}
+
+/**
+ * Inside the caller's transaction: inserts an organisation already checked (checkNewOrganization),
+ * its units and the 'organization.created' journal entry. No permission check here: callers
+ * have done it.
+ */
+export async function createOrganizationInTransaction(
+  tx: Database,
+  ctx: ServiceContext,
+  actor: Actor,
+  values: OrganizationInput,
+  unitIds: string[],
+): Promise<Organization> {
+  const organization = await insertOrganization(tx, {
+    ...(columnsOf(values) as NewOrganization),
+    createdById: actor.id,
+    updatedById: actor.id,
+    ownerId: values.ownerId ?? actor.id,
+  });
+  await replaceOrganizationUnits(tx, organization.id, unitIds);
+  await recordAudit(tx, ctx, {
+    action: 'organization.created',
+    entityType: 'organization',
+    entityId: organization.id,
+    after: { ...auditable(organization), unitIds },
+  });
+  return organization;
+}
+
 export async function createOrganization(ctx: ServiceContext, input: unknown): Promise<Organization> {
   assertCan(ctx.actor, 'directory.edit');
-  const values = parseInput(organizationSchema, input);
-  await validateReferences(ctx, values);
-  // A new record belongs to its creator's units unless the form says otherwise.
-  const unitIds = allowedUnits(ctx.actor, values.unitIds.length > 0 ? values.unitIds : ctx.actor.unitIds, []);
-  await warnAboutDuplicates(ctx, values);
   const actor = ctx.actor;
-  return inTransaction(ctx, async (tx) => {
-    const organization = await insertOrganization(tx, {
-      ...(columnsOf(values) as NewOrganization),
-      // A new record belongs to its creator's units unless the form says otherwise.
-      createdById: actor.id,
-      updatedById: actor.id,
-      ownerId: values.ownerId ?? actor.id,
-    });
-    await replaceOrganizationUnits(tx, organization.id, unitIds);
-    await recordAudit(tx, ctx, {
-      action: 'organization.created',
-      entityType: 'organization',
-      entityId: organization.id,
-      after: { ...auditable(organization), unitIds },
-    });
-    return organization;
-  });
+  const values = parseInput(organizationSchema, input);
+  const { unitIds } = await checkNewOrganization(ctx, actor, values);
+  await warnAboutDuplicates(ctx, values);
+  return inTransaction(ctx, (tx) => createOrganizationInTransaction(tx, ctx, actor, values, unitIds));
 }
 
 /** What the journal keeps of an organisation (generated search columns are noise there). */
