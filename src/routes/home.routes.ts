@@ -7,7 +7,7 @@ import { readDashboard } from '../services/dashboard.service';
 export function homeRouter(): Router {
   const router = Router();
   router.get('/', requireLogin, async (req, res) => {
-    const dashboard = await readDashboard(serviceContext(req));
+    const dashboard = await readDashboard(serviceContext(req), req.query);
     render(req, res, 'home/dashboard', { title: t('dashboard.title'), dashboard });
   });
   return router;

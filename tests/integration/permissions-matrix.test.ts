@@ -73,6 +73,9 @@ const ROUTES: RouteCase[] = [
   // Issue 12 — exchanges (/echanges…): rows added below this line.
   // Issue 12 — tasks (/taches…): rows added below this line.
   // Issue 12 — dashboard and settings (/, /admin/parametres): rows added below this line.
+  { method: 'GET', path: '/?unit=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/admin/parametres', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/parametres', form: { dormantMonths: '0', retentionYears: '99' }, expect: adminOnly(422) },
 ];
 
 describe('role × route matrix', () => {

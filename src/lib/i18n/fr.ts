@@ -151,11 +151,6 @@ export const fr = {
   dashboard: {
     title: 'Tableau de bord',
     welcome: 'Bonjour {name}',
-    intro: 'Passerelle centralise les structures partenaires, les contacts, les conventions et leurs circuits de validation.',
-    organizationsCount: 'Structures partenaires',
-    yourRoles: 'Vos rôles',
-    yourUnits: 'Vos unités',
-    comingSoon: 'Les indicateurs, relances et validations en attente apparaîtront ici.',
   },
   account: {
     title: 'Mon compte',
