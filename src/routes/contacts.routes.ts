@@ -24,7 +24,8 @@ import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { VCARD_CONTENT_TYPE, vcardFileName, writeVcards } from '../lib/exports/vcard';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';
 import { contactExport, contactVcard, contactVcards } from '../services/directory-export.service';
-import { describeTimeline } from '../services/journal.service';
+import { readTimeline } from '../services/timeline.service';
+import { timelineHandler } from './timeline-response';
 import { exportFileName } from './organizations.routes';
 import { DuplicatesFoundError } from '../services/organizations.service';
 import { can } from '../services/permissions';
@@ -130,18 +131,21 @@ export function contactsRouter(): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    const detail = await getContactDetail(serviceContext(req), req.params.id);
+    const ctx = serviceContext(req);
+    const detail = await getContactDetail(ctx, req.params.id);
     if (detail.kind === 'redirect') return res.redirect(302, detail.to);
     render(req, res, 'contacts/show', {
       title: fullName(detail.contact),
       detail,
       contact: detail.contact,
       hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
-      timeline: await describeTimeline(serviceContext(req), detail.timeline),
+      timeline: await readTimeline(ctx, { type: 'contact', id: detail.contact.id }, {}),
       today: new Date().toISOString().slice(0, 10),
       breadcrumb: [{ label: t('contacts.title'), href: '/contacts' }, { label: fullName(detail.contact) }],
     });
   });
+
+  router.get('/:id/historique', timelineHandler('contact'));
 
   router.get('/:id/modifier', async (req, res) => {
     const ctx = serviceContext(req);
@@ -204,7 +208,7 @@ export function contactsRouter(): Router {
           detail,
           contact: detail.contact,
           hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
-          timeline: await describeTimeline(ctx, detail.timeline),
+          timeline: await readTimeline(ctx, { type: 'contact', id: detail.contact.id }, {}),
           affiliationValues: req.body,
         },
         error.fieldErrors,

@@ -35,6 +35,7 @@ import {
 } from '../services/conventions.service';
 import { pickOrganizationsFor } from '../services/organizations.service';
 import { exportFileName } from './organizations.routes';
+import { timelineHandler } from './timeline-response';
 
 function storageOf(req: Request) {
   return documentStorageFor(deps(req).config.dataDir);
@@ -131,6 +132,8 @@ export function conventionsRouter(): Router {
   router.get('/:id', async (req, res) => {
     render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), req.params.id)), maxMb: maxMbOf(req) });
   });
+
+  router.get('/:id/historique', timelineHandler('convention'));
 
   router.get('/:id/modifier', async (req, res) => {
     await renderForm(req, res, 'edit', await editConventionFormData(serviceContext(req), req.params.id));

@@ -6,7 +6,8 @@ import { t } from '../lib/i18n';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';
 import { organizationExport } from '../services/directory-export.service';
-import { describeTimeline } from '../services/journal.service';
+import { readTimeline } from '../services/timeline.service';
+import { timelineHandler } from './timeline-response';
 import { can } from '../services/permissions';
 import {
   DuplicatesFoundError,
@@ -120,17 +121,20 @@ export function organizationsRouter(): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    const detail = await getOrganizationDetail(serviceContext(req), req.params.id);
+    const ctx = serviceContext(req);
+    const detail = await getOrganizationDetail(ctx, req.params.id);
     if (detail.kind === 'redirect') return res.redirect(302, detail.to);
     render(req, res, 'organizations/show', {
       title: detail.organization.name,
       detail,
       organization: detail.organization,
       hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
-      timeline: await describeTimeline(serviceContext(req), detail.timeline),
+      timeline: await readTimeline(ctx, { type: 'organization', id: detail.organization.id }, {}),
       breadcrumb: [{ label: t('organizations.title'), href: '/structures' }, { label: detail.organization.name }],
     });
   });
+
+  router.get('/:id/historique', timelineHandler('organization'));
 
   router.get('/:id/modifier', async (req, res) => {
     const ctx = serviceContext(req);

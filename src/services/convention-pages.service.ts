@@ -22,6 +22,7 @@ import {
   updateConvention,
 } from './conventions.service';
 import { pickOrganizationsFor } from './organizations.service';
+import { readTimeline } from './timeline.service';
 import { assertCan, can } from './permissions';
 
 const CLAUSES = ['clauseGdpr', 'clauseIntellectualProperty', 'clauseExclusivity', 'clauseCommunication'] as const;
@@ -66,10 +67,11 @@ export async function conventionPageView(ctx: ServiceContext, id: string, failed
   const detail = await getConventionDetail(ctx, id);
   const { convention } = detail;
   const circuit = await circuitOfConvention(ctx, convention.id);
-  const [options, manualStatuses, nextCircuit] = await Promise.all([
+  const [options, manualStatuses, nextCircuit, timeline] = await Promise.all([
     detail.permissions.upload ? conventionFormOptions(ctx) : Promise.resolve(null),
     manualStatusChoices(ctx, convention),
     nextCircuitOf(ctx, convention, circuit),
+    readTimeline(ctx, { type: 'convention', id: convention.id }, {}),
   ]);
   return {
     title: `${convention.reference} — ${convention.title}`,
@@ -81,6 +83,7 @@ export async function conventionPageView(ctx: ServiceContext, id: string, failed
     canChangeStatus: manualStatuses.length > 0,
     circuit,
     nextCircuit,
+    timeline,
     canSubmit: detail.permissions.edit && SUBMITTABLE.includes(convention.status),
     breadcrumb: [{ label: t('conventions.title'), href: '/conventions' }, { label: convention.reference }],
     ...failed,

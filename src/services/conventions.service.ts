@@ -14,7 +14,6 @@ import { logger } from '../lib/logger';
 import { formatEuros, isoDateInParis } from '../lib/format';
 import { t } from '../lib/i18n';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
-import { listTimeline } from '../models/audit.model';
 import {
   CONVENTION_SORTS,
   type ConventionListFilters,
@@ -64,7 +63,6 @@ import { CONVENTION_REVIEW_STATUSES, CONVENTION_TRANSITIONS, type ConventionMove
 import { checkMove, movesFrom, type MoveRequest } from '../workflows/transitions';
 import { recordAudit } from './audit.service';
 import { type Actor, type ServiceContext, inTransaction } from './context';
-import { describeTimeline } from './journal.service';
 import { assertCan, can, type RecordScope } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 
@@ -157,19 +155,18 @@ export async function conventionFormOptions(ctx: ServiceContext) {
 export async function getConventionDetail(ctx: ServiceContext, id: string) {
   assertCan(ctx.actor, 'conventions.read');
   const convention = await loadConvention(ctx.db, id);
-  const [parties, payments, children, documents, timeline, parent, owner, units] = await Promise.all([
+  const [parties, payments, children, documents, parent, owner, units] = await Promise.all([
     partiesOf(ctx.db, convention.id),
     paymentsOf(ctx.db, convention.id),
     childrenOfConvention(ctx.db, convention.id),
     documentsOf(ctx.db, convention.id),
-    listTimeline(ctx.db, { entityType: 'convention', entityId: convention.id, limit: 100 }),
     convention.parentId ? findConventionById(ctx.db, convention.parentId) : Promise.resolve(undefined),
     convention.ownerId ? findUserById(ctx.db, convention.ownerId) : Promise.resolve(undefined),
     findUnitsByIds(ctx.db, convention.unitId ? [convention.unitId] : []),
   ]);
   const scope = scopeOf(convention);
   const paymentTotal = payments.reduce((sum, payment) => sum + payment.amountCents, 0);
-  // Confidential documents are neither listed nor named in the history for those who may not open them.
+  // Confidential documents are not listed for those who may not open them (nor named in the history: timeline.service).
   const seesConfidential = maySeeConfidential(ctx.actor, convention);
   const hidden = new Set(documents.filter((document) => document.confidential && !seesConfidential).map((document) => document.id));
   return {
@@ -181,7 +178,6 @@ export async function getConventionDetail(ctx: ServiceContext, id: string) {
     amountText: convention.amountCents === null ? null : formatEuros(convention.amountCents / 100),
     children,
     documents: documents.filter((document) => !hidden.has(document.id)),
-    timeline: (await describeTimeline(ctx, timeline)).map((entry) => (hidden.has(String(entry.metadata.documentId)) ? { ...entry, note: t('conventions.confidentialDocument') } : entry)),
     parent: parent ? { id: parent.id, reference: parent.reference, title: parent.title } : null,
     ownerName: owner?.displayName ?? null,
     unitName: units[0]?.name ?? null,

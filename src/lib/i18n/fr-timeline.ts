@@ -1,4 +1,55 @@
 // Strings of the timeline feature (issue 12). Each file owns its top-level groups (see index.ts).
 export const frTimeline = {
-  timeline: {},
+  timeline: {
+    title: 'Historique',
+    pageTitle: 'Historique — {name}',
+    empty: 'Aucun évènement pour le moment.',
+    emptyFiltered: 'Aucun évènement ne correspond à ces filtres.',
+    count: '{count} évènement(s)',
+    more: 'Voir plus',
+    firstPage: 'Revenir aux plus récents',
+    backToRecord: 'Retour à la fiche',
+    types: {
+      echange: 'Échanges',
+      tache: 'Tâches',
+      modification: 'Modifications',
+      circuit: 'Circuit de validation',
+      document: 'Documents',
+      fusion: 'Fusions',
+    },
+    with: {
+      contacts: 'Inclure ses contacts',
+      conventions: 'Inclure ses conventions',
+    },
+    filters: {
+      legend: 'Filtrer l’historique',
+      types: 'Types',
+      period: 'Période',
+      from: 'Du',
+      to: 'Au',
+      with: 'Étendre',
+      apply: 'Filtrer',
+      reset: 'Réinitialiser',
+    },
+    exchange: {
+      by: 'par {name}',
+      organizations: 'Structures',
+      outcome: 'Suite',
+      confidential: 'Confidentiel',
+      open: 'Voir l’échange',
+    },
+    task: {
+      created: 'Tâche créée',
+      done: 'Tâche faite',
+      dueOn: 'échéance le {date}',
+      assignee: 'pour {name}',
+      by: 'par {name}',
+      open: 'Voir la tâche',
+      highPriority: 'Priorité haute',
+    },
+    reminder: {
+      title: 'Relance de validation envoyée',
+      to: 'à {name}',
+    },
+  },
 } as const;
