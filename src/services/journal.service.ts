@@ -170,11 +170,6 @@ export async function describeAuditEntries<Entry extends Parameters<typeof descr
   return entries.map((entry) => describeAuditEntry(entry, names));
 }
 
-/** A record's history for its page (organisation, contact, convention): described as the journal is. */
-export function describeTimeline<Entry extends Parameters<typeof describeAuditEntry>[0]>(ctx: ServiceContext, entries: Entry[]) {
-  return describeAuditEntries(ctx.db, entries);
-}
-
 export async function readJournal(ctx: ServiceContext, rawQuery: unknown) {
   assertCan(ctx.actor, 'audit.read');
   const query = journalQuerySchema.parse(rawQuery ?? {});

@@ -18,7 +18,6 @@ import {
 import { type Commune, communeByCode, communesMatching, departmentName, listRegions, regionName, resolveCommune } from '../lib/geography';
 import { sirenOfSiret } from '../lib/identifiers';
 import { parsePhone } from '../lib/phones';
-import { listTimeline, type TimelineEntry } from '../models/audit.model';
 import {
   type ListCursor,
   type OrganizationListRow,
@@ -198,7 +197,6 @@ export type OrganizationDetail =
       parent: { id: string; name: string } | null;
       children: Array<{ id: string; name: string; kindLabel: string }>;
       people: { current: Awaited<ReturnType<typeof affiliatedContacts>>; past: Awaited<ReturnType<typeof affiliatedContacts>> };
-      timeline: TimelineEntry[];
       conventions: Awaited<ReturnType<typeof conventionsOfOrganizationFor>>;
       hiddenFields: string[];
       permissions: { edit: boolean; archive: boolean; restore: boolean; merge: boolean; undoMerge: boolean };
@@ -220,12 +218,11 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
   // A merged record lives on as a redirect to the one it was merged into.
   if (organization.mergedIntoId) return { kind: 'redirect', to: `/structures/${organization.mergedIntoId}` };
   if (organization.archivedAt && !can(ctx.actor, 'directory.archive')) throw new NotFoundError(t('organizations.notFound'));
-  const [kind, units, children, people, timeline, parents, owner] = await Promise.all([
+  const [kind, units, children, people, parents, owner] = await Promise.all([
     findKind(ctx.db, organization.kindCode),
     unitsOfOrganization(ctx.db, organization.id),
     childrenOf(ctx.db, organization.id),
     affiliatedContacts(ctx.db, organization.id),
-    listTimeline(ctx.db, { entityType: 'organization', entityId: organization.id, limit: 50 }),
     organizationLabels(ctx.db, organization.parentId ? [organization.parentId] : []),
     organization.ownerId ? findUserById(ctx.db, organization.ownerId) : Promise.resolve(undefined),
   ]);
@@ -242,7 +239,6 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
     parent: parents[0] ?? null,
     children,
     people: { current: people.filter((person) => !person.endDate), past: people.filter((person) => person.endDate) },
-    timeline,
     conventions,
     hiddenFields,
     permissions: {
