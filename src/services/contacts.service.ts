@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { TAG_MAX_LENGTH, dateField, emailListField, phoneListField, tagListField } from '../lib/directory-fields';
 import { optionalId, optionalTrimmed, parseInput, requiredText, stringList } from '../lib/validation';
-import { listTimeline, scrubAuditChanges, type TimelineEntry } from '../models/audit.model';
+import { listTimeline, scrubAuditChanges } from '../models/audit.model';
 import {
   CONTACT_SORTS,
   type ContactListRow,
@@ -172,7 +172,6 @@ export type ContactDetail =
       ownerName: string | null;
       units: Array<{ id: string; name: string }>;
       affiliations: { current: Awaited<ReturnType<typeof affiliationsOfContact>>; past: Awaited<ReturnType<typeof affiliationsOfContact>> };
-      timeline: TimelineEntry[];
       hiddenFields: string[];
       reviewDue: boolean;
       permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean; vcard: boolean; merge: boolean; undoMerge: boolean };
@@ -183,10 +182,9 @@ export async function getContactDetail(ctx: ServiceContext, id: string): Promise
   const contact = await loadContact(ctx, id);
   if (contact.mergedIntoId) return { kind: 'redirect', to: `/contacts/${contact.mergedIntoId}` };
   if (contact.archivedAt && !can(ctx.actor, 'directory.archive')) throw new NotFoundError(t('contacts.notFound'));
-  const [units, positions, timeline, owner] = await Promise.all([
+  const [units, positions, owner] = await Promise.all([
     unitsOfContact(ctx.db, contact.id),
     affiliationsOfContact(ctx.db, contact.id),
-    listTimeline(ctx.db, { entityType: 'contact', entityId: contact.id, limit: 50 }),
     contact.ownerId ? findUserById(ctx.db, contact.ownerId) : Promise.resolve(undefined),
   ]);
   const scope = { ownerId: contact.ownerId, unitIds: units.map((unit) => unit.id) };
@@ -199,7 +197,6 @@ export async function getContactDetail(ctx: ServiceContext, id: string): Promise
     ownerName: owner?.displayName ?? null,
     units,
     affiliations: { current: positions.filter((position) => !position.endDate), past: positions.filter((position) => position.endDate) },
-    timeline,
     hiddenFields: await restrictedFieldsFor(ctx, 'contact', scope),
     reviewDue: !contact.erasedAt && lastTouch < reviewLimit,
     permissions: {
