@@ -23,6 +23,7 @@ import {
 } from '../models/schema';
 import { registerConventionCircuit } from '../services/convention-circuit';
 import { seedConventions } from './demo-conventions';
+import { DEMO_SOURCED_STARTUPS, seedExchangesAndTasks } from './demo-exchanges';
 import { DEMO_CONTACTS, DEMO_ORGANIZATION_FOLLOW_UP, DEMO_ORGANIZATION_UNITS, demoEmail } from './demo-contacts';
 import { DEMO_ORGANIZATIONS } from './demo-organizations';
 import { DEMO_USERS } from './demo-users';
@@ -60,6 +61,10 @@ export interface SeedReport {
   conventions: SeedCount;
   /** Demo conventions put through the approval circuit (runs and step history). */
   conventionCircuits: SeedCount;
+  /** Demo exchanges (start-up meetings, university calls, a CREPS visit…; src/seed/demo-exchanges.ts). */
+  exchanges: SeedCount;
+  /** Demo tasks (overdue, due today, coming, done). */
+  tasks: SeedCount;
   /** Rows skipped or corrected while reading the source files. */
   notes: SourceNote[];
   /** Demo unit codes missing from the database (membership not created). */
@@ -73,6 +78,8 @@ export interface SeedOptions {
   dataDir?: string;
   /** Public URL of the application, for the links of the circuit emails (default: the configuration's). */
   baseUrl?: string;
+  /** Reference time the demo dates are relative to (default: now). */
+  now?: Date;
 }
 
 /** BASE_URL as src/config.ts derives it, without requiring the whole configuration. */
@@ -334,6 +341,7 @@ export async function isDemoSeeded(db: Database): Promise<boolean> {
 /** Loads the demo data in one transaction. Safe to run again: see the file comment. */
 export async function runSeed(db: Database, log: Logger = defaultLogger, options: SeedOptions = {}): Promise<SeedReport> {
   const dataDir = options.dataDir ?? SEED_DATA_DIR;
+  const now = options.now ?? new Date();
   // The demo conventions go through their circuit, whose decisions move their statuses: the
   // mapping must be installed whoever calls (boot's configureProcess does it too; idempotent).
   registerConventionCircuit();
@@ -350,14 +358,15 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     // Demo organisations first: their eight universities carry richer details than the CSV rows
     // with the same wikidata key, which are left out (the same organisations, not rows that
     // were already in the database).
-    const demo = await insertOrganizations(tx, DEMO_ORGANIZATIONS);
+    const demo = await insertOrganizations(tx, [...DEMO_ORGANIZATIONS, ...DEMO_SOURCED_STARTUPS]);
     const demoRefs = new Set(DEMO_ORGANIZATIONS.map((organization) => organization.sourceRef));
     const universityCount = await insertOrganizations(tx, universities.rows.filter((row) => !demoRefs.has(row.sourceRef)));
     const cfaCount = await insertOrganizations(tx, cfas.rows);
     const parentLinks = await linkParents(tx);
     const organizationFollowUp = await seedOrganizationFollowUp(tx);
     const { contacts: contactCount, links: contactLinks } = await seedContacts(tx);
-    const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, new Date(), options.baseUrl ?? defaultBaseUrl());
+    const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, now, options.baseUrl ?? defaultBaseUrl());
+    const activity = await seedExchangesAndTasks(tx, now);
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
       users: accounts.users,
@@ -369,6 +378,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       contactLinks,
       conventions: conventionCount,
       conventionCircuits,
+      exchanges: activity.exchanges,
+      tasks: activity.tasks,
       notes,
       missingUnits: accounts.missingUnits,
       totalInserted:
@@ -380,7 +391,9 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
         contactCount.inserted +
         contactLinks.inserted +
         conventionCount.inserted +
-        conventionCircuits.inserted,
+        conventionCircuits.inserted +
+        activity.exchanges.inserted +
+        activity.tasks.inserted,
     } satisfies SeedReport;
   });
 
@@ -398,6 +411,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       contactLinks: report.contactLinks,
       conventions: report.conventions,
       conventionCircuits: report.conventionCircuits,
+      exchanges: report.exchanges,
+      tasks: report.tasks,
       totalInserted: report.totalInserted,
     },
     'seed: données de démonstration chargées',
@@ -423,6 +438,8 @@ export function formatSeedReport(report: SeedReport): string {
     line('  leurs fonctions et unités', report.contactLinks),
     line('Conventions', report.conventions),
     line('  dont passées par le circuit', report.conventionCircuits),
+    line('Échanges', report.exchanges),
+    line('Tâches', report.tasks),
     `  Total ajouté / total inserted: ${report.totalInserted}`,
   ];
   if (report.missingUnits.length > 0) lines.push(`  Unités absentes (rattachements non créés) : ${report.missingUnits.join(', ')}`);

@@ -1,5 +1,6 @@
-import { count } from 'drizzle-orm';
-import { affiliations, contactUnits, contacts, organizations, users } from '../../src/models/schema';
+import { and, count, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { isoDateInParis } from '../../src/lib/format';
+import { affiliations, contactUnits, contacts, exchangeOrganizations, exchangeUnits, exchanges, organizations, tasks, users } from '../../src/models/schema';
 import { formatSeedReport, runSeed } from '../../src/seed/seed';
 import { logger } from '../../src/lib/logger';
 import { verifyPassword } from '../../src/lib/passwords';
@@ -23,6 +24,7 @@ describe('npm run seed', () => {
     const countsOf = (report: typeof first) => [
       report.users, report.userUnits, report.organizations, ...Object.values(report.organizations.bySource), report.parentLinks,
       report.organizationFollowUp, report.contacts, report.contactLinks, report.conventions, report.conventionCircuits,
+      report.exchanges, report.tasks,
     ];
     expect(countsOf(first).map((seedCount) => seedCount.alreadyPresent)).toEqual(countsOf(first).map(() => 0));
     expect(formatSeedReport(first)).not.toMatch(/[1-9]\d* déjà présent/);
@@ -46,6 +48,61 @@ describe('npm run seed', () => {
     expect(second.organizations).toMatchObject({ inserted: 0, alreadyPresent: first.organizations.inserted });
     expect((await database.db.select({ value: count() }).from(organizations))[0]).toEqual(orgs);
     expect((await database.db.select({ value: count() }).from(users))[0]).toEqual(people);
+    expect(second.exchanges).toEqual({ inserted: 0, alreadyPresent: first.exchanges.inserted });
+    expect(second.tasks).toEqual({ inserted: 0, alreadyPresent: first.tasks.inserted });
+  });
+
+  test('seeds exchanges and tasks relative to the reference time: ~60 start-up meetings in 12 months, calls, a CREPS visit, tasks overdue, due today and done', async () => {
+    const db = database.db;
+    const now = new Date();
+    const today = isoDateInParis(now);
+    const yearAgo = new Date(now.getTime() - 365 * 24 * 3600_000);
+    const [all] = await db.select({ value: count() }).from(exchanges);
+    expect(all?.value).toBeGreaterThanOrEqual(70);
+    // Start-up meetings (not calls nor notes) of the last twelve months, by several people.
+    const meetings = await db
+      .select({ id: exchanges.id, authorId: exchanges.authorId, confidential: exchanges.confidential, organizationId: exchangeOrganizations.organizationId })
+      .from(exchanges)
+      .innerJoin(exchangeOrganizations, eq(exchangeOrganizations.exchangeId, exchanges.id))
+      .innerJoin(organizations, eq(organizations.id, exchangeOrganizations.organizationId))
+      .where(and(eq(organizations.kindCode, 'startup'), inArray(exchanges.kind, ['rendez_vous', 'visio', 'salon', 'visite']), gte(exchanges.occurredAt, yearAgo), lte(exchanges.occurredAt, now)));
+    expect(meetings.length).toBeGreaterThanOrEqual(55);
+    expect(new Set(meetings.map((meeting) => meeting.authorId)).size).toBeGreaterThanOrEqual(3);
+    expect(new Set(meetings.map((meeting) => meeting.organizationId)).size).toBeGreaterThanOrEqual(25);
+    expect(meetings.some((meeting) => meeting.confidential)).toBe(true);
+    // Every exchange has its organisations and units, each link carrying the exchange's date.
+    const [unlinked] = await db.select({ value: count() }).from(exchanges).where(sql`not exists (select 1 from exchange_units u where u.exchange_id = ${exchanges.id}) or not exists (select 1 from exchange_organizations o where o.exchange_id = ${exchanges.id})`);
+    expect(unlinked?.value).toBe(0);
+    const [outOfStep] = await db.select({ value: count() }).from(exchangeUnits).innerJoin(exchanges, eq(exchanges.id, exchangeUnits.exchangeId)).where(sql`${exchangeUnits.occurredAt} <> ${exchanges.occurredAt}`);
+    expect(outOfStep?.value).toBe(0);
+    const kinds = new Set((await db.select({ kind: exchanges.kind }).from(exchanges)).map((row) => row.kind));
+    expect([...kinds]).toEqual(expect.arrayContaining(['rendez_vous', 'appel', 'visio', 'salon', 'visite', 'note']));
+    const [crepsVisit] = await db
+      .select({ value: count() })
+      .from(exchanges)
+      .innerJoin(exchangeOrganizations, eq(exchangeOrganizations.exchangeId, exchanges.id))
+      .innerJoin(organizations, eq(organizations.id, exchangeOrganizations.organizationId))
+      .where(and(eq(exchanges.kind, 'visite'), eq(organizations.kindCode, 'creps')));
+    expect(crepsVisit?.value).toBe(1);
+    // Some are planned in the coming days.
+    const [coming] = await db.select({ value: count() }).from(exchanges).where(gte(exchanges.occurredAt, now));
+    expect(coming?.value).toBeGreaterThanOrEqual(2);
+
+    // The last activity of a start-up met is its latest past meeting (never a future one).
+    const [lexiplume] = await db
+      .select({ lastActivityAt: organizations.lastActivityAt, latest: sql<string>`(select max(e.occurred_at) from exchange_organizations e where e.organization_id = ${organizations.id} and e.occurred_at <= now())` })
+      .from(organizations)
+      .where(eq(organizations.sourceRef, 'seed:startup-lexiplume'));
+    expect(lexiplume?.latest).toBeTruthy();
+    expect(lexiplume?.lastActivityAt?.getTime()).toBe(new Date(String(lexiplume?.latest)).getTime());
+    const [mentorelle] = await db.select({ lastActivityAt: organizations.lastActivityAt }).from(organizations).where(eq(organizations.sourceRef, 'seed:startup-mentorelle'));
+    expect(mentorelle?.lastActivityAt?.getTime()).toBeLessThanOrEqual(now.getTime());
+
+    const seededTasks = await db.select().from(tasks);
+    expect(seededTasks.filter((task) => task.status === 'a_faire' && task.dueOn < today).length).toBeGreaterThanOrEqual(3);
+    expect(seededTasks.filter((task) => task.status === 'a_faire' && task.dueOn === today).length).toBeGreaterThanOrEqual(3);
+    expect(seededTasks.filter((task) => task.status === 'faite' && task.doneAt).length).toBeGreaterThanOrEqual(3);
+    expect(seededTasks.some((task) => task.exchangeId && task.organizationId)).toBe(true);
   });
 
   test('demo accounts sign in with the documented password, and every role is present', async () => {
