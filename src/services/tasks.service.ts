@@ -4,15 +4,20 @@
 // (entity 'task') with metadata.related = the linked organisation, contact and convention, so
 // the records' timelines find it.
 import { z } from 'zod';
-import { ValidationError, type FieldErrors } from '../lib/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { t } from '../lib/i18n';
-import { hasControlCharacters } from '../lib/validation';
-import { parseIsoDay } from '../lib/convention-dates';
+import { hasControlCharacters, isUuid, parseInput } from '../lib/validation';
+import { addDays, parseIsoDay } from '../lib/convention-dates';
+import { isoDateInParis } from '../lib/format';
 import type { Database } from '../models/database';
-import { TASK_PRIORITIES, type Task } from '../models/schema';
-import { insertTask, isActiveUser, linkedRecordsExist } from '../models/tasks.model';
-import { recordAudit } from './audit.service';
-import { type ServiceContext, requireActor } from './context';
+import { TASK_PRIORITIES, type Task, type TaskStatus } from '../models/schema';
+import { findUserById } from '../models/users.model';
+import { insertTask, isActiveUser, linkedRecordsExist, lockTaskById, updateTaskRow, userInUnits, type TaskViewer } from '../models/tasks.model';
+import { checkMove } from '../workflows/transitions';
+import { TASK_TRANSITIONS, taskMoveAction } from '../workflows/task-transitions';
+import { diffRecords, recordAudit } from './audit.service';
+import { type Actor, type ServiceContext, inTransaction, requireActor } from './context';
+import { assertCan, can, hasRole } from './permissions';
 
 // ── Fields ───────────────────────────────────────────────────────────────────────────────────
 
@@ -106,8 +111,208 @@ export async function createTaskInTransaction(tx: Database, ctx: ServiceContext,
     action: 'task.created',
     entityType: 'task',
     entityId: task.id,
-    after: task,
+    after: auditSnapshot(task),
     metadata: { related: relatedIdsOf(task), title: task.title },
   });
   return task;
+}
+
+// ── Access ───────────────────────────────────────────────────────────────────────────────────
+
+/** What the list and the rules need to know about who reads. */
+function viewerOf(actor: Actor): TaskViewer {
+  return { id: actor.id, isAdmin: hasRole(actor, 'admin'), managedUnitIds: hasRole(actor, 'manager') ? actor.unitIds : [] };
+}
+
+/**
+ * Whether the actor sees and may change a task: admins any; everyone the tasks assigned to them
+ * or created by them; a manager the tasks of their units' members. Changing also needs
+ * 'tasks.edit' (a lecteur reads their tasks).
+ */
+async function accessTo(db: Database, actor: Actor, task: Pick<Task, 'assigneeId' | 'createdById'>): Promise<{ see: boolean; edit: boolean }> {
+  const viewer = viewerOf(actor);
+  const see =
+    viewer.isAdmin || task.assigneeId === actor.id || task.createdById === actor.id || (viewer.managedUnitIds.length > 0 && (await userInUnits(db, task.assigneeId, viewer.managedUnitIds)));
+  return { see, edit: see && can(actor, 'tasks.edit') };
+}
+
+/** Locks a task the actor may change: NotFoundError when they may not see it, ForbiddenError when they only see it. */
+async function lockEditableTask(tx: Database, actor: Actor, id: string): Promise<Task> {
+  if (!isUuid(id)) throw new NotFoundError();
+  const task = await lockTaskById(tx, id);
+  if (!task) throw new NotFoundError();
+  const access = await accessTo(tx, actor, task);
+  if (!access.see) throw new NotFoundError();
+  if (!access.edit) throw new ForbiddenError(t('tasks.errors.notEditable'));
+  return task;
+}
+
+/** The fields of a task the journal shows (no ids of its own, no technical columns). */
+function auditSnapshot(task: Task): Record<string, unknown> {
+  return {
+    title: task.title,
+    description: task.description,
+    dueOn: task.dueOn,
+    dueTime: task.dueTime ? task.dueTime.slice(0, 5) : null,
+    assigneeId: task.assigneeId,
+    priority: task.priority,
+    status: task.status,
+    organizationId: task.organizationId,
+    contactId: task.contactId,
+    conventionId: task.conventionId,
+  };
+}
+
+// ── Create and edit ──────────────────────────────────────────────────────────────────────────
+
+/** The task form (« Nouvelle tâche »): one transaction, the task and its journal row. */
+export async function createTask(ctx: ServiceContext, input: unknown): Promise<Task> {
+  assertCan(ctx.actor, 'tasks.edit');
+  const fields = parseInput(taskFieldsSchema, input);
+  return inTransaction(ctx, (tx) => createTaskInTransaction(tx, ctx, fields));
+}
+
+/** « Modifier la tâche »: every field but the status (its own actions). */
+export async function updateTask(ctx: ServiceContext, id: string, input: unknown): Promise<Task> {
+  const actor = requireActor(ctx);
+  assertCan(actor, 'tasks.edit');
+  const fields = parseInput(taskFieldsSchema, input);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockEditableTask(tx, actor, id);
+    const assigneeId = fields.assigneeId ?? before.assigneeId;
+    await checkTaskReferences(tx, fields, assigneeId === before.assigneeId ? null : assigneeId);
+    const after = await updateTaskRow(tx, before.id, {
+      title: fields.title,
+      description: fields.description ?? null,
+      dueOn: fields.dueOn,
+      dueTime: fields.dueTime ?? null,
+      assigneeId,
+      priority: fields.priority ?? before.priority,
+      organizationId: fields.organizationId ?? null,
+      contactId: fields.contactId ?? null,
+      conventionId: fields.conventionId ?? null,
+      exchangeId: fields.exchangeId ?? null,
+    });
+    const changes = diffRecords(auditSnapshot(before), auditSnapshot(after));
+    if (Object.keys(changes).length > 0) {
+      await recordAudit(tx, ctx, {
+        action: 'task.updated',
+        entityType: 'task',
+        entityId: after.id,
+        before: auditSnapshot(before),
+        after: auditSnapshot(after),
+        metadata: { related: [...new Set([...relatedIdsOf(before), ...relatedIdsOf(after)])], title: after.title },
+      });
+    }
+    return after;
+  });
+}
+
+// ── Status ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The one path that changes a task's status (TASK_TRANSITIONS): « Fait » sets done at / by,
+ * « Rouvrir » clears them, « Annuler la tâche ». A move the table does not have is refused with
+ * a French message naming the current status (ConflictError).
+ */
+export async function moveTaskStatus(ctx: ServiceContext, id: string, to: TaskStatus): Promise<Task> {
+  const actor = requireActor(ctx);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockEditableTask(tx, actor, id);
+    const verdict = checkMove(TASK_TRANSITIONS, before.status, to, { by: 'person', roles: actor.roles, inUnit: true });
+    if (verdict === 'notPermitted') throw new ForbiddenError(t('tasks.errors.notEditable'));
+    if (verdict === 'notAllowed') {
+      throw new ConflictError(t(`tasks.errors.transition.${to}`, { status: t(`tasks.statuses.${before.status}`).toLowerCase() }));
+    }
+    const after = await updateTaskRow(tx, before.id, {
+      status: to,
+      doneAt: to === 'faite' ? ctx.now : null,
+      doneById: to === 'faite' ? actor.id : null,
+    });
+    await recordAudit(tx, ctx, {
+      action: taskMoveAction(to),
+      entityType: 'task',
+      entityId: after.id,
+      before: { status: before.status },
+      after: { status: after.status },
+      metadata: { related: relatedIdsOf(after), title: after.title },
+    });
+    return after;
+  });
+}
+
+export const completeTask = (ctx: ServiceContext, id: string) => moveTaskStatus(ctx, id, 'faite');
+export const reopenTask = (ctx: ServiceContext, id: string) => moveTaskStatus(ctx, id, 'a_faire');
+export const cancelTask = (ctx: ServiceContext, id: string) => moveTaskStatus(ctx, id, 'annulee');
+
+/** Postponing and reassigning are for tasks still to do. */
+function assertOpen(task: Task): void {
+  if (task.status !== 'a_faire') throw new ConflictError(t('tasks.errors.closed', { status: t(`tasks.statuses.${task.status}`).toLowerCase() }));
+}
+
+const postponeSchema = z.object({
+  /** +1 day, +1 week (from the due day, or from today when the task is overdue), or a date. */
+  delai: z.enum(['jour', 'semaine', 'date'], { error: t('tasks.errors.postponeInvalid') }),
+  dueOn: z.preprocess(blankToUndefined, z.string({ error: t('tasks.errors.dueOnInvalid') }).trim().optional()),
+});
+
+/** The new due day of a postponement; `today` in Paris. */
+export function postponedDueOn(currentDueOn: string, today: string, choice: { delai: 'jour' | 'semaine' | 'date'; dueOn?: string }): string {
+  if (choice.delai === 'date') {
+    if (!choice.dueOn) throw new ValidationError({ dueOn: t('tasks.errors.dueOnRequired') }, t('validation.formHasErrors'));
+    if (parseIsoDay(choice.dueOn) === null) throw new ValidationError({ dueOn: t('tasks.errors.dueOnInvalid') }, t('validation.formHasErrors'));
+    if (choice.dueOn < today) throw new ValidationError({ dueOn: t('tasks.errors.postponePast') }, t('validation.formHasErrors'));
+    return choice.dueOn;
+  }
+  const from = currentDueOn < today ? today : currentDueOn;
+  return addDays(from, choice.delai === 'jour' ? 1 : 7);
+}
+
+/** « Reporter »: +1 jour, +1 semaine, or a given date. Journaled 'task.postponed' (from → to). */
+export async function postponeTask(ctx: ServiceContext, id: string, input: unknown): Promise<Task> {
+  const actor = requireActor(ctx);
+  const choice = parseInput(postponeSchema, input);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockEditableTask(tx, actor, id);
+    assertOpen(before);
+    const dueOn = postponedDueOn(before.dueOn, isoDateInParis(ctx.now), choice);
+    const after = await updateTaskRow(tx, before.id, { dueOn });
+    await recordAudit(tx, ctx, {
+      action: 'task.postponed',
+      entityType: 'task',
+      entityId: after.id,
+      before: { dueOn: before.dueOn },
+      after: { dueOn: after.dueOn },
+      metadata: { related: relatedIdsOf(after), title: after.title, from: before.dueOn, to: after.dueOn },
+    });
+    return after;
+  });
+}
+
+const reassignSchema = z.object({ assigneeId: z.uuid({ error: t('tasks.errors.assigneeInvalid') }) });
+
+/**
+ * « Réattribuer » to an active user: a chargé their own tasks (assigned to or created by them),
+ * a manager also their units' members' tasks, an admin any. Journaled 'task.reassigned'.
+ */
+export async function reassignTask(ctx: ServiceContext, id: string, input: unknown): Promise<{ task: Task; assigneeName: string }> {
+  const actor = requireActor(ctx);
+  const { assigneeId } = parseInput(reassignSchema, input);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockEditableTask(tx, actor, id);
+    assertOpen(before);
+    const assignee = await findUserById(tx, assigneeId);
+    if (!assignee || !assignee.active) throw new ValidationError({ assigneeId: t('tasks.errors.assigneeInactive') }, t('validation.formHasErrors'));
+    if (assigneeId === before.assigneeId) return { task: before, assigneeName: assignee.displayName };
+    const after = await updateTaskRow(tx, before.id, { assigneeId });
+    await recordAudit(tx, ctx, {
+      action: 'task.reassigned',
+      entityType: 'task',
+      entityId: after.id,
+      before: { assigneeId: before.assigneeId },
+      after: { assigneeId: after.assigneeId },
+      metadata: { related: relatedIdsOf(after), title: after.title },
+    });
+    return { task: after, assigneeName: assignee.displayName };
+  });
 }
