@@ -71,6 +71,11 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/circuits-des-conventions', expect: adminOnly(200) },
   { method: 'POST', path: '/admin/circuits-des-conventions', form: { avenant: 'inconnu' }, expect: adminOnly(422) },
   // Issue 12 — exchanges (/echanges…): rows added below this line.
+  // The start-up meeting creates organisations and contacts too: chargé, manager and admin (an empty form: 422).
+  { method: 'GET', path: '/echanges/rencontre-startup', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'POST', path: '/echanges/rencontre-startup', form: { summary: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
+  { method: 'GET', path: '/echanges/rencontre-startup/structures?organizationQuery=un', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/echanges/rencontre-startup/contacts?contactQuery=ma', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
   // Issue 12 — tasks (/taches…): rows added below this line.
   // Issue 12 — dashboard and settings (/, /admin/parametres): rows added below this line.
   { method: 'GET', path: '/?unit=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(200) },
