@@ -93,18 +93,17 @@ async function ensureDirectory(url: string, seed: number, referenceDate: string)
   if (result.status !== 0) throw new Error('bench/generate-directory.ts a échoué');
 }
 
-/** Removes a previous activity generation (only with --reset): exchanges, tasks, their journal rows, the generated users. */
+/** Removes a previous activity generation (only with --reset): exchanges, tasks, their journal rows. */
 async function clearPrevious(pool: Pool): Promise<void> {
   const existing = await count(pool, `select count(*) from exchanges`);
-  const users = await count(pool, `select count(*) from users where email like 'activite-%@passerelle.test'`);
-  if (existing === 0 && users === 0) return;
+  if (existing === 0) return;
   if (!hasFlag('reset')) {
     throw new Error(`La base contient déjà ${existing} échanges : relancez avec --reset pour les remplacer.`);
   }
   await pool.query(`truncate exchanges, exchange_organizations, exchange_contacts, exchange_participants, exchange_units, exchange_attachments, tasks cascade`);
   await pool.query(`delete from audit_log where metadata->>'source' = 'bench-activity'`);
-  await pool.query(`delete from user_units where user_id in (select id from users where email like 'activite-%@passerelle.test')`);
-  await pool.query(`delete from users where email like 'activite-%@passerelle.test'`);
+  // The generated users stay (the same ones are generated again): deleting a user checks every
+  // table referencing users, most without an index on that column — minutes for 200 users.
   log(`génération précédente effacée (${existing} échanges)`);
 }
 
@@ -112,12 +111,14 @@ async function clearPrevious(pool: Pool): Promise<void> {
 async function createUsers(pool: Pool, seed: number, total: number): Promise<void> {
   const { rows: units } = await pool.query<{ id: string; code: string }>(`select id, code from units order by code`);
   const unitId = new Map(units.map((unit) => [unit.code, unit.id]));
-  const existing = await count(pool, `select count(*) from users`);
+  // The bench account and the directory's owners come first; generated users are the same at every run.
+  const existing = await count(pool, `select count(*) from users where email not like 'activite-%@passerelle.test'`);
   const generated = generateUsers(seed, Math.max(0, total - existing));
   const userRows = generated.map((user) => ({ email: user.email, display_name: user.displayName, roles: user.roles }));
   await pool.query(
     `insert into users (email, display_name, roles, created_at, updated_at)
-     select email, display_name, roles, now(), now() from json_populate_recordset(null::users, $1::json)`,
+     select email, display_name, roles, now(), now() from json_populate_recordset(null::users, $1::json)
+     on conflict (email) do nothing`,
     [JSON.stringify(userRows)],
   );
   const memberships = generated.flatMap((user) => user.unitCodes.map((code) => ({ email: user.email, unit_id: unitId.get(code) })).filter((row) => row.unit_id));
@@ -136,7 +137,7 @@ async function createUsers(pool: Pool, seed: number, total: number): Promise<voi
        join (select id, row_number() over (order by code) - 1 as n, count(*) over () as total from units) un
          on un.n = u.n % un.total`,
   );
-  log(`${generated.length} comptes créés ; ${await count(pool, `select count(*) from users`)} comptes, ${await count(pool, `select count(*) from user_units`)} appartenances à une unité`);
+  log(`${generated.length} comptes générés ; ${await count(pool, `select count(*) from users`)} comptes, ${await count(pool, `select count(*) from user_units`)} appartenances à une unité`);
 }
 
 /**
