@@ -45,6 +45,7 @@ import { adminCircuitsRouter } from './routes/admin-circuits.routes';
 import { CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter } from './routes/admin-convention-circuits.routes';
 import { QUEUE_BOARD_PATH, adminQueuesRouter } from './routes/admin-queues.routes';
 import { validationsRouter } from './routes/validations.routes';
+import { can } from './services/permissions';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -152,6 +153,8 @@ export function createApp(deps: AppDeps): Express {
     res.locals.csrfToken = csrf.generateToken(req);
     res.locals.currentUser = req.actor;
     res.locals.navigation = navigationFor(req.actor, req.path);
+    // The header's « + Saisir » and the pages' « Consigner un échange ».
+    res.locals.canLogExchanges = can(req.actor, 'exchanges.edit');
     res.locals.currentPath = req.path;
     next();
   });

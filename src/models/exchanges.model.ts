@@ -185,31 +185,28 @@ export async function deleteAttachmentRow(tx: Database, attachmentId: string): P
 
 // ── Names for forms and the journal ──────────────────────────────────────────────────────
 
-/** Live organisations among these ids, with their names (an archived or merged one is refused by the service). */
-export async function liveOrganizationNames(db: Database, ids: readonly string[]): Promise<Array<{ id: string; name: string }>> {
+/** Organisations among these ids, with their names and whether they are still live (not archived, not merged). */
+export async function organizationsForLinks(db: Database, ids: readonly string[]): Promise<Array<{ id: string; name: string; live: boolean }>> {
   if (ids.length === 0) return [];
   return db
-    .select({ id: organizations.id, name: organizations.name })
+    .select({ id: organizations.id, name: organizations.name, live: sql<boolean>`(${organizations.mergedIntoId} is null and ${organizations.archivedAt} is null)` })
     .from(organizations)
-    .where(and(inArray(organizations.id, [...ids]), sql`${organizations.mergedIntoId} is null`, sql`${organizations.archivedAt} is null`));
+    .where(inArray(organizations.id, [...ids]));
 }
 
-/** Contacts among these ids that may still be linked (not merged away), with their names. */
-export async function linkableContactNames(db: Database, ids: readonly string[]): Promise<Array<{ id: string; firstName: string; lastName: string; erasedAt: Date | null }>> {
+/** Contacts among these ids, with their names and whether they may be linked (not merged away). */
+export async function contactsForLinks(db: Database, ids: readonly string[]): Promise<Array<{ id: string; firstName: string; lastName: string; erasedAt: Date | null; live: boolean }>> {
   if (ids.length === 0) return [];
   return db
-    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, erasedAt: contacts.erasedAt })
+    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, erasedAt: contacts.erasedAt, live: sql<boolean>`(${contacts.mergedIntoId} is null)` })
     .from(contacts)
-    .where(and(inArray(contacts.id, [...ids]), sql`${contacts.mergedIntoId} is null`));
+    .where(inArray(contacts.id, [...ids]));
 }
 
-/** Active users among these ids. */
-export async function activeUserNames(db: Database, ids: readonly string[]): Promise<Array<{ id: string; displayName: string }>> {
+/** Users among these ids, with whether their account is active. */
+export async function usersForLinks(db: Database, ids: readonly string[]): Promise<Array<{ id: string; displayName: string; live: boolean }>> {
   if (ids.length === 0) return [];
-  return db
-    .select({ id: users.id, displayName: users.displayName })
-    .from(users)
-    .where(and(inArray(users.id, [...ids]), eq(users.active, true)));
+  return db.select({ id: users.id, displayName: users.displayName, live: users.active }).from(users).where(inArray(users.id, [...ids]));
 }
 
 /** The organisations a contact currently works for, primary first (the quick log pre-fills them). */

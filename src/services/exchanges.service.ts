@@ -6,28 +6,52 @@
 // reason. Every change is journaled (entity 'exchange') with metadata.related = the organisations,
 // contacts and convention it concerns, so their timelines find it. An exchange moves the « dernière
 // activité » of its organisations and contacts forward — never backwards, never to the future.
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseIsoDay } from '../lib/convention-dates';
-import { ValidationError, type FieldErrors } from '../lib/errors';
-import { parisDateTime } from '../lib/format';
+import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '../lib/documents/document-sniffing';
+import type { DocumentStorage } from '../lib/documents/document-storage';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
+import { isoDateInParis, isoTimeInParis, parisDateTime } from '../lib/format';
 import { t } from '../lib/i18n';
-import { hasControlCharacters, parseInput } from '../lib/validation';
+import { hasControlCharacters, isUuid, parseInput } from '../lib/validation';
+import { listTimeline } from '../models/audit.model';
 import type { Database } from '../models/database';
+import { canViewExchange } from '../models/exchange-visibility';
 import {
-  activeUserNames,
+  attachmentsOf,
+  contactsForLinks,
+  contactsOfOrganizations,
   conventionLabel,
+  currentOrganizationsOfContact,
+  deleteAttachmentRow,
+  deleteExchangeRow,
+  findAttachment,
+  findExchangeById,
+  findExchangeWithNames,
+  insertAttachment,
   insertExchange,
   insertExchangeLinks,
-  linkableContactNames,
-  liveOrganizationNames,
+  linksOfExchange,
+  lockExchangeById,
+  organizationsForLinks,
+  organizationsOfConvention,
+  replaceExchangeLinks,
+  updateExchangeRow,
+  usersForLinks,
   type ExchangeLinks,
 } from '../models/exchanges.model';
 import { touchLastActivity } from '../models/last-activity.model';
 import { EXCHANGE_KINDS, EXCHANGE_OUTCOMES, type Exchange, type NewExchange, type Task } from '../models/schema';
+import { findTaskById } from '../models/tasks.model';
 import { findUnitsByIds } from '../models/units.model';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction, requireActor } from './context';
-import { assertCan, unitsAfterChange } from './permissions';
+import { describeAuditEntries } from './journal.service';
+import { pickOrganizationsFor } from './organizations.service';
+import { assertCan, can, canAttachUnit, hasRole, unitsAfterChange } from './permissions';
+import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 import { createTaskInTransaction } from './tasks.service';
 
 // ── Fields ───────────────────────────────────────────────────────────────────────────────────
@@ -153,42 +177,65 @@ interface CheckedLinks {
 }
 
 /**
- * The linked records must exist (organisations live, contacts not merged away, participants
- * active, units active); a non-admin attaches only their own units (others the exchange had
- * stay). ValidationError keyed by field otherwise.
+ * The linked records must exist and be linkable (organisations live, contacts not merged away,
+ * participants active, units active) — what an edited exchange already had may stay; a non-admin
+ * attaches only their own units (others the exchange had stay). ValidationError keyed by field.
  */
-async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFields, previousUnitIds: readonly string[] | null): Promise<CheckedLinks> {
+async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFields, previous: ExchangeLinks | null): Promise<CheckedLinks> {
   const actor = requireActor(ctx);
   const errors: FieldErrors = {};
-  const requestedUnits = fields.unitIds.length > 0 ? fields.unitIds : previousUnitIds === null ? actor.unitIds : [];
-  const { unitIds, refused } = unitsAfterChange(actor, requestedUnits, previousUnitIds ?? []);
+  const unique = (ids: readonly string[]) => [...new Set(ids)];
+  // No unit asked: the exchange keeps its units (a new one takes its author's) — never none by omission.
+  const requestedUnits = fields.unitIds.length > 0 ? fields.unitIds : (previous?.unitIds ?? actor.unitIds);
+  const { unitIds, refused } = unitsAfterChange(actor, requestedUnits, previous?.unitIds ?? []);
   if (refused.length > 0) errors.unitIds = t('exchanges.errors.unitNotYours');
+  const organizationIds = unique(fields.organizationIds);
+  const contactIds = unique(fields.contactIds);
+  const participantIds = unique(fields.participantIds);
   const [organizations, contacts, participants, units, convention] = await Promise.all([
-    liveOrganizationNames(tx, fields.organizationIds),
-    linkableContactNames(tx, fields.contactIds),
-    activeUserNames(tx, fields.participantIds),
+    organizationsForLinks(tx, organizationIds),
+    contactsForLinks(tx, contactIds),
+    usersForLinks(tx, participantIds),
     findUnitsByIds(tx, unitIds),
     fields.subjectId ? conventionLabel(tx, fields.subjectId) : Promise.resolve(undefined),
   ]);
-  const unique = (ids: readonly string[]) => [...new Set(ids)];
-  if (organizations.length !== unique(fields.organizationIds).length) errors.organizationIds = t('exchanges.errors.organizationUnknown');
-  if (contacts.length !== unique(fields.contactIds).length) errors.contactIds = t('exchanges.errors.contactUnknown');
-  if (participants.length !== unique(fields.participantIds).length) errors.participantIds = t('exchanges.errors.participantUnknown');
-  // An archived unit the exchange already had may stay; a new one must be active.
-  if (units.length !== unitIds.length || units.some((unit) => unit.archivedAt && !(previousUnitIds ?? []).includes(unit.id))) errors.unitIds ??= t('exchanges.errors.unitUnknown');
+  const linkable = <Row extends { id: string; live: boolean }>(rows: Row[], ids: string[], kept: readonly string[] = []) =>
+    ids.every((id) => rows.some((row) => row.id === id && (row.live || kept.includes(id))));
+  if (!linkable(organizations, organizationIds, previous?.organizationIds)) errors.organizationIds = t('exchanges.errors.organizationUnknown');
+  if (!linkable(contacts, contactIds, previous?.contactIds)) errors.contactIds = t('exchanges.errors.contactUnknown');
+  if (!linkable(participants, participantIds, previous?.participantIds)) errors.participantIds = t('exchanges.errors.participantUnknown');
+  if (units.length !== unitIds.length || units.some((unit) => unit.archivedAt && !(previous?.unitIds ?? []).includes(unit.id))) errors.unitIds ??= t('exchanges.errors.unitUnknown');
   if (fields.subjectId && !convention) errors.subjectId = t('exchanges.errors.subject');
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
-  const byId = <Row extends { id: string }>(rows: Row[], ids: readonly string[], name: (row: Row) => string) =>
-    unique(ids).map((id) => name(rows.find((row) => row.id === id) as Row));
+  const namesOf = <Row extends { id: string }>(rows: Row[], ids: string[], name: (row: Row) => string) =>
+    ids.map((id) => rows.find((row) => row.id === id)).filter((row): row is Row => row !== undefined).map(name);
   return {
-    links: { organizationIds: unique(fields.organizationIds), contactIds: unique(fields.contactIds), participantIds: unique(fields.participantIds), unitIds },
+    links: { organizationIds, contactIds, participantIds, unitIds },
     names: {
-      organizations: byId(organizations, fields.organizationIds, (row) => row.name),
-      contacts: byId(contacts, fields.contactIds, contactName),
-      participants: byId(participants, fields.participantIds, (row) => row.displayName),
-      units: byId(units, unitIds, (row) => row.name),
+      organizations: namesOf(organizations, organizationIds, (row) => row.name),
+      contacts: namesOf(contacts, contactIds, contactName),
+      participants: namesOf(participants, participantIds, (row) => row.displayName),
+      units: namesOf(units, unitIds, (row) => row.name),
       convention: convention ? `${convention.reference} — ${convention.title}` : null,
     },
+  };
+}
+
+/** The names of what an exchange links to, as they are (the journal's « before »). */
+async function namesOfLinks(tx: Database, links: ExchangeLinks, exchange: Pick<Exchange, 'subjectType' | 'subjectId'>): Promise<CheckedLinks['names']> {
+  const [organizations, contacts, participants, units, convention] = await Promise.all([
+    organizationsForLinks(tx, links.organizationIds),
+    contactsForLinks(tx, links.contactIds),
+    usersForLinks(tx, links.participantIds),
+    findUnitsByIds(tx, [...links.unitIds]),
+    exchange.subjectType === 'convention' && exchange.subjectId ? conventionLabel(tx, exchange.subjectId) : Promise.resolve(undefined),
+  ]);
+  return {
+    organizations: organizations.map((row) => row.name).sort((a, b) => a.localeCompare(b, 'fr')),
+    contacts: contacts.map(contactName).sort((a, b) => a.localeCompare(b, 'fr')),
+    participants: participants.map((row) => row.displayName).sort((a, b) => a.localeCompare(b, 'fr')),
+    units: units.map((row) => row.name).sort((a, b) => a.localeCompare(b, 'fr')),
+    convention: convention ? `${convention.reference} — ${convention.title}` : null,
   };
 }
 
@@ -243,6 +290,32 @@ async function touchActivity(tx: Database, ctx: ServiceContext, links: ExchangeL
 
 // ── Create ───────────────────────────────────────────────────────────────────────────────────
 
+/** The form's « Prochaine étape » as a task linked to the exchange, its first organisation and contact. */
+async function createNextStep(tx: Database, ctx: ServiceContext, fields: ExchangeFields, exchange: Exchange, links: ExchangeLinks): Promise<Task | null> {
+  if (!fields.nextStepTitle || !fields.nextStepDueOn) return null;
+  try {
+    return await createTaskInTransaction(tx, ctx, {
+      title: fields.nextStepTitle,
+      dueOn: fields.nextStepDueOn,
+      assigneeId: fields.nextStepAssigneeId,
+      exchangeId: exchange.id,
+      organizationId: links.organizationIds[0],
+      contactId: links.contactIds[0],
+      conventionId: exchange.subjectType === 'convention' ? (exchange.subjectId ?? undefined) : undefined,
+      description: undefined,
+      dueTime: undefined,
+      priority: undefined,
+    });
+  } catch (error) {
+    // The task's own field names become the next step's.
+    if (!(error instanceof ValidationError)) throw error;
+    const renamed: Record<string, string> = { title: 'nextStepTitle', dueOn: 'nextStepDueOn', assigneeId: 'nextStepAssigneeId' };
+    const errors: FieldErrors = {};
+    for (const [field, message] of Object.entries(error.fieldErrors)) errors[renamed[field] ?? '_form'] ??= message;
+    throw new ValidationError(errors, error.message);
+  }
+}
+
 /**
  * Inside the caller's transaction: inserts the exchange and its links (occurred_at copied),
  * touches the last activity of its organisations and contacts (when not in the future), writes
@@ -263,30 +336,7 @@ export async function createExchangeInTransaction(tx: Database, ctx: ServiceCont
     after: auditable(exchange, checked.names),
     metadata: { related: relatedIds(checked.links, exchange), summary: exchange.summary },
   });
-  let task: Task | null = null;
-  if (fields.nextStepTitle && fields.nextStepDueOn) {
-    try {
-      task = await createTaskInTransaction(tx, ctx, {
-        title: fields.nextStepTitle,
-        dueOn: fields.nextStepDueOn,
-        assigneeId: fields.nextStepAssigneeId,
-        exchangeId: exchange.id,
-        organizationId: checked.links.organizationIds[0],
-        contactId: checked.links.contactIds[0],
-        conventionId: exchange.subjectType === 'convention' ? (exchange.subjectId ?? undefined) : undefined,
-        description: undefined,
-        dueTime: undefined,
-        priority: undefined,
-      });
-    } catch (error) {
-      // The task's own field names become the next step's.
-      if (!(error instanceof ValidationError)) throw error;
-      const renamed: Record<string, string> = { title: 'nextStepTitle', dueOn: 'nextStepDueOn', assigneeId: 'nextStepAssigneeId' };
-      const errors: FieldErrors = {};
-      for (const [field, message] of Object.entries(error.fieldErrors)) errors[renamed[field] ?? '_form'] ??= message;
-      throw new ValidationError(errors, error.message);
-    }
-  }
+  const task = await createNextStep(tx, ctx, fields, exchange, checked.links);
   return { exchange, task };
 }
 
@@ -295,4 +345,386 @@ export async function createExchange(ctx: ServiceContext, input: unknown): Promi
   assertCan(ctx.actor, 'exchanges.edit');
   const fields = parseInput(exchangeFieldsSchema, input);
   return inTransaction(ctx, (tx) => createExchangeInTransaction(tx, ctx, fields));
+}
+
+// ── Reading one exchange ─────────────────────────────────────────────────────────────────────
+
+/** The exchange when `ctx.actor` may read it; a confidential one outside its circle is « not found » (its existence is not told). */
+async function loadVisibleExchange(db: Database, ctx: ServiceContext, id: string): Promise<{ exchange: Exchange; links: ExchangeLinks }> {
+  assertCan(ctx.actor, 'exchanges.read');
+  const exchange = isUuid(id) ? await findExchangeById(db, id) : undefined;
+  if (!exchange) throw new NotFoundError(t('exchanges.notFound'));
+  const links = await linksOfExchange(db, id);
+  if (!canViewExchange(ctx.actor, exchange, links.participantIds, links.unitIds)) throw new NotFoundError(t('exchanges.notFound'));
+  return { exchange, links };
+}
+
+function editScope(exchange: Pick<Exchange, 'authorId'>, links: Pick<ExchangeLinks, 'unitIds'>) {
+  return { ownerId: exchange.authorId, unitIds: [...links.unitIds] };
+}
+
+const DELETE_WINDOW_MS = 24 * 3600_000;
+
+/** Admins delete any exchange; its author within 24 hours of its creation. */
+function deletionRefusal(ctx: ServiceContext, exchange: Pick<Exchange, 'authorId' | 'createdAt'>): string | null {
+  if (!can(ctx.actor, 'exchanges.delete')) return t('exchanges.errors.deleteNotAuthor');
+  if (ctx.actor && hasRole(ctx.actor, 'admin')) return null;
+  if (!ctx.actor || exchange.authorId !== ctx.actor.id) return t('exchanges.errors.deleteNotAuthor');
+  if (ctx.now.getTime() - exchange.createdAt.getTime() > DELETE_WINDOW_MS) return t('exchanges.errors.deleteTooLate');
+  return null;
+}
+
+function durationText(minutes: number | null): string | null {
+  if (minutes === null) return null;
+  if (minutes < 60) return t('exchanges.minutes', { count: minutes });
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${String(rest).padStart(2, '0')}`;
+}
+
+/** The exchange page: the exchange, everything it links to by name, its tasks, files and history. */
+export async function getExchangeDetail(ctx: ServiceContext, id: string) {
+  await loadVisibleExchange(ctx.db, ctx, id);
+  const found = await findExchangeWithNames(ctx.db, id);
+  if (!found) throw new NotFoundError(t('exchanges.notFound'));
+  const { exchange } = found;
+  const unitIds = found.units.map((unit) => unit.id);
+  const history = await describeAuditEntries(ctx.db, await listTimeline(ctx.db, { entityType: 'exchange', entityId: exchange.id, limit: 100 }));
+  const mayEdit = can(ctx.actor, 'exchanges.edit', { ownerId: exchange.authorId, unitIds });
+  return {
+    ...found,
+    contacts: found.contacts.map((contact) => ({ id: contact.id, name: contactName(contact), erased: contact.erasedAt !== null })),
+    kindLabel: t(`exchanges.kinds.${exchange.kind}`),
+    outcomeLabel: exchange.outcome ? t(`exchanges.outcomes.${exchange.outcome}`) : null,
+    durationText: durationText(exchange.durationMinutes),
+    tasks: found.tasks.map((task) => ({ ...task, statusLabel: t(`tasks.statuses.${task.status}`) })),
+    // People read a name, not the e-mail address the journal keeps next to it.
+    history: history.map((entry) => ({ ...entry, actorName: entry.actorLabel.replace(/\s*<[^>]*>$/, '') })),
+    permissions: {
+      edit: mayEdit,
+      delete: deletionRefusal(ctx, exchange) === null,
+      upload: mayEdit,
+      addTask: can(ctx.actor, 'tasks.edit'),
+    },
+  };
+}
+
+// ── The form ─────────────────────────────────────────────────────────────────────────────────
+
+/** What the exchange form holds, as typed (a 422 shows it again untouched). */
+export type ExchangeFormValues = Record<string, unknown>;
+
+const asList = (value: unknown): string[] =>
+  (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string' && item !== '');
+
+/** A new exchange: now (Paris), the actor as participant, their units, a next step assigned to them; pre-filled from the query. */
+export async function newExchangeValues(ctx: ServiceContext, query: Record<string, unknown>): Promise<ExchangeFormValues> {
+  assertCan(ctx.actor, 'exchanges.edit');
+  const actor = ctx.actor;
+  const organizationIds: string[] = [];
+  const contactIds: string[] = [];
+  let subjectId = '';
+  const one = (value: unknown) => (typeof value === 'string' && isUuid(value) ? value : null);
+  const taskId = one(query.tache);
+  const task = taskId ? await findTaskById(ctx.db, taskId) : undefined;
+  const mayReadTask = task && (hasRole(actor, 'admin') || task.assigneeId === actor.id || task.createdById === actor.id);
+  const organizationId = one(query.structure) ?? (mayReadTask ? task.organizationId : null);
+  const contactId = one(query.contact) ?? (mayReadTask ? task.contactId : null);
+  const conventionId = one(query.convention) ?? (mayReadTask ? task.conventionId : null);
+  if (organizationId) organizationIds.push(organizationId);
+  if (contactId) {
+    contactIds.push(contactId);
+    // A contact brings their current organisation (the primary one first).
+    const [primary] = await currentOrganizationsOfContact(ctx.db, contactId);
+    if (primary && !organizationIds.includes(primary.id)) organizationIds.push(primary.id);
+  }
+  if (conventionId && (await conventionLabel(ctx.db, conventionId))) {
+    subjectId = conventionId;
+    for (const party of await organizationsOfConvention(ctx.db, conventionId)) if (!organizationIds.includes(party.id)) organizationIds.push(party.id);
+  }
+  const known = await organizationsForLinks(ctx.db, organizationIds);
+  return {
+    kind: 'rendez_vous',
+    occurredOn: isoDateInParis(ctx.now),
+    occurredTime: isoTimeInParis(ctx.now),
+    organizationIds: organizationIds.filter((id) => known.some((row) => row.id === id && row.live)),
+    contactIds: (await contactsForLinks(ctx.db, contactIds)).filter((row) => row.live).map((row) => row.id),
+    participantIds: [actor.id],
+    unitIds: [...actor.unitIds],
+    subjectId,
+    summary: mayReadTask && task ? task.title : '',
+    tags: '',
+    nextStepAssigneeId: actor.id,
+  };
+}
+
+/** An exchange's values in the form's shape (the edit form). */
+function valuesOfExchange(exchange: Exchange, links: ExchangeLinks, actorId: string): ExchangeFormValues {
+  return {
+    kind: exchange.kind,
+    occurredOn: isoDateInParis(exchange.occurredAt),
+    occurredTime: isoTimeInParis(exchange.occurredAt),
+    durationMinutes: exchange.durationMinutes === null ? '' : String(exchange.durationMinutes),
+    place: exchange.place ?? '',
+    visioUrl: exchange.visioUrl ?? '',
+    organizationIds: links.organizationIds,
+    contactIds: links.contactIds,
+    participantIds: links.participantIds,
+    unitIds: links.unitIds,
+    subjectId: exchange.subjectType === 'convention' ? (exchange.subjectId ?? '') : '',
+    summary: exchange.summary,
+    notes: exchange.notes ?? '',
+    outcome: exchange.outcome ?? '',
+    tags: exchange.tags.join(', '),
+    confidential: exchange.confidential,
+    nextStepAssigneeId: actorId,
+  };
+}
+
+/** The edit form's data: the exchange (visible and editable by the actor) and its values. */
+export async function getExchangeForEdit(ctx: ServiceContext, id: string) {
+  const { exchange, links } = await loadVisibleExchange(ctx.db, ctx, id);
+  assertCan(ctx.actor, 'exchanges.edit', editScope(exchange, links));
+  return { exchange, links, values: valuesOfExchange(exchange, links, ctx.actor.id) };
+}
+
+/**
+ * The form's choices for these values: kinds, outcomes, users (participants, assignee), units
+ * (those the actor may attach, and those the exchange has), the chosen organisations by name
+ * and the suggestions found for `organizationQuery`, the contacts of the chosen organisations,
+ * the convention concerned.
+ */
+export async function exchangeFormOptions(ctx: ServiceContext, values: ExchangeFormValues, options: { organizationQuery?: string; previousUnitIds?: readonly string[] } = {}) {
+  assertCan(ctx.actor, 'exchanges.edit');
+  const actor = ctx.actor;
+  const organizationIds = asList(values.organizationIds).filter(isUuid);
+  const contactIds = asList(values.contactIds).filter(isUuid);
+  const participantIds = asList(values.participantIds);
+  const unitIds = asList(values.unitIds);
+  const subjectId = typeof values.subjectId === 'string' && isUuid(values.subjectId) ? values.subjectId : null;
+  const query = (options.organizationQuery ?? '').trim();
+  const [chosen, found, contactChoices, chosenContacts, units, users, convention] = await Promise.all([
+    organizationsForLinks(ctx.db, organizationIds),
+    query.length >= 2 ? pickOrganizationsFor(ctx, query) : Promise.resolve([]),
+    contactsOfOrganizations(ctx.db, organizationIds),
+    contactsForLinks(ctx.db, contactIds),
+    cachedActiveUnits(ctx.db),
+    cachedActiveUserOptions(ctx.db),
+    subjectId ? conventionLabel(ctx.db, subjectId) : Promise.resolve(undefined),
+  ]);
+  const organizationChoices = [
+    ...organizationIds.map((id) => chosen.find((row) => row.id === id)).filter((row) => row !== undefined).map((row) => ({ id: row.id, name: row.name, checked: true })),
+    ...found.filter((row) => !organizationIds.includes(row.id)).map((row) => ({ id: row.id, name: row.name, detail: row.city ?? null, checked: false })),
+  ];
+  const contacts = new Map<string, { id: string; name: string; checked: boolean }>();
+  for (const contact of chosenContacts) contacts.set(contact.id, { id: contact.id, name: contactName(contact), checked: true });
+  for (const contact of contactChoices) if (!contacts.has(contact.id)) contacts.set(contact.id, { id: contact.id, name: contactName({ ...contact, erasedAt: null }), checked: false });
+  const previousUnitIds = options.previousUnitIds ?? [];
+  return {
+    kinds: EXCHANGE_KINDS.map((value) => ({ value, label: t(`exchanges.kinds.${value}`) })),
+    outcomes: EXCHANGE_OUTCOMES.map((value) => ({ value, label: t(`exchanges.outcomes.${value}`) })),
+    users: users.map((user) => ({ value: user.id, label: user.displayName, selected: participantIds.includes(user.id) })),
+    assignees: users.map((user) => ({ value: user.id, label: user.displayName })),
+    units: units
+      .filter((unit) => canAttachUnit(actor, unit.id) || previousUnitIds.includes(unit.id))
+      .map((unit) => ({ value: unit.id, label: unit.name, checked: unitIds.includes(unit.id), disabled: !canAttachUnit(actor, unit.id) })),
+    organizationChoices,
+    organizationQuery: query,
+    searchedNothing: query.length >= 2 && found.length === 0,
+    contactChoices: [...contacts.values()],
+    convention: convention ?? null,
+  };
+}
+
+/** Organisation suggestions of the form's picker (htmx): checkboxes named organizationIds. */
+export async function suggestOrganizationsForExchange(ctx: ServiceContext, query: string, chosenIds: string[]) {
+  assertCan(ctx.actor, 'exchanges.edit');
+  const found = await pickOrganizationsFor(ctx, query);
+  return found.filter((row) => !chosenIds.includes(row.id)).map((row) => ({ id: row.id, name: row.name, detail: row.city ?? null, checked: false }));
+}
+
+/** The contacts offered for these organisations (htmx refresh when the organisations change), the chosen ones kept. */
+export async function contactChoicesForExchange(ctx: ServiceContext, organizationIds: string[], contactIds: string[]) {
+  const { contactChoices } = await exchangeFormOptions(ctx, { organizationIds, contactIds });
+  return contactChoices;
+}
+
+// ── Edit and delete ──────────────────────────────────────────────────────────────────────────
+
+/**
+ * The edit form's « Enregistrer »: the author or a member of the exchange's units (admins always).
+ * Links are replaced and carry the (possibly moved) date; the last activity moves forward only.
+ */
+export async function updateExchange(ctx: ServiceContext, id: string, input: unknown): Promise<{ exchange: Exchange; task: Task | null }> {
+  await getExchangeForEdit(ctx, id);
+  const fields = parseInput(exchangeFieldsSchema, input);
+  return inTransaction(ctx, async (tx) => {
+    const before = await lockExchangeById(tx, id);
+    if (!before) throw new NotFoundError(t('exchanges.notFound'));
+    const previous = await linksOfExchange(tx, id);
+    const beforeNames = await namesOfLinks(tx, previous, before);
+    const checked = await checkLinks(tx, ctx, fields, previous);
+    const exchange = await updateExchangeRow(tx, id, { ...columnsOf(fields), updatedById: ctx.actor?.id ?? null });
+    await replaceExchangeLinks(tx, id, exchange.occurredAt, checked.links);
+    await touchActivity(tx, ctx, checked.links, exchange.occurredAt);
+    const related = [...new Set([...relatedIds(previous, before), ...relatedIds(checked.links, exchange)])];
+    await recordAudit(tx, ctx, {
+      action: 'exchange.updated',
+      entityType: 'exchange',
+      entityId: id,
+      before: auditable(before, beforeNames),
+      after: auditable(exchange, checked.names),
+      metadata: { related, summary: exchange.summary },
+    });
+    const task = await createNextStep(tx, ctx, fields, exchange, checked.links);
+    return { exchange, task };
+  });
+}
+
+const deleteSchema = z.object({
+  reason: z
+    .string({ error: t('exchanges.errors.reasonRequired') })
+    .trim()
+    .min(1, t('exchanges.errors.reasonRequired'))
+    .max(500, t('validation.tooLong', { max: 500 }))
+    .refine(printable, t('validation.controlCharacters')),
+});
+
+/** The confirmation page of a deletion: the exchange (the actor may delete it). */
+export async function getExchangeForDeletion(ctx: ServiceContext, id: string) {
+  const { exchange } = await loadVisibleExchange(ctx.db, ctx, id);
+  const refusal = deletionRefusal(ctx, exchange);
+  if (refusal) throw new ForbiddenError(refusal);
+  return { exchange };
+}
+
+/**
+ * Deletes an exchange with a reason (journaled): its author within 24 hours of its creation,
+ * admins at any time. Its links and attachment rows go with it; its tasks stay (their link to it
+ * is emptied); the files leave the storage after the commit.
+ */
+export async function deleteExchange(ctx: ServiceContext, storage: DocumentStorage, id: string, input: unknown): Promise<Exchange> {
+  await getExchangeForDeletion(ctx, id);
+  const { reason } = parseInput(deleteSchema, input);
+  const keys = await inTransaction(ctx, async (tx) => {
+    const before = await lockExchangeById(tx, id);
+    if (!before) throw new NotFoundError(t('exchanges.notFound'));
+    const refusal = deletionRefusal(ctx, before);
+    if (refusal) throw new ForbiddenError(refusal);
+    const links = await linksOfExchange(tx, id);
+    const [organizations, contacts, attachments] = await Promise.all([organizationsForLinks(tx, links.organizationIds), contactsForLinks(tx, links.contactIds), attachmentsOf(tx, id)]);
+    await deleteExchangeRow(tx, id);
+    await recordAudit(tx, ctx, {
+      action: 'exchange.deleted',
+      entityType: 'exchange',
+      entityId: id,
+      before: {
+        kind: before.kind,
+        occurredAt: before.occurredAt,
+        summary: before.summary,
+        organizations: organizations.map((row) => row.name),
+        contacts: contacts.map(contactName),
+      },
+      metadata: { reason, related: relatedIds(links, before), summary: before.summary },
+    });
+    return { exchange: before, keys: attachments.map((attachment) => attachment.storageKey) };
+  });
+  // Files go after the commit: a failed deletion leaves an orphan file, never a dangling row.
+  await Promise.all(keys.keys.map((key) => storage.delete(key)));
+  return keys.exchange;
+}
+
+// ── Attachments ──────────────────────────────────────────────────────────────────────────────
+
+export interface UploadedFile {
+  name: string;
+  path: string;
+  size: number;
+  truncated: boolean;
+}
+
+/** Who may add or remove files: whoever may edit the exchange. Returns the exchange. */
+export async function assertMayAttach(ctx: ServiceContext, id: string): Promise<Exchange> {
+  const { exchange, links } = await loadVisibleExchange(ctx.db, ctx, id);
+  assertCan(ctx.actor, 'exchanges.edit', editScope(exchange, links));
+  return exchange;
+}
+
+/** Checks an upload's content (PDF, DOCX, ODT, as convention documents), stores it and links it to the exchange. */
+export async function addExchangeAttachment(ctx: ServiceContext, storage: DocumentStorage, id: string, file: UploadedFile | null, maxMb: number) {
+  await assertMayAttach(ctx, id);
+  if (!file || file.size === 0) throw new ValidationError({ file: t('exchanges.errors.noFile') }, t('exchanges.errors.noFile'));
+  if (file.truncated) throw new ValidationError({ file: t('exchanges.errors.fileTooLarge', { max: maxMb }) }, t('exchanges.errors.fileTooLarge', { max: maxMb }));
+  const type = await sniffDocumentFile(file.path);
+  if (!type) throw new ValidationError({ file: t('exchanges.errors.fileType') }, t('exchanges.errors.fileType'));
+  const stored = await storage.put(fs.createReadStream(file.path));
+  // The stored name carries the extension of the detected type, whatever the uploaded name said.
+  const baseName =
+    [...file.name.replace(/\.[^.]*$/, '')]
+      .filter((char) => char.charCodeAt(0) >= 0x20 && !'"\\/'.includes(char))
+      .join('')
+      .slice(0, 150) || 'piece-jointe';
+  const fileName = `${baseName}.${DOCUMENT_EXTENSIONS[type]}`;
+  try {
+    return await inTransaction(ctx, async (tx) => {
+      const exchange = await lockExchangeById(tx, id);
+      if (!exchange) throw new NotFoundError(t('exchanges.notFound'));
+      const links = await linksOfExchange(tx, id);
+      const attachment = await insertAttachment(tx, {
+        exchangeId: id,
+        storageKey: stored.key,
+        fileName,
+        contentType: DOCUMENT_CONTENT_TYPES[type],
+        sizeBytes: stored.size,
+        sha256: stored.sha256,
+        uploadedById: ctx.actor?.id ?? null,
+      });
+      await recordAudit(tx, ctx, {
+        action: 'exchange.attachment_added',
+        entityType: 'exchange',
+        entityId: id,
+        metadata: { attachmentId: attachment.id, fileName, sizeBytes: stored.size, sha256: stored.sha256, related: relatedIds(links, exchange) },
+      });
+      return attachment;
+    });
+  } catch (error) {
+    await storage.delete(stored.key);
+    throw error;
+  }
+}
+
+/** A file of an exchange the actor may read, as a stream (served as an attachment). */
+export async function openExchangeAttachment(ctx: ServiceContext, storage: DocumentStorage, id: string, attachmentId: string): Promise<{ stream: Readable; fileName: string; contentType: string; size: number }> {
+  await loadVisibleExchange(ctx.db, ctx, id);
+  const attachment = isUuid(attachmentId) ? await findAttachment(ctx.db, id, attachmentId) : undefined;
+  if (!attachment) throw new NotFoundError(t('exchanges.errors.unknownAttachment'));
+  const stream = await storage.get(attachment.storageKey);
+  await recordAudit(ctx.db, ctx, {
+    action: 'exchange.attachment_downloaded',
+    entityType: 'exchange',
+    entityId: id,
+    metadata: { attachmentId, fileName: attachment.fileName },
+  });
+  return { stream, fileName: attachment.fileName, contentType: attachment.contentType, size: attachment.sizeBytes };
+}
+
+/** Removes a file from an exchange (journaled); the bytes leave the storage after the commit. */
+export async function removeExchangeAttachment(ctx: ServiceContext, storage: DocumentStorage, id: string, attachmentId: string) {
+  await assertMayAttach(ctx, id);
+  const attachment = await inTransaction(ctx, async (tx) => {
+    const exchange = await lockExchangeById(tx, id);
+    const found = exchange && isUuid(attachmentId) ? await findAttachment(tx, id, attachmentId) : undefined;
+    if (!exchange || !found) throw new NotFoundError(t('exchanges.errors.unknownAttachment'));
+    const links = await linksOfExchange(tx, id);
+    await deleteAttachmentRow(tx, found.id);
+    await recordAudit(tx, ctx, {
+      action: 'exchange.attachment_removed',
+      entityType: 'exchange',
+      entityId: id,
+      metadata: { attachmentId: found.id, fileName: found.fileName, related: relatedIds(links, exchange) },
+    });
+    return found;
+  });
+  await storage.delete(attachment.storageKey);
+  return attachment;
 }

@@ -28,8 +28,8 @@ function sameToken(given: string | undefined, expected: string | undefined): boo
 /** Paths (under /) whose multipart POST bodies are checked here rather than by the CSRF middleware. */
 export const UPLOAD_PATHS = new Set(['/imports']);
 
-/** Upload paths with an id in them (a convention's documents). */
-export const UPLOAD_PATH_PATTERNS: RegExp[] = [/^\/conventions\/[0-9a-f-]{36}\/documents$/];
+/** Upload paths with an id in them (a convention's documents, an exchange's attachments). */
+export const UPLOAD_PATH_PATTERNS: RegExp[] = [/^\/conventions\/[0-9a-f-]{36}\/documents$/, /^\/echanges\/[0-9a-f-]{36}\/pieces-jointes$/];
 
 export function isUploadRequest(req: Request): boolean {
   const isUploadPath = UPLOAD_PATHS.has(req.path) || UPLOAD_PATH_PATTERNS.some((pattern) => pattern.test(req.path));

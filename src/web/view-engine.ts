@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { formatPhone } from '../lib/phones';
 import { create, type ExpressHandlebars } from 'express-handlebars';
-import type { HelperOptions } from 'handlebars';
+import Handlebars, { type HelperOptions } from 'handlebars';
 import { formatDate, formatDateTime, formatNumber } from '../lib/format';
 import { t } from '../lib/i18n';
 import { viewsDir } from '../lib/paths';
@@ -20,6 +20,24 @@ export function urlWith(base: string, query: Query | undefined, overrides: Query
   }
   const search = params.toString();
   return search ? `${base}?${search}` : base;
+}
+
+/**
+ * Plain text (an exchange's notes) as HTML: everything escaped first, then the http(s) addresses
+ * of the escaped text — which holds no tag, quote nor angle bracket any more — wrapped in links.
+ * Never trusts HTML; line breaks are kept by the element's `passerelle-multiline` class.
+ */
+const ESCAPED_URL = /https?:\/\/(?:(?!&quot;|&#x27;|&lt;|&gt;|&#x60;)[^\s])+/gi;
+const TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
+
+export function linkifyPlainText(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return '';
+  return Handlebars.escapeExpression(value).replace(ESCAPED_URL, (match) => {
+    const trailing = TRAILING_PUNCTUATION.exec(match)?.[0] ?? '';
+    const url = trailing ? match.slice(0, -trailing.length) : match;
+    if (/^https?:\/\/$/i.test(url)) return match;
+    return `<a class="fr-link" href="${url}" rel="noopener noreferrer">${url}</a>${trailing}`;
+  });
 }
 
 export function createViewEngine(): ExpressHandlebars {
@@ -58,6 +76,8 @@ export function createViewEngine(): ExpressHandlebars {
       formatPhone: (value: unknown) => (typeof value === 'string' && value ? formatPhone(value) : ''),
       /** Label of a code in a catalogue group, e.g. (labelOf "organizations.statuses" status). */
       labelOf: (group: string, key: string) => t(`${group}.${key}`),
+      /** Plain text with its http(s) links clickable (escaped first: see linkifyPlainText). */
+      linkify: (value: unknown) => new Handlebars.SafeString(linkifyPlainText(value)),
     },
   });
 }

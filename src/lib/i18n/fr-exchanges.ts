@@ -1,7 +1,10 @@
 // Strings of the exchanges feature (issue 12). Each file owns its top-level groups (see index.ts).
+import { frExchangeList } from './fr-exchange-list';
+
 export const frExchanges = {
   exchanges: {
     title: 'Échanges',
+    exchange: 'Échange',
     newExchange: 'Consigner un échange',
     editExchange: 'Modifier l’échange',
     quickLog: 'Consigner un échange',
@@ -150,7 +153,10 @@ export const frExchanges = {
     'exchange.attachment_added': 'Pièce jointe ajoutée à un échange',
     'exchange.attachment_removed': 'Pièce jointe retirée d’un échange',
     'exchange.attachment_downloaded': 'Pièce jointe d’un échange téléchargée',
+    'exchange.exported': 'Export de la liste des échanges',
   },
+  /** The list, its exports, the retention review, the search group (helper C): fr-exchange-list.ts. */
+  exchangeList: frExchangeList,
   /** Field names of an exchange in the journal (FIELD_GROUPS of journal.service.ts). */
   exchangeFields: {
     kind: 'Type',
