@@ -20,13 +20,12 @@ import {
 
 const uuidArray = (ids: readonly string[]) => (ids.length === 0 ? sql`'{}'::uuid[]` : sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`);
 
+// Written with explicit aliases: inside a single-table select, Drizzle leaves column names
+// unqualified, and « id » would then resolve to the subquery's own tables.
 /** The organisations of an exchange, by name (a handful per exchange). */
-const organizationNamesOfExchange = sql<string | null>`(select string_agg(${organizations.name}, ', ' order by ${organizations.name})
-  from ${exchangeOrganizations} join ${organizations} on ${organizations.id} = ${exchangeOrganizations.organizationId}
-  where ${exchangeOrganizations.exchangeId} = ${exchanges.id})`;
-
-const firstOrganizationOfExchange = sql<string | null>`(select ${exchangeOrganizations.organizationId} from ${exchangeOrganizations}
-  where ${exchangeOrganizations.exchangeId} = ${exchanges.id} order by ${exchangeOrganizations.organizationId} limit 1)`;
+const organizationNamesOfExchange = sql<string | null>`(select string_agg(named.name, ', ' order by named.name)
+  from exchange_organizations linked join organizations named on named.id = linked.organization_id
+  where linked.exchange_id = "exchanges"."id")`;
 
 // ── Tasks ────────────────────────────────────────────────────────────────────────────────
 
@@ -82,7 +81,6 @@ const exchangeColumns = {
   outcome: exchanges.outcome,
   confidential: exchanges.confidential,
   organizationNames: organizationNamesOfExchange,
-  organizationId: firstOrganizationOfExchange,
 };
 
 /** Exchanges in [from, to[ that `viewer` wrote or takes part in, soonest first. */

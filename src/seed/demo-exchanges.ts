@@ -133,7 +133,9 @@ function startupMeetings(): DemoExchange[] {
     const position = index % 3 === 0 ? (index / 3) % 6 : 6 + (others++ % (PIPELINE.length - 6));
     const startup = PIPELINE[position];
     if (!startup) continue;
-    const kind = MEETING_KINDS[index % MEETING_KINDS.length] as ExchangeKind;
+    // A start-up met again is met differently (the summary goes with the kind).
+    const variant = (index + Math.floor(index / 18)) % MEETING_KINDS.length;
+    const kind = MEETING_KINDS[variant] as ExchangeKind;
     const author = MEETING_AUTHORS[index % MEETING_AUTHORS.length] as string;
     const colleague = author === NADIA ? BASTIEN : NADIA;
     meetings.push({
@@ -149,7 +151,7 @@ function startupMeetings(): DemoExchange[] {
       authorEmail: author,
       participantEmails: index % 4 === 0 ? [author, colleague] : [author],
       unitCodes: ['DDPSI'],
-      summary: (SUMMARIES[index % SUMMARIES.length] as (name: string) => string)(startup.name),
+      summary: (SUMMARIES[variant] as (name: string) => string)(startup.name),
       notes: index % 5 === 0 ? `Prochaine étape proposée : un pilote de trois mois.\nDocumentation : https://${startup.ref.replace('seed:startup-', '')}.example/presentation` : undefined,
       outcome: OUTCOMES[index % OUTCOMES.length],
       tags: ['edtech', startup.theme],
@@ -316,7 +318,7 @@ export const DEMO_TASKS: readonly DemoTask[] = [
   // Nadia Ferreira (chargée, innovation): overdue, today, this week, later, done.
   { sourceRef: 'seed:task:quizotope-grille', title: 'Envoyer la grille d’évaluation du pilote à Quizotope', dueDay: -3, assigneeEmail: NADIA, priority: 'haute', organizationRef: 'seed:startup-quizotope', contactRef: 'seed:contact:quizotope-ceo', exchangeRef: 'seed:exchange:startup-01' },
   { sourceRef: 'seed:task:voxaclasse-relance', title: 'Relancer Voxaclasse sur la démonstration en classe', dueDay: -9, assigneeEmail: NADIA, organizationRef: 'seed:startup-voxaclasse', contactRef: 'seed:contact:voxaclasse-ceo' },
-  { sourceRef: 'seed:task:mentorelle-rappel', title: 'Rappeler Mentorelle pour caler le pilote', dueDay: 0, dueTime: '14:30', assigneeEmail: NADIA, organizationRef: 'seed:startup-mentorelle', contactRef: 'seed:contact:mentorelle-cto' },
+  { sourceRef: 'seed:task:mentorelle-rappel', title: 'Rappeler Mentorelle pour caler le pilote', dueDay: 0, dueTime: '14:30', assigneeEmail: NADIA, organizationRef: 'seed:startup-mentorelle', contactRef: 'seed:contact:mentorelle-cto', exchangeRef: 'seed:exchange:startup-04' },
   { sourceRef: 'seed:task:synthese-sourcing', title: 'Préparer la synthèse trimestrielle du sourcing EdTech', dueDay: 0, assigneeEmail: NADIA, createdByEmail: BASTIEN },
   { sourceRef: 'seed:task:pilote-daj', title: 'Transmettre le projet de convention de pilote à la DAJ', dueDay: 3, assigneeEmail: NADIA, organizationRef: 'seed:startup-ergonote' },
   { sourceRef: 'seed:task:bilan-ergonote', title: 'Faire le bilan du test d’Ergonote avec les formateurs', dueDay: 20, assigneeEmail: NADIA, priority: 'basse', organizationRef: 'seed:startup-ergonote' },

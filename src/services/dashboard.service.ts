@@ -48,6 +48,11 @@ function monthsBefore(now: Date, months: number): Date {
   return limit;
 }
 
+/** « 14:30 » rather than the column's « 14:30:00 ». */
+function withShortTimes<Row extends { dueTime: string | null }>(list: { rows: Row[]; total: number }) {
+  return { ...list, rows: list.rows.map((row) => ({ ...row, dueTime: row.dueTime ? row.dueTime.slice(0, 5) : null })) };
+}
+
 export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {}) {
   assertCan(ctx.actor, 'dashboard.read');
   const actor = ctx.actor;
@@ -93,8 +98,8 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     dormantMonths,
     expiringWithinDays: EXPIRING_WITHIN_DAYS,
     tasks: {
-      overdue: overdueTasks,
-      upcoming: upcomingTasks,
+      overdue: withShortTimes(overdueTasks),
+      upcoming: withShortTimes(upcomingTasks),
       overdueLink: link('/taches', { vue: 'mes', statut: 'a_faire', echeance: 'en_retard' }),
       upcomingLink: link('/taches', { vue: 'mes', statut: 'a_faire', echeance: 'semaine' }),
     },

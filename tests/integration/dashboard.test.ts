@@ -165,6 +165,7 @@ describe('dashboard', () => {
 
     const latest = block(html, 'dashboard-latest');
     expect(latest).toContain('Démonstration Apprenoscope');
+    expect(latest).toContain('Rendez-vous — Apprenoscope');
     // Confidential, but of her unit: she reads it.
     expect(latest).toContain('Levée de fonds Classe Agile');
     expect(latest).not.toContain('Atelier prévu');
