@@ -399,8 +399,8 @@ async function countOf(db: Database, statement: SQL): Promise<number> {
  * Erases, inside the caller's transaction, what other tables hold about the erased person and
  * returns how many rows each place lost (the erasure's journal entry keeps these counts):
  * journal entries of their merges, import rows and stored import files, e-mails sent to them
- * (outbox and development mailbox), notices and decision comments naming them, and pending
- * flash messages in sessions. The contact rows and merge snapshots are the caller's.
+ * (outbox and development mailbox), notices and decision comments naming them, exchanges and
+ * tasks naming them (and their journal values), and pending flash messages in sessions. The contact rows and merge snapshots are the caller's.
  */
 export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, personal: Record<string, unknown>, texts: ErasureTexts): Promise<Record<string, number>> {
   const ids = textArray(traces.contactIds);
@@ -548,6 +548,27 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
     counts.workflowComments = await countOf(
       db,
       sql`update workflow_steps set comment = regexp_replace(comment, ${nameRegexp}, ${texts.label}, 'gi') where comment ~* ${nameRegexp}`,
+    );
+    // Exchanges and tasks that name the person (or hold their address or number) in their texts
+    // keep the sentence, not the person; the links stay (the contact shows as erased). Their
+    // journal entries' values lose it the same way (metadata is scrubbed above for every entry).
+    const scrub = (column: SQL) => sql`regexp_replace(${column}, ${nameRegexp}, ${texts.label}, 'gi')`;
+    counts.exchanges = await countOf(
+      db,
+      sql`update exchanges
+             set summary = ${scrub(sql`summary`)}, notes = ${scrub(sql`notes`)}, place = ${scrub(sql`place`)},
+                 tags = array(select ${scrub(sql`tag`)} from unnest(tags) with ordinality as item(tag, position) order by position)
+           where summary ~* ${nameRegexp} or notes ~* ${nameRegexp} or place ~* ${nameRegexp} or immutable_text_list(tags) ~* ${nameRegexp}`,
+    );
+    counts.tasks = await countOf(
+      db,
+      sql`update tasks set title = ${scrub(sql`title`)}, description = ${scrub(sql`description`)}
+           where title ~* ${nameRegexp} or description ~* ${nameRegexp}`,
+    );
+    counts.auditExchanges = await countOf(
+      db,
+      sql`update audit_log set changes = ${scrub(sql`changes::text`)}::jsonb
+           where entity_type in ('exchange', 'task') and changes::text ~* ${nameRegexp}`,
     );
   }
   // A confirmation not yet shown (« La fiche « Prénom Nom » est créée ») waits in its session.

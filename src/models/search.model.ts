@@ -47,6 +47,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { rowsOf, type Database } from './database';
+import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
 
 // ── Query parsing (pure) ────────────────────────────────────────────────────────────────────
 
@@ -425,6 +426,28 @@ export function contactSearchStatement(parsed: ParsedSearchQuery, filters: Searc
   order by r.exact_name desc, r.rank desc, r.similarity desc, r.last_name, r.first_name, r.id`;
 }
 
+/**
+ * Exchanges (issue 12): the same words (French stem, or prefix as one types) over the summary
+ * (A), tags (B) and notes (C), only those `viewer` may read (exchangeVisibleTo, over the
+ * unaliased table), most recent first — an exchange is looked for by what was said and when,
+ * and ranking every match of a common word among a million exchanges would cost more than
+ * the box can wait. The total stops at `countCap + 1` (« plus de … »). Text mode only:
+ * identifiers and addresses belong to the directory.
+ */
+export function exchangeSearchStatement(parsed: ParsedSearchQuery, viewer: ExchangeViewer, window: SearchWindow, countCap: number): SQL {
+  const where = sql`exchanges.search_document @@ (${wordsQuery(parsed.words)}) and ${exchangeVisibleTo(viewer)}`;
+  return sql`select e.id, e.summary, e.kind, e.occurred_at as "occurredAt", e.confidential,
+    (select count(*)::int from (select 1 from exchanges where ${where} limit ${countCap + 1}) capped) as total
+  from (
+    select exchanges.id, exchanges.summary, exchanges.kind, exchanges.occurred_at, exchanges.confidential
+    from exchanges
+    where ${where}
+    order by exchanges.occurred_at desc, exchanges.id desc
+    limit ${window.limit} offset ${window.offset}
+  ) e
+  order by e.occurred_at desc, e.id desc`;
+}
+
 // ── Running them ────────────────────────────────────────────────────────────────────────────
 
 export interface OrganizationHit {
@@ -444,6 +467,14 @@ export interface ContactHit {
   jobTitle: string | null;
   organizationId: string | null;
   organizationName: string | null;
+}
+
+export interface ExchangeHit {
+  id: string;
+  summary: string;
+  kind: string;
+  occurredAt: Date;
+  confidential: boolean;
 }
 
 export interface SearchHits<T> {
@@ -486,6 +517,14 @@ export async function searchContacts(
   return run<ContactHit>(db, contactSearchStatement(parsed, filters, window, pass));
 }
 
+/** Exchanges matching every word, for `viewer`; total capped at countCap + 1. Nothing outside text mode. */
+export async function searchExchanges(db: Database, parsed: ParsedSearchQuery, viewer: ExchangeViewer, window: SearchWindow, countCap: number): Promise<SearchHits<ExchangeHit>> {
+  if (parsed.mode !== 'text') return { rows: [], total: 0 };
+  const result = await run<ExchangeHit & { occurredAt: Date | string }>(db, exchangeSearchStatement(parsed, viewer, window, countCap));
+  // A raw statement returns timestamps as text on some drivers: one type for the views.
+  return { total: result.total, rows: result.rows.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) })) };
+}
+
 export const SUGGESTION_LIMIT = 5;
 
 const dialect = new PgDialect();
@@ -498,12 +537,16 @@ export interface RawStatement {
 }
 
 /**
- * The exact statements the suggestions box sends for `q` (organisations, then contacts; the
- * app runs them in parallel, then their typo passes when neither found anything: see
+ * The exact statements the suggestions box sends for `q` (organisations, then contacts, then
+ * exchanges as `exchanges.viewer` may read them; the app runs them in parallel, then the typo passes when none found anything: see
  * suggest() in src/services/search.service.ts), as `{ text, params }` for `pg`:
  * bench/run-directory.ts replays them as the raw-SQL baseline of GET /recherche/suggestions.
  */
-export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): RawStatement[] {
+export function searchSuggestionsSql(
+  q: string,
+  limit = SUGGESTION_LIMIT,
+  exchanges: { viewer: ExchangeViewer; countCap: number } = { viewer: { id: '00000000-0000-4000-8000-000000000000', roles: ['lecteur'], unitIds: [] }, countCap: 1000 },
+): RawStatement[] {
   const parsed = parseSearchQuery(q);
   const window = { limit, offset: 0 };
   const toQuery = (statement: SQL) => {
@@ -523,5 +566,6 @@ export function searchSuggestionsSql(q: string, limit = SUGGESTION_LIMIT): RawSt
       ...(toleratesTypo(parsed, 'contacts') ? { fallback: toQuery(contactSearchStatement(parsed, {}, window, 'typo')) } : {}),
     });
   }
+  if (parsed.mode === 'text') statements.push(toQuery(exchangeSearchStatement(parsed, exchanges.viewer, window, exchanges.countCap)));
   return statements;
 }

@@ -45,6 +45,7 @@ import { findContactDuplicates } from './duplicates.service';
 import { DuplicatesFoundError, encodeCursor } from './organizations.service';
 import { assertCan, can, canAttachUnit, unitsAfterChange, type RecordScope } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
+import { exchangesPersonalDataSection } from './exchange-list.service';
 
 export const CONTACT_PAGE_SIZE = 50;
 /** CNIL: prospects' data should not be kept beyond three years without contact. */
@@ -511,7 +512,7 @@ export interface PersonalDataSection {
   load(db: ServiceContext['db'], person: { contactIds: string[]; emails: string[] }): Promise<Array<Record<string, unknown>>>;
 }
 
-export const PERSONAL_DATA_EXTENSIONS: PersonalDataSection[] = [];
+export const PERSONAL_DATA_EXTENSIONS: PersonalDataSection[] = [exchangesPersonalDataSection];
 
 export interface PersonalDataExport {
   generatedAt: string;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import {
   type ContactHit,
+  type ExchangeHit,
   type OrganizationHit,
   type ParsedSearchQuery,
   type SearchFilters,
@@ -15,10 +16,12 @@ import {
   MAX_QUERY_LENGTH,
   parseSearchQuery,
   searchContacts,
+  searchExchanges,
   searchOrganizations,
 } from '../models/search.model';
-import type { ServiceContext } from './context';
-import { assertCan } from './permissions';
+import { COUNT_CAP } from '../models/exchange-list.model';
+import type { Actor, ServiceContext } from './context';
+import { assertCan, can } from './permissions';
 import { cachedOrganizationKinds } from './reference-lists';
 
 export const SEARCH_PAGE_SIZE = 20;
@@ -29,7 +32,7 @@ export const SEARCH_GROUP_PREVIEW = 10;
 /** Shorter input matches half the directory: not worth a query. */
 export const SEARCH_MIN_LENGTH = 2;
 
-export const SEARCH_TYPES = ['all', 'organizations', 'contacts'] as const;
+export const SEARCH_TYPES = ['all', 'organizations', 'contacts', 'exchanges'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
 
 /**
@@ -81,18 +84,30 @@ export interface SearchSuggestions {
   organizationTotal: number;
   contacts: ContactHit[];
   contactTotal: number;
+  /** Exchanges the person may read (confidential ones only inside their circle). */
+  exchanges: ExchangeHit[];
+  exchangeTotal: number;
+  /** More than COUNT_CAP exchanges match (the total says « plus de »). */
+  exchangesCapped: boolean;
+}
+
+/** Exchanges for the actor, or none without the permission. */
+function exchangesFor(ctx: ServiceContext, actor: Actor, parsed: ParsedSearchQuery, window: { limit: number; offset: number }) {
+  return can(actor, 'exchanges.read') ? searchExchanges(ctx.db, parsed, actor, window, COUNT_CAP) : Promise.resolve({ rows: [], total: 0 });
 }
 
 /** Up to five organisations and five contacts, for the header box as one types. */
 export async function suggest(ctx: ServiceContext, rawQuery: unknown): Promise<SearchSuggestions> {
   assertCan(ctx.actor, 'directory.read');
   const { parsed, tooShort } = parseRequest(rawQuery);
-  if (tooShort) return { q: parsed.text, tooShort, organizations: [], organizationTotal: 0, contacts: [], contactTotal: 0 };
+  if (tooShort) return { q: parsed.text, tooShort, organizations: [], organizationTotal: 0, contacts: [], contactTotal: 0, exchanges: [], exchangeTotal: 0, exchangesCapped: false };
   const window = { limit: SUGGESTION_LIMIT, offset: 0 };
   const search = (pass: SearchPass) =>
     Promise.all([searchOrganizations(ctx.db, parsed, {}, window, pass), searchContacts(ctx.db, parsed, {}, window, pass)]);
-  let [organizations, contacts] = await search('words');
-  if (organizations.rows.length === 0 && contacts.rows.length === 0) [organizations, contacts] = await search('typo');
+  // Exchanges have no typo pass: they are searched once, beside the directory's first statements.
+  const [[firstOrganizations, firstContacts], exchanges] = await Promise.all([search('words'), exchangesFor(ctx, ctx.actor, parsed, window)]);
+  let [organizations, contacts] = [firstOrganizations, firstContacts];
+  if (organizations.rows.length === 0 && contacts.rows.length === 0 && exchanges.rows.length === 0) [organizations, contacts] = await search('typo');
   return {
     q: parsed.text,
     tooShort,
@@ -100,6 +115,9 @@ export async function suggest(ctx: ServiceContext, rawQuery: unknown): Promise<S
     organizationTotal: organizations.total,
     contacts: contacts.rows,
     contactTotal: contacts.total,
+    exchanges: exchanges.rows,
+    exchangeTotal: Math.min(exchanges.total, COUNT_CAP),
+    exchangesCapped: exchanges.total > COUNT_CAP,
   };
 }
 
@@ -116,12 +134,14 @@ export interface SearchResultsPage {
   tooShort: boolean;
   organizations: SearchGroup<OrganizationHit>;
   contacts: SearchGroup<ContactHit>;
+  exchanges: SearchGroup<ExchangeHit> & { capped: boolean };
   page: number;
   pageCount: number;
   filtered: boolean;
 }
 
 const HIDDEN = { shown: false, rows: [], total: 0, hasMore: false };
+const HIDDEN_EXCHANGES = { ...HIDDEN, capped: false };
 
 /**
  * The full page: both groups previewed (type=all) or one group paginated. Kind and region
@@ -132,21 +152,27 @@ export async function searchDirectory(ctx: ServiceContext, rawQuery: unknown): P
   const { query, parsed, tooShort } = parseRequest(rawQuery);
   const filters: SearchFilters = { kind: query.kind, region: query.region };
   const filtered = Boolean(query.kind || query.region);
-  if (tooShort) return { query, tooShort, organizations: HIDDEN, contacts: HIDDEN, page: 1, pageCount: 1, filtered };
+  if (tooShort) return { query, tooShort, organizations: HIDDEN, contacts: HIDDEN, exchanges: HIDDEN_EXCHANGES, page: 1, pageCount: 1, filtered };
 
   const single = query.type !== 'all';
   const window = single
     ? { limit: SEARCH_PAGE_SIZE, offset: (query.page - 1) * SEARCH_PAGE_SIZE }
     : { limit: SEARCH_GROUP_PREVIEW, offset: 0 };
+  const wanted = (type: SearchType) => query.type === 'all' || query.type === type;
   const search = (pass: SearchPass) =>
     Promise.all([
-      query.type === 'contacts' ? null : searchOrganizations(ctx.db, parsed, filters, window, pass),
-      query.type === 'organizations' ? null : searchContacts(ctx.db, parsed, filters, window, pass),
+      wanted('organizations') ? searchOrganizations(ctx.db, parsed, filters, window, pass) : null,
+      wanted('contacts') ? searchContacts(ctx.db, parsed, filters, window, pass) : null,
     ]);
-  let [organizations, contacts] = await search('words');
-  if (!organizations?.rows.length && !contacts?.rows.length) [organizations, contacts] = await search('typo');
+  // Exchanges: no typo pass, and the directory's kind and region filters do not apply to them.
+  const [[firstOrganizations, firstContacts], exchanges] = await Promise.all([
+    search('words'),
+    wanted('exchanges') ? exchangesFor(ctx, ctx.actor, parsed, window) : Promise.resolve(null),
+  ]);
+  let [organizations, contacts] = [firstOrganizations, firstContacts];
+  if (!organizations?.rows.length && !contacts?.rows.length && !exchanges?.rows.length && query.type !== 'exchanges') [organizations, contacts] = await search('typo');
   // Past the last page the window is empty and the count unknown: ask page 1 instead.
-  const total = (organizations?.total ?? 0) + (contacts?.total ?? 0);
+  const total = (organizations?.total ?? 0) + (contacts?.total ?? 0) + Math.min(exchanges?.total ?? 0, COUNT_CAP);
   if (single && query.page > 1 && total === 0) return searchDirectory(ctx, { ...query, page: 1 });
 
   const group = <T>(hits: { rows: T[]; total: number } | null): SearchGroup<T> =>
@@ -157,6 +183,9 @@ export async function searchDirectory(ctx: ServiceContext, rawQuery: unknown): P
     tooShort,
     organizations: group(organizations),
     contacts: group(contacts),
+    exchanges: exchanges
+      ? { ...group({ rows: exchanges.rows, total: Math.min(exchanges.total, COUNT_CAP) }), capped: exchanges.total > COUNT_CAP }
+      : HIDDEN_EXCHANGES,
     page: single ? Math.min(query.page, pageCount) : 1,
     pageCount,
     filtered,

@@ -165,7 +165,7 @@ describe('directory search on PostgreSQL', () => {
     expect(page.text).toContain('id="header-search-input"');
     expect(page.text).toContain('CREPS de Toulouse');
     expect(page.text).toContain('Structures (1)');
-    expect(page.text).toContain('>Structures et contacts</option>');
+    expect(page.text).toContain('>Structures, contacts et échanges</option>');
     expect(page.text).toContain('>CREPS / centre sportif</option>');
     expect(page.text).toContain('>Occitanie</option>');
     const results = await browser.get('/recherche?q=lyon&type=organizations', { 'HX-Request': 'true', 'HX-Target': 'search-results' });

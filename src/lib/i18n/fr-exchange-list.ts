@@ -1,5 +1,6 @@
 // Strings of the exchanges list, its exports, the retention review and the exchanges group of
-// the search (issue 12, helper C). Registered as the group `exchangeList` by fr-exchanges.ts.
+// the search (issue 12, helper C). Registered as the group `exchangeList` by fr-exchanges.ts;
+// kinds and outcomes are named by the `exchanges` group (exchanges.kinds, exchanges.outcomes).
 export const frExchangeList = {
   title: 'Échanges',
   filters: 'Filtrer les échanges',
@@ -13,12 +14,12 @@ export const frExchangeList = {
   filterParticipant: 'Participant',
   filterMine: 'Moi',
   filterOrgKind: 'Type de structure',
-  filterOutcome: 'Suite donnée',
+  filterOutcome: 'Issue',
   filterTag: 'Étiquette',
   filterOrganization: 'Structure',
   filterOrganizationAny: 'Toutes les structures',
   removeOrganization: 'Retirer le filtre sur la structure',
-  sorts: { date: 'Date', kind: 'Type', outcome: 'Suite donnée' },
+  sorts: { date: 'Date', kind: 'Type', outcome: 'Issue' },
   directions: { desc: 'Plus récent d’abord', asc: 'Plus ancien d’abord' },
   direction: 'Ordre',
   date: 'Date',
@@ -26,7 +27,7 @@ export const frExchangeList = {
   summary: 'Résumé',
   organizations: 'Structures',
   author: 'Consigné par',
-  outcome: 'Suite donnée',
+  outcome: 'Issue',
   tags: 'Étiquettes',
   confidential: 'Confidentiel',
   confidentialHint: 'Échange confidentiel : réservé à ses unités, à ses participants et aux administrateurs.',
@@ -38,16 +39,6 @@ export const frExchangeList = {
   exportXlsx: 'Exporter (Excel)',
   newExchange: 'Consigner un échange',
   retentionLink: 'Échanges à revoir (durée de conservation)',
-  kinds: {
-    rendez_vous: 'Rendez-vous',
-    appel: 'Appel',
-    visio: 'Visio',
-    courriel: 'Courriel',
-    salon: 'Salon ou événement extérieur',
-    visite: 'Visite sur site',
-    note: 'Note',
-  },
-  outcomes: { positive: 'Positive', neutre: 'Neutre', a_relancer: 'À relancer', sans_suite: 'Sans suite' },
   noOutcome: '—',
   export: {
     occurredAt: 'Date et heure',
