@@ -1,5 +1,5 @@
 // On a phone (390 × 844), a chargée back from a salon logs a meeting with a start-up that is not
-// in the directory yet: she opens « Saisir » → « Rencontre start-up », finds no match for the
+// in the directory yet: she opens the header's « + Saisir » → « Rencontre start-up », finds no match for the
 // name (htmx suggestions), creates the start-up and its founder, types the meeting and its next
 // step, saves once, and lands on the exchange. Screenshots of the filled form and of the result;
 // nothing sticks out sideways at 390 px.
@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { affiliations, contacts, exchangeContacts, exchangeOrganizations, exchanges, organizations, tasks } from '../../src/models/schema';
 import { expectText, launchBrowser, screenshot, signIn, startE2eApp, type E2eApp } from '../support/e2e';
+import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { buildUser } from '../support/harness';
 import { siretOf } from '../support/register-files';
 
@@ -32,6 +33,8 @@ describe('start-up meeting on a phone', () => {
   test('a new start-up, a new contact and a next step, saved once, at 390 px', async () => {
     const db = app.database.db;
     const charge = await buildUser(db, { roles: ['charge'], unitCodes: ['DDPSI'], displayName: 'Chloé Chargée' });
+    const known = await buildOrganization(db, { name: 'Mentorelle', kindCode: 'startup' });
+    const founder = await buildContact(db, { firstName: 'Lou', lastName: 'Kerbrat', organizationId: known.id });
     const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
@@ -42,8 +45,23 @@ describe('start-up meeting on a phone', () => {
     });
     await signIn(page, app.url, charge.email);
 
-    await page.goto(`${app.url}/echanges/rencontre-startup`);
+    // « + Saisir » of the header: on a phone, inside the menu.
+    await page.locator('#button-menu').click();
+    await page.locator('#modal-menu').getByRole('link', { name: 'Saisir' }).click();
+    await page.waitForURL(`${app.url}/echanges/saisir`);
+    await page.getByRole('link', { name: 'Rencontre start-up' }).click();
+    await page.waitForURL(`${app.url}/echanges/rencontre-startup`);
     await page.getByRole('heading', { name: 'Rencontre avec une start-up' }).waitFor();
+
+    // An organisation already in the directory is suggested; choosing it proposes its contacts and
+    // hides the new organisation's fields (CSS only); « Nouvelle structure » brings them back.
+    await page.getByLabel(/Chercher une structure existante/).fill('Mentor');
+    await page.locator(`#organizationId-${known.id}`).waitFor();
+    await page.locator(`label[for="organizationId-${known.id}"]`).click();
+    await page.locator(`#contactId-${founder.id}`).waitFor();
+    expect(await page.locator('#new-organization').isVisible()).toBe(false);
+    await page.locator('label[for="organizationId-new"]').click();
+    expect(await page.locator('#new-organization').isVisible()).toBe(true);
 
     // 1. No such organisation yet: the suggestions say so.
     await page.getByLabel(/Chercher une structure existante/).fill('Hypatie');
