@@ -76,6 +76,21 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/echanges/rencontre-startup', form: { summary: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
   { method: 'GET', path: '/echanges/rencontre-startup/structures?organizationQuery=un', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
   { method: 'GET', path: '/echanges/rencontre-startup/contacts?contactQuery=ma', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  // One exchange: chargé, manager and admin log them (an empty form: 422); an unknown exchange is « not found » for everyone signed in.
+  { method: 'GET', path: '/echanges/saisir', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/echanges/nouveau', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'POST', path: '/echanges/nouveau', form: { summary: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
+  { method: 'GET', path: '/echanges/choix-structures?organizationQuery=un', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/echanges/choix-contacts?organizationIds=00000000-0000-4000-8000-000000000000', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/echanges/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/echanges/pas-un-identifiant', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/echanges/00000000-0000-4000-8000-000000000000/modifier', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/echanges/00000000-0000-4000-8000-000000000000/modifier', form: { summary: '' }, expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/echanges/00000000-0000-4000-8000-000000000000/supprimer', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/echanges/00000000-0000-4000-8000-000000000000/supprimer', form: { reason: 'x' }, expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/echanges/00000000-0000-4000-8000-000000000000/pieces-jointes', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/echanges/00000000-0000-4000-8000-000000000000/pieces-jointes/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/echanges/00000000-0000-4000-8000-000000000000/pieces-jointes/00000000-0000-4000-8000-000000000000/supprimer', expect: anyoneSignedIn(404) },
   // Issue 12 — tasks (/taches…): rows added below this line.
   // Issue 12 — dashboard and settings (/, /admin/parametres): rows added below this line.
   { method: 'GET', path: '/?unit=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(200) },
