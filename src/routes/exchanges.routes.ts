@@ -12,6 +12,7 @@ import {
   getExchangeDetail,
   getExchangeForDeletion,
   getExchangeForEdit,
+  logChooser,
   newExchangeValues,
   openExchangeAttachment,
   removeExchangeAttachment,
@@ -19,7 +20,6 @@ import {
   updateExchange,
   type ExchangeFormValues,
 } from '../services/exchanges.service';
-import { can } from '../services/permissions';
 import { requireLogin } from '../web/auth-middleware';
 import { deps, flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { receiveUpload } from '../web/uploads';
@@ -114,11 +114,7 @@ export function exchangesRouter(): Router {
 
   /** « + Saisir »: what to log (works without JavaScript; the header links here). */
   router.get('/saisir', (req, res) => {
-    render(req, res, 'exchanges/chooser', {
-      title: t('exchanges.chooserTitle'),
-      canLogExchange: can(req.actor, 'exchanges.edit'),
-      canCreateTask: can(req.actor, 'tasks.edit'),
-    });
+    render(req, res, 'exchanges/chooser', { title: t('exchanges.chooserTitle'), ...logChooser(serviceContext(req)) });
   });
 
   /** Organisation suggestions (htmx): unchecked checkboxes `organizationIds`, those already chosen left out. */

@@ -409,6 +409,12 @@ export async function getExchangeDetail(ctx: ServiceContext, id: string) {
   };
 }
 
+/** The header's « + Saisir » page: what the actor may log (an exchange, a start-up meeting, a task). */
+export function logChooser(ctx: ServiceContext) {
+  assertCan(ctx.actor, 'exchanges.edit');
+  return { canLogExchange: true, canCreateTask: can(ctx.actor, 'tasks.edit') };
+}
+
 // ── The form ─────────────────────────────────────────────────────────────────────────────────
 
 /** What the exchange form holds, as typed (a 422 shows it again untouched). */
