@@ -36,13 +36,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits'];
 
 /** Field labels specific to an entity type, before the journal's common ones (`auditFields`). */
-const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields' };
+const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
   '*': { roles: 'roles', capabilities: 'users.capabilityLabels' },
   convention: { status: 'conventions.statuses', kind: 'conventions.kinds', moneyDirection: 'conventions.directions', currency: 'conventions.currencies' },
   organization: { status: 'organizations.statuses' },
+  task: { status: 'tasks.statuses', priority: 'tasks.priorities' },
 };
 
 /** Fields whose values are ids (or a kind's code): what they refer to, per entity type ('*': any). */
@@ -64,6 +65,7 @@ const REFERENCE_FIELDS: Record<string, Record<string, AuditReferenceKind>> = {
     kindCode: 'organizationKind',
   },
   convention: { parentId: 'convention' },
+  task: { conventionId: 'convention', doneById: 'user' },
   organization: { parentId: 'organization', mergedIntoId: 'organization' },
   contact: { mergedIntoId: 'contact' },
 };

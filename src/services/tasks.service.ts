@@ -217,6 +217,7 @@ export async function updateTask(ctx: ServiceContext, id: string, input: unknown
  */
 export async function moveTaskStatus(ctx: ServiceContext, id: string, to: TaskStatus): Promise<Task> {
   const actor = requireActor(ctx);
+  assertCan(actor, 'tasks.edit');
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);
     const verdict = checkMove(TASK_TRANSITIONS, before.status, to, { by: 'person', roles: actor.roles, inUnit: true });
@@ -271,6 +272,7 @@ export function postponedDueOn(currentDueOn: string, today: string, choice: { de
 /** « Reporter »: +1 jour, +1 semaine, or a given date. Journaled 'task.postponed' (from → to). */
 export async function postponeTask(ctx: ServiceContext, id: string, input: unknown): Promise<Task> {
   const actor = requireActor(ctx);
+  assertCan(actor, 'tasks.edit');
   const choice = parseInput(postponeSchema, input);
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);
@@ -297,6 +299,7 @@ const reassignSchema = z.object({ assigneeId: z.uuid({ error: t('tasks.errors.as
  */
 export async function reassignTask(ctx: ServiceContext, id: string, input: unknown): Promise<{ task: Task; assigneeName: string }> {
   const actor = requireActor(ctx);
+  assertCan(actor, 'tasks.edit');
   const { assigneeId } = parseInput(reassignSchema, input);
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);

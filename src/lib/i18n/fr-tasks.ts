@@ -130,6 +130,19 @@ export const frTasks = {
       closed: 'Cette tâche est {status} : rouvrez-la avant de la reporter ou de la réattribuer.',
     },
   },
+  /** Field names in a task's journal rows (the journal's common ones, `auditFields`, come after). */
+  taskFields: {
+    title: 'Intitulé',
+    description: 'Description',
+    dueOn: 'Échéance',
+    dueTime: 'Heure',
+    assigneeId: 'Attribuée à',
+    priority: 'Priorité',
+    status: 'Statut',
+    organizationId: 'Structure',
+    contactId: 'Contact',
+    conventionId: 'Convention',
+  },
   taskAudits: {
     'task.created': 'Tâche créée',
     'task.updated': 'Tâche modifiée',
