@@ -92,6 +92,22 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/echanges/00000000-0000-4000-8000-000000000000/pieces-jointes/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
   { method: 'POST', path: '/echanges/00000000-0000-4000-8000-000000000000/pieces-jointes/00000000-0000-4000-8000-000000000000/supprimer', expect: anyoneSignedIn(404) },
   // Issue 12 — tasks (/taches…): rows added below this line.
+  // Everyone has « Mes tâches » and the badge; admin/manager/chargé create, complete, postpone,
+  // reassign (an unknown task: 404 after the permission check; an empty form: 422).
+  { method: 'GET', path: '/taches', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/taches?vue=unites&statut=faite&echeance=en_retard&priority=haute&q=x&page=2', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/taches/compteur', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/taches/nouvelle?structure=00000000-0000-4000-8000-000000000000', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'POST', path: '/taches/nouvelle', form: { title: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
+  { method: 'GET', path: '/taches/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/taches/pas-un-identifiant', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/taches/00000000-0000-4000-8000-000000000000/modifier', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/modifier', form: { title: 'x', dueOn: '2026-01-01' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/faite', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/rouvrir', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/annuler', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/reporter', form: { delai: 'jour' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/reattribuer', form: { assigneeId: '00000000-0000-4000-8000-000000000000' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
   // Issue 12 — dashboard and settings (/, /admin/parametres): rows added below this line.
   { method: 'GET', path: '/?unit=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(200) },
   { method: 'GET', path: '/admin/parametres', expect: adminOnly(200) },
