@@ -501,9 +501,9 @@ export async function removeAffiliation(ctx: ServiceContext, contactId: string, 
 
 /**
  * A section another feature adds to the access export: the rows it links to the person. The
- * exchanges (`/echanges`), event invitations and answers (`/evenements`) and cases are not
- * stored yet: when they are, each registers its section here and the export, page and JSON,
- * lists it with no other change.
+ * exchanges (`/echanges`) have theirs; event invitations and answers (`/evenements`) and cases
+ * are not stored yet: when they are, each registers its section here and the export, page and
+ * JSON, lists it with no other change.
  */
 export interface PersonalDataSection {
   key: string;
@@ -531,7 +531,7 @@ export interface PersonalDataExport {
     /** The same changes in words: « Base légale : Intérêt légitime → Consentement ». */
     summary: Array<{ field: string; before: string; after: string }>;
   }>;
-  /** Sections of PERSONAL_DATA_EXTENSIONS (none yet). */
+  /** Sections of PERSONAL_DATA_EXTENSIONS (the exchanges so far). */
   otherLinks: Array<{ key: string; title: string; rows: Array<Record<string, unknown>> }>;
   history: Array<{ at: string; action: string; by: string; changes: unknown }>;
 }

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/models/database';
-import { auditLog, contactUnits, contacts, conventionParties, conventions, devMailbox, emails, importBatches, importFileChunks, importRows, notifications, sessions, workflowRuns, workflowSteps } from '../../src/models/schema';
+import { auditLog, contactUnits, contacts, conventionParties, conventions, devMailbox, emails, exchangeContacts, exchangeOrganizations, exchanges, importBatches, importFileChunks, importRows, notifications, sessions, tasks, workflowRuns, workflowSteps } from '../../src/models/schema';
+import { recordAudit } from '../../src/services/audit.service';
 import { insertNotifications } from '../../src/models/workflows.model';
 import { inTransaction } from '../../src/services/context';
 import { createImportBatch, saveMapping, startImport } from '../../src/services/imports.service';
@@ -33,6 +34,8 @@ const PLACES = [
   'dev_mailbox — messages kept by the development SMTP sink',
   'notifications.title and workflow_steps.comment — the name replaced by « Personne effacée »',
   'sessions.data — a confirmation naming the person not yet shown',
+  'exchanges.summary / notes / place / tags and tasks.title / description — the name, address or number replaced by « Personne effacée »; the links stay',
+  'audit_log.changes of exchanges and tasks — their texts as journaled, scrubbed the same way',
 ] as const;
 
 const FIRST = 'Philibertine';
@@ -202,6 +205,28 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   const [session] = await harness.db.select().from(sessions).where(sql`${sessions.data}::text ilike ${`%${LAST}%`}`);
   expect(session).toBeDefined();
 
+  // A meeting with her, logged with her name, address and number in its texts, a task naming
+  // her, and the journal entry of the meeting (its values hold the same texts).
+  const meetingAt = new Date('2026-11-02T09:00:00Z');
+  const [meeting] = await harness.db
+    .insert(exchanges)
+    .values({
+      kind: 'rendez_vous',
+      occurredAt: meetingAt,
+      summary: `Rendez-vous avec ${FIRST} ${LAST}`,
+      notes: `${LAST} ${FIRST} rappellera au ${PHONE} ou écrira à ${EMAIL}.`,
+      place: `Bureau de ${FIRST} ${LAST}`,
+      tags: ['lycée', `${FIRST} ${LAST}`],
+      authorId: chargeUser.id,
+    })
+    .returning();
+  await harness.db.insert(exchangeOrganizations).values({ exchangeId: meeting!.id, organizationId: organization.id, occurredAt: meetingAt });
+  await harness.db.insert(exchangeContacts).values({ exchangeId: meeting!.id, contactId: person.id, occurredAt: meetingAt });
+  await harness.db.insert(tasks).values({ title: `Envoyer la convention à ${FIRST} ${LAST}`, description: `Son adresse : ${EMAIL}`, dueOn: '2026-12-01', assigneeId: chargeUser.id, exchangeId: meeting!.id, contactId: person.id });
+  await inTransaction(ctx, (tx) =>
+    recordAudit(tx, ctx, { action: 'exchange.created', entityType: 'exchange', entityId: meeting!.id, after: { summary: meeting!.summary }, metadata: { related: [organization.id, person.id] } }),
+  );
+
   // An export of the contacts filtered on her name: the journal keeps the filter used.
   const exported = await charge.get(`/contacts/export.csv?q=${encodeURIComponent(LAST)}`);
   expect(exported.status).toBe(200);
@@ -210,7 +235,7 @@ test('after erasing a person, nothing in the whole database holds their name, e-
 
   // Before: the person is in many places.
   const before = await searchWholeDatabase(NEEDLES);
-  for (const place of ['contacts.last_name', 'audit_log.changes', 'audit_log.metadata', 'record_merges.kept_before', 'import_rows.cells', 'import_rows.before', 'import_file_chunks.data', 'emails.to_address', 'dev_mailbox.to_header', 'notifications.title', 'workflow_steps.comment', 'sessions.data']) {
+  for (const place of ['exchanges.summary', 'exchanges.notes', 'exchanges.search_document', 'tasks.title', 'tasks.description', 'contacts.last_name', 'audit_log.changes', 'audit_log.metadata', 'record_merges.kept_before', 'import_rows.cells', 'import_rows.before', 'import_file_chunks.data', 'emails.to_address', 'dev_mailbox.to_header', 'notifications.title', 'workflow_steps.comment', 'sessions.data']) {
     expect([place, before.some((entry) => entry.startsWith(`${place} `))]).toEqual([place, true]);
   }
 
@@ -239,10 +264,17 @@ test('after erasing a person, nothing in the whole database holds their name, e-
   const erasure = (await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, person.id), eq(auditLog.action, 'contact.erased'))))[0];
   expect(erasure?.metadata).toMatchObject({ reason: 'Demande écrite reçue le 12/11/2026' });
   const places = (erasure?.metadata as { places: Record<string, number> }).places;
-  for (const key of ['auditMerges', 'importRowsBefore', 'importRowsChanges', 'importRowsCells', 'importFiles', 'emails', 'devMailbox', 'notifications', 'workflowComments', 'sessionFlashes']) {
+  // The meeting and the task keep their sense and their links, not the person.
+  const [scrubbed] = await harness.db.select().from(exchanges).where(eq(exchanges.id, meeting!.id));
+  expect(scrubbed).toMatchObject({ summary: 'Rendez-vous avec Personne effacée', place: 'Bureau de Personne effacée', tags: ['lycée', 'Personne effacée'] });
+  expect(scrubbed?.notes).toBe('Personne effacée rappellera au Personne effacée ou écrira à Personne effacée.');
+  expect(await harness.db.select().from(exchangeContacts).where(eq(exchangeContacts.exchangeId, meeting!.id))).toHaveLength(1);
+  const [task] = await harness.db.select().from(tasks).where(eq(tasks.exchangeId, meeting!.id));
+  expect(task).toMatchObject({ title: 'Envoyer la convention à Personne effacée', description: 'Son adresse : Personne effacée' });
+  for (const key of ['exchanges', 'tasks', 'auditExchanges', 'auditMerges', 'importRowsBefore', 'importRowsChanges', 'importRowsCells', 'importFiles', 'emails', 'devMailbox', 'notifications', 'workflowComments', 'sessionFlashes']) {
     expect(places[key]).toBeGreaterThan(0);
   }
-  expect(PLACES.length).toBe(11);
+  expect(PLACES.length).toBe(13);
 });
 
 test('erasing a person known by one short name leaves other people’s texts alone', async () => {

@@ -3,7 +3,7 @@
 // consent and opt-out — besides the record itself. (Who may ask for it is tested in the
 // permissions matrix; an admin asks here.)
 import { eq } from 'drizzle-orm';
-import { contacts, conventionParties, conventions, emails } from '../../src/models/schema';
+import { contacts, conventionParties, conventions, emails, exchangeContacts, exchangeOrganizations, exchanges } from '../../src/models/schema';
 import { PERSONAL_DATA_EXTENSIONS } from '../../src/services/contacts.service';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -91,9 +91,9 @@ test('the export lists positions, signed conventions, e-mails sent and the conse
   expect(optOut?.action).toBe('contact.updated');
   expect(optOut?.changes).toEqual({ emailOptOut: { before: false, after: true } });
   expect(optOut?.summary).toEqual([{ field: 'Ne souhaite pas recevoir de courriels', before: 'Non', after: 'Oui' }]);
-  // Exchanges, event invitations and cases are not stored yet: their extension point is empty.
-  expect(PERSONAL_DATA_EXTENSIONS).toEqual([]);
-  expect(exported.otherLinks).toEqual([]);
+  // Sections other features register (exchanges so far) are listed, empty ones included.
+  expect(PERSONAL_DATA_EXTENSIONS.map((section) => section.key)).toEqual(['exchanges']);
+  expect(exported.otherLinks).toEqual([{ key: 'exchanges', title: 'Échanges où la personne apparaît', rows: [] }]);
 
   const page = await admin.get(`/contacts/${person.id}/donnees-personnelles`);
   expect(page.status).toBe(200);
@@ -110,4 +110,32 @@ test('the export lists positions, signed conventions, e-mails sent and the conse
     expect([text, page.text.includes(text.replace(/’/g, '&#x27;')) || page.text.includes(text)]).toEqual([text, true]);
   }
   expect(page.text).not.toContain('Autre personne');
+});
+
+test('the export lists the exchanges where the person (or a record merged into hers) is present, confidential ones included', async () => {
+  const organization = await buildOrganization(harness.db, { name: 'EdTech des Volcans', kindCode: 'startup' });
+  const person = await buildContact(harness.db, { firstName: 'Ysoline', lastName: 'Cratère', organizationId: organization.id });
+  const other = await buildContact(harness.db, { firstName: 'Autre', lastName: 'Personne', organizationId: organization.id });
+  const author = await buildUser(harness.db, { roles: ['charge'], displayName: 'Chargée Volcans' });
+  const insertExchange = async (values: { summary: string; occurredAt: string; confidential?: boolean; contactIds: string[] }) => {
+    const occurredAt = new Date(values.occurredAt);
+    const [exchange] = await harness.db
+      .insert(exchanges)
+      .values({ kind: 'rendez_vous', occurredAt, summary: values.summary, notes: 'Notes du rendez-vous', outcome: 'a_relancer', confidential: values.confidential ?? false, authorId: author.id })
+      .returning();
+    await harness.db.insert(exchangeOrganizations).values({ exchangeId: exchange!.id, organizationId: organization.id, occurredAt });
+    await harness.db.insert(exchangeContacts).values(values.contactIds.map((contactId) => ({ exchangeId: exchange!.id, contactId, occurredAt })));
+  };
+  await insertExchange({ summary: 'Démonstration au salon', occurredAt: '2026-03-10T09:00:00Z', contactIds: [person.id, other.id] });
+  await insertExchange({ summary: 'Négociation confidentielle', occurredAt: '2026-04-10T09:00:00Z', confidential: true, contactIds: [person.id] });
+  await insertExchange({ summary: 'Sans elle', occurredAt: '2026-05-10T09:00:00Z', contactIds: [other.id] });
+
+  const exported = JSON.parse((await admin.get(`/contacts/${person.id}/donnees-personnelles?format=json`)).text) as { otherLinks: Array<{ key: string; rows: Array<Record<string, string>> }> };
+  const section = exported.otherLinks.find((link) => link.key === 'exchanges');
+  expect(section?.rows.map((row) => row['Résumé'])).toEqual(['Démonstration au salon', 'Négociation confidentielle']);
+  expect(section?.rows[1]).toMatchObject({ Date: '10/04/2026 à 11:00', Type: 'Rendez-vous', Structures: 'EdTech des Volcans', Issue: 'À relancer', 'Consigné par': 'Chargée Volcans', Confidentiel: 'Oui' });
+  const page = await admin.get(`/contacts/${person.id}/donnees-personnelles`);
+  expect(page.text).toContain('Échanges où la personne apparaît');
+  expect(page.text).toContain('Démonstration au salon');
+  expect(page.text).not.toContain('Sans elle');
 });
