@@ -73,7 +73,6 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
   const expiringUntil = addDays(today, EXPIRING_WITHIN_DAYS);
   const monthStart = `${today.slice(0, 7)}-01`;
   const yearStart = `${today.slice(0, 4)}-01-01`;
-  const dormantMonths = await readSetting(ctx.db, 'dashboard.dormantMonths');
 
   const [overdueTasks, upcomingTasks, myExchanges, inbox, expiring, dormant, latestExchanges, exchangesThisMonth, exchangesThisYear, startupsThisYear] = await Promise.all([
     listOpenTasksOf(ctx.db, actor.id, { from: null, to: addDays(today, -1) }, DASHBOARD_BLOCK_SIZE),
@@ -81,7 +80,10 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     listExchangesOfPerson(ctx.db, actor, ctx.now, startOfParisDay(addDays(weekEnd, 1)), DASHBOARD_BLOCK_SIZE),
     getInbox(ctx, {}),
     listExpiringConventionsOfUnits(ctx.db, unitIds, { from: today, to: expiringUntil, excludeStatuses: CLOSED_CONVENTION_STATUSES }, DASHBOARD_BLOCK_SIZE),
-    listDormantOrganizationsOfUnits(ctx.db, unitIds, monthsBefore(ctx.now, dormantMonths), DASHBOARD_BLOCK_SIZE),
+    readSetting(ctx.db, 'dashboard.dormantMonths').then(async (months) => ({
+      months,
+      ...(await listDormantOrganizationsOfUnits(ctx.db, unitIds, monthsBefore(ctx.now, months), DASHBOARD_BLOCK_SIZE)),
+    })),
     listLatestExchangesOfUnits(ctx.db, actor, unitIds, ctx.now, DASHBOARD_BLOCK_SIZE),
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(monthStart), ctx.now, checkVisibility),
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(yearStart), ctx.now, checkVisibility),
@@ -95,7 +97,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     canSwitchUnit: unitChoices.length > 1 || (canSwitchUnit && unitChoices.length > 0),
     chosenUnitId: chosen ?? '',
     shownUnits: activeUnits.filter((unit) => unitIds.includes(unit.id)).map((unit) => unit.name),
-    dormantMonths,
+    dormantMonths: dormant.months,
     expiringWithinDays: EXPIRING_WITHIN_DAYS,
     tasks: {
       overdue: withShortTimes(overdueTasks),
@@ -110,7 +112,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
       endLink: link('/conventions', { unit: unitParam, expiring: EXPIRING_WITHIN_DAYS, on: 'fin', sort: 'endsOn', dir: 'asc' }),
       noticeLink: link('/conventions', { unit: unitParam, expiring: EXPIRING_WITHIN_DAYS, on: 'preavis', sort: 'endsOn', dir: 'asc' }),
     },
-    dormant: { ...dormant, link: link('/structures', { unit: unitParam, status: 'actif', inactive: dormantMonths, sort: 'activity', dir: 'asc' }) },
+    dormant: { rows: dormant.rows, total: dormant.total, link: link('/structures', { unit: unitParam, status: 'actif', inactive: dormant.months, sort: 'activity', dir: 'asc' }) },
     latestExchanges: { rows: latestExchanges, link: link('/echanges', { unit: unitParam, to: today }) },
     counts: {
       exchangesThisMonth,

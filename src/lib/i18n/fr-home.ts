@@ -10,7 +10,6 @@ export const frHome = {
     seeAll: 'Voir tout ({count})',
     seeList: 'Voir la liste',
     confidential: 'Confidentiel',
-    noTime: '',
     counts: {
       title: 'En chiffres',
       exchangesThisMonth: 'échange(s) ce mois-ci',
@@ -27,7 +26,6 @@ export const frHome = {
       dueToday: 'Aujourd’hui',
       done: 'Fait',
       doneLabel: 'Marquer « {title} » comme faite',
-      newTask: 'Nouvelle tâche',
     },
     myExchanges: {
       title: 'Mes échanges des prochains jours',
