@@ -43,8 +43,9 @@ export function startupMeetingRouter(): Router {
 
   /** Suggestions of organisations (htmx; without JavaScript the « Chercher » button re-renders the page). */
   router.get('/structures', async (req, res) => {
-    const choices = await pickStartupOrganizations(serviceContext(req), String(req.query.organizationQuery ?? ''));
-    res.render('partials/startup-meeting/organization-choices', { layout: false, choices, searched: true });
+    const typed = String(req.query.organizationQuery ?? '');
+    const choices = await pickStartupOrganizations(serviceContext(req), typed);
+    res.render('partials/startup-meeting/organization-choices', { layout: false, choices, searched: typed.trim().length >= 2 });
   });
 
   /** The chosen organisation's contacts, or contacts matching a typed name (htmx). */

@@ -194,6 +194,13 @@ describe('start-up meeting in one form', () => {
     expect(proposals.text).toContain('Lou Kerbrat');
     const found = await browser.get(`${PAGE}/structures?organizationQuery=voxacla`);
     expect(found.text).toContain(`value="${startup.id}"`);
+    // Without JavaScript, « Chercher » sends the form back with the matches and saves nothing.
+    const unchanged = await counts();
+    const searched = await browser.post(PAGE, meeting({ organizationQuery: 'voxacla', searchOrganization: '1', orgName: 'Tapé avant de chercher' }));
+    expect(searched.status).toBe(200);
+    expect(searched.text).toContain(`id="organizationId-${startup.id}" name="organizationId" value="${startup.id}"`);
+    expect(searched.text).toContain('Tapé avant de chercher');
+    expect(await counts()).toEqual(unchanged);
 
     const before = await counts();
     const form = meeting({ organizationId: startup.id, contactFirstName: 'Lou', contactLastName: 'Kerbrat', contactEmail: 'lou@voxaclasse.example.fr', summary: 'Point d’étape Voxaclasse' });
