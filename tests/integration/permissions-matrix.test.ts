@@ -71,6 +71,14 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/admin/circuits-des-conventions', expect: adminOnly(200) },
   { method: 'POST', path: '/admin/circuits-des-conventions', form: { avenant: 'inconnu' }, expect: adminOnly(422) },
   // Issue 12 — exchanges (/echanges…): rows added below this line.
+  // The list: everyone signed in (confidential ones filtered out); its exports (names of partners
+  // and contacts) are for chargé, manager and admin; the retention review for managers and admins.
+  { method: 'GET', path: '/echanges', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/echanges?q=reunion&kind=appel&author=me&participant=me&page=2', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/echanges/export.csv', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/echanges/export.xlsx', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/echanges/a-revoir', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/recherche?q=reunion&type=exchanges', expect: anyoneSignedIn(200) },
   // The start-up meeting creates organisations and contacts too: chargé, manager and admin (an empty form: 422).
   { method: 'GET', path: '/echanges/rencontre-startup', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
   { method: 'POST', path: '/echanges/rencontre-startup', form: { summary: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
