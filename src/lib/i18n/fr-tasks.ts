@@ -93,6 +93,7 @@ export const frTasks = {
     },
     detail: {
       history: 'Historique',
+      actions: 'Actions',
       noHistory: 'Aucun évènement.',
       nothing: '—',
     },
