@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.schema';
 
@@ -24,6 +25,8 @@ export const auditLog = pgTable(
     index('audit_log_entity_idx').on(table.entityType, table.entityId, table.id),
     index('audit_log_actor_idx').on(table.actorId, table.id),
     index('audit_log_action_idx').on(table.action, table.id),
+    // Timelines find the entries of related changes (an affiliation, a merge, a task) that name a record.
+    index('audit_log_related_idx').using('gin', sql`(${table.metadata} -> 'related')`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "audit_log_related_idx" ON "audit_log" USING gin (("metadata" -> 'related'));
