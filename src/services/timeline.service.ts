@@ -174,6 +174,8 @@ async function describeRows(ctx: ServiceContext, subject: TimelineSubject, rows:
           dueOnText: formatDate(row.dueOn),
           statusLabel: codeLabel('tasks.statuses', row.status),
           status: row.status,
+          /** Its status now, on its creation's entry (the entry of its completion says it). */
+          showStatus: row.source === 'task_created',
           priorityLabel: codeLabel('tasks.priorities', row.priority),
           highPriority: row.priority === 'haute',
           assigneeName: row.assigneeName,
