@@ -210,6 +210,17 @@ describe('start-up meeting in one form', () => {
     expect(warned.text).toContain(`name="useContactId" value="${person.id}"`);
     // The chosen organisation stays chosen.
     expect(warned.text).toContain(`id="organizationId-${startup.id}" name="organizationId" value="${startup.id}" checked`);
+    // Confirming one warning keeps it confirmed while the other is answered.
+    const both = await browser.post(PAGE, { ...form, organizationId: '', orgName: 'Voxaclasse', orgKindCode: 'startup' });
+    expect(both.status).toBe(409);
+    expect(both.text).toContain('name="useOrganizationId"');
+    expect(both.text).toContain('name="useContactId"');
+    const orgConfirmed = await browser.post(PAGE, { ...form, organizationId: '', orgName: 'Voxaclasse', orgKindCode: 'startup', orgConfirmDuplicates: 'on' });
+    expect(orgConfirmed.status).toBe(409);
+    expect(orgConfirmed.text).not.toContain('name="useOrganizationId"');
+    expect(orgConfirmed.text).toContain('<input type="hidden" name="orgConfirmDuplicates" value="on">');
+    expect(await counts()).toEqual(before);
+
     const picked = await browser.post(PAGE, { ...form, useContactId: person.id });
     expect(picked.status).toBe(303);
     expect(await counts()).toEqual({ ...before, exchanges: before.exchanges + 1, tasks: before.tasks + 1 });
