@@ -22,9 +22,7 @@ export const frTimeline = {
       conventions: 'Inclure ses conventions',
     },
     filters: {
-      legend: 'Filtrer l’historique',
       types: 'Types',
-      period: 'Période',
       from: 'Du',
       to: 'Au',
       with: 'Étendre',
@@ -33,10 +31,8 @@ export const frTimeline = {
     },
     exchange: {
       by: 'par {name}',
-      organizations: 'Structures',
       outcome: 'Suite',
       confidential: 'Confidentiel',
-      open: 'Voir l’échange',
     },
     task: {
       created: 'Tâche créée',
@@ -44,7 +40,6 @@ export const frTimeline = {
       dueOn: 'échéance le {date}',
       assignee: 'pour {name}',
       by: 'par {name}',
-      open: 'Voir la tâche',
       highPriority: 'Priorité haute',
     },
     reminder: {
