@@ -210,6 +210,8 @@ export const tasks = pgTable(
   (table) => [
     uniqueIndex('tasks_source_ref_key').on(table.sourceRef),
     index('tasks_assignee_status_due_idx').on(table.assigneeId, table.status, table.dueOn),
+    // « Mes tâches » shows the tasks I created for others too.
+    index('tasks_created_by_status_due_idx').on(table.createdById, table.status, table.dueOn),
     index('tasks_open_due_idx').on(table.dueOn).where(sql`${table.status} = 'a_faire'`),
     index('tasks_organization_idx').on(table.organizationId, table.createdAt),
     index('tasks_contact_idx').on(table.contactId, table.createdAt),

@@ -1,0 +1,1 @@
+CREATE INDEX "tasks_created_by_status_due_idx" ON "tasks" USING btree ("created_by_id","status","due_on");
