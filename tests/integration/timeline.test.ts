@@ -170,6 +170,17 @@ describe('one timeline per record', () => {
     expect(page.text).toContain('Rencontre sur le campus');
     expect(page.text).not.toContain('Négociation confidentielle');
     expect(page.text).toContain('Échanges (1)');
+
+    // The next step of a confidential exchange goes with it.
+    const rectorat = await buildOrganization(harness.db, { name: 'Rectorat de Rennes' });
+    const secret = await addExchange({ summary: 'Entretien confidentiel', at: at(1), organizationIds: [rectorat.id], confidential: true });
+    await harness.db.insert(tasks).values({ title: 'Préparer la note confidentielle', dueOn: '2026-03-10', assigneeId: author.id, createdById: author.id, organizationId: rectorat.id, exchangeId: secret.id, createdAt: at(1) });
+    const hidden = await timelineOf(outsider, { type: 'organization', id: rectorat.id });
+    expect(hidden.entries).toHaveLength(0);
+    expect([countOf(hidden, 'echange'), countOf(hidden, 'tache')]).toEqual([0, 0]);
+    const shown = await timelineOf(member, { type: 'organization', id: rectorat.id });
+    expect(summaries(shown)).toEqual(expect.arrayContaining(['Entretien confidentiel', 'Préparer la note confidentielle']));
+    expect([countOf(shown, 'echange'), countOf(shown, 'tache')]).toEqual([1, 1]);
   });
 
   it('filters by type and by period', async () => {
