@@ -120,6 +120,10 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/?unit=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(200) },
   { method: 'GET', path: '/admin/parametres', expect: adminOnly(200) },
   { method: 'POST', path: '/admin/parametres', form: { dormantMonths: '0', retentionYears: '99' }, expect: adminOnly(422) },
+  // Issue 12 — record timelines: everyone reads (an unknown record: 404).
+  { method: 'GET', path: '/structures/00000000-0000-4000-8000-000000000000/historique', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/historique?types=echange', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000/historique', expect: anyoneSignedIn(404) },
 ];
 
 describe('role × route matrix', () => {
