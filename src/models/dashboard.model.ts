@@ -7,7 +7,6 @@ import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
 import {
   type ConventionStatus,
   type ExchangeKind,
-  contacts,
   conventions,
   exchangeOrganizations,
   exchangeParticipants,
@@ -15,7 +14,6 @@ import {
   exchanges,
   organizationUnits,
   organizations,
-  tasks,
 } from './schema';
 
 const uuidArray = (ids: readonly string[]) => (ids.length === 0 ? sql`'{}'::uuid[]` : sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`);
@@ -26,49 +24,6 @@ const uuidArray = (ids: readonly string[]) => (ids.length === 0 ? sql`'{}'::uuid
 const organizationNamesOfExchange = sql<string | null>`(select string_agg(named.name, ', ' order by named.name)
   from exchange_organizations linked join organizations named on named.id = linked.organization_id
   where linked.exchange_id = "exchanges"."id")`;
-
-// ── Tasks ────────────────────────────────────────────────────────────────────────────────
-
-const taskColumns = {
-  id: tasks.id,
-  title: tasks.title,
-  dueOn: tasks.dueOn,
-  dueTime: tasks.dueTime,
-  priority: tasks.priority,
-  status: tasks.status,
-  assigneeId: tasks.assigneeId,
-  organizationId: tasks.organizationId,
-  organizationName: organizations.name,
-  contactId: tasks.contactId,
-  contactFirstName: contacts.firstName,
-  contactLastName: contacts.lastName,
-  conventionId: tasks.conventionId,
-  exchangeId: tasks.exchangeId,
-};
-
-/** A person's open tasks due in [from, to] (days, either end open when null), soonest first, and how many there are. */
-export async function listOpenTasksOf(db: Database, assigneeId: string, range: { from: string | null; to: string | null }, limit: number) {
-  const where = and(
-    eq(tasks.assigneeId, assigneeId),
-    eq(tasks.status, 'a_faire'),
-    range.from ? gte(tasks.dueOn, range.from) : undefined,
-    range.to ? lte(tasks.dueOn, range.to) : undefined,
-  );
-  const [rows, totals] = await Promise.all([
-    db
-      .select(taskColumns)
-      .from(tasks)
-      .leftJoin(organizations, eq(organizations.id, tasks.organizationId))
-      .leftJoin(contacts, eq(contacts.id, tasks.contactId))
-      .where(where)
-      .orderBy(asc(tasks.dueOn), sql`${tasks.dueTime} asc nulls last`, asc(tasks.id))
-      .limit(limit),
-    db.select({ value: count() }).from(tasks).where(where),
-  ]);
-  return { rows, total: totals[0]?.value ?? 0 };
-}
-
-export type DashboardTaskRow = Awaited<ReturnType<typeof listOpenTasksOf>>['rows'][number];
 
 // ── Exchanges ────────────────────────────────────────────────────────────────────────────
 

@@ -10,13 +10,14 @@ import {
   listExchangesOfPerson,
   listExpiringConventionsOfUnits,
   listLatestExchangesOfUnits,
-  listOpenTasksOf,
 } from '../models/dashboard.model';
+import { listTasks } from '../models/tasks.model';
 import type { ConventionStatus, ExchangeKind } from '../models/schema';
 import { readSetting } from '../models/settings.model';
-import type { ServiceContext } from './context';
+import type { Actor, ServiceContext } from './context';
 import { assertCan, hasRole } from './permissions';
 import { cachedActiveUnits } from './reference-lists';
+import { taskRowView } from './task-pages.service';
 import { getInbox } from './workflow-inbox.service';
 
 /** Rows shown per block (the link leads to the whole list). */
@@ -48,9 +49,15 @@ function monthsBefore(now: Date, months: number): Date {
   return limit;
 }
 
-/** « 14:30 » rather than the column's « 14:30:00 ». */
-function withShortTimes<Row extends { dueTime: string | null }>(list: { rows: Row[]; total: number }) {
-  return { ...list, rows: list.rows.map((row) => ({ ...row, dueTime: row.dueTime ? row.dueTime.slice(0, 5) : null })) };
+/** My open tasks due in [dueFrom, dueTo] (« Mes tâches »'s query and rows), soonest first, and how many. */
+async function myOpenTasks(ctx: ServiceContext & { actor: Actor }, due: { dueFrom?: string; dueTo?: string }) {
+  const actor = ctx.actor;
+  const { rows, total } = await listTasks(
+    ctx.db,
+    { viewer: { id: actor.id, isAdmin: false, managedUnitIds: [] }, scope: { kind: 'mine' }, status: 'a_faire', assigneeId: actor.id, exchangeViewer: actor, ...due },
+    { limit: DASHBOARD_BLOCK_SIZE, offset: 0 },
+  );
+  return { rows: rows.map((row) => taskRowView(row, actor, ctx.now)), total };
 }
 
 export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {}) {
@@ -75,8 +82,8 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
   const yearStart = `${today.slice(0, 4)}-01-01`;
 
   const [overdueTasks, upcomingTasks, myExchanges, inbox, expiring, dormant, latestExchanges, exchangesThisMonth, exchangesThisYear, startupsThisYear] = await Promise.all([
-    listOpenTasksOf(ctx.db, actor.id, { from: null, to: addDays(today, -1) }, DASHBOARD_BLOCK_SIZE),
-    listOpenTasksOf(ctx.db, actor.id, { from: today, to: weekEnd }, DASHBOARD_BLOCK_SIZE),
+    myOpenTasks({ ...ctx, actor }, { dueTo: addDays(today, -1) }),
+    myOpenTasks({ ...ctx, actor }, { dueFrom: today, dueTo: weekEnd }),
     listExchangesOfPerson(ctx.db, actor, ctx.now, startOfParisDay(addDays(weekEnd, 1)), DASHBOARD_BLOCK_SIZE),
     getInbox(ctx, {}),
     listExpiringConventionsOfUnits(ctx.db, unitIds, { from: today, to: expiringUntil, excludeStatuses: CLOSED_CONVENTION_STATUSES }, DASHBOARD_BLOCK_SIZE),
@@ -100,8 +107,8 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     dormantMonths: dormant.months,
     expiringWithinDays: EXPIRING_WITHIN_DAYS,
     tasks: {
-      overdue: withShortTimes(overdueTasks),
-      upcoming: withShortTimes(upcomingTasks),
+      overdue: overdueTasks,
+      upcoming: upcomingTasks,
       overdueLink: link('/taches', { vue: 'mes', statut: 'a_faire', echeance: 'en_retard' }),
       upcomingLink: link('/taches', { vue: 'mes', statut: 'a_faire', echeance: 'semaine' }),
     },

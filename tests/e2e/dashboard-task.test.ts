@@ -61,5 +61,16 @@ describe('dashboard → task done → organisation timeline', () => {
     await expectText(timeline, TASK_TITLE);
     await screenshot(page, 'dashboard-03-organisation-timeline');
     expect(problems).toEqual([]);
+
+    // A manager switches the unit shown (a GET form: the choice is in the URL).
+    const manager = await newPerson(browser);
+    await signIn(manager.page, app.url, 'bastien.lefebvre@passerelle.example', DEMO_PASSWORD);
+    await manager.page.getByLabel('Unité', { exact: true }).selectOption({ label: 'UO Sup-concours' });
+    await manager.page.getByRole('button', { name: 'Afficher' }).click();
+    await manager.page.waitForURL(/\/\?unit=/);
+    await expectText(manager.page.locator('#dashboard-units'), 'UO Sup-concours');
+    await expectText(manager.page.locator('#dashboard-latest'), 'Appel de suivi avec');
+    await screenshot(manager.page, 'dashboard-04-manager-unit');
+    expect(manager.problems).toEqual([]);
   }, 120_000);
 });

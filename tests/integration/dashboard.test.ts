@@ -198,6 +198,16 @@ describe('dashboard', () => {
     expect(figure(html, 'count-startups')).toBe(2);
     expect(decoded(html)).toContain(`/echanges?unit=${ddpsi}&orgKind=startup&from=${today.slice(0, 4)}-01-01&to=${today}`);
 
+    // Without JavaScript, « Fait » comes back to the dashboard, where the task has left the block.
+    const [plaquette] = await harness.db.select().from(tasks).where(eq(tasks.title, 'Envoyer la plaquette'));
+    expect(block(html, 'dashboard-tasks')).toContain(`action="/taches/${plaquette?.id}/faite"`);
+    const done = await browser.post(`/taches/${plaquette?.id}/faite`, { back: '/' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/');
+    const after = block((await browser.get('/')).text, 'dashboard-tasks');
+    expect(after).not.toContain('Envoyer la plaquette');
+    expect(after).toContain('Aujourd’hui et cette semaine (1)');
+
     // A chargé cannot look at another unit: the parameter is ignored.
     const elsewhere = await browser.get(`/?unit=${uoSup}`);
     expect(block(elsewhere.text, 'dashboard-latest')).toContain('Démonstration Apprenoscope');
