@@ -110,7 +110,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
       overdue: overdueTasks,
       upcoming: upcomingTasks,
       overdueLink: link('/taches', { vue: 'mes', statut: 'a_faire', echeance: 'en_retard' }),
-      upcomingLink: link('/taches', { vue: 'mes', statut: 'a_faire', echeance: 'semaine' }),
+      upcomingLink: link('/taches', { vue: 'mes', statut: 'a_faire' }),
     },
     myExchanges: { ...myExchanges, link: link('/echanges', { participant: 'me', from: today, to: weekEnd, sort: 'date', dir: 'asc' }) },
     approvals: { rows: inbox.items.slice(0, DASHBOARD_BLOCK_SIZE), total: inbox.total, link: '/validations' },

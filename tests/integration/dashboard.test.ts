@@ -155,7 +155,7 @@ describe('dashboard', () => {
     expect(taskBlock).not.toContain('Tâche déjà faite');
     expect(taskBlock).not.toContain('Tâche du manager');
     expect(taskBlock).toContain('En retard (1)');
-    expect(taskBlock).toContain('Aujourd’hui et cette semaine (2)');
+    expect(taskBlock).toContain('Aujourd’hui et les 7 prochains jours (2)');
     expect(taskBlock).toContain('href="/taches?vue=mes&statut=a_faire&echeance=en_retard"');
 
     const mine = block(html, 'dashboard-my-exchanges');
@@ -206,7 +206,7 @@ describe('dashboard', () => {
     expect(done.headers.location).toBe('/');
     const after = block((await browser.get('/')).text, 'dashboard-tasks');
     expect(after).not.toContain('Envoyer la plaquette');
-    expect(after).toContain('Aujourd’hui et cette semaine (1)');
+    expect(after).toContain('Aujourd’hui et les 7 prochains jours (1)');
 
     // A chargé cannot look at another unit: the parameter is ignored.
     const elsewhere = await browser.get(`/?unit=${uoSup}`);

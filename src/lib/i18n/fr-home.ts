@@ -19,7 +19,7 @@ export const frHome = {
     tasks: {
       title: 'Mes tâches',
       overdue: 'En retard ({count})',
-      upcoming: 'Aujourd’hui et cette semaine ({count})',
+      upcoming: 'Aujourd’hui et les 7 prochains jours ({count})',
       noOverdue: 'Aucune tâche en retard.',
       noUpcoming: 'Aucune tâche pour les 7 prochains jours.',
       due: 'Échéance : {date}',
