@@ -7,7 +7,7 @@
 // beside them (organisations, author) only for those rows. The count stops at COUNT_CAP:
 // « plus de 1 000 échanges » costs a bounded read, where count(*) would read every match.
 // Exports read page after page by keyset (never a deep OFFSET).
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from './database';
 import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
 import {
@@ -73,27 +73,57 @@ function uuidArray(ids: readonly string[]): SQL {
   return ids.length === 0 ? sql`'{}'::uuid[]` : sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
 }
 
-/** The filters as SQL conditions over the unaliased `exchanges` table, visibility first. */
-export function exchangeListConditions(viewer: ExchangeViewer, filters: Omit<ExchangeListFilters, 'sort' | 'direction'>): SQL[] {
-  const conditions: SQL[] = [exchangeVisibleTo(viewer)];
-  if (filters.q) conditions.push(sql`${exchanges.searchDocument} @@ websearch_to_tsquery('fr_unaccent', ${filters.q})`);
-  if (filters.kind) conditions.push(eq(exchanges.kind, filters.kind));
-  if (filters.from) conditions.push(sql`${exchanges.occurredAt} >= ${filters.from.toISOString()}::timestamptz`);
-  if (filters.to) conditions.push(sql`${exchanges.occurredAt} < ${filters.to.toISOString()}::timestamptz`);
-  if (filters.authorId) conditions.push(eq(exchanges.authorId, filters.authorId));
-  if (filters.outcome) conditions.push(eq(exchanges.outcome, filters.outcome));
-  if (filters.tag) conditions.push(sql`${exchanges.tags} @> array[${filters.tag}]::text[]`);
-  if (filters.unitId) {
-    conditions.push(sql`exists (select 1 from ${exchangeUnits} where ${exchangeUnits.exchangeId} = ${exchanges.id} and ${exchangeUnits.unitId} = ${filters.unitId})`);
+/**
+ * The link table a filter on one organisation, participant or unit reads first: its index
+ * (record, occurred_at, exchange_id) lists that record's exchanges in date order, so a page
+ * (and the capped count) reads only those — not the whole table, semi-joined. The period is
+ * applied to the link's copy of occurred_at, inside that index range.
+ */
+interface Driver {
+  table: typeof exchangeOrganizations | typeof exchangeParticipants | typeof exchangeUnits;
+  key: SQL;
+  occurredAt: SQL;
+  exchangeId: SQL;
+}
+
+function driverOf(filters: Omit<ExchangeListFilters, 'sort' | 'direction'>): Driver | null {
+  if (filters.organizationId) {
+    const t = exchangeOrganizations;
+    return { table: t, key: sql`${t.organizationId} = ${filters.organizationId}`, occurredAt: sql`${t.occurredAt}`, exchangeId: sql`${t.exchangeId}` };
   }
   if (filters.participantId) {
+    const t = exchangeParticipants;
+    return { table: t, key: sql`${t.userId} = ${filters.participantId}`, occurredAt: sql`${t.occurredAt}`, exchangeId: sql`${t.exchangeId}` };
+  }
+  if (filters.unitId) {
+    const t = exchangeUnits;
+    return { table: t, key: sql`${t.unitId} = ${filters.unitId}`, occurredAt: sql`${t.occurredAt}`, exchangeId: sql`${t.exchangeId}` };
+  }
+  return null;
+}
+
+/** FROM, WHERE (visibility first) and the date column to order on, for these filters. */
+function statementParts(viewer: ExchangeViewer, filters: Omit<ExchangeListFilters, 'sort' | 'direction'>) {
+  const driver = driverOf(filters);
+  const date = driver ? driver.occurredAt : sql`${exchanges.occurredAt}`;
+  const id = driver ? driver.exchangeId : sql`${exchanges.id}`;
+  const from = driver ? sql`${driver.table} join ${exchanges} on ${exchanges.id} = ${driver.exchangeId}` : sql`${exchanges}`;
+  const conditions: SQL[] = [exchangeVisibleTo(viewer)];
+  if (driver) conditions.push(driver.key);
+  if (filters.q) conditions.push(sql`${exchanges.searchDocument} @@ websearch_to_tsquery('fr_unaccent', ${filters.q})`);
+  if (filters.kind) conditions.push(sql`${exchanges.kind} = ${filters.kind}`);
+  if (filters.from) conditions.push(sql`${date} >= ${filters.from.toISOString()}::timestamptz`);
+  if (filters.to) conditions.push(sql`${date} < ${filters.to.toISOString()}::timestamptz`);
+  if (filters.authorId) conditions.push(sql`${exchanges.authorId} = ${filters.authorId}`);
+  if (filters.outcome) conditions.push(sql`${exchanges.outcome} = ${filters.outcome}`);
+  if (filters.tag) conditions.push(sql`${exchanges.tags} @> array[${filters.tag}]::text[]`);
+  // The link filters the driver does not serve.
+  if (filters.unitId && driver?.table !== exchangeUnits) {
+    conditions.push(sql`exists (select 1 from ${exchangeUnits} where ${exchangeUnits.exchangeId} = ${exchanges.id} and ${exchangeUnits.unitId} = ${filters.unitId})`);
+  }
+  if (filters.participantId && driver?.table !== exchangeParticipants) {
     conditions.push(
       sql`exists (select 1 from ${exchangeParticipants} where ${exchangeParticipants.exchangeId} = ${exchanges.id} and ${exchangeParticipants.userId} = ${filters.participantId})`,
-    );
-  }
-  if (filters.organizationId) {
-    conditions.push(
-      sql`exists (select 1 from ${exchangeOrganizations} where ${exchangeOrganizations.exchangeId} = ${exchanges.id} and ${exchangeOrganizations.organizationId} = ${filters.organizationId})`,
     );
   }
   if (filters.orgKind) {
@@ -102,43 +132,44 @@ export function exchangeListConditions(viewer: ExchangeViewer, filters: Omit<Exc
                   where ${exchangeOrganizations.exchangeId} = ${exchanges.id} and ${organizations.kindCode} = ${filters.orgKind})`,
     );
   }
-  return conditions;
+  return { from, where: sql.join(conditions, sql` and `), date, id };
 }
 
-/** ORDER BY of each sort: the chosen column, then the most recent first, then the id (a total order). */
-function orderOf(sort: ExchangeListSort, direction: 'asc' | 'desc'): SQL[] {
-  const dir = direction === 'asc' ? asc : desc;
+/**
+ * ORDER BY of each sort, ending with the id (a total order). Kind: then the date in the same
+ * direction, so the (kind, occurred_at) index reads it in order (a mixed direction would sort
+ * every match). Outcome has no index (none may be added in issue 12): then the most recent first.
+ */
+function orderOf(sort: ExchangeListSort, direction: 'asc' | 'desc', date: SQL, id: SQL): SQL {
+  const dir = direction === 'asc' ? sql`asc` : sql`desc`;
   switch (sort) {
     case 'date':
-      return [dir(exchanges.occurredAt), dir(exchanges.id)];
+      return sql`${date} ${dir}, ${id} ${dir}`;
     case 'kind':
-      return [dir(exchanges.kind), desc(exchanges.occurredAt), desc(exchanges.id)];
+      return sql`${exchanges.kind} ${dir}, ${date} ${dir}, ${id} ${dir}`;
     case 'outcome':
-      return [dir(sql`coalesce(${exchanges.outcome}, '')`), desc(exchanges.occurredAt), desc(exchanges.id)];
+      return sql`coalesce(${exchanges.outcome}, '') ${dir}, ${date} desc, ${id} desc`;
   }
 }
 
 /** Rows after `key` in the order of orderOf(sort, direction). */
-function afterKeyset(sort: ExchangeListSort, direction: 'asc' | 'desc', key: ExchangeKeyset): SQL {
+function afterKeyset(sort: ExchangeListSort, direction: 'asc' | 'desc', key: ExchangeKeyset, date: SQL, id: SQL): SQL {
   const at = sql`${key.occurredAt}::timestamptz`;
-  const id = sql`${key.id}::uuid`;
-  if (sort === 'date') return direction === 'asc' ? sql`(${exchanges.occurredAt}, ${exchanges.id}) > (${at}, ${id})` : sql`(${exchanges.occurredAt}, ${exchanges.id}) < (${at}, ${id})`;
-  const column = sort === 'kind' ? sql`${exchanges.kind}` : sql`coalesce(${exchanges.outcome}, '')`;
-  const value = sort === 'kind' ? key.kind : key.outcome;
+  const keyId = sql`${key.id}::uuid`;
   const beyond = direction === 'asc' ? sql`>` : sql`<`;
-  return sql`(${column} ${beyond} ${value} or (${column} = ${value} and (${exchanges.occurredAt}, ${exchanges.id}) < (${at}, ${id})))`;
+  if (sort === 'date') return sql`(${date}, ${id}) ${beyond} (${at}, ${keyId})`;
+  if (sort === 'kind') return sql`(${exchanges.kind}, ${date}, ${id}) ${beyond} (${key.kind}, ${at}, ${keyId})`;
+  const outcome = sql`coalesce(${exchanges.outcome}, '')`;
+  return sql`(${outcome} ${beyond} ${key.outcome} or (${outcome} = ${key.outcome} and (${date}, ${id}) < (${at}, ${keyId})))`;
 }
 
-const listColumns = {
-  id: exchanges.id,
-  occurredAt: exchanges.occurredAt,
-  kind: exchanges.kind,
-  summary: exchanges.summary,
-  outcome: exchanges.outcome,
-  tags: exchanges.tags,
-  confidential: exchanges.confidential,
-  authorName: users.displayName,
-};
+const LIST_COLUMNS = sql`${exchanges.id} as "id", ${exchanges.occurredAt} as "occurredAt", ${exchanges.kind} as "kind", ${exchanges.summary} as "summary",
+  ${exchanges.outcome} as "outcome", ${exchanges.tags} as "tags", ${exchanges.confidential} as "confidential", ${users.displayName} as "authorName"`;
+
+/** A raw statement's timestamps may come back as text (driver-dependent): one type for callers. */
+function withDates<Row extends { occurredAt: Date | string }>(rows: Row[]): Array<Row & { occurredAt: Date }> {
+  return rows.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) }));
+}
 
 export interface ExchangeListPage {
   rows: ExchangeListRow[];
@@ -147,21 +178,31 @@ export interface ExchangeListPage {
   hasMore: boolean;
 }
 
-/** One page (offset; the service bounds it) and the capped count, for `viewer`. */
-export async function listExchanges(db: Database, viewer: ExchangeViewer, filters: ExchangeListFilters, page: { limit: number; offset: number }): Promise<ExchangeListPage> {
-  const where = and(...exchangeListConditions(viewer, filters));
-  const [fetched, counted] = await Promise.all([
-    db
-      .select(listColumns)
-      .from(exchanges)
-      .leftJoin(users, eq(users.id, exchanges.authorId))
-      .where(where)
-      .orderBy(...orderOf(filters.sort, filters.direction))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.execute(sql`select count(*)::int as n from (select 1 from ${exchanges} where ${where} limit ${COUNT_CAP + 1}) capped`),
-  ]);
-  return { rows: fetched.slice(0, page.limit), total: rowsOf<{ n: number }>(counted)[0]?.n ?? 0, hasMore: fetched.length > page.limit };
+/** The statements of one page (offset; the service bounds it) and of its capped count. */
+export function exchangeListStatements(viewer: ExchangeViewer, filters: ExchangeListFilters, page: { limit: number; offset: number }): { rows: SQL; count: SQL } {
+  const { from, where, date, id } = statementParts(viewer, filters);
+  return {
+    rows: sql`select ${LIST_COLUMNS} from ${from} left join ${users} on ${users.id} = ${exchanges.authorId}
+      where ${where} order by ${orderOf(filters.sort, filters.direction, date, id)} limit ${page.limit + 1} offset ${page.offset}`,
+    count: sql`select count(*)::int as n from (select 1 from ${from} where ${where} limit ${COUNT_CAP + 1}) capped`,
+  };
+}
+
+/**
+ * The page first; the count only when the page does not already tell it (a last page, or the
+ * only one, counts itself): narrow filters — the usual case — cost one statement.
+ */
+async function pageAndCount(db: Database, statements: { rows: SQL; count: SQL }, page: { limit: number; offset: number }): Promise<ExchangeListPage> {
+  const rows = withDates(rowsOf<ExchangeListRow>(await db.execute(statements.rows)));
+  const hasMore = rows.length > page.limit;
+  const known = !hasMore && (rows.length > 0 || page.offset === 0);
+  const total = known ? page.offset + rows.length : (rowsOf<{ n: number }>(await db.execute(statements.count))[0]?.n ?? 0);
+  return { rows: rows.slice(0, page.limit), total, hasMore };
+}
+
+/** One page and the capped count, for `viewer`. */
+export function listExchanges(db: Database, viewer: ExchangeViewer, filters: ExchangeListFilters, page: { limit: number; offset: number }): Promise<ExchangeListPage> {
+  return pageAndCount(db, exchangeListStatements(viewer, filters, page), page);
 }
 
 export type ExchangeExportRow = ExchangeListRow & {
@@ -178,15 +219,14 @@ export async function exchangesAfter(
   limit: number,
   after?: ExchangeKeyset,
 ): Promise<ExchangeExportRow[]> {
-  const conditions = exchangeListConditions(viewer, filters);
-  if (after) conditions.push(afterKeyset(filters.sort, filters.direction, after));
-  return db
-    .select({ ...listColumns, durationMinutes: exchanges.durationMinutes, place: exchanges.place, notes: exchanges.notes })
-    .from(exchanges)
-    .leftJoin(users, eq(users.id, exchanges.authorId))
-    .where(and(...conditions))
-    .orderBy(...orderOf(filters.sort, filters.direction))
-    .limit(limit);
+  const { from, where, date, id } = statementParts(viewer, filters);
+  const conditions = after ? sql`${where} and ${afterKeyset(filters.sort, filters.direction, after, date, id)}` : where;
+  const rows = rowsOf<ExchangeExportRow>(
+    await db.execute(sql`select ${LIST_COLUMNS}, ${exchanges.durationMinutes} as "durationMinutes", ${exchanges.place} as "place", ${exchanges.notes} as "notes"
+      from ${from} left join ${users} on ${users.id} = ${exchanges.authorId}
+      where ${conditions} order by ${orderOf(filters.sort, filters.direction, date, id)} limit ${limit}`),
+  );
+  return withDates(rows);
 }
 
 export function keysetOf(row: Pick<ExchangeListRow, 'kind' | 'outcome' | 'occurredAt' | 'id'>): ExchangeKeyset {
@@ -264,20 +304,17 @@ export function byExchange(names: LinkedName[]): Map<string, Array<{ id: string;
 // ── Retention review ─────────────────────────────────────────────────────────────────────────
 
 /** Exchanges that happened before `cutoff`, oldest first (offset page, capped count). */
-export async function listExchangesBefore(db: Database, viewer: ExchangeViewer, cutoff: Date, page: { limit: number; offset: number }): Promise<ExchangeListPage> {
-  const where = and(exchangeVisibleTo(viewer), sql`${exchanges.occurredAt} < ${cutoff.toISOString()}::timestamptz`);
-  const [fetched, counted] = await Promise.all([
-    db
-      .select(listColumns)
-      .from(exchanges)
-      .leftJoin(users, eq(users.id, exchanges.authorId))
-      .where(where)
-      .orderBy(asc(exchanges.occurredAt), asc(exchanges.id))
-      .limit(page.limit + 1)
-      .offset(page.offset),
-    db.execute(sql`select count(*)::int as n from (select 1 from ${exchanges} where ${where} limit ${COUNT_CAP + 1}) capped`),
-  ]);
-  return { rows: fetched.slice(0, page.limit), total: rowsOf<{ n: number }>(counted)[0]?.n ?? 0, hasMore: fetched.length > page.limit };
+export function listExchangesBefore(db: Database, viewer: ExchangeViewer, cutoff: Date, page: { limit: number; offset: number }): Promise<ExchangeListPage> {
+  const where = sql`${exchangeVisibleTo(viewer)} and ${exchanges.occurredAt} < ${cutoff.toISOString()}::timestamptz`;
+  return pageAndCount(
+    db,
+    {
+      rows: sql`select ${LIST_COLUMNS} from ${exchanges} left join ${users} on ${users.id} = ${exchanges.authorId}
+        where ${where} order by ${exchanges.occurredAt} asc, ${exchanges.id} asc limit ${page.limit + 1} offset ${page.offset}`,
+      count: sql`select count(*)::int as n from (select 1 from ${exchanges} where ${where} limit ${COUNT_CAP + 1}) capped`,
+    },
+    page,
+  );
 }
 
 // ── GDPR access export ───────────────────────────────────────────────────────────────────────
