@@ -57,7 +57,7 @@ async function inlineAction(req: Request, res: Response, run: (ctx: ServiceConte
       if (error instanceof NotFoundError) return null;
       throw error;
     });
-    const people = task?.canEdit ? await assigneeOptions(ctx) : [];
+    const people = task?.canManage ? await assigneeOptions(ctx) : [];
     res.render('partials/tasks/row-updated', { layout: false, task, people, notice: outcome.message, overdueCount, back: backOf(req, '/taches') });
     return;
   }

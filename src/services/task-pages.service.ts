@@ -72,8 +72,12 @@ export interface TaskRowView {
   doneAtLabel: string | null;
   doneByName: string | null;
   related: TaskRelatedLink[];
-  /** The actor may complete, postpone, reassign, reopen, cancel and edit it. */
+  /** The actor may complete and postpone it (reassign, cancel and edit need 'tasks.edit' too). */
   canEdit: boolean;
+  /** Edit, reassign, cancel: 'tasks.edit'. */
+  canManage: boolean;
+  /** « Fait, et consigner l'échange » is offered: the actor logs exchanges. */
+  canLog: boolean;
   /** Smallest date the « Reporter » date input accepts (today). */
   today: string;
 }
@@ -117,7 +121,10 @@ export function taskRowView(row: TaskListRow, actor: Actor, now: Date): TaskRowV
     doneAtLabel: row.doneAt ? formatDateTime(row.doneAt) : null,
     doneByName: row.doneByName,
     related: relatedLinks(row),
-    canEdit: can(actor, 'tasks.edit'),
+    // The assignee handles their own task (done, postponed) whatever their role; the rest is for editors.
+    canEdit: can(actor, 'tasks.edit') || row.assigneeId === actor.id,
+    canManage: can(actor, 'tasks.edit'),
+    canLog: can(actor, 'exchanges.edit'),
     today: days.today,
   };
 }
@@ -300,7 +307,7 @@ export async function taskPageView(ctx: ServiceContext, id: string) {
   const actor = requireActor(ctx);
   const row = await loadVisibleTaskRow(ctx, id);
   const task = taskRowView(row, actor, ctx.now);
-  const [entries, people] = await Promise.all([listTimeline(ctx.db, { entityType: 'task', entityId: row.id, limit: 100 }), task.canEdit ? assigneeOptions(ctx) : Promise.resolve([])]);
+  const [entries, people] = await Promise.all([listTimeline(ctx.db, { entityType: 'task', entityId: row.id, limit: 100 }), task.canManage ? assigneeOptions(ctx) : Promise.resolve([])]);
   return {
     title: row.title,
     task,

@@ -133,7 +133,8 @@ async function accessTo(db: Database, actor: Actor, task: Pick<Task, 'assigneeId
   const viewer = viewerOf(actor);
   const see =
     viewer.isAdmin || task.assigneeId === actor.id || task.createdById === actor.id || (viewer.managedUnitIds.length > 0 && (await userInUnits(db, task.assigneeId, viewer.managedUnitIds)));
-  return { see, edit: see && can(actor, 'tasks.edit') };
+  // The assignee handles their own task (done, postponed) whatever their role.
+  return { see, edit: see && (can(actor, 'tasks.edit') || task.assigneeId === actor.id) };
 }
 
 /** Locks a task the actor may change: NotFoundError when they may not see it, ForbiddenError when they only see it. */
@@ -217,10 +218,12 @@ export async function updateTask(ctx: ServiceContext, id: string, input: unknown
  */
 export async function moveTaskStatus(ctx: ServiceContext, id: string, to: TaskStatus): Promise<Task> {
   const actor = requireActor(ctx);
-  assertCan(actor, 'tasks.edit');
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);
-    const verdict = checkMove(TASK_TRANSITIONS, before.status, to, { by: 'person', roles: actor.roles, inUnit: true });
+    // As an editor first; an assignee without 'tasks.edit' has their own, narrower moves.
+    const asPerson = checkMove(TASK_TRANSITIONS, before.status, to, { by: 'person', roles: actor.roles, inUnit: true });
+    const asAssignee = before.assigneeId === actor.id ? checkMove(TASK_TRANSITIONS, before.status, to, { by: 'assignee', roles: actor.roles }) : 'notPermitted';
+    const verdict = asPerson === 'allowed' || asAssignee === 'allowed' ? 'allowed' : asPerson;
     if (verdict === 'notPermitted') throw new ForbiddenError(t('tasks.errors.notEditable'));
     if (verdict === 'notAllowed') {
       throw new ConflictError(t(`tasks.errors.transition.${to}`, { status: t(`tasks.statuses.${before.status}`).toLowerCase() }));
@@ -271,8 +274,8 @@ export function postponedDueOn(currentDueOn: string, today: string, choice: { de
 
 /** « Reporter »: +1 jour, +1 semaine, or a given date. Journaled 'task.postponed' (from → to). */
 export async function postponeTask(ctx: ServiceContext, id: string, input: unknown): Promise<Task> {
+  // The assignee may postpone their own task whatever their role (lockEditableTask checks it).
   const actor = requireActor(ctx);
-  assertCan(actor, 'tasks.edit');
   const choice = parseInput(postponeSchema, input);
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);

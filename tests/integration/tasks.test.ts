@@ -127,6 +127,22 @@ describe('tasks', () => {
     expect(fragment.text).toContain('ne peut pas être marquée comme faite');
   });
 
+  it('lets the assignee complete and postpone their own task whatever their role, but not cancel or reassign it', async () => {
+    const juriste = await buildUser(harness.db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Inès Garnier' });
+    const task = await createTask(await ctxOf(charge), { title: 'Relire la clause RGPD', dueOn: today(), assigneeId: juriste.id });
+    const ctx = await ctxOf(juriste);
+    await expect(cancelTask(ctx, task.id)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(reassignTask(ctx, task.id, { assigneeId: charge.id })).rejects.toBeInstanceOf(ForbiddenError);
+    const postponed = await postponeTask(ctx, task.id, { delai: 'jour' });
+    expect(postponed.dueOn).toBe(addDays(today(), 1));
+    const done = await completeTask(ctx, task.id);
+    expect(done.status).toBe('faite');
+    expect(done.doneById).toBe(juriste.id);
+    // Someone else's task stays out of reach for her.
+    const other = await createTask(await ctxOf(charge), { title: 'Appeler le rectorat', dueOn: today() });
+    await expect(completeTask(ctx, other.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('validates the form in French and keeps what was typed', async () => {
     const response = await browser.post('/taches/nouvelle', { title: 'Préparer le salon', dueOn: '2026-02-31', dueTime: '25:00', assigneeId: inactive.id });
     expect(response.status).toBe(422);
@@ -180,10 +196,14 @@ describe('tasks', () => {
     await expect(reassignTask(await ctxOf(charge), colleagues.id, { assigneeId: charge.id })).rejects.toBeInstanceOf(NotFoundError);
     await reassignTask(await ctxOf(manager), colleagues.id, { assigneeId: charge.id });
     await reassignTask(await ctxOf(admin), colleagues.id, { assigneeId: colleague.id });
-    // A lecteur reads the tasks given to them but changes none.
+    // A lecteur marks the tasks given to them done, but neither edits, cancels nor reassigns them.
     const forLecteur = await createTask(await ctxOf(manager), { title: 'Lire le rapport', dueOn: today(), assigneeId: lecteur.id });
-    expect((await taskPageView(await ctxOf(lecteur), forLecteur.id)).task.canEdit).toBe(false);
-    await expect(completeTask(await ctxOf(lecteur), forLecteur.id)).rejects.toBeInstanceOf(ForbiddenError);
+    const lecteurView = (await taskPageView(await ctxOf(lecteur), forLecteur.id)).task;
+    expect(lecteurView.canEdit).toBe(true);
+    expect(lecteurView.canManage).toBe(false);
+    await expect(cancelTask(await ctxOf(lecteur), forLecteur.id)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(updateTask(await ctxOf(lecteur), forLecteur.id, { title: 'x', dueOn: today() })).rejects.toBeInstanceOf(ForbiddenError);
+    expect((await completeTask(await ctxOf(lecteur), forLecteur.id)).status).toBe('faite');
     await expect(updateTask(await ctxOf(colleague), mine.id, { title: 'x', dueOn: today() })).rejects.toBeInstanceOf(NotFoundError);
 
     const outsiderBrowser = new TestBrowser(harness.app);
