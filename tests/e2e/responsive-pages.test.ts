@@ -184,6 +184,7 @@ describe('every page at desktop and phone width', () => {
       { name: 'admin-circuits', path: '/admin/circuits' },
       { name: 'admin-circuit', path: `/admin/circuits/${runId}` },
       { name: 'admin-convention-circuits', path: '/admin/circuits-des-conventions' },
+      { name: 'admin-settings', path: '/admin/parametres' },
       { name: 'account', path: '/compte' },
     ];
     // RESPONSIVE_PAGES=structure,contact narrows the run while fixing a page.
