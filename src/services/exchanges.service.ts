@@ -397,6 +397,8 @@ export async function getExchangeDetail(ctx: ServiceContext, id: string) {
     kindLabel: t(`exchanges.kinds.${exchange.kind}`),
     outcomeLabel: exchange.outcome ? t(`exchanges.outcomes.${exchange.outcome}`) : null,
     durationText: durationText(exchange.durationMinutes),
+    /** Changed after it was logged (the « Modifié par » line). */
+    edited: exchange.updatedAt.getTime() - exchange.createdAt.getTime() > 1000,
     tasks: found.tasks.map((task) => ({ ...task, statusLabel: t(`tasks.statuses.${task.status}`) })),
     // People read a name, not the e-mail address the journal keeps next to it.
     history: history.map((entry) => ({ ...entry, actorName: entry.actorLabel.replace(/\s*<[^>]*>$/, '') })),

@@ -36,7 +36,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits'];
 
 /** Field labels specific to an entity type, before the journal's common ones (`auditFields`). */
-const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields' };
+const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
@@ -44,6 +44,7 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   convention: { status: 'conventions.statuses', kind: 'conventions.kinds', moneyDirection: 'conventions.directions', currency: 'conventions.currencies' },
   organization: { status: 'organizations.statuses' },
   task: { status: 'tasks.statuses', priority: 'tasks.priorities' },
+  exchange: { kind: 'exchanges.kinds', outcome: 'exchanges.outcomes' },
 };
 
 /** Fields whose values are ids (or a kind's code): what they refer to, per entity type ('*': any). */
