@@ -184,7 +184,9 @@ export function exchangeListStatements(viewer: ExchangeViewer, filters: Exchange
   return {
     rows: sql`select ${LIST_COLUMNS} from ${from} left join ${users} on ${users.id} = ${exchanges.authorId}
       where ${where} order by ${orderOf(filters.sort, filters.direction, date, id)} limit ${page.limit + 1} offset ${page.offset}`,
-    count: sql`select count(*)::int as n from (select 1 from ${from} where ${where} limit ${COUNT_CAP + 1}) capped`,
+    // In date order: for a common word or a wide filter the planner then walks the date index
+    // and stops at the cap, instead of building the bitmap of every match first.
+    count: sql`select count(*)::int as n from (select 1 from ${from} where ${where} order by ${date} desc, ${id} desc limit ${COUNT_CAP + 1}) capped`,
   };
 }
 
@@ -311,7 +313,7 @@ export function listExchangesBefore(db: Database, viewer: ExchangeViewer, cutoff
     {
       rows: sql`select ${LIST_COLUMNS} from ${exchanges} left join ${users} on ${users.id} = ${exchanges.authorId}
         where ${where} order by ${exchanges.occurredAt} asc, ${exchanges.id} asc limit ${page.limit + 1} offset ${page.offset}`,
-      count: sql`select count(*)::int as n from (select 1 from ${exchanges} where ${where} limit ${COUNT_CAP + 1}) capped`,
+      count: sql`select count(*)::int as n from (select 1 from ${exchanges} where ${where} order by ${exchanges.occurredAt}, ${exchanges.id} limit ${COUNT_CAP + 1}) capped`,
     },
     page,
   );

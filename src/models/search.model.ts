@@ -431,13 +431,15 @@ export function contactSearchStatement(parsed: ParsedSearchQuery, filters: Searc
  * (A), tags (B) and notes (C), only those `viewer` may read (exchangeVisibleTo, over the
  * unaliased table), most recent first — an exchange is looked for by what was said and when,
  * and ranking every match of a common word among a million exchanges would cost more than
- * the box can wait. The total stops at `countCap + 1` (« plus de … »). Text mode only:
+ * the box can wait. The total stops at `countCap + 1` (« plus de … »), counted in date order (a
+ * common word walks the date index up to the cap rather than building the bitmap of every
+ * match: ~70,000 for one word of the bench data). Text mode only:
  * identifiers and addresses belong to the directory.
  */
 export function exchangeSearchStatement(parsed: ParsedSearchQuery, viewer: ExchangeViewer, window: SearchWindow, countCap: number): SQL {
   const where = sql`exchanges.search_document @@ (${wordsQuery(parsed.words)}) and ${exchangeVisibleTo(viewer)}`;
   return sql`select e.id, e.summary, e.kind, e.occurred_at as "occurredAt", e.confidential,
-    (select count(*)::int from (select 1 from exchanges where ${where} limit ${countCap + 1}) capped) as total
+    (select count(*)::int from (select 1 from exchanges where ${where} order by exchanges.occurred_at desc, exchanges.id desc limit ${countCap + 1}) capped) as total
   from (
     select exchanges.id, exchanges.summary, exchanges.kind, exchanges.occurred_at, exchanges.confidential
     from exchanges
@@ -526,6 +528,8 @@ export async function searchExchanges(db: Database, parsed: ParsedSearchQuery, v
 }
 
 export const SUGGESTION_LIMIT = 5;
+/** The header box counts exchanges up to here (« Échanges (plus de 100) »): a count per keystroke must stay cheap. */
+export const EXCHANGE_SUGGESTION_COUNT_CAP = 100;
 
 const dialect = new PgDialect();
 
@@ -545,7 +549,7 @@ export interface RawStatement {
 export function searchSuggestionsSql(
   q: string,
   limit = SUGGESTION_LIMIT,
-  exchanges: { viewer: ExchangeViewer; countCap: number } = { viewer: { id: '00000000-0000-4000-8000-000000000000', roles: ['lecteur'], unitIds: [] }, countCap: 1000 },
+  exchanges: { viewer: ExchangeViewer; countCap: number } = { viewer: { id: '00000000-0000-4000-8000-000000000000', roles: ['lecteur'], unitIds: [] }, countCap: EXCHANGE_SUGGESTION_COUNT_CAP },
 ): RawStatement[] {
   const parsed = parseSearchQuery(q);
   const window = { limit, offset: 0 };

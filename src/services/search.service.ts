@@ -12,6 +12,7 @@ import {
   type ParsedSearchQuery,
   type SearchFilters,
   type SearchPass,
+  EXCHANGE_SUGGESTION_COUNT_CAP,
   SUGGESTION_LIMIT,
   MAX_QUERY_LENGTH,
   parseSearchQuery,
@@ -87,13 +88,13 @@ export interface SearchSuggestions {
   /** Exchanges the person may read (confidential ones only inside their circle). */
   exchanges: ExchangeHit[];
   exchangeTotal: number;
-  /** More than COUNT_CAP exchanges match (the total says « plus de »). */
+  /** More than EXCHANGE_SUGGESTION_COUNT_CAP exchanges match (the total says « plus de »). */
   exchangesCapped: boolean;
 }
 
 /** Exchanges for the actor, or none without the permission. */
-function exchangesFor(ctx: ServiceContext, actor: Actor, parsed: ParsedSearchQuery, window: { limit: number; offset: number }) {
-  return can(actor, 'exchanges.read') ? searchExchanges(ctx.db, parsed, actor, window, COUNT_CAP) : Promise.resolve({ rows: [], total: 0 });
+function exchangesFor(ctx: ServiceContext, actor: Actor, parsed: ParsedSearchQuery, window: { limit: number; offset: number }, countCap: number) {
+  return can(actor, 'exchanges.read') ? searchExchanges(ctx.db, parsed, actor, window, countCap) : Promise.resolve({ rows: [], total: 0 });
 }
 
 /** Up to five organisations and five contacts, for the header box as one types. */
@@ -105,7 +106,7 @@ export async function suggest(ctx: ServiceContext, rawQuery: unknown): Promise<S
   const search = (pass: SearchPass) =>
     Promise.all([searchOrganizations(ctx.db, parsed, {}, window, pass), searchContacts(ctx.db, parsed, {}, window, pass)]);
   // Exchanges have no typo pass: they are searched once, beside the directory's first statements.
-  const [[firstOrganizations, firstContacts], exchanges] = await Promise.all([search('words'), exchangesFor(ctx, ctx.actor, parsed, window)]);
+  const [[firstOrganizations, firstContacts], exchanges] = await Promise.all([search('words'), exchangesFor(ctx, ctx.actor, parsed, window, EXCHANGE_SUGGESTION_COUNT_CAP)]);
   let [organizations, contacts] = [firstOrganizations, firstContacts];
   if (organizations.rows.length === 0 && contacts.rows.length === 0 && exchanges.rows.length === 0) [organizations, contacts] = await search('typo');
   return {
@@ -116,8 +117,8 @@ export async function suggest(ctx: ServiceContext, rawQuery: unknown): Promise<S
     contacts: contacts.rows,
     contactTotal: contacts.total,
     exchanges: exchanges.rows,
-    exchangeTotal: Math.min(exchanges.total, COUNT_CAP),
-    exchangesCapped: exchanges.total > COUNT_CAP,
+    exchangeTotal: Math.min(exchanges.total, EXCHANGE_SUGGESTION_COUNT_CAP),
+    exchangesCapped: exchanges.total > EXCHANGE_SUGGESTION_COUNT_CAP,
   };
 }
 
@@ -167,7 +168,7 @@ export async function searchDirectory(ctx: ServiceContext, rawQuery: unknown): P
   // Exchanges: no typo pass, and the directory's kind and region filters do not apply to them.
   const [[firstOrganizations, firstContacts], exchanges] = await Promise.all([
     search('words'),
-    wanted('exchanges') ? exchangesFor(ctx, ctx.actor, parsed, window) : Promise.resolve(null),
+    wanted('exchanges') ? exchangesFor(ctx, ctx.actor, parsed, window, COUNT_CAP) : Promise.resolve(null),
   ]);
   let [organizations, contacts] = [firstOrganizations, firstContacts];
   if (!organizations?.rows.length && !contacts?.rows.length && !exchanges?.rows.length && query.type !== 'exchanges') [organizations, contacts] = await search('typo');
