@@ -18,10 +18,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { Pool, type PoolClient } from 'pg';
 import { argValue, BENCH_USER, benchDatabaseUrl, DEFAULT_REDIS_URL } from './bench-env';
 import type { ReadyMessage } from './targets/child-process';
@@ -255,28 +255,60 @@ function wavesOf(statements: readonly TracedStatement[]): Wave[] {
 
 // ── Measuring ──────────────────────────────────────────────────────────────────────────────
 
-function measureHttp(url: string, cookies: string[], seconds: number, connections: number): Promise<Sample> {
+function httpGet(agent: http.Agent, url: URL, cookie: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ agent, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'GET', headers: { cookie } }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes }));
+      response.on('error', reject);
+    });
+    request.setTimeout(120_000, () => request.destroy(new Error('no answer after 120 s')));
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/**
+ * `connections` loops, each one person (its own session) asking for the page, reading the whole
+ * answer, and asking again until the time is up — measured exactly as the raw SQL is (closed
+ * loops; the last requests are waited for and their time counts), so a slow page is neither cut
+ * at the end nor left running into the next measurement.
+ */
+async function measureHttp(url: string, cookies: readonly string[], seconds: number, connections: number): Promise<Sample> {
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   let bytes = 0;
   let failures = 0;
-  return new Promise((resolve, reject) => {
-    // One session per simulated person, handed out round-robin (not one person with 32 tabs).
-    let next = 0;
-    const requests = [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, headers: { ...(request.headers as object), cookie: cookies[next++ % cookies.length] } }) }];
-    // A slow page must not be cut at autocannon's default 10 s: it would count as an error, not as its time.
-    const instance = autocannon({ url, connections, duration: seconds, timeout: 120, requests } as unknown as autocannon.Options, (error, result) => {
-      if (error) return reject(error);
-      resolve({ requests: latencies.length, seconds: result.duration, latencies, bytes, failures: failures + result.errors });
-    });
-    instance.on('response', (_client, statusCode, responseBytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) {
-        latencies.push(responseTime);
-        bytes += responseBytes;
-      } else {
-        failures += 1;
-      }
-    });
-  });
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  try {
+    await Promise.all(
+      Array.from({ length: connections }, async (_, index) => {
+        const cookie = cookies[index % cookies.length] as string;
+        while (performance.now() < deadline) {
+          const begin = performance.now();
+          try {
+            const response = await httpGet(agent, target, cookie);
+            if (response.status >= 200 && response.status < 300) {
+              latencies.push(performance.now() - begin);
+              bytes += response.bytes;
+            } else {
+              failures += 1;
+            }
+          } catch {
+            failures += 1;
+          }
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  return { requests: latencies.length, seconds: (performance.now() - started) / 1000, latencies, bytes, failures };
 }
 
 function replayConfig(statement: TracedStatement) {
