@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
-import { auditLog, contacts, exchangeAttachments, exchangeContacts, exchangeOrganizations, exchangeParticipants, exchangeUnits, exchanges, organizations, tasks, type User } from '../../src/models/schema';
+import { auditLog, contacts, exchangeAttachments, exchangeContacts, exchangeOrganizations, exchangeParticipants, exchangeUnits, exchanges, organizations, tasks, units, type User } from '../../src/models/schema';
 import { createExchange } from '../../src/services/exchanges.service';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -178,6 +178,13 @@ describe('exchanges', () => {
     expect(updated?.changes.notes).toEqual({ before: 'Première version', after: 'Deuxième version' });
     expect(updated?.metadata.related).toEqual([organization.id]);
     expect((await authorBrowser.get(`/echanges/${id}`)).text).toContain('Échange modifié');
+
+    // Moved to another unit: its author still edits it, the former unit's members no longer do.
+    const [other] = await harness.db.select({ id: units.id }).from(units).where(eq(units.code, 'UO-PRO'));
+    await harness.db.update(exchangeUnits).set({ unitId: other?.id as string }).where(eq(exchangeUnits.exchangeId, id));
+    expect((await authorBrowser.get(`/echanges/${id}/modifier`)).status).toBe(200);
+    expect((await colleagueBrowser.get(`/echanges/${id}/modifier`)).status).toBe(403);
+    expect((await outsiderBrowser.get(`/echanges/${id}/modifier`)).status).toBe(200);
   });
 
   it('lets the author delete within 24 hours and admins at any time, with a reason', async () => {
@@ -289,6 +296,9 @@ describe('exchanges', () => {
     const organization = await buildOrganization(harness.db);
     const organizationPage = await authorBrowser.get(`/structures/${organization.id}`);
     expect(organizationPage.text).toContain(`href="/echanges/nouveau?structure=${organization.id}"`);
+    const person = await buildContact(harness.db, { organizationId: organization.id });
+    expect((await authorBrowser.get(`/contacts/${person.id}`)).text).toContain(`href="/echanges/nouveau?contact=${person.id}"`);
+    expect((await readerBrowser.get(`/contacts/${person.id}`)).text).not.toContain('/echanges/nouveau?contact=');
     const entries = await harness.db
       .select({ action: auditLog.action })
       .from(auditLog)
