@@ -129,10 +129,14 @@ test('the export lists the exchanges where the person (or a record merged into h
   await insertExchange({ summary: 'Démonstration au salon', occurredAt: '2026-03-10T09:00:00Z', contactIds: [person.id, other.id] });
   await insertExchange({ summary: 'Négociation confidentielle', occurredAt: '2026-04-10T09:00:00Z', confidential: true, contactIds: [person.id] });
   await insertExchange({ summary: 'Sans elle', occurredAt: '2026-05-10T09:00:00Z', contactIds: [other.id] });
+  // A duplicate record of her, present at a later meeting, then merged into hers.
+  const duplicate = await buildContact(harness.db, { firstName: 'Ysoline', lastName: 'Cratère', emails: ['ysoline@volcans.example'] });
+  await insertExchange({ summary: 'Appel de suivi (fiche en double)', occurredAt: '2026-06-10T09:00:00Z', contactIds: [duplicate.id] });
+  expect((await admin.post(`/doublons/contacts/${person.id}/${duplicate.id}`, {})).status).toBe(303);
 
   const exported = JSON.parse((await admin.get(`/contacts/${person.id}/donnees-personnelles?format=json`)).text) as { otherLinks: Array<{ key: string; rows: Array<Record<string, string>> }> };
   const section = exported.otherLinks.find((link) => link.key === 'exchanges');
-  expect(section?.rows.map((row) => row['Résumé'])).toEqual(['Démonstration au salon', 'Négociation confidentielle']);
+  expect(section?.rows.map((row) => row['Résumé'])).toEqual(['Démonstration au salon', 'Négociation confidentielle', 'Appel de suivi (fiche en double)']);
   expect(section?.rows[1]).toMatchObject({ Date: '10/04/2026 à 11:00', Type: 'Rendez-vous', Structures: 'EdTech des Volcans', Issue: 'À relancer', 'Consigné par': 'Chargée Volcans', Confidentiel: 'Oui' });
   const page = await admin.get(`/contacts/${person.id}/donnees-personnelles`);
   expect(page.text).toContain('Échanges où la personne apparaît');
