@@ -397,6 +397,8 @@ export async function getExchangeDetail(ctx: ServiceContext, id: string) {
     kindLabel: t(`exchanges.kinds.${exchange.kind}`),
     outcomeLabel: exchange.outcome ? t(`exchanges.outcomes.${exchange.outcome}`) : null,
     durationText: durationText(exchange.durationMinutes),
+    /** Only an http(s) address becomes a link (whatever wrote the row: form, seed, import). */
+    visioHref: exchange.visioUrl && /^https?:\/\//i.test(exchange.visioUrl) ? exchange.visioUrl : null,
     /** Changed after it was logged (the « Modifié par » line). */
     edited: exchange.updatedAt.getTime() - exchange.createdAt.getTime() > 1000,
     tasks: found.tasks.map((task) => ({ ...task, statusLabel: t(`tasks.statuses.${task.status}`) })),

@@ -119,6 +119,7 @@ describe('exchanges', () => {
     expect(page.text).toContain('<a class="fr-link" href="https://classe-numerique.example.fr/demo?x&#x3D;1&amp;y&#x3D;2" rel="noopener noreferrer">');
     expect(page.text).toContain('&lt;b&gt;gras&lt;/b&gt;');
     expect(page.text).not.toContain('<b>gras</b>');
+    expect(page.text).toContain('href="https://visio.example.fr/salle-42" rel="noopener noreferrer"');
     // The participant (a lecteur) reads it, without the edit button.
     const asReader = await readerBrowser.get(`/echanges/${id}`);
     expect(asReader.status).toBe(200);
