@@ -57,8 +57,8 @@ async function inlineAction(req: Request, res: Response, run: (ctx: ServiceConte
       if (error instanceof NotFoundError) return null;
       throw error;
     });
-    const people = task?.canManage ? await assigneeOptions(ctx) : [];
-    res.render('partials/tasks/row-updated', { layout: false, task, people, notice: outcome.message, overdueCount, back: backOf(req, '/taches') });
+    // A list row: its reassign menu links to the task's page (see tasks/actions).
+    res.render('partials/tasks/row-updated', { layout: false, task, notice: outcome.message, overdueCount, back: backOf(req, '/taches') });
     return;
   }
   flash(req, 'success', outcome.message);
