@@ -71,6 +71,7 @@ export const exchanges = pgTable(
   (table) => [
     uniqueIndex('exchanges_source_ref_key').on(table.sourceRef),
     index('exchanges_occurred_idx').on(table.occurredAt, table.id),
+    // Also exchanges_id_kind_idx (id) INCLUDE (kind, confidential, author_id): migration 0021, hand-written (Drizzle cannot say INCLUDE).
     index('exchanges_author_occurred_idx').on(table.authorId, table.occurredAt),
     index('exchanges_kind_occurred_idx').on(table.kind, table.occurredAt),
     index('exchanges_subject_idx').on(table.subjectType, table.subjectId, table.occurredAt),
