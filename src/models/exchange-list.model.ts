@@ -11,6 +11,7 @@ import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from './database';
 import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
 import {
+  EXCHANGE_OUTCOMES,
   type ExchangeKind,
   type ExchangeOutcome,
   contacts,
@@ -46,6 +47,8 @@ export interface ExchangeListFilters {
   outcome?: ExchangeOutcome;
   tag?: string;
   organizationId?: string;
+  /** Internal: one outcome (or none) at a time, for the outcome sort (see outcomeArms). */
+  outcomeArm?: ExchangeOutcome | 'none';
   sort: ExchangeListSort;
   direction: 'asc' | 'desc';
 }
@@ -116,6 +119,7 @@ function statementParts(viewer: ExchangeViewer, filters: Omit<ExchangeListFilter
   if (filters.to) conditions.push(sql`${date} < ${filters.to.toISOString()}::timestamptz`);
   if (filters.authorId) conditions.push(sql`${exchanges.authorId} = ${filters.authorId}`);
   if (filters.outcome) conditions.push(sql`${exchanges.outcome} = ${filters.outcome}`);
+  if (filters.outcomeArm) conditions.push(filters.outcomeArm === 'none' ? sql`${exchanges.outcome} is null` : sql`${exchanges.outcome} = ${filters.outcomeArm}`);
   if (filters.tag) conditions.push(sql`${exchanges.tags} @> array[${filters.tag}]::text[]`);
   // The link filters the driver does not serve.
   if (filters.unitId && driver?.table !== exchangeUnits) {
@@ -178,11 +182,32 @@ export interface ExchangeListPage {
   hasMore: boolean;
 }
 
+/**
+ * The outcome sort, one outcome at a time in sort order (no outcome first when ascending, as
+ * coalesce(outcome, '') sorts): outcome has no index, and sorting every match (a million rows:
+ * 0.8 s on the bench) for one page is avoided by reading each outcome by the date index.
+ */
+export function outcomeArms(filters: Pick<ExchangeListFilters, 'outcome' | 'direction'>): Array<ExchangeOutcome | 'none'> {
+  if (filters.outcome) return [filters.outcome];
+  const arms: Array<ExchangeOutcome | 'none'> = ['none', ...[...EXCHANGE_OUTCOMES].sort()];
+  return filters.direction === 'asc' ? arms : arms.reverse();
+}
+
 /** The statements of one page (offset; the service bounds it) and of its capped count. */
 export function exchangeListStatements(viewer: ExchangeViewer, filters: ExchangeListFilters, page: { limit: number; offset: number }): { rows: SQL; count: SQL } {
   const { from, where, date, id } = statementParts(viewer, filters);
+  // Each arm reads at most the rows up to the end of the page, by the date index; the union is then small to sort.
+  const arms = outcomeArms(filters).map((arm, index) => {
+    const part = statementParts(viewer, { ...filters, outcomeArm: arm });
+    return sql`(select ${LIST_COLUMNS}, ${index}::int as arm from ${part.from} left join ${users} on ${users.id} = ${exchanges.authorId}
+      where ${part.where} order by ${part.date} desc, ${part.id} desc limit ${page.offset + page.limit + 1})`;
+  });
   return {
-    rows: sql`select ${LIST_COLUMNS} from ${from} left join ${users} on ${users.id} = ${exchanges.authorId}
+    rows:
+      filters.sort === 'outcome'
+        ? sql`select "id", "occurredAt", "kind", "summary", "outcome", "tags", "confidential", "authorName"
+            from (${sql.join(arms, sql` union all `)}) arms order by arm, "occurredAt" desc, "id" desc limit ${page.limit + 1} offset ${page.offset}`
+        : sql`select ${LIST_COLUMNS} from ${from} left join ${users} on ${users.id} = ${exchanges.authorId}
       where ${where} order by ${orderOf(filters.sort, filters.direction, date, id)} limit ${page.limit + 1} offset ${page.offset}`,
     // In date order: for a common word or a wide filter the planner then walks the date index
     // and stops at the cap, instead of building the bitmap of every match first.

@@ -22,6 +22,7 @@ import {
   listExchanges,
   listExchangesBefore,
   organizationsOfExchanges,
+  outcomeArms,
   participantsOfExchanges,
   unitsOfExchanges,
 } from '../models/exchange-list.model';
@@ -175,6 +176,12 @@ export type ExchangeExportItem = ExchangeExportRow & {
 /** Every row matching the filters, chunk after chunk by keyset (bounded memory, no deep OFFSET). */
 async function* iterateExchanges(ctx: ServiceContext, actor: Actor, query: ExchangeListQuery): AsyncGenerator<ExchangeExportItem> {
   const filters = filtersOf(actor, query);
+  if (filters.sort !== 'outcome') return yield* iterateChunks(ctx, actor, filters);
+  // Sorted by outcome: one outcome after the other, each by date (no sort of every match per chunk).
+  for (const arm of outcomeArms(filters)) yield* iterateChunks(ctx, actor, { ...filters, outcomeArm: arm, sort: 'date', direction: 'desc' });
+}
+
+async function* iterateChunks(ctx: ServiceContext, actor: Actor, filters: ExchangeListFilters): AsyncGenerator<ExchangeExportItem> {
   const erasedLabel = t('exchanges.erasedContact');
   let after: ExchangeKeyset | undefined;
   for (;;) {

@@ -108,6 +108,11 @@ test('each filter, the sort and the pages of the list', async () => {
   expect(await list(`${tagged}&dir=asc`)).toEqual(['Filtre A rendez-vous positif', 'Filtre B appel à relancer', 'Filtre C visio sans suite']);
   expect(await list(`${tagged}&sort=kind&dir=asc`)).toEqual(['Filtre B appel à relancer', 'Filtre A rendez-vous positif', 'Filtre C visio sans suite']);
   expect(await list(`${tagged}&sort=outcome&dir=asc`)).toEqual(['Filtre B appel à relancer', 'Filtre A rendez-vous positif', 'Filtre C visio sans suite']);
+  expect(await list(`${tagged}&sort=outcome&dir=desc`)).toEqual(['Filtre C visio sans suite', 'Filtre A rendez-vous positif', 'Filtre B appel à relancer']);
+  // No outcome sorts first going up (and last going down); the export keeps the same order.
+  expect(await list(`organization=${startup.id}&sort=outcome&dir=asc`)).toEqual(['Filtre D sans étiquette', 'Filtre A rendez-vous positif', 'Filtre C visio sans suite']);
+  const exported = await browser.get(`/echanges/export.csv?organization=${startup.id}&sort=outcome&dir=desc`);
+  expect([...exported.text.matchAll(/Filtre [A-D]/g)].map((match) => match[0])).toEqual(['Filtre C', 'Filtre A', 'Filtre D']);
   expect(await list(`${tagged}&kind=appel`)).toEqual(['Filtre B appel à relancer']);
   expect(await list(`${tagged}&outcome=positive`)).toEqual(['Filtre A rendez-vous positif']);
   // Whole days in Paris: 30/09 22:30 UTC is 1 October, 00:30, in Paris.
@@ -148,6 +153,8 @@ test('pages of 50, numbered, keeping the filters', async () => {
   expect(first.text).toContain(`href="/echanges?tag&#x3D;${tag}&amp;sort&#x3D;date&amp;dir&#x3D;desc&amp;page&#x3D;2"`);
   const second = await browser.get(`/echanges?tag=${tag}&page=2`);
   expect(summaries(second.text)).toEqual(['Page 04', 'Page 03', 'Page 02', 'Page 01', 'Page 00']);
+  // The outcome sort pages the same way (each outcome read by date, then the page cut).
+  expect(summaries((await browser.get(`/echanges?tag=${tag}&sort=outcome&dir=asc&page=2`)).text)).toEqual(['Page 04', 'Page 03', 'Page 02', 'Page 01', 'Page 00']);
   // Past the last page: the first one.
   expect(summaries((await browser.get(`/echanges?tag=${tag}&page=9`)).text)).toHaveLength(50);
 });
