@@ -9,7 +9,6 @@ import { t } from '../lib/i18n';
 import { formatDate } from '../lib/format';
 import { cancelTask, completeTask, createTask, postponeTask, reassignTask, reopenTask, updateTask } from '../services/tasks.service';
 import {
-  assigneeOptions,
   countMyOverdueTasks,
   editTaskFormView,
   listTasksPage,
