@@ -87,12 +87,11 @@ export async function replaceExchangeLinks(tx: Database, exchangeId: string, occ
 
 /** The ids linked to an exchange (for permission checks and the edit form). */
 export async function linksOfExchange(db: Database, exchangeId: string): Promise<ExchangeLinks> {
-  const [organizationRows, contactRows, participantRows, unitRows] = await Promise.all([
-    db.select({ id: exchangeOrganizations.organizationId }).from(exchangeOrganizations).where(eq(exchangeOrganizations.exchangeId, exchangeId)),
-    db.select({ id: exchangeContacts.contactId }).from(exchangeContacts).where(eq(exchangeContacts.exchangeId, exchangeId)),
-    db.select({ id: exchangeParticipants.userId }).from(exchangeParticipants).where(eq(exchangeParticipants.exchangeId, exchangeId)),
-    db.select({ id: exchangeUnits.unitId }).from(exchangeUnits).where(eq(exchangeUnits.exchangeId, exchangeId)),
-  ]);
+  // One after the other: callers pass a transaction, which runs one statement at a time.
+  const organizationRows = await db.select({ id: exchangeOrganizations.organizationId }).from(exchangeOrganizations).where(eq(exchangeOrganizations.exchangeId, exchangeId));
+  const contactRows = await db.select({ id: exchangeContacts.contactId }).from(exchangeContacts).where(eq(exchangeContacts.exchangeId, exchangeId));
+  const participantRows = await db.select({ id: exchangeParticipants.userId }).from(exchangeParticipants).where(eq(exchangeParticipants.exchangeId, exchangeId));
+  const unitRows = await db.select({ id: exchangeUnits.unitId }).from(exchangeUnits).where(eq(exchangeUnits.exchangeId, exchangeId));
   return {
     organizationIds: organizationRows.map((row) => row.id),
     contactIds: contactRows.map((row) => row.id),

@@ -192,13 +192,12 @@ async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFie
   const organizationIds = unique(fields.organizationIds);
   const contactIds = unique(fields.contactIds);
   const participantIds = unique(fields.participantIds);
-  const [organizations, contacts, participants, units, convention] = await Promise.all([
-    organizationsForLinks(tx, organizationIds),
-    contactsForLinks(tx, contactIds),
-    usersForLinks(tx, participantIds),
-    findUnitsByIds(tx, unitIds),
-    fields.subjectId ? conventionLabel(tx, fields.subjectId) : Promise.resolve(undefined),
-  ]);
+  // One after the other: a transaction runs one statement at a time.
+  const organizations = await organizationsForLinks(tx, organizationIds);
+  const contacts = await contactsForLinks(tx, contactIds);
+  const participants = await usersForLinks(tx, participantIds);
+  const units = await findUnitsByIds(tx, unitIds);
+  const convention = fields.subjectId ? await conventionLabel(tx, fields.subjectId) : undefined;
   const linkable = <Row extends { id: string; live: boolean }>(rows: Row[], ids: string[], kept: readonly string[] = []) =>
     ids.every((id) => rows.some((row) => row.id === id && (row.live || kept.includes(id))));
   if (!linkable(organizations, organizationIds, previous?.organizationIds)) errors.organizationIds = t('exchanges.errors.organizationUnknown');
@@ -223,13 +222,11 @@ async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFie
 
 /** The names of what an exchange links to, as they are (the journal's « before »). */
 async function namesOfLinks(tx: Database, links: ExchangeLinks, exchange: Pick<Exchange, 'subjectType' | 'subjectId'>): Promise<CheckedLinks['names']> {
-  const [organizations, contacts, participants, units, convention] = await Promise.all([
-    organizationsForLinks(tx, links.organizationIds),
-    contactsForLinks(tx, links.contactIds),
-    usersForLinks(tx, links.participantIds),
-    findUnitsByIds(tx, [...links.unitIds]),
-    exchange.subjectType === 'convention' && exchange.subjectId ? conventionLabel(tx, exchange.subjectId) : Promise.resolve(undefined),
-  ]);
+  const organizations = await organizationsForLinks(tx, links.organizationIds);
+  const contacts = await contactsForLinks(tx, links.contactIds);
+  const participants = await usersForLinks(tx, links.participantIds);
+  const units = await findUnitsByIds(tx, [...links.unitIds]);
+  const convention = exchange.subjectType === 'convention' && exchange.subjectId ? await conventionLabel(tx, exchange.subjectId) : undefined;
   return {
     organizations: organizations.map((row) => row.name).sort((a, b) => a.localeCompare(b, 'fr')),
     contacts: contacts.map(contactName).sort((a, b) => a.localeCompare(b, 'fr')),
@@ -622,7 +619,9 @@ export async function deleteExchange(ctx: ServiceContext, storage: DocumentStora
     const refusal = deletionRefusal(ctx, before);
     if (refusal) throw new ForbiddenError(refusal);
     const links = await linksOfExchange(tx, id);
-    const [organizations, contacts, attachments] = await Promise.all([organizationsForLinks(tx, links.organizationIds), contactsForLinks(tx, links.contactIds), attachmentsOf(tx, id)]);
+    const organizations = await organizationsForLinks(tx, links.organizationIds);
+    const contacts = await contactsForLinks(tx, links.contactIds);
+    const attachments = await attachmentsOf(tx, id);
     await deleteExchangeRow(tx, id);
     await recordAudit(tx, ctx, {
       action: 'exchange.deleted',
