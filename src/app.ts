@@ -155,6 +155,8 @@ export function createApp(deps: AppDeps): Express {
     res.locals.navigation = navigationFor(req.actor, req.path);
     // The header's « + Saisir » and the pages' « Consigner un échange ».
     res.locals.canLogExchanges = can(req.actor, 'exchanges.edit');
+    // The record pages' « Nouvelle tâche ».
+    res.locals.canCreateTasks = can(req.actor, 'tasks.edit');
     res.locals.currentPath = req.path;
     next();
   });
