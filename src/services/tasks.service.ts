@@ -218,6 +218,8 @@ export async function updateTask(ctx: ServiceContext, id: string, input: unknown
  */
 export async function moveTaskStatus(ctx: ServiceContext, id: string, to: TaskStatus): Promise<Task> {
   const actor = requireActor(ctx);
+  // Cancelling is for editors only; completing and reopening are open to the task's assignee too.
+  if (to === 'annulee') assertCan(actor, 'tasks.edit');
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);
     // As an editor first; an assignee without 'tasks.edit' has their own, narrower moves.

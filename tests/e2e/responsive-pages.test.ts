@@ -143,6 +143,11 @@ describe('every page at desktop and phone width', () => {
     const unitId = await one(sql`select id from units order by code limit 1`);
     const kindCode = await one(sql`select code as id from organization_kinds order by code limit 1`);
     const emailId = await one(sql`select id from dev_mailbox order by received_at limit 1`).catch(() => '');
+    // The seeded exchange with the longest summary and the most organisations; an open task.
+    const exchangeId = await one(sql`
+      select e.id from exchanges e
+      order by (select count(*) from exchange_organizations l where l.exchange_id = e.id) desc, length(e.summary) desc limit 1`);
+    const taskId = await one(sql`select id from tasks where status = 'a_faire' order by length(title) desc limit 1`);
 
     const all: typeof pages = [
       { name: 'dashboard', path: '/' },
@@ -185,6 +190,12 @@ describe('every page at desktop and phone width', () => {
       { name: 'admin-circuit', path: `/admin/circuits/${runId}` },
       { name: 'admin-convention-circuits', path: '/admin/circuits-des-conventions' },
       { name: 'admin-settings', path: '/admin/parametres' },
+      { name: 'exchanges', path: '/echanges' },
+      { name: 'exchange', path: `/echanges/${exchangeId}` },
+      { name: 'exchange-new', path: '/echanges/nouveau' },
+      { name: 'startup-meeting', path: '/echanges/rencontre-startup' },
+      { name: 'tasks', path: '/taches' },
+      { name: 'task', path: `/taches/${taskId}` },
       { name: 'account', path: '/compte' },
     ];
     // RESPONSIVE_PAGES=structure,contact narrows the run while fixing a page.

@@ -111,10 +111,11 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/taches/pas-un-identifiant', expect: anyoneSignedIn(404) },
   { method: 'GET', path: '/taches/00000000-0000-4000-8000-000000000000/modifier', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
   { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/modifier', form: { title: 'x', dueOn: '2026-01-01' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
-  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/faite', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
-  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/rouvrir', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  // The assignee completes, reopens and postpones their own task whatever their role: an unknown task is 404 for everyone.
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/faite', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/rouvrir', expect: anyoneSignedIn(404) },
   { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/annuler', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
-  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/reporter', form: { delai: 'jour' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/reporter', form: { delai: 'jour' }, expect: anyoneSignedIn(404) },
   { method: 'POST', path: '/taches/00000000-0000-4000-8000-000000000000/reattribuer', form: { assigneeId: '00000000-0000-4000-8000-000000000000' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
   // Issue 12 — dashboard and settings (/, /admin/parametres): rows added below this line.
   { method: 'GET', path: '/?unit=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(200) },
