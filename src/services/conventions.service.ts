@@ -4,9 +4,7 @@
 // Rules live here: who may edit (roles × unit × owner), validation, audit in the same transaction.
 import { z } from 'zod';
 import type { Readable } from 'node:stream';
-import fs from 'node:fs';
 import { addDays, addMonths, formatConventionReference, noticeDeadline, parseIsoDay } from '../lib/convention-dates';
-import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '../lib/documents/document-sniffing';
 import type { DocumentStorage } from '../lib/documents/document-storage';
 import type { Database } from '../models/database';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
@@ -65,6 +63,7 @@ import { recordAudit } from './audit.service';
 import { type Actor, type ServiceContext, inTransaction } from './context';
 import { assertCan, can, type RecordScope } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
+import { type UploadedFile, storeUploadedDocument } from './uploaded-documents';
 
 export const CONVENTION_PAGE_SIZE = 50;
 export const EXPIRING_CHOICES = [30, 90, 180] as const;
@@ -791,32 +790,13 @@ const documentSchema = z.object({
   confidential: checkbox(),
 });
 
-export interface UploadedFile {
-  name: string;
-  path: string;
-  size: number;
-  truncated: boolean;
-}
-
 /** Checks an upload's content, stores it and records a new version (a new slot unless one is named). */
 export async function addConventionDocument(ctx: ServiceContext, storage: DocumentStorage, id: string, fields: Record<string, string>, file: UploadedFile | null, maxMb: number) {
   const convention = await loadConvention(ctx.db, id);
   assertCan(ctx.actor, 'conventions.edit', scopeOf(convention));
   const values = parseInput(documentSchema, fields);
-  if (!file || file.size === 0) throw new ValidationError({ file: t('conventions.errors.noFile') }, t('conventions.errors.noFile'));
-  if (file.truncated) throw new ValidationError({ file: t('conventions.errors.fileTooLarge', { max: maxMb }) }, t('conventions.errors.fileTooLarge', { max: maxMb }));
-  const type = await sniffDocumentFile(file.path);
-  if (!type) throw new ValidationError({ file: t('conventions.errors.fileType') }, t('conventions.errors.fileType'));
-  const stored = await storage.put(fs.createReadStream(file.path));
-  // The stored name carries the extension of the detected type, whatever the uploaded name said.
-  const baseName =
-    [...file.name.replace(/\.[^.]*$/, '')]
-      .filter((char) => char.charCodeAt(0) >= 0x20 && !'"\\/'.includes(char))
-      .join('')
-      .slice(0, 150) || 'document';
-  const fileName = `${baseName}.${DOCUMENT_EXTENSIONS[type]}`;
-  try {
-    return await inTransaction(ctx, async (tx) => {
+  return storeUploadedDocument(storage, file, { maxMb, messages: 'conventions.errors', fallbackName: 'document' }, (stored) =>
+    inTransaction(ctx, async (tx) => {
       const existing = values.documentId ? await lockDocument(tx, id, values.documentId) : undefined;
       if (values.documentId && (!existing || (existing.confidential && !maySeeConfidential(ctx.actor, convention)))) {
         throw new ValidationError({ documentId: t('conventions.errors.unknownDocument') }, t('conventions.errors.unknownDocument'));
@@ -838,8 +818,8 @@ export async function addConventionDocument(ctx: ServiceContext, storage: Docume
         documentId: document.id,
         version,
         storageKey: stored.key,
-        fileName,
-        contentType: DOCUMENT_CONTENT_TYPES[type],
+        fileName: stored.fileName,
+        contentType: stored.contentType,
         sizeBytes: stored.size,
         sha256: stored.sha256,
         uploadedById: ctx.actor?.id ?? null,
@@ -848,15 +828,12 @@ export async function addConventionDocument(ctx: ServiceContext, storage: Docume
         action: 'convention.documentUploaded',
         entityType: 'convention',
         entityId: id,
-        metadata: { documentId: document.id, version, fileName, sizeBytes: stored.size, sha256: stored.sha256, ...(document.confidential ? { confidential: true } : {}) },
+        metadata: { documentId: document.id, version, fileName: stored.fileName, sizeBytes: stored.size, sha256: stored.sha256, ...(document.confidential ? { confidential: true } : {}) },
       });
       if (document.kind === 'signee') await markSigned(tx, ctx, id);
-      return { document, version, fileName };
-    });
-  } catch (error) {
-    await storage.delete(stored.key);
-    throw error;
-  }
+      return { document, version, fileName: stored.fileName };
+    }),
+  );
 }
 
 export async function openConventionDocument(ctx: ServiceContext, storage: DocumentStorage, id: string, documentId: string, versionText: string): Promise<{ stream: Readable; fileName: string; contentType: string; size: number }> {

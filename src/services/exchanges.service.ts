@@ -6,11 +6,9 @@
 // reason. Every change is journaled (entity 'exchange') with metadata.related = the organisations,
 // contacts and convention it concerns, so their timelines find it. An exchange moves the « dernière
 // activité » of its organisations and contacts forward — never backwards, never to the future.
-import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { parseIsoDay } from '../lib/convention-dates';
-import { DOCUMENT_CONTENT_TYPES, DOCUMENT_EXTENSIONS, sniffDocumentFile } from '../lib/documents/document-sniffing';
 import type { DocumentStorage } from '../lib/documents/document-storage';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { isoDateInParis, isoTimeInParis, parisDateTime } from '../lib/format';
@@ -53,6 +51,7 @@ import { pickOrganizationsFor } from './organizations.service';
 import { assertCan, can, canAttachUnit, hasRole, unitsAfterChange } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 import { createTaskInTransaction } from './tasks.service';
+import { type UploadedFile, storeUploadedDocument } from './uploaded-documents';
 
 // ── Fields ───────────────────────────────────────────────────────────────────────────────────
 
@@ -645,13 +644,6 @@ export async function deleteExchange(ctx: ServiceContext, storage: DocumentStora
 
 // ── Attachments ──────────────────────────────────────────────────────────────────────────────
 
-export interface UploadedFile {
-  name: string;
-  path: string;
-  size: number;
-  truncated: boolean;
-}
-
 /** Who may add or remove files: whoever may edit the exchange. Returns the exchange. */
 export async function assertMayAttach(ctx: ServiceContext, id: string): Promise<Exchange> {
   const { exchange, links } = await loadVisibleExchange(ctx.db, ctx, id);
@@ -662,28 +654,16 @@ export async function assertMayAttach(ctx: ServiceContext, id: string): Promise<
 /** Checks an upload's content (PDF, DOCX, ODT, as convention documents), stores it and links it to the exchange. */
 export async function addExchangeAttachment(ctx: ServiceContext, storage: DocumentStorage, id: string, file: UploadedFile | null, maxMb: number) {
   await assertMayAttach(ctx, id);
-  if (!file || file.size === 0) throw new ValidationError({ file: t('exchanges.errors.noFile') }, t('exchanges.errors.noFile'));
-  if (file.truncated) throw new ValidationError({ file: t('exchanges.errors.fileTooLarge', { max: maxMb }) }, t('exchanges.errors.fileTooLarge', { max: maxMb }));
-  const type = await sniffDocumentFile(file.path);
-  if (!type) throw new ValidationError({ file: t('exchanges.errors.fileType') }, t('exchanges.errors.fileType'));
-  const stored = await storage.put(fs.createReadStream(file.path));
-  // The stored name carries the extension of the detected type, whatever the uploaded name said.
-  const baseName =
-    [...file.name.replace(/\.[^.]*$/, '')]
-      .filter((char) => char.charCodeAt(0) >= 0x20 && !'"\\/'.includes(char))
-      .join('')
-      .slice(0, 150) || 'piece-jointe';
-  const fileName = `${baseName}.${DOCUMENT_EXTENSIONS[type]}`;
-  try {
-    return await inTransaction(ctx, async (tx) => {
+  return storeUploadedDocument(storage, file, { maxMb, messages: 'exchanges.errors', fallbackName: 'piece-jointe' }, (stored) =>
+    inTransaction(ctx, async (tx) => {
       const exchange = await lockExchangeById(tx, id);
       if (!exchange) throw new NotFoundError(t('exchanges.notFound'));
       const links = await linksOfExchange(tx, id);
       const attachment = await insertAttachment(tx, {
         exchangeId: id,
         storageKey: stored.key,
-        fileName,
-        contentType: DOCUMENT_CONTENT_TYPES[type],
+        fileName: stored.fileName,
+        contentType: stored.contentType,
         sizeBytes: stored.size,
         sha256: stored.sha256,
         uploadedById: ctx.actor?.id ?? null,
@@ -692,14 +672,11 @@ export async function addExchangeAttachment(ctx: ServiceContext, storage: Docume
         action: 'exchange.attachment_added',
         entityType: 'exchange',
         entityId: id,
-        metadata: { attachmentId: attachment.id, fileName, sizeBytes: stored.size, sha256: stored.sha256, related: relatedIds(links, exchange) },
+        metadata: { attachmentId: attachment.id, fileName: stored.fileName, sizeBytes: stored.size, sha256: stored.sha256, related: relatedIds(links, exchange) },
       });
       return attachment;
-    });
-  } catch (error) {
-    await storage.delete(stored.key);
-    throw error;
-  }
+    }),
+  );
 }
 
 /** A file of an exchange the actor may read, as a stream (served as an attachment). */
