@@ -16,6 +16,7 @@ import {
   units,
   users,
 } from './schema';
+import { textArray } from './sql-arrays';
 
 export const CONTACT_SORTS = ['name', 'updated', 'activity'] as const;
 export type ContactSort = (typeof CONTACT_SORTS)[number];
@@ -385,9 +386,6 @@ function regexpOf(texts: string[]): string {
   return texts.map((text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 }
 
-function textArray(items: readonly string[]): SQL {
-  return items.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(items.map((item) => sql`${item}`), sql`, `)}]::text[]`;
-}
 
 /** Rows touched by one statement (`with … returning 1` then counted). */
 async function countOf(db: Database, statement: SQL): Promise<number> {

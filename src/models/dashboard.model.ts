@@ -15,8 +15,8 @@ import {
   organizationUnits,
   organizations,
 } from './schema';
+import { uuidArray } from './sql-arrays';
 
-const uuidArray = (ids: readonly string[]) => (ids.length === 0 ? sql`'{}'::uuid[]` : sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`);
 
 // Written with explicit aliases: inside a single-table select, Drizzle leaves column names
 // unqualified, and « id » would then resolve to the subquery's own tables.

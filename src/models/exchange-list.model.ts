@@ -24,6 +24,7 @@ import {
   units,
   users,
 } from './schema';
+import { uuidArray } from './sql-arrays';
 
 export const EXCHANGE_LIST_SORTS = ['date', 'kind', 'outcome'] as const;
 export type ExchangeListSort = (typeof EXCHANGE_LIST_SORTS)[number];
@@ -72,9 +73,6 @@ export interface ExchangeKeyset {
   id: string;
 }
 
-function uuidArray(ids: readonly string[]): SQL {
-  return ids.length === 0 ? sql`'{}'::uuid[]` : sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
-}
 
 /**
  * The link table a filter on one organisation, participant or unit reads first: its index

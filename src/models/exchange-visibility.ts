@@ -3,6 +3,7 @@
 // exchange — and its count — never reaches someone outside its circle.
 import { sql, type SQL } from 'drizzle-orm';
 import { exchangeParticipants, exchangeUnits, exchanges } from './schema';
+import { uuidArray } from './sql-arrays';
 
 /** The reader, as the predicate needs them (an Actor fits). */
 export interface ExchangeViewer {
@@ -18,7 +19,7 @@ export interface ExchangeViewer {
  */
 export function exchangeVisibleTo(viewer: ExchangeViewer): SQL {
   if (viewer.roles.includes('admin')) return sql`true`;
-  const unitIds = viewer.unitIds.length === 0 ? sql`'{}'::uuid[]` : sql`array[${sql.join(viewer.unitIds.map((unitId) => sql`${unitId}`), sql`, `)}]::uuid[]`;
+  const unitIds = uuidArray(viewer.unitIds);
   return sql`(not ${exchanges.confidential}
     or ${exchanges.authorId} = ${viewer.id}
     or exists (select 1 from ${exchangeParticipants} where ${exchangeParticipants.exchangeId} = ${exchanges.id} and ${exchangeParticipants.userId} = ${viewer.id})

@@ -26,6 +26,7 @@ import {
   organizations,
   users,
 } from './schema';
+import { textArray } from './sql-arrays';
 
 export type NewImportBatch = typeof importBatches.$inferInsert;
 export type NewImportRow = typeof importRows.$inferInsert;
@@ -292,10 +293,6 @@ export async function upsertImportPreset(
 
 // ── Matching existing records ────────────────────────────────────────────────────────────────
 
-/** A text[] parameter (drizzle would otherwise expand a JS array into a row of values). */
-function textArray(items: readonly string[]): SQL {
-  return items.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(items.map((item) => sql`${item}`), sql`, `)}]::text[]`;
-}
 
 /**
  * Same name, accents and case aside. The LIKE on the generated search_name (name + acronym)

@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './database';
 import { contacts, organizations } from './schema';
+import { uuidArray } from './sql-arrays';
 
 /**
  * Moves the last activity of these records forward to `at` (never backwards: logging an old
@@ -15,12 +16,12 @@ export async function touchLastActivity(db: Database, records: { organizationIds
     await db
       .update(organizations)
       .set({ lastActivityAt: sql`greatest(coalesce(${organizations.lastActivityAt}, ${iso}::timestamptz), ${iso}::timestamptz)` })
-      .where(sql`${organizations.id} = any(${sql`array[${sql.join(records.organizationIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]`})`);
+      .where(sql`${organizations.id} = any(${uuidArray(records.organizationIds)})`);
   }
   if (records.contactIds.length > 0) {
     await db
       .update(contacts)
       .set({ lastActivityAt: sql`greatest(coalesce(${contacts.lastActivityAt}, ${iso}::timestamptz), ${iso}::timestamptz)` })
-      .where(sql`${contacts.id} = any(${sql`array[${sql.join(records.contactIds.map((id) => sql`${id}`), sql`, `)}]::uuid[]`})`);
+      .where(sql`${contacts.id} = any(${uuidArray(records.contactIds)})`);
   }
 }

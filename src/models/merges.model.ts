@@ -16,6 +16,7 @@ import {
   recordMerges,
   users,
 } from './schema';
+import { uuidArray } from './sql-arrays';
 
 export type MergeEntity = 'organization' | 'contact';
 
@@ -255,7 +256,6 @@ function idsOf(result: unknown): string[] {
   return (result as { rows: Array<{ id: string }> }).rows.map((row) => row.id);
 }
 
-const uuidArray = (ids: string[]) => sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
 
 /**
  * The merged record's exchange links and tasks go to the kept record. A link the kept record

@@ -5,6 +5,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { rowsOf, type Database } from './database';
 import { exchangeVisibleTo, type ExchangeViewer } from './exchange-visibility';
 import { contacts, conventions, exchangeContacts, exchangeOrganizations, exchanges, organizations, tasks, userUnits, users, type NewTask, type Task, type TaskPriority, type TaskStatus } from './schema';
+import { uuidArray } from './sql-arrays';
 
 export async function insertTask(db: Database, values: NewTask): Promise<Task> {
   const [row] = await db.insert(tasks).values(values).returning();
@@ -72,12 +73,6 @@ export interface TaskViewer {
   managedUnitIds: readonly string[];
 }
 
-function uuidArray(ids: readonly string[]): SQL {
-  return sql`array[${sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  )}]::uuid[]`;
-}
 
 /** The assignee belongs to one of these units. */
 function assigneeInUnits(unitIds: readonly string[]): SQL {

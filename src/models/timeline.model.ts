@@ -7,6 +7,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { type Database, rowsOf } from './database';
 import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
 import { affiliations, auditLog, conventionDocuments, conventionParties, conventions, exchangeContacts, exchangeOrganizations, exchanges, organizations, tasks, users, workflowRuns, workflowSteps } from './schema';
+import { textArray, uuidArray } from './sql-arrays';
 
 /** The types a reader filters on (URL values, French). */
 export const TIMELINE_TYPES = ['echange', 'tache', 'modification', 'circuit', 'document', 'fusion'] as const;
@@ -102,8 +103,6 @@ export interface TimelinePage {
   hasMore: boolean;
 }
 
-const uuidArray = (ids: string[]) => sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]`;
-const textArray = (ids: string[]) => sql`array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::text[]`;
 const AT_KEY = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** The organisation's current contacts and the conventions it is party to (the page's « avec » toggle). */

@@ -1,9 +1,10 @@
 // Possible duplicates of a record being created or edited: shared SIREN/SIRET, UAI, e-mail or
 // website domain, or a very similar name (trigram similarity). A warning, never a block.
 // Also the "Doublons probables" page: candidate pairs over the whole file, and dismissals.
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rowsOf } from '../models/database';
+import { textArray } from '../models/sql-arrays';
 import { ConflictError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { websiteDomain } from '../lib/identifiers';
@@ -29,10 +30,6 @@ import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction } from './context';
 import { assertCan, can } from './permissions';
 
-/** A text[] parameter (drizzle would otherwise expand a JS array into a row of values). */
-function textArray(items: readonly string[]): SQL {
-  return items.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(items.map((item) => sql`${item}`), sql`, `)}]::text[]`;
-}
 
 export interface DuplicateCandidate {
   id: string;
