@@ -5,7 +5,6 @@ import { t } from '../lib/i18n';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { XLSX_CONTENT_TYPE, writeXlsx } from '../lib/exports/xlsx';
 import { exchangeExport, exchangeFilterOptions, listExchangesPage, retentionReview } from '../services/exchange-list.service';
-import { can } from '../services/permissions';
 import { exportFileName } from './organizations.routes';
 
 /**
@@ -24,7 +23,7 @@ export function exchangeListRouter(): Router {
       req,
       res,
       'exchanges/list',
-      { title: t('exchangeList.title'), page, options, canCreate: can(req.actor, 'exchanges.edit') },
+      { title: t('exchangeList.title'), page, options },
       { fragment: { target: 'exchanges-results', partial: 'exchanges/list-results' } },
     );
   });

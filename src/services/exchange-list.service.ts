@@ -112,6 +112,7 @@ export interface ExchangeListView {
   capped: boolean;
   page: number;
   pageCount: number;
+  canCreate: boolean;
   canExport: boolean;
   canReview: boolean;
   /** The organisation of `?organization=`, named in the filters. */
@@ -143,6 +144,7 @@ export async function listExchangesPage(ctx: ServiceContext, rawQuery: unknown):
     capped,
     page,
     pageCount,
+    canCreate: can(actor, 'exchanges.edit'),
     canExport: can(actor, 'exchanges.export'),
     canReview: can(actor, 'exchanges.review'),
     organization,
