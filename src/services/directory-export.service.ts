@@ -12,9 +12,10 @@ import { NotFoundError } from '../lib/errors';
 import { isUuid } from '../lib/validation';
 import type { OrganizationListRow } from '../models/organizations.model';
 import { listRestrictedFields } from '../models/restricted-fields.model';
-import { recordAudit } from './audit.service';
 import { iterateContacts, parseContactQuery } from './contacts.service';
+import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction } from './context';
+import { type SpreadsheetFormat, journaled } from './export-journal';
 import { iterateOrganizations, parseOrganizationQuery } from './organizations.service';
 import { assertCan, can, hasRole } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
@@ -26,7 +27,7 @@ async function hiddenFields(ctx: ServiceContext, entityType: 'organization' | 'c
   return new Set(await listRestrictedFields(ctx.db, entityType));
 }
 
-export type SpreadsheetFormat = 'csv' | 'xlsx';
+export type { SpreadsheetFormat };
 
 export async function organizationExport(ctx: ServiceContext, rawQuery: unknown, format: SpreadsheetFormat) {
   assertCan(ctx.actor, 'directory.export');
@@ -133,36 +134,3 @@ export async function contactVcard(ctx: ServiceContext, id: string): Promise<{ k
   };
 }
 
-/**
- * Exports of personal data are traced: who exported which selection (the filters as
- * understood, empty ones left out), in which format, and how many rows left. The entry is
- * written once the rows are read — also when the download stops half-way (`complete: false`)
- * — in its own short transaction, never while one is open across the response.
- */
-async function* journaled<Row>(
-  ctx: ServiceContext,
-  entityType: 'organization' | 'contact',
-  filters: Record<string, unknown>,
-  format: SpreadsheetFormat | 'vcard',
-  rows: AsyncIterable<Row>,
-): AsyncGenerator<Row> {
-  let rowCount = 0;
-  let complete = false;
-  try {
-    for await (const row of rows) {
-      rowCount += 1;
-      yield row;
-    }
-    complete = true;
-  } finally {
-    const used = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined && value !== '' && value !== null));
-    await inTransaction(ctx, (tx) =>
-      recordAudit(tx, ctx, {
-        action: `${entityType}.exported`,
-        entityType,
-        entityId: 'liste',
-        metadata: { filters: used, format, rowCount, complete },
-      }),
-    );
-  }
-}

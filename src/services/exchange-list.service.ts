@@ -29,8 +29,8 @@ import {
 import { organizationLabels } from '../models/organizations.model';
 import { EXCHANGE_KINDS, EXCHANGE_OUTCOMES } from '../models/schema';
 import { readSetting } from '../models/settings.model';
-import { recordAudit } from './audit.service';
-import { type Actor, type ServiceContext, inTransaction } from './context';
+import { type Actor, type ServiceContext } from './context';
+import { type SpreadsheetFormat, journaled } from './export-journal';
 import { assertCan, can } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
 
@@ -217,7 +217,6 @@ async function* iterateChunks(ctx: ServiceContext, actor: Actor, filters: Exchan
   }
 }
 
-export type SpreadsheetFormat = 'csv' | 'xlsx';
 
 /**
  * The filtered list as spreadsheet rows, for chargé, manager and admin ('exchanges.export').
@@ -244,25 +243,9 @@ export function exchangeExport(ctx: ServiceContext, rawQuery: unknown, format: S
     { key: 'notes', label: t('exchangeList.export.notes'), width: 60 },
     { key: 'id', label: 'Identifiant Passerelle' },
   ];
-  return { columns, rows: journaled(ctx, query, format, iterateExchanges(ctx, ctx.actor, query)) };
+  return { columns, rows: journaled(ctx, 'exchange', query, format, iterateExchanges(ctx, ctx.actor, query)) };
 }
 
-async function* journaled<Row>(ctx: ServiceContext, filters: Record<string, unknown>, format: SpreadsheetFormat, rows: AsyncIterable<Row>): AsyncGenerator<Row> {
-  let rowCount = 0;
-  let complete = false;
-  try {
-    for await (const row of rows) {
-      rowCount += 1;
-      yield row;
-    }
-    complete = true;
-  } finally {
-    const used = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined && value !== '' && value !== null));
-    await inTransaction(ctx, (tx) =>
-      recordAudit(tx, ctx, { action: 'exchange.exported', entityType: 'exchange', entityId: 'liste', metadata: { filters: used, format, rowCount, complete } }),
-    );
-  }
-}
 
 // ── Retention review ─────────────────────────────────────────────────────────────────────────
 
