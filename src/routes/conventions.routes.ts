@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../web/auth-middleware';
-import { documentStorageFor } from '../lib/documents/document-storage';
 import { ValidationError } from '../lib/errors';
 import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
-import { deps, flash, redirectAfterPost, render, serviceContext } from '../web/http';
+import { flash, redirectAfterPost, render, serviceContext } from '../web/http';
 import { t } from '../lib/i18n';
-import { receiveUpload } from '../web/uploads';
+import { documentMaxMbOf, documentStorageOf, receiveUpload } from '../web/uploads';
 import { submitConvention } from '../services/convention-circuit';
 import {
   type ConventionFormData,
@@ -37,13 +36,6 @@ import { pickOrganizationsFor } from '../services/organizations.service';
 import { exportFileName } from './organizations.routes';
 import { timelineHandler } from './timeline-response';
 
-function storageOf(req: Request) {
-  return documentStorageFor(deps(req).config.dataDir);
-}
-
-function maxMbOf(req: Request): number {
-  return deps(req).config.CONVENTION_DOCUMENT_MAX_MB;
-}
 
 async function renderForm(req: Request, res: Response, view: 'new' | 'edit', data: ConventionFormData, options: { status?: number; errors?: Record<string, string>; partyQuery?: string } = {}) {
   render(req, res, `conventions/${view}`, await conventionFormView(serviceContext(req), data, options), { status: options.status });
@@ -75,7 +67,7 @@ async function handleFormPost(req: Request, res: Response, view: 'new' | 'edit',
 
 /** The convention page again, with a failed post's messages next to its fields (422). */
 async function renderPageAgain(req: Request, res: Response, id: string, failed: Parameters<typeof conventionPageView>[2]) {
-  render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), id, failed)), maxMb: maxMbOf(req) }, { status: 422 });
+  render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), id, failed)), maxMb: documentMaxMbOf(req) }, { status: 422 });
 }
 
 export function conventionsRouter(): Router {
@@ -130,7 +122,7 @@ export function conventionsRouter(): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), req.params.id)), maxMb: maxMbOf(req) });
+    render(req, res, 'conventions/show', { ...(await conventionPageView(serviceContext(req), req.params.id)), maxMb: documentMaxMbOf(req) });
   });
 
   router.get('/:id/historique', timelineHandler('convention'));
@@ -175,7 +167,7 @@ export function conventionsRouter(): Router {
   });
 
   router.post('/:id/supprimer', async (req, res) => {
-    const convention = await deleteConvention(serviceContext(req), req.params.id, storageOf(req));
+    const convention = await deleteConvention(serviceContext(req), req.params.id, documentStorageOf(req));
     flash(req, 'success', t('conventions.deleted', { reference: convention.reference }));
     redirectAfterPost(res, '/conventions');
   });
@@ -185,7 +177,7 @@ export function conventionsRouter(): Router {
     const ctx = serviceContext(req);
     // Refuse before reading the body when the person may not upload here.
     const { convention } = await getConventionForEdit(ctx, req.params.id);
-    const maxMb = maxMbOf(req);
+    const maxMb = documentMaxMbOf(req);
     let upload;
     try {
       upload = await receiveUpload(req, { maxBytes: maxMb * 1024 * 1024, expectedToken: res.locals.csrfToken as string | undefined });
@@ -195,7 +187,7 @@ export function conventionsRouter(): Router {
       return redirectAfterPost(res, `/conventions/${convention.id}#documents`);
     }
     try {
-      const result = await addConventionDocument(ctx, storageOf(req), convention.id, upload.fields, upload.file, maxMb);
+      const result = await addConventionDocument(ctx, documentStorageOf(req), convention.id, upload.fields, upload.file, maxMb);
       flash(req, 'success', t('conventions.documentUploaded', { fileName: result.fileName, version: result.version }));
       redirectAfterPost(res, `/conventions/${convention.id}#documents`);
     } catch (error) {
@@ -213,7 +205,7 @@ export function conventionsRouter(): Router {
   });
 
   router.get('/:id/documents/:documentId/versions/:version', async (req, res) => {
-    const file = await openConventionDocument(serviceContext(req), storageOf(req), req.params.id, req.params.documentId, req.params.version);
+    const file = await openConventionDocument(serviceContext(req), documentStorageOf(req), req.params.id, req.params.documentId, req.params.version);
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Length', String(file.size));
     res.setHeader('X-Content-Type-Options', 'nosniff');

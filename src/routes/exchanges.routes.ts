@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { documentStorageFor } from '../lib/documents/document-storage';
 import { ValidationError, type FieldErrors } from '../lib/errors';
 import { t } from '../lib/i18n';
 import {
@@ -21,17 +20,9 @@ import {
   type ExchangeFormValues,
 } from '../services/exchanges.service';
 import { requireLogin } from '../web/auth-middleware';
-import { deps, flash, redirectAfterPost, render, serviceContext } from '../web/http';
-import { receiveUpload } from '../web/uploads';
+import { flash, redirectAfterPost, render, serviceContext } from '../web/http';
+import { documentMaxMbOf, documentStorageOf, receiveUpload } from '../web/uploads';
 
-function storageOf(req: Request) {
-  return documentStorageFor(deps(req).config.dataDir);
-}
-
-/** Attachments have the size limit of convention documents. */
-function maxMbOf(req: Request): number {
-  return deps(req).config.CONVENTION_DOCUMENT_MAX_MB;
-}
 
 const listOf = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
 
@@ -96,7 +87,7 @@ async function renderShow(req: Request, res: Response, id: string, extra: { uplo
       title: detail.exchange.summary,
       breadcrumb: [{ label: t('exchanges.title'), href: '/echanges' }, { label: detail.kindLabel }],
       detail,
-      maxMb: maxMbOf(req),
+      maxMb: documentMaxMbOf(req),
       uploadErrors: extra.uploadErrors,
     },
     { status: extra.status },
@@ -161,7 +152,7 @@ export function exchangesRouter(): Router {
   router.post('/:id/supprimer', async (req, res) => {
     const ctx = serviceContext(req);
     try {
-      await deleteExchange(ctx, storageOf(req), req.params.id, req.body);
+      await deleteExchange(ctx, documentStorageOf(req), req.params.id, req.body);
       flash(req, 'success', t('exchanges.deleted'));
       redirectAfterPost(res, '/echanges');
     } catch (error) {
@@ -182,7 +173,7 @@ export function exchangesRouter(): Router {
     const ctx = serviceContext(req);
     // Refuse before reading the body when the person may not add files here.
     const exchange = await assertMayAttach(ctx, req.params.id);
-    const maxMb = maxMbOf(req);
+    const maxMb = documentMaxMbOf(req);
     let upload;
     try {
       upload = await receiveUpload(req, { maxBytes: maxMb * 1024 * 1024, expectedToken: res.locals.csrfToken as string | undefined });
@@ -192,7 +183,7 @@ export function exchangesRouter(): Router {
       return redirectAfterPost(res, `/echanges/${exchange.id}#pieces-jointes`);
     }
     try {
-      const attachment = await addExchangeAttachment(ctx, storageOf(req), exchange.id, upload.file, maxMb);
+      const attachment = await addExchangeAttachment(ctx, documentStorageOf(req), exchange.id, upload.file, maxMb);
       flash(req, 'success', t('exchanges.attachmentAdded', { fileName: attachment.fileName }));
       redirectAfterPost(res, `/echanges/${exchange.id}#pieces-jointes`);
     } catch (error) {
@@ -204,7 +195,7 @@ export function exchangesRouter(): Router {
   });
 
   router.get('/:id/pieces-jointes/:attachmentId', async (req, res) => {
-    const file = await openExchangeAttachment(serviceContext(req), storageOf(req), req.params.id, req.params.attachmentId);
+    const file = await openExchangeAttachment(serviceContext(req), documentStorageOf(req), req.params.id, req.params.attachmentId);
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Length', String(file.size));
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -215,7 +206,7 @@ export function exchangesRouter(): Router {
   });
 
   router.post('/:id/pieces-jointes/:attachmentId/supprimer', async (req, res) => {
-    const attachment = await removeExchangeAttachment(serviceContext(req), storageOf(req), req.params.id, req.params.attachmentId);
+    const attachment = await removeExchangeAttachment(serviceContext(req), documentStorageOf(req), req.params.id, req.params.attachmentId);
     flash(req, 'success', t('exchanges.attachmentRemoved', { fileName: attachment.fileName }));
     redirectAfterPost(res, `/echanges/${req.params.id}#pieces-jointes`);
   });

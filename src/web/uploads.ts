@@ -8,8 +8,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
+import { documentStorageFor, type DocumentStorage } from '../lib/documents/document-storage';
 import { ForbiddenError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
+import { deps } from './http';
 
 export interface ReceivedUpload {
   fields: Record<string, string>;
@@ -95,4 +97,14 @@ export async function receiveUpload(req: Request, options: { maxBytes: number; e
     await cleanup();
     throw error;
   }
+}
+
+/** Where the app keeps uploaded documents (convention documents, exchange attachments). */
+export function documentStorageOf(req: Request): DocumentStorage {
+  return documentStorageFor(deps(req).config.dataDir);
+}
+
+/** The size limit of an uploaded document, in MB (one setting for every kind of document). */
+export function documentMaxMbOf(req: Request): number {
+  return deps(req).config.CONVENTION_DOCUMENT_MAX_MB;
 }
