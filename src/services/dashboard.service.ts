@@ -11,13 +11,12 @@ import {
   listExpiringConventionsOfUnits,
   listLatestExchangesOfUnits,
 } from '../models/dashboard.model';
-import { listTasks } from '../models/tasks.model';
 import type { ConventionStatus, ExchangeKind } from '../models/schema';
 import { readSetting } from '../models/settings.model';
-import type { Actor, ServiceContext } from './context';
+import type { ServiceContext } from './context';
 import { assertCan, hasRole } from './permissions';
 import { cachedActiveUnits } from './reference-lists';
-import { taskRowView } from './task-pages.service';
+import { myOpenTaskViews } from './task-pages.service';
 import { getInbox } from './workflow-inbox.service';
 
 /** Rows shown per block (the link leads to the whole list). */
@@ -50,16 +49,6 @@ function monthsBefore(now: Date, months: number): Date {
 }
 
 /** My open tasks due in [dueFrom, dueTo] (« Mes tâches »'s query and rows), soonest first, and how many. */
-async function myOpenTasks(ctx: ServiceContext & { actor: Actor }, due: { dueFrom?: string; dueTo?: string }) {
-  const actor = ctx.actor;
-  const { rows, total } = await listTasks(
-    ctx.db,
-    { viewer: { id: actor.id, isAdmin: false, managedUnitIds: [] }, scope: { kind: 'mine' }, status: 'a_faire', assigneeId: actor.id, exchangeViewer: actor, ...due },
-    { limit: DASHBOARD_BLOCK_SIZE, offset: 0 },
-  );
-  return { rows: rows.map((row) => taskRowView(row, actor, ctx.now)), total };
-}
-
 export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {}) {
   assertCan(ctx.actor, 'dashboard.read');
   const actor = ctx.actor;
@@ -82,8 +71,8 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
   const yearStart = `${today.slice(0, 4)}-01-01`;
 
   const [overdueTasks, upcomingTasks, myExchanges, inbox, expiring, dormant, latestExchanges, exchangesThisMonth, exchangesThisYear, startupsThisYear] = await Promise.all([
-    myOpenTasks({ ...ctx, actor }, { dueTo: addDays(today, -1) }),
-    myOpenTasks({ ...ctx, actor }, { dueFrom: today, dueTo: weekEnd }),
+    myOpenTaskViews(ctx, { dueTo: addDays(today, -1) }, DASHBOARD_BLOCK_SIZE),
+    myOpenTaskViews(ctx, { dueFrom: today, dueTo: weekEnd }, DASHBOARD_BLOCK_SIZE),
     listExchangesOfPerson(ctx.db, actor, ctx.now, startOfParisDay(addDays(weekEnd, 1)), DASHBOARD_BLOCK_SIZE),
     getInbox(ctx, {}),
     listExpiringConventionsOfUnits(ctx.db, unitIds, { from: today, to: expiringUntil, excludeStatuses: CLOSED_CONVENTION_STATUSES }, DASHBOARD_BLOCK_SIZE),

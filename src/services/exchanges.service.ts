@@ -42,7 +42,6 @@ import {
 } from '../models/exchanges.model';
 import { touchLastActivity } from '../models/last-activity.model';
 import { EXCHANGE_KINDS, EXCHANGE_OUTCOMES, type Exchange, type NewExchange, type Task } from '../models/schema';
-import { findTaskById } from '../models/tasks.model';
 import { findUnitsByIds } from '../models/units.model';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction, requireActor } from './context';
@@ -50,6 +49,7 @@ import { describeAuditEntries } from './journal.service';
 import { pickOrganizationsFor } from './organizations.service';
 import { assertCan, can, canAttachUnit, hasRole, unitsAfterChange } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
+import { loadVisibleTaskRow } from './task-pages.service';
 import { createTaskInTransaction } from './tasks.service';
 import { type UploadedFile, storeUploadedDocument } from './uploaded-documents';
 
@@ -432,11 +432,11 @@ export async function newExchangeValues(ctx: ServiceContext, query: Record<strin
   let subjectId = '';
   const one = (value: unknown) => (typeof value === 'string' && isUuid(value) ? value : null);
   const taskId = one(query.tache);
-  const task = taskId ? await findTaskById(ctx.db, taskId) : undefined;
-  const mayReadTask = task && (hasRole(actor, 'admin') || task.assigneeId === actor.id || task.createdById === actor.id);
-  const organizationId = one(query.structure) ?? (mayReadTask ? task.organizationId : null);
-  const contactId = one(query.contact) ?? (mayReadTask ? task.contactId : null);
-  const conventionId = one(query.convention) ?? (mayReadTask ? task.conventionId : null);
+  // The task pre-fills only for whoever may see it (the tasks' own rule: one's tasks, a manager's units', admins).
+  const task = taskId ? await loadVisibleTaskRow(ctx, taskId).catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error))) : undefined;
+  const organizationId = one(query.structure) ?? task?.organizationId ?? null;
+  const contactId = one(query.contact) ?? task?.contactId ?? null;
+  const conventionId = one(query.convention) ?? task?.conventionId ?? null;
   if (organizationId) organizationIds.push(organizationId);
   if (contactId) {
     contactIds.push(contactId);
@@ -458,7 +458,7 @@ export async function newExchangeValues(ctx: ServiceContext, query: Record<strin
     participantIds: [actor.id],
     unitIds: [...actor.unitIds],
     subjectId,
-    summary: mayReadTask && task ? task.title : '',
+    summary: task?.title ?? '',
     tags: '',
     nextStepAssigneeId: actor.id,
   };

@@ -257,19 +257,15 @@ export async function listTasksPage(ctx: ServiceContext, rawQuery: unknown) {
   };
 }
 
-/** The open tasks of the actor (assigned to them), soonest first, as row views: the dashboard's block. */
-export async function myOpenTaskViews(ctx: ServiceContext, limit = 10): Promise<{ tasks: TaskRowView[]; total: number; overdue: number }> {
+/** The open tasks assigned to the actor, soonest first, as row views (the dashboard's blocks: overdue, coming). */
+export async function myOpenTaskViews(ctx: ServiceContext, due: { dueFrom?: string; dueTo?: string }, limit: number): Promise<{ rows: TaskRowView[]; total: number }> {
   const actor = requireActor(ctx);
-  const { today } = taskDays(ctx.now);
-  const [{ rows, total }, overdue] = await Promise.all([
-    listTasks(
-      ctx.db,
-      { viewer: { id: actor.id, isAdmin: false, managedUnitIds: [] }, scope: { kind: 'mine' }, status: 'a_faire', assigneeId: actor.id, exchangeViewer: actor },
-      { limit, offset: 0 },
-    ),
-    countOverdueTasks(ctx.db, actor.id, today),
-  ]);
-  return { tasks: rows.map((row) => taskRowView(row, actor, ctx.now)), total, overdue };
+  const { rows, total } = await listTasks(
+    ctx.db,
+    { viewer: { id: actor.id, isAdmin: false, managedUnitIds: [] }, scope: { kind: 'mine' }, status: 'a_faire', assigneeId: actor.id, exchangeViewer: actor, ...due },
+    { limit, offset: 0 },
+  );
+  return { rows: rows.map((row) => taskRowView(row, actor, ctx.now)), total };
 }
 
 /** The header badge: my open tasks due before today (Paris). */

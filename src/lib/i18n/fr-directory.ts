@@ -59,7 +59,6 @@ export const frDirectory = {
     noContacts: 'Aucun contact rattaché pour l’instant.',
     addContact: 'Ajouter un contact',
     timeline: 'Historique',
-    noTimeline: 'Aucun événement enregistré.',
     conventions: 'Conventions',
     conventionsSoon: 'Les conventions de partenariat de cette structure apparaîtront ici.',
     events: 'Événements et réciprocité',
