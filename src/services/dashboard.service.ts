@@ -16,6 +16,7 @@ import { readSetting } from '../models/settings.model';
 import type { ServiceContext } from './context';
 import { assertCan, hasRole } from './permissions';
 import { cachedActiveUnits } from './reference-lists';
+import { STARTUP_KIND_CODE } from './startup-meeting.service';
 import { myOpenTaskViews } from './task-pages.service';
 import { getInbox } from './workflow-inbox.service';
 
@@ -25,8 +26,6 @@ export const DASHBOARD_BLOCK_SIZE = 6;
 export const EXPIRING_WITHIN_DAYS = 90;
 /** « Mes échanges des prochains jours »: from now to the end of the 7th day after today. */
 export const COMING_DAYS = 7;
-/** The organisation kind counted as « start-ups rencontrées » (migration 0002's reference data). */
-export const STARTUP_KIND = 'startup';
 /** Exchanges that are a meeting (not a call, an e-mail nor a note). */
 export const MEETING_KINDS: readonly ExchangeKind[] = ['rendez_vous', 'visio', 'salon', 'visite'];
 const CLOSED_CONVENTION_STATUSES: ConventionStatus[] = ['echue', 'resiliee', 'renouvelee'];
@@ -83,7 +82,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     listLatestExchangesOfUnits(ctx.db, actor, unitIds, ctx.now, DASHBOARD_BLOCK_SIZE),
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(monthStart), ctx.now, checkVisibility),
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(yearStart), ctx.now, checkVisibility),
-    countOrganizationsMetByUnits(ctx.db, actor, unitIds, { from: startOfParisDay(yearStart), to: ctx.now, kindCode: STARTUP_KIND, exchangeKinds: MEETING_KINDS }, checkVisibility),
+    countOrganizationsMetByUnits(ctx.db, actor, unitIds, { from: startOfParisDay(yearStart), to: ctx.now, kindCode: STARTUP_KIND_CODE, exchangeKinds: MEETING_KINDS }, checkVisibility),
   ]);
 
   return {
@@ -116,7 +115,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
       startupsThisYear,
       monthLink: link('/echanges', { unit: unitParam, from: monthStart, to: today }),
       yearLink: link('/echanges', { unit: unitParam, from: yearStart, to: today }),
-      startupsLink: link('/echanges', { unit: unitParam, orgKind: STARTUP_KIND, from: yearStart, to: today }),
+      startupsLink: link('/echanges', { unit: unitParam, orgKind: STARTUP_KIND_CODE, from: yearStart, to: today }),
     },
   };
 }

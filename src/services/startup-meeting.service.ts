@@ -30,7 +30,10 @@ import {
 import { assertCan } from './permissions';
 import { cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
 
-/** The kind a new organisation gets by default: « Start-up » when the reference list has it. */
+/**
+ * The start-ups' organisation kind (migration 0002's reference data): a new organisation's default
+ * here when the list has it, and what the dashboard counts as « start-ups rencontrées ».
+ */
 export const STARTUP_KIND_CODE = 'startup';
 const FALLBACK_KIND_CODE = 'entreprise';
 
