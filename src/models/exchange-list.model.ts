@@ -192,7 +192,7 @@ export function outcomeArms(filters: Pick<ExchangeListFilters, 'outcome' | 'dire
 }
 
 /** The statements of one page (offset; the service bounds it) and of its capped count. */
-export function exchangeListStatements(viewer: ExchangeViewer, filters: ExchangeListFilters, page: { limit: number; offset: number }): { rows: SQL; count: SQL } {
+function exchangeListStatements(viewer: ExchangeViewer, filters: ExchangeListFilters, page: { limit: number; offset: number }): { rows: SQL; count: SQL } {
   const { from, where, date, id } = statementParts(viewer, filters);
   // Each arm reads at most the rows up to the end of the page, by the date index; the union is then small to sort.
   const arms = outcomeArms(filters).map((arm, index) => {
