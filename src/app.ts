@@ -46,6 +46,15 @@ import { CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter } from './route
 import { QUEUE_BOARD_PATH, adminQueuesRouter } from './routes/admin-queues.routes';
 import { validationsRouter } from './routes/validations.routes';
 import { can } from './services/permissions';
+import { eventsRouter } from './routes/events.routes';
+import { eventInvitationsRouter } from './routes/event-invitations.routes';
+import { rsvpRouter } from './routes/rsvp.routes';
+import { unsubscribeRouter } from './routes/unsubscribe.routes';
+import { calendarFeedRouter } from './routes/calendar-feed.routes';
+import { agendaRouter } from './routes/agenda.routes';
+import { adminRemindersRouter } from './routes/admin-reminders.routes';
+import { notificationsRouter } from './routes/notifications.routes';
+import { adminReciprocityRouter } from './routes/admin-reciprocity.routes';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -160,6 +169,11 @@ export function createApp(deps: AppDeps): Express {
     res.locals.currentPath = req.path;
     next();
   });
+  // Links followed from e-mails and calendar apps, without a session: a signed token in the URL
+  // is their proof (and a one-click unsubscribe POST comes from the mail client, without a CSRF token).
+  app.use('/invitation', rsvpRouter());
+  app.use('/desabonnement', unsubscribeRouter());
+  app.use('/agenda', calendarFeedRouter());
   app.use(csrf.csrfSynchronisedProtection);
 
   app.use(authRouter());
@@ -185,6 +199,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/echanges', exchangesRouter());
   app.use('/taches', tasksRouter());
   app.use('/admin/parametres', adminSettingsRouter());
+  app.use('/evenements', eventInvitationsRouter());
+  app.use('/evenements', eventsRouter());
+  app.use('/agenda', agendaRouter());
+  app.use('/notifications', notificationsRouter());
+  app.use('/admin/relances', adminRemindersRouter());
+  app.use('/admin/reciprocite', adminReciprocityRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
   app.use(CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter());
   if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));

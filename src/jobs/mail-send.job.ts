@@ -69,7 +69,11 @@ export async function sendQueuedEmail(
       html: rendered.html,
       text: rendered.text,
       messageId: messageIdOf(email.id, deps.from),
-      headers: { 'X-Passerelle-Email-Id': email.id },
+      headers: { ...email.extraHeaders, 'X-Passerelle-Email-Id': email.id },
+      ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+      // nodemailer's icalEvent: a text/calendar alternative (what Outlook, Thunderbird and Gmail
+      // read as an invitation) plus the same content as an invite.ics attachment.
+      ...(email.calendar ? { icalEvent: { method: email.calendar.method, content: email.calendar.content, filename: 'invitation.ics' } } : {}),
     });
     messageId = typeof info.messageId === 'string' ? info.messageId : null;
   } catch (error) {

@@ -26,6 +26,9 @@ export interface NewEmailRow {
   template: string;
   subject: string;
   payload: Record<string, unknown>;
+  replyTo?: string | null;
+  extraHeaders?: Record<string, string>;
+  calendar?: { method: string; content: string } | null;
 }
 
 export interface NewNotificationRow {
@@ -78,6 +81,9 @@ export async function insertMessagingRows(
     template: email.template,
     subject: email.subject,
     payload: email.payload,
+    reply_to: email.replyTo ?? null,
+    extra_headers: email.extraHeaders ?? {},
+    calendar: email.calendar ?? null,
   }));
   const outboxRecords = input.outboxRows.map((row) => ({ queue: row.queue, job_name: row.jobName, payload: row.payload, run_at: row.runAt.toISOString() }));
   const notificationRecords = notificationRows.map((row) => ({ user_id: row.userId, kind: row.kind, title: row.title, link: row.link ?? null, step_id: row.stepId ?? null }));
@@ -97,10 +103,10 @@ export async function insertMessagingRows(
   // `new_notifications` inserts (a reassigned step: the old notices done, the new one to do).
   await db.execute(sql`
     with new_emails as (
-      insert into ${emails} (idempotency_key, to_address, template, subject, payload)
-      select e.idempotency_key, e.to_address, e.template, e.subject, e.payload
+      insert into ${emails} (idempotency_key, to_address, template, subject, payload, reply_to, extra_headers, calendar)
+      select e.idempotency_key, e.to_address, e.template, e.subject, e.payload, e.reply_to, coalesce(e.extra_headers, '{}'::jsonb), e.calendar
       from jsonb_to_recordset(${JSON.stringify(emailRecords)}::jsonb)
-        as e(ordinal int, idempotency_key text, to_address text, template text, subject text, payload jsonb)
+        as e(ordinal int, idempotency_key text, to_address text, template text, subject text, payload jsonb, reply_to text, extra_headers jsonb, calendar jsonb)
       order by e.ordinal
       on conflict (idempotency_key) do nothing
       returning id
@@ -197,6 +203,7 @@ const markEmailSentQuery = reusableQuery('emails_mark_sent', (db) =>
       messageId: sql.placeholder('messageId') as unknown as string,
       sentAt: sql.placeholder('now') as unknown as Date,
       payload: {},
+      calendar: null,
       leaseUntil: null,
       lastError: null,
     })

@@ -11,7 +11,13 @@ export type EmailTemplate =
   | 'workflow_reminder'
   | 'workflow_escalation'
   | 'workflow_changes_requested'
-  | 'workflow_notice';
+  | 'workflow_notice'
+  // Issue 13: events (invitations carry an iCalendar part) and reminders.
+  | 'event_invitation'
+  | 'event_cancellation'
+  | 'event_partner_reminder'
+  | 'reminder'
+  | 'reminder_digest';
 
 export interface QueuedEmail {
   to: string;
@@ -19,6 +25,12 @@ export interface QueuedEmail {
   data: Record<string, unknown>;
   /** Same key, same email: a retried request or job never sends twice. */
   idempotencyKey: string;
+  /** Partner-facing e-mails answer to the internal owner (partner-mail.service.ts sets it). */
+  replyTo?: string | null;
+  /** List-Unsubscribe and List-Unsubscribe-Post for partner-facing e-mails (RFC 8058). */
+  headers?: Record<string, string>;
+  /** An invitation's iCalendar part (METHOD:REQUEST or CANCEL), built by src/lib/ical.ts. */
+  calendar?: { method: 'REQUEST' | 'CANCEL' | 'PUBLISH'; content: string } | null;
 }
 
 /**
@@ -50,6 +62,9 @@ export async function queueEmailsAndJobs(
       template: email.template,
       subject: emailSubject(email.template, email.data),
       payload: email.data,
+      replyTo: email.replyTo ?? null,
+      extraHeaders: email.headers ?? {},
+      calendar: email.calendar ?? null,
     })),
     mailJob: { queue: QUEUE_NAMES.mail, jobName: JOB_NAMES.mailSend },
     outboxRows,

@@ -66,6 +66,20 @@ export const PERMISSIONS = {
   'tasks.edit': ['admin', 'manager', 'charge'],
   /** Settings without a deployment (/admin/parametres): thresholds, retention. */
   'settings.manage': ['admin'],
+  /** Reciprocity events (/evenements): everyone reads (the shared file). */
+  'events.read': EVERYONE,
+  /** Create, edit, cancel events, invite contacts, record attendance: within one's units (see `can`). */
+  'events.edit': ['admin', 'manager', 'charge'],
+  /** Export an event's attendance list (names of partners' people), journaled. */
+  'events.export': ['admin', 'manager', 'charge'],
+  /** Reminder rules, their offsets and the 30-day preview (/admin/relances). */
+  'reminders.manage': ['admin'],
+  /** Reciprocity figures per kind of organisation or convention (/admin/reciprocite). */
+  'reciprocity.manage': ['admin'],
+  /** /agenda (one's own; a manager also their units'), the personal iCal feed. */
+  'agenda.read': EVERYONE,
+  /** The header's bell and /notifications (one's own). */
+  'notifications.read': EVERYONE,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

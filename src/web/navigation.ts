@@ -31,6 +31,8 @@ const ENTRIES: NavEntry[] = [
     children: [
       { label: t('nav.exchanges'), href: '/echanges', permission: 'exchanges.read' },
       { label: t('nav.tasks'), href: '/taches', permission: 'tasks.read' },
+      { label: t('events.nav'), href: '/evenements', permission: 'events.read' },
+      { label: t('agenda.nav'), href: '/agenda', permission: 'agenda.read' },
     ],
   },
   { label: t('nav.agreements'), href: '/conventions', permission: 'conventions.read' },
@@ -50,6 +52,8 @@ const ENTRIES: NavEntry[] = [
       { label: t('workflows.kindCircuits.nav'), href: '/admin/circuits-des-conventions', permission: 'workflows.admin' },
       { label: t('workflows.admin.queuesNav'), href: '/admin/files', permission: 'workflows.admin' },
       { label: t('nav.adminSettings'), href: '/admin/parametres', permission: 'settings.manage' },
+      { label: t('reminders.admin.nav'), href: '/admin/relances', permission: 'reminders.manage' },
+      { label: t('reciprocity.admin.nav'), href: '/admin/reciprocite', permission: 'reciprocity.manage' },
     ],
   },
 ];

@@ -125,6 +125,11 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/structures/00000000-0000-4000-8000-000000000000/historique', expect: anyoneSignedIn(404) },
   { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/historique?types=echange', expect: anyoneSignedIn(404) },
   { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000/historique', expect: anyoneSignedIn(404) },
+  // Issue 13 — events and invitations (/evenements…): rows added below this line.
+  // Issue 13 — reciprocity (/admin/reciprocite, organisations' filter): rows added below this line.
+  // Issue 13 — reminders and notifications (/admin/relances, /notifications, /compte): rows added below this line.
+  // Issue 13 — agenda and iCal (/agenda…): rows added below this line.
+  // Issue 13 — partner e-mail and unsubscribe (/desabonnement…): rows added below this line.
 ];
 
 describe('role × route matrix', () => {

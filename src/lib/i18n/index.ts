@@ -13,6 +13,11 @@ import { frStartupMeeting } from './fr-startup-meeting';
 import { frTasks } from './fr-tasks';
 import { frTimeline } from './fr-timeline';
 import { frHome } from './fr-home';
+import { frEvents } from './fr-events';
+import { frReminders } from './fr-reminders';
+import { frReciprocity } from './fr-reciprocity';
+import { frAgenda } from './fr-agenda';
+import { frPartnerMail } from './fr-partner-mail';
 
 type Tree = { readonly [key: string]: string | Tree };
 /**
@@ -29,7 +34,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome, frEvents, frReminders, frReciprocity, frAgenda, frPartnerMail);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */

@@ -37,6 +37,9 @@ export const contacts = pgTable(
     source: text('source').$type<ContactSource>(),
     consentAt: timestamp('consent_at', { withTimezone: true }),
     emailOptOut: boolean('email_opt_out').notNull().default(false),
+    /** When the contact opted out (one-click unsubscribe, or set by a user), and how. */
+    emailOptOutAt: timestamp('email_opt_out_at', { withTimezone: true }),
+    emailOptOutSource: text('email_opt_out_source'),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
     sourceRef: text('source_ref'),
     mergedIntoId: uuid('merged_into_id').references((): AnyPgColumn => contacts.id, { onDelete: 'set null' }),

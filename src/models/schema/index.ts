@@ -9,3 +9,5 @@ export * from './conventions.schema';
 export * from './workflows.schema';
 export * from './convention-circuits.schema';
 export * from './exchanges.schema';
+export * from './events.schema';
+export * from './reminders.schema';

@@ -39,6 +39,12 @@ export const emails = pgTable(
     /** Template data; may hold a one-time link, so it is cleared once the email is sent. */
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     subject: text('subject').notNull(),
+    /** Partner-facing e-mails answer to the internal owner. */
+    replyTo: text('reply_to'),
+    /** Extra headers (List-Unsubscribe, List-Unsubscribe-Post); kept after sending. */
+    extraHeaders: jsonb('extra_headers').$type<Record<string, string>>().notNull().default({}),
+    /** An iCalendar part ({ method, content }): sent as the invitation; cleared once sent. */
+    calendar: jsonb('calendar').$type<{ method: string; content: string } | null>(),
     status: text('status').$type<EmailStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     /** While `sending`: the claim's end. A worker that dies leaves a lease that expires. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   index,
   integer,
@@ -54,6 +55,8 @@ export const organizations = pgTable(
       .notNull()
       .references(() => organizationKinds.code, { onUpdate: 'cascade' }),
     status: text('status').$type<OrganizationStatus>().notNull().default('prospect'),
+    /** « Partenaire suivi »: followed for reciprocity even without a convention in force. */
+    followedPartner: boolean('followed_partner').notNull().default(false),
     /** 9 digits; derived from the SIRET when only that is known. */
     siren: text('siren'),
     /** 14 digits (SIREN + NIC), Luhn-checked. */
@@ -113,6 +116,7 @@ export const organizations = pgTable(
     uniqueIndex('organizations_source_ref_key').on(table.sourceRef),
     index('organizations_kind_idx').on(table.kindCode, table.id),
     index('organizations_status_idx').on(table.status, table.id),
+    index('organizations_followed_idx').on(table.id).where(sql`${table.followedPartner}`),
     index('organizations_region_idx').on(table.regionCode, table.id),
     index('organizations_department_idx').on(table.departmentCode, table.id),
     index('organizations_owner_idx').on(table.ownerId, table.id),

@@ -131,7 +131,7 @@ export const workflowDelegations = pgTable(
   ],
 );
 
-/** In-app notifications (the badge and list under "Mes validations"). */
+/** In-app notifications: the header's bell and /notifications (workflow notices and reminders). */
 export const notifications = pgTable(
   'notifications',
   {
@@ -150,6 +150,7 @@ export const notifications = pgTable(
   },
   (table) => [
     index('notifications_user_idx').on(table.userId, table.createdAt),
+    index('notifications_unread_idx').on(table.userId).where(sql`${table.readAt} is null`),
     index('notifications_step_idx').on(table.stepId).where(sql`${table.doneAt} is null`),
   ],
 );
