@@ -14,6 +14,7 @@ import { frTasks } from './fr-tasks';
 import { frTimeline } from './fr-timeline';
 import { frHome } from './fr-home';
 import { frEvents } from './fr-events';
+import { frEventInvitations } from './fr-event-invitations';
 import { frReminders } from './fr-reminders';
 import { frReciprocity } from './fr-reciprocity';
 import { frAgenda } from './fr-agenda';
@@ -34,7 +35,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome, frEvents, frReminders, frReciprocity, frAgenda, frPartnerMail);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome, frEvents, frEventInvitations, frReminders, frReciprocity, frAgenda, frPartnerMail);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */

@@ -1,4 +1,4 @@
-// The built-in reminder rules (issue 13): pure definitions, no I/O. An admin changes a rule's
+// The built-in reminder rules (issue 13): pure definitions, no I/O (in models, like SETTING_DEFAULTS, so the settings model can merge them). An admin changes a rule's
 // offsets, time, on/off and « mandatory » at /admin/relances (rows of reminder_rule_settings
 // override `defaults`); each user chooses per rule in /compte between individual e-mails, the
 // daily digest only, or nothing — except for a rule marked mandatory.
