@@ -252,6 +252,9 @@ export const fr = {
     workflow_escalation: { subject: 'Passerelle : validation en retard — {stepLabel}' },
     workflow_changes_requested: { subject: 'Passerelle : modifications demandées — {subject}' },
     workflow_notice: { subject: 'Passerelle : {stepLabel} — {subject}' },
+    event_invitation: { subject: '{subjectLead} : {eventTitle} — {eventWhen}' },
+    event_cancellation: { subject: 'Annulé : {eventTitle} — {eventWhen}' },
+    event_partner_reminder: { subject: 'Rappel, c’est demain : {eventTitle} — {eventWhen}' },
   },
   audits: {
     'user.created': 'Compte créé',
