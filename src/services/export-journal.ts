@@ -12,10 +12,12 @@ export type SpreadsheetFormat = 'csv' | 'xlsx';
  */
 export async function* journaled<Row>(
   ctx: ServiceContext,
-  entityType: 'organization' | 'contact' | 'exchange',
+  entityType: 'organization' | 'contact' | 'exchange' | 'event',
   filters: Record<string, unknown>,
   format: SpreadsheetFormat | 'vcard',
   rows: AsyncIterable<Row>,
+  /** A list's export: 'liste'; one record's list (an event's attendance): its id. */
+  entityId = 'liste',
 ): AsyncGenerator<Row> {
   let rowCount = 0;
   let complete = false;
@@ -31,7 +33,7 @@ export async function* journaled<Row>(
       recordAudit(tx, ctx, {
         action: `${entityType}.exported`,
         entityType,
-        entityId: 'liste',
+        entityId,
         metadata: { filters: used, format, rowCount, complete },
       }),
     );
