@@ -255,6 +255,8 @@ export const fr = {
     event_invitation: { subject: '{subjectLead} : {eventTitle} — {eventWhen}' },
     event_cancellation: { subject: 'Annulé : {eventTitle} — {eventWhen}' },
     event_partner_reminder: { subject: 'Rappel, c’est demain : {eventTitle} — {eventWhen}' },
+    reminder: { subject: 'Passerelle : {title}' },
+    reminder_digest: { subject: 'Passerelle : votre résumé du {dayLabel}' },
   },
   audits: {
     'user.created': 'Compte créé',
@@ -407,6 +409,7 @@ export const fr = {
     exchange: 'Échange',
     task: 'Tâche',
     setting: 'Paramètre',
+    event: 'Événement',
   },
 } as const;
 
