@@ -21,7 +21,7 @@ import { uuidArray } from './sql-arrays';
 // Written with explicit aliases: inside a single-table select, Drizzle leaves column names
 // unqualified, and « id » would then resolve to the subquery's own tables.
 /** The organisations of an exchange, by name (a handful per exchange). */
-const organizationNamesOfExchange = sql<string | null>`(select string_agg(named.name, ', ' order by named.name)
+export const organizationNamesOfExchange = sql<string | null>`(select string_agg(named.name, ', ' order by named.name)
   from exchange_organizations linked join organizations named on named.id = linked.organization_id
   where linked.exchange_id = "exchanges"."id")`;
 
