@@ -1,6 +1,6 @@
 // Rule settings (an admin's changes over the built-in defaults) and users' per-rule choices.
 // Owned by /admin/relances and /compte; read by the reminder sweep and dispatcher.
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import { type ReminderDeliveryMode, reminderRuleSettings, userReminderPreferences } from './schema';
 import { REMINDER_RULES, REMINDER_RULE_CODES, type ReminderRuleCode, type ReminderRuleDefaults, isReminderRuleCode } from './reminder-rules';
@@ -39,3 +39,21 @@ export function deliveryModeOf(settings: ReminderRuleDefaults, choice: ReminderD
   const mode = choice ?? 'courriel';
   return settings.mandatory && mode === 'aucun' ? 'courriel' : mode;
 }
+
+/** Saves an admin's settings of one rule (the whole row: a rule's settings are edited together). */
+export async function writeRuleSettings(db: Database, code: ReminderRuleCode, values: ReminderRuleDefaults, updatedById: string | null): Promise<void> {
+  const row = { enabled: values.enabled, mandatory: values.mandatory, offsetsDays: values.offsetsDays, sendTime: values.sendTime, updatedById };
+  await db
+    .insert(reminderRuleSettings)
+    .values({ ruleCode: code, ...row })
+    .onConflictDoUpdate({ target: reminderRuleSettings.ruleCode, set: { ...row, updatedAt: sql`now()` } });
+}
+
+/** Saves one user's choice for one rule. */
+export async function writeUserPreference(db: Database, userId: string, code: ReminderRuleCode, mode: ReminderDeliveryMode): Promise<void> {
+  await db
+    .insert(userReminderPreferences)
+    .values({ userId, ruleCode: code, mode })
+    .onConflictDoUpdate({ target: [userReminderPreferences.userId, userReminderPreferences.ruleCode], set: { mode, updatedAt: sql`now()` } });
+}
+

@@ -478,16 +478,3 @@ export async function insertNotifications(db: Database, values: Array<typeof not
   await db.insert(notifications).values(values);
 }
 
-/** A person's unread notices: those still to do first, then those done (their step was decided), newest first in each. */
-export async function listUnreadNotifications(db: Database, userId: string, limit: number) {
-  return db
-    .select()
-    .from(notifications)
-    .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)))
-    .orderBy(sql`${notifications.doneAt} is not null`, desc(notifications.createdAt))
-    .limit(limit);
-}
-
-export async function markNotificationsRead(db: Database, userId: string, now: Date): Promise<void> {
-  await db.update(notifications).set({ readAt: now }).where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
-}

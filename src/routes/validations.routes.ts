@@ -1,5 +1,5 @@
-// "Mes validations": the inbox, a step's page and decision, the header badge, notifications,
-// delegations, and the runs of one's units. Every rule is in the services.
+// "Mes validations": the inbox, a step's page and decision, the header badge, a link to the
+// notifications (/notifications), delegations, and the runs of one's units. Every rule is in the services.
 import { Router, type Request, type Response } from 'express';
 import { requireLogin } from '../web/auth-middleware';
 import { ValidationError } from '../lib/errors';
@@ -16,11 +16,10 @@ import {
   getRunPage,
   getStepPage,
   listMyDelegations,
-  listMyNotifications,
   listRunsFor,
-  markMyNotificationsRead,
 } from '../services/workflow-inbox.service';
 import { decideStep } from '../services/workflows.service';
+import { countMyUnreadNotifications } from '../services/notifications.service';
 
 const runStatusOptions = () =>
   ['running', 'changes_requested', 'approved', 'rejected', 'cancelled', 'completed'].map((value) => ({ value, label: t(`workflows.runStatuses.${value}`) }));
@@ -48,12 +47,12 @@ export function validationsRouter(): Router {
   router.get('/', async (req, res) => {
     const ctx = serviceContext(req);
     const inbox = await getInbox(ctx, req.query);
-    const notifications = await listMyNotifications(ctx);
+    const unreadNotifications = await countMyUnreadNotifications(ctx);
     render(
       req,
       res,
       'validations/index',
-      { title: t('validations.title'), inbox, notifications, circuits: circuitOptions() },
+      { title: t('validations.title'), inbox, unreadNotifications, circuits: circuitOptions() },
       { fragment: { target: 'validations-list', partial: 'validations/inbox-list' } },
     );
   });
@@ -61,11 +60,6 @@ export function validationsRouter(): Router {
   router.get('/compteur', async (req, res) => {
     const count = await countPendingValidations(serviceContext(req));
     res.render('partials/validations/badge', { layout: false, validationsCount: count });
-  });
-
-  router.post('/notifications/lues', async (req, res) => {
-    await markMyNotificationsRead(serviceContext(req));
-    redirectAfterPost(res, '/validations');
   });
 
   router.get('/etapes/:id', async (req, res) => {
@@ -81,18 +75,18 @@ export function validationsRouter(): Router {
       const decisionLabel = t(`workflows.decisions.${step.decision ?? 'approve'}`);
       const message = decidedForName ? t('validations.decidedFor', { decision: decisionLabel, name: decidedForName }) : t('validations.decided', { decision: decisionLabel });
       if (req.isHtmx && !req.isBoosted) {
-        // The row becomes a confirmation; the badge, the inbox's count (with the page's own
-        // filters) and the notices are refreshed out of band.
+        // The row becomes a confirmation; the badge and the inbox's count (with the page's own
+        // filters) are refreshed out of band.
         const count = await countPendingValidations(ctx);
-        // The decision is committed: a refresh that fails only leaves the count and notices as they were.
+        // The decision is committed: a refresh that fails only leaves the count as it was.
         const onInbox = pageQueryOf(req, '/validations');
-        const [inbox, notifications] = onInbox
-          ? await Promise.all([getInbox(ctx, onInbox), listMyNotifications(ctx)]).catch((error: unknown) => {
+        const inbox = onInbox
+          ? await getInbox(ctx, onInbox).catch((error: unknown) => {
               logger.warn({ err: error }, 'inbox refresh after a decision failed');
-              return [undefined, undefined];
+              return undefined;
             })
-          : [undefined, undefined];
-        res.render('partials/validations/decided-row', { layout: false, step, message, validationsCount: count, oob: true, inbox, notifications });
+          : undefined;
+        res.render('partials/validations/decided-row', { layout: false, step, message, validationsCount: count, oob: true, inbox });
         return;
       }
       flash(req, 'success', message);

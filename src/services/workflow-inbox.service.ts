@@ -1,5 +1,6 @@
 // "Mes validations" and what surrounds it: the inbox, the badge count, a step's page,
-// notifications, delegations, and the lists of runs for managers and admins.
+// delegations, and the lists of runs for managers and admins (the notices are at /notifications:
+// notifications.service.ts).
 // The transitions themselves are in workflows.service.ts.
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
@@ -21,8 +22,6 @@ import {
   listPeopleWithRole,
   listRuns,
   listStepHistory,
-  listUnreadNotifications,
-  markNotificationsRead,
   revokeDelegation,
 } from '../models/workflows.model';
 import { listWorkflowDefinitions } from '../workflows/definitions';
@@ -131,22 +130,6 @@ export async function listRunsFor(ctx: ServiceContext, query: Record<string, unk
     pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)),
     query: { circuit: definitionKey ?? '', status: status ?? '', overdue: overdueOnly ? '1' : '' },
   };
-}
-
-// ── notifications ─────────────────────────────────────────────────────────────────────────
-/**
- * The notices under « Mes validations »: those that still need the person first, then those
- * whose step was decided since (shown greyed, « traitée »). Notices written before they carried
- * their step got it from their link in migration 0014.
- */
-export async function listMyNotifications(ctx: ServiceContext) {
-  const userId = personOf(ctx).id;
-  const rows = await listUnreadNotifications(ctx.db, userId, 10);
-  return rows.map((row) => ({ ...row, done: row.doneAt !== null }));
-}
-
-export async function markMyNotificationsRead(ctx: ServiceContext): Promise<void> {
-  await markNotificationsRead(ctx.db, personOf(ctx).id, ctx.now);
 }
 
 // ── delegations ───────────────────────────────────────────────────────────────────────────

@@ -58,10 +58,12 @@ describe('Mes validations in the browser', () => {
     await expectText(page.locator('#validations-list'), 'Votre décision « Approuver » est enregistrée.', 15_000);
     // The badge was refreshed out of band: nothing left to decide.
     await waitUntil(async () => (await badge.innerText()).trim() === '', 'the header badge emptied');
-    // So were the inbox's count and the notice about that step (« traitée »), without a reload.
+    // So was the inbox's count, without a reload.
     await expectText(page.locator('#validations-count'), /^0 /, 15_000);
-    await expectText(page.locator('#validations-notices .passerelle-notice-done'), /traitée/i, 15_000);
     await screenshot(page, 'validations-02-approved');
+    // The notice about that step is at /notifications, linked from « Mes validations »: « traitée ».
+    await page.locator('#validations-notices').getByRole('link').click();
+    await expectText(page.locator('li.passerelle-notice-done'), /traitée/i, 15_000);
 
     const steps = await db.select().from(workflowSteps).where(eq(workflowSteps.runId, run.id));
     const legal = steps.find((step) => step.stepKey === 'legal');
@@ -117,8 +119,8 @@ describe('Mes validations in the browser', () => {
     await card.getByRole('button', { name: 'Approuver' }).click();
     await expectText(denis.page.locator('#validations-list'), 'Votre décision « Approuver » pour Jeanne Juriste est enregistrée.', 15_000);
 
-    // Her notice about that step is done: greyed, « traitée », after what still needs her.
-    await jeanne.page.goto(`${app.url}/validations`);
+    // Her notice about that step (at /notifications) is done: greyed, « traitée ».
+    await jeanne.page.goto(`${app.url}/notifications`);
     const done = jeanne.page.locator('li.passerelle-notice-done').filter({ hasText: 'Convention Lycée Jean Moulin 2027' });
     await expectText(done, /traitée/i, 15_000); // the DSFR badge is in capitals
     await screenshot(jeanne.page, 'validations-06-notice-done');

@@ -9,7 +9,8 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { migrationsDir } from '../../src/lib/paths';
 import { notifications, units, workflowSteps, type Notification, type User } from '../../src/models/schema';
 import { inTransaction } from '../../src/services/context';
-import { countPendingValidations, listMyNotifications } from '../../src/services/workflow-inbox.service';
+import { countPendingValidations } from '../../src/services/workflow-inbox.service';
+import { listMyNotifications } from '../../src/services/notifications.service';
 import { cancelRun, decideStep, reassignStep, remindStep, startRun, stepDeadlineReached } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { CONVENTION_APPROVAL_KEY } from '../../src/workflows/definitions/convention-approval.workflow';
@@ -85,7 +86,7 @@ describe('workflow notices', () => {
     expect(await badgeOf(julie)).toBe(before + 2);
 
     // Her list: what still needs her first, the decided one after, greyed « traitée »; the header badge too.
-    const listed = await listMyNotifications(await harness.context(julie));
+    const listed = (await listMyNotifications(await harness.context(julie))).items;
     const mine = listed.filter((notice) => [first, second, third].includes(notice.stepId ?? ''));
     expect(mine.map((notice) => [notice.stepId, notice.done])).toEqual([
       [third, false],
@@ -94,11 +95,16 @@ describe('workflow notices', () => {
     ]);
     const browser = new TestBrowser(harness.app);
     await browser.login(julie.email);
-    const page = await browser.get('/validations');
-    const doneItem = /<li class="passerelle-notice-done">.*?<\/li>/s.exec(page.text)?.[0] ?? '';
-    expect(doneItem).toContain(`/validations/etapes/${first}`);
+    // The notices are at /notifications (« Mes validations » links there); a link goes through
+    // /notifications/:id/ouvrir, which leads to the step.
+    const page = await browser.get('/notifications');
+    const noticeId = (stepId: string) => mine.find((notice) => notice.stepId === stepId)?.id ?? 'none';
+    const doneItem = new RegExp(`<li id="notification-${noticeId(first as string)}" class="[^"]*passerelle-notice-done[^"]*">.*?</li>`, 's').exec(page.text)?.[0] ?? '';
+    expect(doneItem).toContain(`/notifications/${noticeId(first as string)}/ouvrir`);
     expect(doneItem).toContain('traitée');
-    expect(page.text.indexOf(`/validations/etapes/${second}`)).toBeLessThan(page.text.indexOf(`/validations/etapes/${first}`));
+    expect(page.text.indexOf(`notification-${noticeId(second as string)}`)).toBeLessThan(page.text.indexOf(`notification-${noticeId(first as string)}`));
+    const opened = await browser.get(`/notifications/${noticeId(first as string)}/ouvrir`);
+    expect(opened.headers.location).toBe(`/validations/etapes/${first}`);
     const badge = await browser.get('/validations/compteur');
     expect(badge.text).toContain(`>${before + 2}<`);
   });
@@ -153,7 +159,7 @@ describe('workflow notices', () => {
     // As rows were before notices carried their step; then migration 0014 runs again on them.
     await harness.db.update(notifications).set({ stepId: null, doneAt: null }).where(eq(notifications.userId, julie.id));
     await harness.db.execute(sql.raw(fs.readFileSync(path.join(migrationsDir, '0014_backfill_notice_steps.sql'), 'utf8')));
-    const listed = await listMyNotifications(await harness.context(julie));
+    const listed = (await listMyNotifications(await harness.context(julie))).items;
     expect(listed.find((notice) => notice.stepId === decidedId)?.done).toBe(true);
     expect(listed.find((notice) => notice.stepId === pendingId)?.done).toBe(false);
     const [decidedStep] = await harness.db.select().from(workflowSteps).where(eq(workflowSteps.id, decidedId));
