@@ -30,6 +30,7 @@ import { exportFileName } from './organizations.routes';
 import { DuplicatesFoundError } from '../services/organizations.service';
 import { can } from '../services/permissions';
 import { organizationToPrefill } from '../services/contacts.service';
+import { setContactEmailOptOut } from '../services/partner-mail.service';
 
 const INACTIVITY_CHOICES = [6, 12, 24, 36];
 
@@ -186,6 +187,13 @@ export function contactsRouter(): Router {
   router.post('/:id/restaurer', async (req, res) => {
     const contact = await restoreContact(serviceContext(req), req.params.id);
     flash(req, 'success', t('contacts.restored', { name: fullName(contact) }));
+    redirectAfterPost(res, `/contacts/${contact.id}`);
+  });
+
+  /** The person's refusal of partner e-mails, recorded (or lifted at their request) by a user. */
+  router.post('/:id/courriels-partenaires', async (req, res) => {
+    const contact = await setContactEmailOptOut(serviceContext(req), req.params.id, req.body);
+    flash(req, 'success', t(contact.emailOptOut ? 'partnerMail.contactPanel.setDone' : 'partnerMail.contactPanel.clearDone'));
     redirectAfterPost(res, `/contacts/${contact.id}`);
   });
 

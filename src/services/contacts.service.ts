@@ -46,6 +46,8 @@ import { DuplicatesFoundError, encodeCursor } from './organizations.service';
 import { assertCan, can, canAttachUnit, unitsAfterChange, type RecordScope } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
 import { exchangesPersonalDataSection } from './exchange-list.service';
+import { labelAction } from './journal.service';
+import { optOutColumns, optOutSourceLabel, optOutSummary, partnerEmailEligibility } from './partner-mail.service';
 
 export const CONTACT_PAGE_SIZE = 50;
 /** CNIL: prospects' data should not be kept beyond three years without contact. */
@@ -175,6 +177,8 @@ export type ContactDetail =
       affiliations: { current: Awaited<ReturnType<typeof affiliationsOfContact>>; past: Awaited<ReturnType<typeof affiliationsOfContact>> };
       hiddenFields: string[];
       reviewDue: boolean;
+      /** Partner-facing e-mail (invitations, reminders): allowed or why not, and the opt-out's date and source. */
+      partnerMail: { allowed: boolean; reason: string | null; optOut: string | null };
       permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean; vcard: boolean; merge: boolean; undoMerge: boolean };
     };
 
@@ -200,6 +204,10 @@ export async function getContactDetail(ctx: ServiceContext, id: string): Promise
     affiliations: { current: positions.filter((position) => !position.endDate), past: positions.filter((position) => position.endDate) },
     hiddenFields: await restrictedFieldsFor(ctx, 'contact', scope),
     reviewDue: !contact.erasedAt && lastTouch < reviewLimit,
+    partnerMail: (() => {
+      const eligibility = partnerEmailEligibility(contact);
+      return { allowed: eligibility.allowed, reason: eligibility.allowed ? null : eligibility.reason, optOut: contact.emailOptOut ? optOutSummary(contact) : null };
+    })(),
     permissions: {
       edit: !contact.erasedAt && can(ctx.actor, 'directory.edit', scope),
       archive: can(ctx.actor, 'directory.archive', scope),
@@ -332,6 +340,7 @@ export async function createContactInTransaction(
 ): Promise<Contact> {
   const contact = await insertContact(tx, {
     ...(columnsOf(values) as NewContact),
+    ...optOutColumns(false, values.emailOptOut, ctx.now, 'utilisateur'),
     ownerId: values.ownerId ?? actor.id,
     createdById: actor.id,
     updatedById: actor.id,
@@ -378,7 +387,7 @@ export async function updateContact(ctx: ServiceContext, id: string, input: unkn
   return inTransaction(ctx, async (tx) => {
     const before = await lockContactById(tx, id);
     if (!before) throw new NotFoundError(t('contacts.notFound'));
-    const updated = await updateContactRow(tx, id, { ...columnsOf(values), updatedById: ctx.actor?.id ?? null });
+    const updated = await updateContactRow(tx, id, { ...columnsOf(values), ...optOutColumns(before.emailOptOut, values.emailOptOut, ctx.now, 'utilisateur'), updatedById: ctx.actor?.id ?? null });
     await replaceContactUnits(tx, id, unitIds);
     await recordAudit(tx, ctx, {
       action: 'contact.updated',
@@ -591,6 +600,8 @@ export async function exportPersonalData(ctx: ServiceContext, id: string): Promi
       source: contact.source,
       consentAt: contact.consentAt?.toISOString() ?? null,
       emailOptOut: contact.emailOptOut,
+      emailOptOutAt: contact.emailOptOutAt?.toISOString() ?? null,
+      emailOptOutSource: contact.emailOptOut ? optOutSourceLabel(contact.emailOptOutSource) : null,
       lastActivityAt: contact.lastActivityAt?.toISOString() ?? null,
       owner: owner?.displayName ?? null,
       units: units.map((unit) => unit.name),
@@ -627,7 +638,7 @@ export async function exportPersonalData(ctx: ServiceContext, id: string): Promi
       at: isoOf(row.at) ?? '',
       by: row.actor_label,
       action: row.action,
-      actionLabel: t(`audits.${row.action}`),
+      actionLabel: labelAction(row.action),
       changes: row.changes,
       summary: Object.entries(row.changes ?? {}).map(([field, change]) => ({
         field: t(CONSENT_LABELS[field] ?? field),

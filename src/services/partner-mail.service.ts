@@ -30,14 +30,14 @@ export type PartnerEmailEligibility = { allowed: true; address: string } | { all
 type EligibilityFields = Pick<Contact, 'emails' | 'legalBasis' | 'consentAt' | 'emailOptOut' | 'erasedAt'> &
   Partial<Pick<Contact, 'emailOptOutAt' | 'emailOptOutSource'>>;
 
-function sourceLabel(source: string | null | undefined): string {
+export function optOutSourceLabel(source: string | null | undefined): string {
   return source && (OPT_OUT_SOURCES as readonly string[]).includes(source) ? t(`partnerMail.sources.${source}`) : t('partnerMail.sources.utilisateur');
 }
 
 /** « Désabonné le 06/12/2026 (lien de désabonnement) », for the contact page. */
 export function optOutSummary(contact: Partial<Pick<Contact, 'emailOptOutAt' | 'emailOptOutSource'>>): string {
   return contact.emailOptOutAt
-    ? t('partnerMail.contactPanel.optedOutOn', { date: formatDate(contact.emailOptOutAt), source: sourceLabel(contact.emailOptOutSource) })
+    ? t('partnerMail.contactPanel.optedOutOn', { date: formatDate(contact.emailOptOutAt), source: optOutSourceLabel(contact.emailOptOutSource) })
     : t('partnerMail.contactPanel.optedOutUndated');
 }
 
@@ -53,7 +53,7 @@ export function partnerEmailEligibility(contact: EligibilityFields): PartnerEmai
     return {
       allowed: false,
       reason: contact.emailOptOutAt
-        ? t('partnerMail.refused.optedOut', { date: formatDate(contact.emailOptOutAt), source: sourceLabel(contact.emailOptOutSource) })
+        ? t('partnerMail.refused.optedOut', { date: formatDate(contact.emailOptOutAt), source: optOutSourceLabel(contact.emailOptOutSource) })
         : t('partnerMail.refused.optedOutUndated'),
     };
   }
