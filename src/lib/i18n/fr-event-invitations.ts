@@ -28,6 +28,7 @@ export const frEventInvitations = {
     removeButton: 'Retirer',
     removeLabel: 'Retirer {name} des invités',
     pickerTitle: 'Inviter des contacts',
+    backToEvent: 'Retour à l’événement',
     pickerSearch: 'Chercher un contact',
     pickerSearchHint: 'Nom, prénom ou adresse électronique',
     pickerOrganization: 'Structure',
@@ -54,7 +55,6 @@ export const frEventInvitations = {
       unknownContact: 'Un des contacts choisis n’existe pas ou a été effacé.',
       eventClosed: 'L’événement est annulé ou déjà commencé : on ne peut plus inviter ni envoyer.',
       alreadySent: 'Cette invitation a déjà été envoyée : elle ne peut plus être retirée.',
-      capacity: 'Cet événement est limité à {capacity} places : {count} invités au plus.',
     },
     email: {
       subjectLeadInvitation: 'Invitation',
