@@ -200,6 +200,8 @@ const optOutSchema = z.object({ optOut: z.enum(['oui', 'non']) });
  * contact page: same permission as editing the contact, journaled with the date and source.
  */
 export async function setContactEmailOptOut(ctx: ServiceContext, contactId: string, input: unknown): Promise<Contact> {
+  // Refused up front for roles that never edit the directory (no lookup for them), then per record.
+  assertCan(ctx.actor, 'directory.edit');
   const contact = isUuid(contactId) ? await findContactById(ctx.db, contactId) : undefined;
   if (!contact || contact.mergedIntoId || contact.erasedAt) throw new NotFoundError(t('contacts.notFound'));
   assertCan(ctx.actor, 'directory.edit', { ownerId: contact.ownerId, unitIds: await unitIdsOfContact(ctx.db, contact.id) });

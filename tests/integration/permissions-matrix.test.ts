@@ -130,6 +130,11 @@ const ROUTES: RouteCase[] = [
   // Issue 13 — reminders and notifications (/admin/relances, /notifications, /compte): rows added below this line.
   // Issue 13 — agenda and iCal (/agenda…): rows added below this line.
   // Issue 13 — partner e-mail and unsubscribe (/desabonnement…): rows added below this line.
+  // The unsubscribe link needs no account (nor CSRF token: mail clients POST it): a bad token is 400 for everyone.
+  { method: 'GET', path: '/desabonnement/pas-un-jeton', expect: () => 400 },
+  { method: 'POST', path: '/desabonnement/pas-un-jeton', form: { 'List-Unsubscribe': 'One-Click' }, expect: () => 400 },
+  // Recording a contact's refusal from its page: directory editors (an unknown contact is looked up after the check).
+  { method: 'POST', path: '/contacts/00000000-0000-4000-8000-000000000000/courriels-partenaires', form: { optOut: 'oui' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
 ];
 
 describe('role × route matrix', () => {
