@@ -8,17 +8,11 @@
 // (Luxon): on 28 February 2025 the window opens after 28 February 2024, so a meeting of
 // 29 February 2024 still counts that day and drops out on 1 March 2025.
 import { addParisDays, addParisMonths } from '../lib/paris-time';
+import { BEHIND_STATUSES, DEFAULT_RECIPROCITY_FIGURES, type ReciprocityStatus } from '../models/reciprocity.model';
+
+export { BEHIND_STATUSES, DEFAULT_RECIPROCITY_FIGURES, QUALIFYING_EXCHANGE_KINDS, RECIPROCITY_STATUSES, type ReciprocityStatus } from '../models/reciprocity.model';
 
 export const RECIPROCITY_WINDOW_MONTHS = 12;
-/** The default rule of the institution: meet each partner two to three times a year. */
-export const DEFAULT_RECIPROCITY_FIGURES = { minimum: 2, target: 3 } as const;
-/** Exchanges that are a meeting for reciprocity (not a call, a salon, an e-mail nor a note). */
-export const QUALIFYING_EXCHANGE_KINDS = ['rendez_vous', 'visio', 'visite'] as const;
-
-export const RECIPROCITY_STATUSES = ['a_jour', 'a_surveiller', 'en_retard', 'jamais_rencontre'] as const;
-export type ReciprocityStatus = (typeof RECIPROCITY_STATUSES)[number];
-/** Below the minimum: the statuses the dashboard and the reminder rule call « behind ». */
-export const BEHIND_STATUSES: readonly ReciprocityStatus[] = ['en_retard', 'jamais_rencontre'];
 
 export interface ReciprocityFigures {
   minimum: number;

@@ -1,0 +1,250 @@
+// SQL of the reciprocity cadence (issue 13). A partnership is a live organisation with a
+// convention « en vigueur » (through convention_parties) or ticked « partenaire suivi ». Its
+// qualifying meetings over the rolling window: exchanges of the meeting kinds linked through
+// exchange_organizations, and events it attended (event_organizations.attended, the event not
+// cancelled), each read from the organisation's own timeline index. An exchange logged about an
+// event the organisation attended (subject « event ») is that same meeting: counted once.
+// The rules themselves (window, status, due day, strictest figures) are src/workflows/reciprocity.ts.
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Database } from './database';
+import { rowsOf } from './database';
+import { type ReciprocityTarget, type ReciprocityTargetScope, organizations, reciprocityTargets } from './schema';
+import { textArray, uuidArray } from './sql-arrays';
+
+// The constants of the rule live here (models sit below workflows); src/workflows/reciprocity.ts
+// re-exports them with the rule's arithmetic.
+/** The default rule of the institution: meet each partner two to three times a year. */
+export const DEFAULT_RECIPROCITY_FIGURES = { minimum: 2, target: 3 } as const;
+/** Exchanges that are a meeting for reciprocity (not a call, a salon, an e-mail nor a note). */
+export const QUALIFYING_EXCHANGE_KINDS = ['rendez_vous', 'visio', 'visite'] as const;
+export const RECIPROCITY_STATUSES = ['a_jour', 'a_surveiller', 'en_retard', 'jamais_rencontre'] as const;
+export type ReciprocityStatus = (typeof RECIPROCITY_STATUSES)[number];
+/** Below the minimum: the statuses the dashboard and the reminder rule call « behind ». */
+export const BEHIND_STATUSES: readonly ReciprocityStatus[] = ['en_retard', 'jamais_rencontre'];
+
+/** Bounds of a computation: meetings at or after `windowStart` and at or before `now` count. */
+export interface ReciprocityWindow {
+  now: Date;
+  /** Start (instant) of the window's first Paris day. */
+  windowStart: Date;
+}
+
+const iso = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
+const QUALIFYING = textArray(QUALIFYING_EXCHANGE_KINDS);
+
+/** SQL: is the organisation `o` an active partnership (followed, or a convention in force)? */
+function activePartnership(o: SQL): SQL {
+  return sql`(${o}.followed_partner or exists (select 1 from convention_parties cp join conventions c on c.id = cp.convention_id
+    where cp.organization_id = ${o}.id and c.status = 'en_vigueur'))`;
+}
+
+/**
+ * The FROM part shared by every reader: live active partnerships `o` with their figures `fig`
+ * (the strictest admin row for their kind or their conventions' kinds in force, else the
+ * default) and their meetings of the window `w` (count, Paris days newest first, and the count
+ * from `horizonStart` on: what will still count on a later day).
+ */
+function partnershipsFrom(window: ReciprocityWindow, horizonStart: Date): SQL {
+  const { now, windowStart } = window;
+  return sql`organizations o
+    left join lateral (
+      select rt.minimum, rt.target from reciprocity_targets rt
+      where (rt.scope = 'organization_kind' and rt.scope_code = o.kind_code)
+         or (rt.scope = 'convention_kind' and exists (select 1 from convention_parties cp join conventions c on c.id = cp.convention_id
+               where cp.organization_id = o.id and c.status = 'en_vigueur' and c.kind = rt.scope_code))
+      order by rt.target desc, rt.minimum desc
+      limit 1
+    ) chosen on true
+    cross join lateral (
+      select coalesce(chosen.minimum, ${DEFAULT_RECIPROCITY_FIGURES.minimum}) as minimum, coalesce(chosen.target, ${DEFAULT_RECIPROCITY_FIGURES.target}) as target
+    ) fig
+    cross join lateral (
+      select count(*)::int as meetings,
+        (count(*) filter (where m.at >= ${iso(horizonStart)}))::int as meetings_at_horizon,
+        coalesce(array_agg(to_char(m.at at time zone 'Europe/Paris', 'YYYY-MM-DD') order by m.at desc) filter (where m.at is not null), '{}') as days
+      from (
+        select eo.occurred_at as at from exchange_organizations eo join exchanges e on e.id = eo.exchange_id
+        where eo.organization_id = o.id and eo.occurred_at >= ${iso(windowStart)} and eo.occurred_at <= ${iso(now)}
+          and e.kind = any(${QUALIFYING})
+          and not (e.subject_type is not null and e.subject_type = 'event' and exists (select 1 from event_organizations same
+                     where same.event_id = e.subject_id and same.organization_id = o.id and same.attended))
+        union all
+        select evo.starts_at from event_organizations evo join events ev on ev.id = evo.event_id
+        where evo.organization_id = o.id and evo.attended and ev.status <> 'annule'
+          and evo.starts_at >= ${iso(windowStart)} and evo.starts_at <= ${iso(now)}
+      ) m
+    ) w
+    cross join lateral (
+      select w.meetings > 0
+        or exists (select 1 from exchange_organizations eo join exchanges e on e.id = eo.exchange_id
+                   where eo.organization_id = o.id and eo.occurred_at < ${iso(windowStart)} and e.kind = any(${QUALIFYING}))
+        or exists (select 1 from event_organizations evo join events ev on ev.id = evo.event_id
+                   where evo.organization_id = o.id and evo.attended and ev.status <> 'annule' and evo.starts_at < ${iso(windowStart)}) as ever_met
+    ) ever`;
+}
+
+/** The status, as reciprocityStatus() says it (src/workflows/reciprocity.ts; a test checks they agree). */
+const STATUS = sql`case when w.meetings >= fig.target then 'a_jour' when w.meetings >= fig.minimum then 'a_surveiller'
+  when ever.ever_met then 'en_retard' else 'jamais_rencontre' end`;
+
+const LIVE = sql`o.merged_into_id is null and o.archived_at is null`;
+
+export interface PartnershipRow {
+  organizationId: string;
+  name: string;
+  ownerId: string | null;
+  kindCode: string;
+  minimum: number;
+  target: number;
+  meetings: number;
+  /** Meetings that will still count on the horizon day (see partnershipRows' `horizonStart`). */
+  meetingsAtHorizon: number;
+  /** Paris days of the window's meetings, newest first. */
+  meetingDays: string[];
+  everMet: boolean;
+  status: ReciprocityStatus;
+}
+
+interface RawPartnershipRow {
+  organization_id: string;
+  name: string;
+  owner_id: string | null;
+  kind_code: string;
+  minimum: number;
+  target: number;
+  meetings: number;
+  meetings_at_horizon: number;
+  days: string[] | string;
+  ever_met: boolean;
+  status: ReciprocityStatus;
+}
+
+/** PGlite and pg both return text[] as arrays; keep a fallback for the literal form. */
+function daysOf(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+}
+
+export type PartnershipScope =
+  | { kind: 'all' }
+  | { kind: 'organizations'; ids: readonly string[] }
+  | { kind: 'units'; unitIds: readonly string[] };
+
+function scopeCondition(scope: PartnershipScope): SQL {
+  switch (scope.kind) {
+    case 'all':
+      return sql`true`;
+    case 'organizations':
+      return sql`o.id = any(${uuidArray(scope.ids)})`;
+    case 'units':
+      return sql`o.id in (select ou.organization_id from organization_units ou where ou.unit_id = any(${uuidArray(scope.unitIds)}))`;
+  }
+}
+
+/**
+ * The active partnerships in `scope` with their figures and meetings. `horizonStart` (default:
+ * the window's start) is the window start of a later day: `meetingsAtHorizon` says how many
+ * meetings will still count then. `statuses` keeps only those statuses; `fallingBefore` keeps
+ * those below their minimum now or on the horizon day. Ordered most behind first, then by name.
+ */
+export async function partnershipRows(
+  db: Database,
+  scope: PartnershipScope,
+  window: ReciprocityWindow,
+  options: { horizonStart?: Date; statuses?: readonly ReciprocityStatus[]; fallingByHorizon?: boolean; limit?: number } = {},
+): Promise<PartnershipRow[]> {
+  if (scope.kind === 'organizations' && scope.ids.length === 0) return [];
+  if (scope.kind === 'units' && scope.unitIds.length === 0) return [];
+  const conditions: SQL[] = [LIVE, activePartnership(sql`o`), scopeCondition(scope)];
+  if (options.statuses) conditions.push(sql`${STATUS} = any(${textArray(options.statuses)})`);
+  if (options.fallingByHorizon) conditions.push(sql`(w.meetings < fig.minimum or w.meetings_at_horizon < fig.minimum)`);
+  const result = await db.execute(sql`
+    select o.id as organization_id, o.name, o.owner_id, o.kind_code, fig.minimum, fig.target, w.meetings, w.meetings_at_horizon,
+      w.days, ever.ever_met, ${STATUS} as status
+    from ${partnershipsFrom(window, options.horizonStart ?? window.windowStart)}
+    where ${sql.join(conditions, sql` and `)}
+    order by fig.minimum - w.meetings desc, lower(o.name), o.id
+    ${options.limit ? sql`limit ${options.limit}` : sql``}`);
+  return rowsOf<RawPartnershipRow>(result).map((row) => ({
+    organizationId: row.organization_id,
+    name: row.name,
+    ownerId: row.owner_id,
+    kindCode: row.kind_code,
+    minimum: Number(row.minimum),
+    target: Number(row.target),
+    meetings: Number(row.meetings),
+    meetingsAtHorizon: Number(row.meetings_at_horizon),
+    meetingDays: daysOf(row.days),
+    everMet: Boolean(row.ever_met),
+    status: row.status,
+  }));
+}
+
+/** How many active partnerships in `scope` are below their minimum now. */
+export async function countPartnershipsBehind(db: Database, scope: PartnershipScope, window: ReciprocityWindow): Promise<number> {
+  if (scope.kind === 'units' && scope.unitIds.length === 0) return 0;
+  const result = await db.execute(sql`
+    select count(*)::int as value from ${partnershipsFrom(window, window.windowStart)}
+    where ${LIVE} and ${activePartnership(sql`o`)} and ${scopeCondition(scope)} and w.meetings < fig.minimum`);
+  return Number(rowsOf<{ value: number }>(result)[0]?.value ?? 0);
+}
+
+/** Filter values of the organisations list: a status, or a group of them. */
+export const RECIPROCITY_FILTERS = ['suivis', 'a_jour', 'a_surveiller', 'en_retard', 'jamais_rencontre', 'en_retard_ou_jamais', 'non_suivis'] as const;
+export type ReciprocityFilter = (typeof RECIPROCITY_FILTERS)[number];
+
+function statusesOfFilter(filter: ReciprocityFilter): readonly ReciprocityStatus[] | null {
+  if (filter === 'en_retard_ou_jamais') return BEHIND_STATUSES;
+  if (filter === 'suivis' || filter === 'non_suivis') return null;
+  return [filter];
+}
+
+/**
+ * The list filter on `organizations` (the list's own table): the ids of the active partnerships
+ * with that status, computed once for all of them (a hashed semi-join), never per listed row.
+ */
+export function reciprocityFilterCondition(filter: ReciprocityFilter, window: ReciprocityWindow): SQL {
+  if (filter === 'suivis') return sql`${activePartnership(sql`${organizations}`)}`;
+  if (filter === 'non_suivis') return sql`not ${activePartnership(sql`${organizations}`)}`;
+  const statuses = statusesOfFilter(filter) ?? [];
+  return sql`${organizations.id} in (select o.id from ${partnershipsFrom(window, window.windowStart)}
+    where ${LIVE} and ${activePartnership(sql`o`)} and ${STATUS} = any(${textArray(statuses)}))`;
+}
+
+// ── Figures (admin) ─────────────────────────────────────────────────────────────────────
+
+export async function listReciprocityTargets(db: Database): Promise<ReciprocityTarget[]> {
+  return db.select().from(reciprocityTargets).orderBy(reciprocityTargets.scope, reciprocityTargets.scopeCode);
+}
+
+/** The rows of one scope, locked for an update (admins saving at once: one after the other). */
+export async function lockReciprocityTargets(db: Database, scope: ReciprocityTargetScope): Promise<ReciprocityTarget[]> {
+  return db.select().from(reciprocityTargets).where(eq(reciprocityTargets.scope, scope)).for('update');
+}
+
+export async function upsertReciprocityTarget(
+  db: Database,
+  values: { scope: ReciprocityTargetScope; scopeCode: string; minimum: number; target: number; updatedById: string | null },
+): Promise<void> {
+  await db
+    .insert(reciprocityTargets)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [reciprocityTargets.scope, reciprocityTargets.scopeCode],
+      set: { minimum: values.minimum, target: values.target, updatedById: values.updatedById, updatedAt: sql`now()` },
+    });
+}
+
+export async function deleteReciprocityTargets(db: Database, scope: ReciprocityTargetScope, codes: readonly string[]): Promise<void> {
+  if (codes.length === 0) return;
+  await db.delete(reciprocityTargets).where(and(eq(reciprocityTargets.scope, scope), inArray(reciprocityTargets.scopeCode, [...codes])));
+}
+
+/** Active partnerships per status and per kind of organisation, for the admin page. */
+export async function partnershipStatusesByKind(db: Database, window: ReciprocityWindow): Promise<Array<{ kindCode: string; status: ReciprocityStatus; count: number }>> {
+  const result = await db.execute(sql`
+    select o.kind_code, ${STATUS} as status, count(*)::int as count from ${partnershipsFrom(window, window.windowStart)}
+    where ${LIVE} and ${activePartnership(sql`o`)}
+    group by 1, 2`);
+  return rowsOf<{ kind_code: string; status: ReciprocityStatus; count: number }>(result).map((row) => ({ kindCode: row.kind_code, status: row.status, count: Number(row.count) }));
+}
