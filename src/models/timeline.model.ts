@@ -6,11 +6,28 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { type Database, rowsOf } from './database';
 import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
-import { affiliations, auditLog, conventionDocuments, conventionParties, conventions, exchangeContacts, exchangeOrganizations, exchanges, organizations, tasks, users, workflowRuns, workflowSteps } from './schema';
+import {
+  affiliations,
+  auditLog,
+  conventionDocuments,
+  conventionParties,
+  conventions,
+  eventInvitations,
+  eventOrganizations,
+  events,
+  exchangeContacts,
+  exchangeOrganizations,
+  exchanges,
+  organizations,
+  tasks,
+  users,
+  workflowRuns,
+  workflowSteps,
+} from './schema';
 import { textArray, uuidArray } from './sql-arrays';
 
 /** The types a reader filters on (URL values, French). */
-export const TIMELINE_TYPES = ['echange', 'tache', 'modification', 'circuit', 'document', 'fusion'] as const;
+export const TIMELINE_TYPES = ['echange', 'evenement', 'tache', 'modification', 'circuit', 'document', 'fusion'] as const;
 export type TimelineType = (typeof TIMELINE_TYPES)[number];
 
 /** The records whose entries make the stream (one for a contact or a convention; an organisation may add its contacts and conventions). */
@@ -40,6 +57,8 @@ export interface TimelineQuery {
   /** Whether the reader may see exchanges and tasks at all. */
   withExchanges: boolean;
   withTasks: boolean;
+  /** Whether the reader may see events (absent: yes). */
+  withEvents?: boolean;
 }
 
 interface RowBase {
@@ -94,7 +113,21 @@ export interface ReminderRow extends RowBase {
   assigneeName: string | null;
 }
 
-export type TimelineRow = ExchangeRow | TaskRow | AuditRow | ReminderRow;
+/** A reciprocity event the scope's organisations were concerned by or attended, or its contacts were invited to. */
+export interface EventRow extends RowBase {
+  source: 'event';
+  id: string;
+  kind: string;
+  title: string;
+  startsAt: Date;
+  status: string;
+  /** One of the scope's organisations attended (or one of its contacts was present). */
+  attended: boolean;
+  /** The organisations that attended. */
+  organizations: Array<{ id: string; name: string }>;
+}
+
+export type TimelineRow = ExchangeRow | TaskRow | AuditRow | ReminderRow | EventRow;
 
 export interface TimelinePage {
   rows: TimelineRow[];
@@ -180,7 +213,23 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
         and (${tasks.exchangeId} is null or exists (select 1 from ${exchanges} where ${exchanges.id} = ${tasks.exchangeId} and ${visible}))`);
   }
 
-  // Journal entries of exchanges and tasks are told by their own entries above.
+  // Events: concerning or attended by the scope's organisations, or to which its contacts were invited (ids deduplicated).
+  const eventLinks: SQL[] = [];
+  if (scope.organizationIds.length > 0) {
+    eventLinks.push(sql`select ${eventOrganizations.eventId} as event_id, ${eventOrganizations.startsAt} as starts_at, ${eventOrganizations.attended} as attended
+      from ${eventOrganizations} where ${eventOrganizations.organizationId} = any(${uuidArray(scope.organizationIds)})`);
+  }
+  if (scope.contactIds.length > 0) {
+    eventLinks.push(sql`select ${eventInvitations.eventId}, ${events.startsAt}, coalesce(${eventInvitations.attendance} = 'present', false)
+      from ${eventInvitations} join ${events} on ${events.id} = ${eventInvitations.eventId} where ${eventInvitations.contactId} = any(${uuidArray(scope.contactIds)})`);
+  }
+  if (query.withEvents !== false && eventLinks.length > 0) {
+    branches.push(sql`select 'evenement', linked.starts_at, linked.event_id::text, case when bool_or(linked.attended) then 'event_attended' else 'event' end, linked.event_id::text
+      from (${sql.join(eventLinks, sql` union all `)}) as linked(event_id, starts_at, attended)
+      group by linked.event_id, linked.starts_at`);
+  }
+
+  // Journal entries of exchanges, tasks and events are told by their own entries above.
   branches.push(sql`select case
         when ${auditLog.action} like '%.merged' or ${auditLog.action} like '%.merge_undone' then 'fusion'
         when ${auditLog.action} like 'convention.document%' then 'document'
@@ -188,7 +237,7 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
         else 'modification' end,
       ${auditLog.at}, lpad(${auditLog.id}::text, 20, '0'), 'audit', ${auditLog.id}::text
     from ${auditLog}
-    where ${auditScopeOf(scope)} and ${auditLog.entityType} not in ('exchange', 'task')`);
+    where ${auditScopeOf(scope)} and ${auditLog.entityType} not in ('exchange', 'task', 'event')`);
 
   // Circuit reminders are not journaled: the step's reminded_at tells them (not the mark left on an already escalated step).
   if (scope.conventionIds.length > 0) {
@@ -205,6 +254,14 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
     ? sql`and (page_entry.at, page_entry.type, page_entry.sort_id) < (${query.after.atKey}::timestamptz, ${query.after.type}::text, ${query.after.sortId}::text)`
     : sql``;
   const types = query.types.length > 0 ? query.types : TIMELINE_TYPES;
+
+  const eventDetail = sql`select jsonb_build_object(
+      'id', ${events.id}, 'kind', ${events.kind}, 'title', ${events.title}, 'startsAt', ${events.startsAt}, 'status', ${events.status},
+      'attended', page.source = 'event_attended',
+      'organizations', coalesce((select jsonb_agg(jsonb_build_object('id', ${organizations.id}, 'name', ${organizations.name}) order by ${organizations.name})
+        from ${eventOrganizations} join ${organizations} on ${organizations.id} = ${eventOrganizations.organizationId}
+        where ${eventOrganizations.eventId} = ${events.id} and ${eventOrganizations.attended}), '[]'::jsonb))
+    from ${events} where ${events.id} = page.ref::uuid`;
 
   const statement = sql`with entries as materialized (
       select entry.* from (${sql.join(branches, sql` union all `)}) as entry(type, at, sort_id, source, ref) where ${sql.join(period, sql` and `)}
@@ -237,6 +294,8 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
               from ${conventionDocuments} join ${conventions} on ${conventions.id} = ${conventionDocuments.conventionId}
               where ${conventionDocuments.id}::text = ${auditLog.metadata} ->> 'documentId'))
           from ${auditLog} where ${auditLog.id} = page.ref::bigint)
+        when 'event' then (${eventDetail})
+        when 'event_attended' then (${eventDetail})
         when 'reminder' then (
           select jsonb_build_object('id', ${workflowSteps.id}, 'stepLabel', ${workflowSteps.label}, 'conventionId', ${workflowRuns.subjectId},
             'assigneeName', (select ${users.displayName} from ${users} where ${users.id} = ${workflowSteps.assigneeUserId}))
@@ -268,6 +327,8 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
       rows.push({ ...base, source: 'exchange', ...(detail as Omit<ExchangeRow, keyof RowBase | 'source'>), occurredAt: new Date(String(detail.occurredAt)) });
     } else if (row.source === 'audit') {
       rows.push({ ...base, source: 'audit', ...(detail as Omit<AuditRow, keyof RowBase | 'source'>), id: Number(detail.id) });
+    } else if (row.source === 'event' || row.source === 'event_attended') {
+      rows.push({ ...base, source: 'event', ...(detail as Omit<EventRow, keyof RowBase | 'source'>), startsAt: new Date(String(detail.startsAt)) });
     } else if (row.source === 'reminder') {
       rows.push({ ...base, source: 'reminder', ...(detail as Omit<ReminderRow, keyof RowBase | 'source'>) });
     } else {

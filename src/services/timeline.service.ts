@@ -182,6 +182,17 @@ async function describeRows(ctx: ServiceContext, subject: TimelineSubject, rows:
           byName: row.byName,
           href: `/taches/${row.id}`,
         };
+      case 'event':
+        return {
+          ...common,
+          isEvent: true as const,
+          title: codeLabel('events.kinds', row.kind),
+          summary: row.title,
+          cancelled: row.status === 'annule',
+          attended: row.attended,
+          organizations: row.organizations.map((organization) => ({ ...organization, href: `/structures/${organization.id}` })),
+          href: `/evenements/${row.id}`,
+        };
       case 'reminder':
         return {
           ...common,
@@ -246,6 +257,7 @@ export async function readTimeline(ctx: ServiceContext, subject: TimelineSubject
     limit: TIMELINE_PAGE_SIZE,
     withExchanges: can(actor, 'exchanges.read'),
     withTasks: can(actor, 'tasks.read'),
+    withEvents: can(actor, 'events.read'),
   });
   const last = page.rows[page.rows.length - 1];
   const selected: readonly TimelineType[] = query.types.length > 0 ? query.types : TIMELINE_TYPES;

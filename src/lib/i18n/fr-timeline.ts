@@ -11,6 +11,7 @@ export const frTimeline = {
     backToRecord: 'Retour à la fiche',
     types: {
       echange: 'Échanges',
+      evenement: 'Événements',
       tache: 'Tâches',
       modification: 'Modifications',
       circuit: 'Circuit de validation',
@@ -33,6 +34,12 @@ export const frTimeline = {
       by: 'par {name}',
       outcome: 'Suite',
       confidential: 'Confidentiel',
+    },
+    event: {
+      attended: 'Présente',
+      present: 'Présent',
+      cancelled: 'Annulé',
+      attendedBy: 'structures présentes : ',
     },
     task: {
       created: 'Tâche créée',
