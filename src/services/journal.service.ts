@@ -36,7 +36,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits', 'eventAudits', 'reminderAudits', 'reciprocityAudits', 'agendaAudits', 'partnerMailAudits', 'eventInvitationAudits'];
 
 /** Field labels specific to an entity type, before the journal's common ones (`auditFields`). */
-const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields' };
+const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
@@ -45,6 +45,7 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   organization: { status: 'organizations.statuses' },
   task: { status: 'tasks.statuses', priority: 'tasks.priorities' },
   exchange: { kind: 'exchanges.kinds', outcome: 'exchanges.outcomes' },
+  event: { kind: 'events.kinds', status: 'events.statuses' },
 };
 
 /** Fields whose values are ids (or a kind's code): what they refer to, per entity type ('*': any). */
