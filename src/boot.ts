@@ -178,6 +178,7 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
             concurrency: config.WORKER_CONCURRENCY,
             heartbeatSeconds: config.HEARTBEAT_SECONDS,
             lockSeconds: config.WORKER_LOCK_SECONDS,
+            baseUrl: config.baseUrl,
           }
         : undefined,
     });

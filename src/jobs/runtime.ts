@@ -15,6 +15,7 @@ import { assertOutsideTransaction } from '../lib/transaction-scope';
 import { DEFAULT_JOB_OPTIONS, JOB_NAMES, QUEUE_NAMES, type QueueName, SCHEDULES, jobIdFor } from '../workflows/queues';
 import { runDuplicatesScan, runHeartbeat, runSweep } from './system.jobs';
 import { workflowStepProcessor } from './workflow-step.job';
+import { runReminderSweepJob } from './reminder-sweep.job';
 
 export interface RuntimeOptions {
   db: Database;
@@ -28,6 +29,10 @@ export interface RuntimeOptions {
     heartbeatSeconds: number;
     /** BullMQ lockDuration: a dead worker's active jobs are taken over after this (default 30 s). */
     lockSeconds?: number;
+    /** Public URL of the application, for links in reminder e-mails. */
+    baseUrl?: string;
+    /** Run the reminder sweep (default true; the test harness turns it on only where a test asks). */
+    reminders?: boolean;
     /** Periods of the recurring jobs (tests shorten them); defaults in SCHEDULES. */
     schedules?: Partial<typeof SCHEDULES>;
   };
@@ -116,6 +121,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             return runDuplicatesScan(options.db);
           case JOB_NAMES.conventionLifecycle:
             return runConventionLifecycle(options.db);
+          case JOB_NAMES.reminderSweep:
+            return runReminderSweepJob(options.db, { baseUrl: options.worker?.baseUrl ?? 'http://localhost:3000', dispatchOutbox });
           default:
             throw new Error(`unknown job ${job.name} on queue ${QUEUE_NAMES.system}`);
         }
@@ -139,6 +146,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: every.sweepEveryMs }, { name: JOB_NAMES.sweep });
       await queues.system.upsertJobScheduler(JOB_NAMES.duplicatesScan, { every: every.duplicatesScanEveryMs }, { name: JOB_NAMES.duplicatesScan });
       await queues.system.upsertJobScheduler(JOB_NAMES.conventionLifecycle, { every: every.conventionLifecycleEveryMs }, { name: JOB_NAMES.conventionLifecycle });
+      if (options.worker?.reminders !== false) {
+        await queues.system.upsertJobScheduler(JOB_NAMES.reminderSweep, { every: every.reminderSweepEveryMs }, { name: JOB_NAMES.reminderSweep });
+      }
     };
     await declareSchedulers();
     // The schedulers live in Redis: a FLUSHALL, or a restart of a Redis that keeps nothing on

@@ -53,6 +53,8 @@ import {
 } from '../models/workflows.model';
 import { definitionForStart, type WorkflowDefinition } from '../workflows/definitions';
 import type { StageDefinition } from '../workflows/definitions/types';
+import { recordSentByEngine } from '../models/reminders.model';
+import { parisDayOf } from '../lib/paris-time';
 import { DECISION_STATUS, commentRequired, dueDate, finalRunStatus, nextStage, reminderDate, stageState, type StageOutcome } from '../workflows/engine';
 import { JOB_NAMES, QUEUE_NAMES, stepJobId, type WorkflowStepPayload } from '../workflows/queues';
 import { batchAuditRows, recordAudit } from './audit.service';
@@ -511,6 +513,17 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
 }
 
 // ── deadlines (run by the workflows queue) ────────────────────────────────────────────────
+/**
+ * The reminder engine's rule « workflow.step_overdue » is these timers: each person reached is
+ * recorded as a sent occurrence (history, /admin/relances), in the same transaction.
+ */
+async function recordStepReminders(tx: Database, step: WorkflowStep, people: Person[], kind: 'reminder' | 'escalation', now: Date): Promise<void> {
+  await recordSentByEngine(
+    tx,
+    people.map((person) => ({ offsetDays: kind === 'reminder' ? 1 : 0, stepId: step.id, occursOn: parisDayOf(now), userId: person.id, at: now, payload: { label: step.label, kind, link: `/validations/etapes/${step.id}` } })),
+  );
+}
+
 function systemContext(db: Database, now: Date, run: WorkflowRun): ServiceContext {
   return { db, actor: null, now, baseUrl: snapshotOf(run).publicUrl };
 }
@@ -526,8 +539,10 @@ export async function remindStep(db: Database, stepId: string, now = new Date())
       await updateStep(tx, step.id, { remindedAt: now });
       return 'skipped';
     }
-    notifyPeople(tx, run, step, await recipientsOf(tx, step, now), 'reminder');
+    const people = await recipientsOf(tx, step, now);
+    notifyPeople(tx, run, step, people, 'reminder');
     await updateStep(tx, step.id, { remindedAt: now });
+    await recordStepReminders(tx, step, people, 'reminder', now);
     return 'reminded';
   }));
 }
@@ -551,6 +566,7 @@ export async function stepDeadlineReached(db: Database, stepId: string, now = ne
     if (managers.length === 0) managers = await listPeopleWithRole(tx, 'admin', null);
     await updateStep(tx, step.id, { overdue: true, escalatedAt: now });
     notifyPeople(tx, run, step, managers, 'escalation');
+    await recordStepReminders(tx, step, managers, 'escalation', now);
     await audit(tx, ctx, run, 'workflow.step_overdue', { step: step.stepKey, label: step.label, escalatedTo: managers.map((person) => person.id) });
     return 'escalated';
   }));

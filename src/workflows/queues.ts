@@ -16,6 +16,7 @@ export const JOB_NAMES = {
   sweep: 'system.sweep',
   duplicatesScan: 'system.duplicates-scan',
   conventionLifecycle: 'convention.lifecycle',
+  reminderSweep: 'reminders.sweep',
   mailSend: 'mail.send',
   importRun: 'import.run',
   workflowStepReminder: 'workflow.step-reminder',
@@ -38,6 +39,8 @@ export const SCHEDULES = {
   duplicatesScanEveryMs: 60_000,
   /** Statuses follow Paris days; hourly keeps a change within the hour after midnight. */
   conventionLifecycleEveryMs: 3_600_000,
+  /** Reminders: plan, re-plan and send what is due (the digest is one of its rules). */
+  reminderSweepEveryMs: 60_000,
   /** How often each worker checks the schedulers above are still in Redis (see runtime.ts). */
   schedulersCheckMs: 30_000,
 };

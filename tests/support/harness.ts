@@ -69,6 +69,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Run BullMQ workers (mail delivery, schedulers). */
   worker?: boolean;
+  /** With `worker`: also run the reminder sweep every `sweepEveryMs` (off by default: other tests count their e-mails). */
+  reminders?: { sweepEveryMs: number };
   env?: Record<string, string>;
   database?: { db: Database; close(): Promise<void> };
 }
@@ -99,7 +101,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     db,
     redis: redisOptions,
     prefix,
-    worker: options.worker ? { transport, mailFrom: config.MAIL_FROM, concurrency: 2, heartbeatSeconds: 1 } : undefined,
+    worker: options.worker
+      ? {
+          transport,
+          mailFrom: config.MAIL_FROM,
+          concurrency: 2,
+          heartbeatSeconds: 1,
+          baseUrl: config.baseUrl,
+          reminders: options.reminders !== undefined,
+          ...(options.reminders ? { schedules: { reminderSweepEveryMs: options.reminders.sweepEveryMs } } : {}),
+        }
+      : undefined,
   });
   const throttle = new LoginThrottle({
     redis,
