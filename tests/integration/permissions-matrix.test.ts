@@ -126,6 +126,14 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/historique?types=echange', expect: anyoneSignedIn(404) },
   { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000/historique', expect: anyoneSignedIn(404) },
   // Issue 13 — events and invitations (/evenements…): rows added below this line.
+  // Invitations: everyone reads an event's invitees; editors invite, send and remove (an unknown event is looked up after the check).
+  { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000/invitations?q=ma', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/invitations', form: { contactIds: '00000000-0000-4000-8000-000000000000' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/invitations/envoyer', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/invitations/00000000-0000-4000-8000-000000000000/retirer', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  // The RSVP link needs no account (nor CSRF token): a bad token is 400 for everyone, GET and POST.
+  { method: 'GET', path: '/invitation/pas-un-jeton?reponse=accepte', expect: () => 400 },
+  { method: 'POST', path: '/invitation/pas-un-jeton', form: { reponse: 'accepte' }, expect: () => 400 },
   // Issue 13 — reciprocity (/admin/reciprocite, organisations' filter): rows added below this line.
   // Issue 13 — reminders and notifications (/admin/relances, /notifications, /compte): rows added below this line.
   // Issue 13 — agenda and iCal (/agenda…): rows added below this line.
