@@ -502,8 +502,8 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
                where k.batch_id = b.id and b.id::text = any(${textArray(touchedBatches)}) and b.status in ('completed', 'reverted')`,
         );
 
-  // E-mails to the person: the row stays (it was sent, or not) without address, data or subject;
-  // one not yet sent is cancelled.
+  // E-mails to the person: the row stays (it was sent, or not) without address, data, invitation
+  // (its iCalendar part names them) or subject; one not yet sent is cancelled.
   counts.emails =
     traces.emails.length === 0
       ? 0
@@ -512,6 +512,7 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
           sql`update emails
                  set to_address = ${texts.label},
                      payload = '{}'::jsonb,
+                     calendar = null,
                      subject = ${texts.mailSubject},
                      idempotency_key = 'erased:' || id::text,
                      status = case when status in ('pending', 'sending') then 'failed' else status end,
