@@ -51,6 +51,7 @@ import { partnershipsFallingBehind } from './reciprocity.service';
 
 export const REMINDER_SWEEP_HEARTBEAT = 'reminders.sweep';
 const RECIPROCITY_HEARTBEAT = 'reminders.reciprocity';
+const RECIPROCITY_EVERY_MS = 3_600_000;
 /** Occurrences are planned up to a day ahead (visible, and ready the minute they are due). */
 const PLAN_HORIZON_MS = 24 * 3_600_000;
 const DISPATCH_BATCH = 100;
@@ -91,7 +92,7 @@ export async function runReminderSweep(db: Database, options: ReminderEngineOpti
   return report;
 }
 
-/** reciprocity.behind: once a Paris day (the cadence is a heavier computation), at most once a month per partnership. */
+/** reciprocity.behind: at most hourly (the cadence is a heavier computation), at most once a month per partnership. */
 async function planReciprocity(db: Database, settings: EffectiveRuleSettings, now: Date): Promise<number> {
   const rule = settings['reciprocity.behind'];
   if (!rule.enabled) return 0;
@@ -99,7 +100,7 @@ async function planReciprocity(db: Database, settings: EffectiveRuleSettings, no
   const sendAt = atParisTime(today, rule.sendTime);
   if (now.getTime() < sendAt.getTime()) return 0;
   const last = await lastSweepAt(db, RECIPROCITY_HEARTBEAT);
-  if (last && parisDayOf(last) === today) return 0;
+  if (last && now.getTime() >= last.getTime() && now.getTime() - last.getTime() < RECIPROCITY_EVERY_MS) return 0;
   const subjects = await reciprocitySubjects(db, settings, now);
   const planned = await planFromList(db, 'reciprocity.behind', rule.offsetsDays[0] ?? 30, subjects);
   await recordHeartbeat(db, RECIPROCITY_HEARTBEAT, now, { partnerships: subjects.length });
