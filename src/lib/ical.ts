@@ -89,7 +89,13 @@ function inParis(instant: Date): DateTime {
 }
 
 /** One calendar: METHOD:REQUEST or CANCEL for invitations, PUBLISH (or none) for downloads and feeds. Times in Europe/Paris. */
-export function buildCalendar(options: { name: string; method?: IcsMethod; items: IcsItem[] }): string {
+export function buildCalendar(options: {
+  name: string;
+  method?: IcsMethod;
+  items: IcsItem[];
+  /** A subscribed feed: how often clients should read it again (REFRESH-INTERVAL, X-PUBLISHED-TTL). */
+  refreshSeconds?: number;
+}): string {
   const calendar = new ICalCalendar({
     name: options.name,
     prodId: { company: 'Passerelle', product: 'Passerelle', language: 'FR' },
@@ -97,6 +103,7 @@ export function buildCalendar(options: { name: string; method?: IcsMethod; items
     // No calendar-level zone name (ical-generator would then write DTSTAMP without its Z): each
     // event carries TZID=Europe/Paris and the generator adds the VTIMEZONE once.
     timezone: { name: null, generator: vtimezoneOf },
+    ttl: options.refreshSeconds ?? null,
   });
   // One DTSTAMP per calendar: the moment this copy was produced.
   const stamp = new Date();

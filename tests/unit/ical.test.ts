@@ -135,9 +135,11 @@ describe('buildCalendar', () => {
     expect(once.events[0]?.getFirstPropertyValue('uid')).toBe(again.events[0]?.getFirstPropertyValue('uid'));
   });
 
-  it('writes an empty calendar that still parses (a feed with nothing in it)', () => {
-    const parsed = parseValidCalendar(buildCalendar({ name: 'Agenda vide', method: 'PUBLISH', items: [] }));
+  it('writes an empty calendar that still parses (a feed with nothing in it), with its refresh interval', () => {
+    const parsed = parseValidCalendar(buildCalendar({ name: 'Agenda vide', method: 'PUBLISH', items: [], refreshSeconds: 3600 }));
     expect(parsed.events).toHaveLength(0);
     expect(parsed.property('method')).toBe('PUBLISH');
+    expect(parsed.property('x-published-ttl')).toBe('PT1H');
+    expect(String(parsed.property('refresh-interval'))).toBe('PT1H');
   });
 });
