@@ -45,6 +45,7 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   organization: { status: 'organizations.statuses' },
   task: { status: 'tasks.statuses', priority: 'tasks.priorities' },
   exchange: { kind: 'exchanges.kinds', outcome: 'exchanges.outcomes' },
+  contact: { emailOptOutSource: 'partnerMail.sources' },
   event: { kind: 'events.kinds', status: 'events.statuses' },
 };
 

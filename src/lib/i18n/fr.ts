@@ -385,6 +385,8 @@ export const fr = {
     source: 'Source',
     consentAt: 'Date du consentement',
     emailOptOut: 'Refus des courriels',
+    emailOptOutAt: 'Date du refus des courriels',
+    emailOptOutSource: 'Origine du refus des courriels',
     erasedAt: 'Effacé le',
     organizationId: 'Structure',
     contactId: 'Contact',
