@@ -137,6 +137,16 @@ const ROUTES: RouteCase[] = [
   // Issue 13 — reciprocity (/admin/reciprocite, organisations' filter): rows added below this line.
   // Issue 13 — reminders and notifications (/admin/relances, /notifications, /compte): rows added below this line.
   // Issue 13 — agenda and iCal (/agenda…): rows added below this line.
+  // Everyone signed in has an agenda (a manager's units' view falls back to one's own for others),
+  // the .ics of what they may read (an unknown one: 404) and their own feed; the feed itself answers
+  // a signed token only, session or not (a forged one: 404 for everyone).
+  { method: 'GET', path: '/agenda', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/agenda?vue=liste&mois=2026-05&portee=unites&type=tache&type=convention&ordre=desc', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/agenda/echanges/00000000-0000-4000-8000-000000000000.ics', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/agenda/evenements/00000000-0000-4000-8000-000000000000.ics', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/agenda/flux/regenerer', expect: anyoneSignedIn(303) },
+  { method: 'POST', path: '/agenda/flux/revoquer', expect: anyoneSignedIn(303) },
+  { method: 'GET', path: '/agenda/eyJwIjoiY2FsZW5kYXItZmVlZCJ9.c2lnbmF0dXJl.ics', expect: () => 404 },
   // Issue 13 — partner e-mail and unsubscribe (/desabonnement…): rows added below this line.
   // The unsubscribe link needs no account (nor CSRF token: mail clients POST it): a bad token is 400 for everyone.
   { method: 'GET', path: '/desabonnement/pas-un-jeton', expect: () => 400 },
