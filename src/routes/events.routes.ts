@@ -16,6 +16,7 @@ import {
   valuesOfEvent,
   type EventFormValues,
 } from '../services/event-pages.service';
+import { invitationsPanelView } from '../services/event-invitations.service';
 import { cancelEvent, createEvent, getEventForCancellation, getEventForEdit, recordAttendance, updateEvent } from '../services/events.service';
 import { requireLogin } from '../web/auth-middleware';
 import { flash, redirectAfterPost, render, serviceContext } from '../web/http';
@@ -69,7 +70,10 @@ async function handleFormPost(req: Request, res: Response, page: Omit<FormPage, 
 }
 
 async function renderShow(req: Request, res: Response, id: string, extra: { attendanceErrors?: FieldErrors; status?: number } = {}) {
-  const detail = await getEventDetail(serviceContext(req), id);
+  const ctx = serviceContext(req);
+  const detail = await getEventDetail(ctx, id);
+  // The invitations panel is A2's (event-invitations.service.ts): rendered inside this page.
+  const invitationsPanel = await invitationsPanelView(ctx, id);
   render(
     req,
     res,
@@ -78,6 +82,7 @@ async function renderShow(req: Request, res: Response, id: string, extra: { atte
       title: detail.event.title,
       breadcrumb: [{ label: t('events.title'), href: '/evenements' }, { label: detail.event.title }],
       detail,
+      invitationsPanel,
       attendanceErrors: extra.attendanceErrors,
     },
     { status: extra.status, fragment: { target: 'event-attendance', partial: 'events/attendance' } },

@@ -3,7 +3,7 @@
 // organisations), the form's values and choices, and the attendance export (CSV, XLSX, journaled).
 import { z } from 'zod';
 import type { ExportColumn } from '../lib/exports/columns';
-import { isoDateInParis, isoTimeInParis, startOfParisDay } from '../lib/format';
+import { formatLongDate, isoDateInParis, isoTimeInParis, startOfParisDay } from '../lib/format';
 import { t } from '../lib/i18n';
 import { isUuid } from '../lib/validation';
 import { listTimeline } from '../models/audit.model';
@@ -134,6 +134,7 @@ export async function getEventDetail(ctx: ServiceContext, id: string) {
     cancelled: event.status === 'annule',
     past: event.endsAt.getTime() <= ctx.now.getTime(),
     day: isoDateInParis(event.startsAt),
+    dayLabel: formatLongDate(event.startsAt),
     startTime: isoTimeInParis(event.startsAt),
     endTime: isoTimeInParis(event.endsAt),
     visioHref: event.visioUrl && /^https?:\/\//i.test(event.visioUrl) ? event.visioUrl : null,

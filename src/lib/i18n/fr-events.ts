@@ -122,7 +122,7 @@ export const frEvents = {
       details: 'Informations',
       organizations: 'Structures',
       participants: 'Participants internes',
-      invitees: 'Invités et présences',
+      invitees: 'Présences',
       history: 'Historique',
     },
     detail: {
