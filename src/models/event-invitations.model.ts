@@ -254,3 +254,25 @@ export async function findRsvpRecord(db: Database, invitationId: string): Promis
   if (!event) return undefined;
   return { invitation: row.invitation, event, contactName: row.contactName, contactErased: row.contactErased };
 }
+
+/** A person's invitations (the GDPR access export), newest event first. */
+export async function invitationsOfContacts(db: Database, contactIds: string[]) {
+  if (contactIds.length === 0) return [];
+  return db
+    .select({
+      eventTitle: events.title,
+      startsAt: events.startsAt,
+      eventStatus: events.status,
+      organizationName: organizations.name,
+      response: eventInvitations.response,
+      respondedAt: eventInvitations.respondedAt,
+      sentAt: eventInvitations.sentAt,
+      notSentReason: eventInvitations.notSentReason,
+      attendance: eventInvitations.attendance,
+    })
+    .from(eventInvitations)
+    .innerJoin(events, eq(events.id, eventInvitations.eventId))
+    .leftJoin(organizations, eq(organizations.id, eventInvitations.organizationId))
+    .where(inArray(eventInvitations.contactId, contactIds))
+    .orderBy(sql`${events.startsAt} desc`, asc(eventInvitations.id));
+}

@@ -46,6 +46,7 @@ import { DuplicatesFoundError, encodeCursor } from './organizations.service';
 import { assertCan, can, canAttachUnit, unitsAfterChange, type RecordScope } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
 import { exchangesPersonalDataSection } from './exchange-list.service';
+import { eventInvitationsPersonalDataSection } from './event-invitations.service';
 import { labelAction } from './journal.service';
 import { optOutColumns, optOutSourceLabel, optOutSummary, partnerEmailEligibility } from './partner-mail.service';
 
@@ -521,7 +522,7 @@ export interface PersonalDataSection {
   load(db: ServiceContext['db'], person: { contactIds: string[]; emails: string[] }): Promise<Array<Record<string, unknown>>>;
 }
 
-export const PERSONAL_DATA_EXTENSIONS: PersonalDataSection[] = [exchangesPersonalDataSection];
+export const PERSONAL_DATA_EXTENSIONS: PersonalDataSection[] = [exchangesPersonalDataSection, eventInvitationsPersonalDataSection];
 
 export interface PersonalDataExport {
   generatedAt: string;

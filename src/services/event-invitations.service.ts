@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { buildCalendar, icsUid, type IcsItem } from '../lib/ical';
-import { formatLongDate, isoTimeInParis } from '../lib/format';
+import { formatDateTime, formatLongDate, isoTimeInParis } from '../lib/format';
 import { signToken, verifyToken } from '../lib/signed-tokens';
 import { isUuid, parseInput, stringList } from '../lib/validation';
 import type { Database, Transaction } from '../models/database';
@@ -19,6 +19,7 @@ import {
   findInvitationWithContact,
   findInvitingEvent,
   findRsvpRecord,
+  invitationsOfContacts,
   insertInvitations,
   listInvitationsOfEvent,
   lockInvitation,
@@ -524,3 +525,24 @@ export async function partnerReminderEmail(
     baseUrl: ctx.baseUrl,
   });
 }
+
+// ── GDPR access export ───────────────────────────────────────────────────────────────────────
+
+/** The events the person was invited to, their answers and attendance (RGPD art. 15), in words. */
+export const eventInvitationsPersonalDataSection = {
+  key: 'eventInvitations',
+  titleKey: 'eventInvitations.gdpr.title',
+  async load(db: Database, person: { contactIds: string[] }): Promise<Array<Record<string, unknown>>> {
+    const rows = await invitationsOfContacts(db, person.contactIds);
+    return rows.map((row) => ({
+      [t('eventInvitations.gdpr.event')]: row.eventTitle,
+      [t('eventInvitations.gdpr.date')]: formatDateTime(row.startsAt),
+      [t('eventInvitations.gdpr.cancelled')]: row.eventStatus === 'annule' ? t('common.yes') : t('common.no'),
+      [t('eventInvitations.columns.organization')]: row.organizationName ?? '',
+      [t('eventInvitations.gdpr.sentAt')]: row.sentAt ? formatDateTime(row.sentAt) : (row.notSentReason ?? ''),
+      [t('eventInvitations.columns.response')]: t(`eventInvitations.responses.${row.response}`),
+      [t('eventInvitations.gdpr.respondedAt')]: row.respondedAt ? formatDateTime(row.respondedAt) : '',
+      [t('eventInvitations.columns.attendance')]: row.attendance ? t(`eventInvitations.attendance.${row.attendance}`) : '',
+    }));
+  },
+};

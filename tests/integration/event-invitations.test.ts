@@ -10,6 +10,7 @@ import { sendQueuedEmail } from '../../src/jobs/mail-send.job';
 import { listUnits } from '../../src/models/units.model';
 import { auditLog, emails, eventInvitations, events, type Contact, type Event, type Organization, type User } from '../../src/models/schema';
 import { partnerReminderEmail, queueEventInvitationEmails } from '../../src/services/event-invitations.service';
+import { exportPersonalData } from '../../src/services/contacts.service';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 import { eventByUid, instantOf, parseValidCalendar } from '../support/ical';
@@ -291,5 +292,11 @@ describe('event invitations', () => {
     expect('refused' in refused && refused.refused).toContain('Peut-être');
     await harness.db.update(events).set({ status: 'annule' }).where(eq(events.id, event.id));
     expect('refused' in (await partnerReminderEmail(harness.db, ctx, yesRow.id))).toBe(true);
+
+    // The person's access export (RGPD art. 15) lists the invitation and the answer.
+    const admin = await buildUser(harness.db, { roles: ['admin'] });
+    const exported = await exportPersonalData(await harness.context(admin), yes.id);
+    const section = exported.otherLinks.find((link) => link.key === 'eventInvitations');
+    expect(section?.rows).toEqual([expect.objectContaining({ Événement: 'Rencontre partenaires', Annulé: 'Oui', Structure: 'CREPS de Bretagne', Réponse: 'Accepte' })]);
   });
 });

@@ -91,9 +91,12 @@ test('the export lists positions, signed conventions, e-mails sent and the conse
   expect(optOut?.action).toBe('contact.updated');
   expect(optOut?.changes).toEqual({ emailOptOut: { before: false, after: true } });
   expect(optOut?.summary).toEqual([{ field: 'Ne souhaite pas recevoir de courriels', before: 'Non', after: 'Oui' }]);
-  // Sections other features register (exchanges so far) are listed, empty ones included.
-  expect(PERSONAL_DATA_EXTENSIONS.map((section) => section.key)).toEqual(['exchanges']);
-  expect(exported.otherLinks).toEqual([{ key: 'exchanges', title: 'Échanges où la personne apparaît', rows: [] }]);
+  // Sections other features register (exchanges, event invitations) are listed, empty ones included.
+  expect(PERSONAL_DATA_EXTENSIONS.map((section) => section.key)).toEqual(['exchanges', 'eventInvitations']);
+  expect(exported.otherLinks).toEqual([
+    { key: 'exchanges', title: 'Échanges où la personne apparaît', rows: [] },
+    { key: 'eventInvitations', title: 'Invitations à des événements', rows: [] },
+  ]);
 
   const page = await admin.get(`/contacts/${person.id}/donnees-personnelles`);
   expect(page.status).toBe(200);

@@ -60,6 +60,15 @@ export const frEventInvitations = {
       subjectLeadInvitation: 'Invitation',
       subjectLeadUpdate: 'Invitation mise à jour',
     },
+    attendance: { present: 'Présent', absent: 'Absent', excuse: 'Excusé' },
+    gdpr: {
+      title: 'Invitations à des événements',
+      event: 'Événement',
+      date: 'Date',
+      cancelled: 'Annulé',
+      sentAt: 'Invitation envoyée',
+      respondedAt: 'Répondu le',
+    },
     reminderRefused: 'Pas de rappel pour cette invitation : {reason}',
   },
   rsvp: {
