@@ -260,8 +260,9 @@ type AttendanceExportRow = {
  * 'events.export'; journaled (entity 'event', the event's id) once the rows are read.
  */
 export async function attendanceExport(ctx: ServiceContext, id: string, format: SpreadsheetFormat) {
-  const event = await loadEvent(ctx.db, ctx, id);
+  // Refused before the event is looked up: a lecteur learns nothing from an export URL.
   assertCan(ctx.actor, 'events.export');
+  const event = await loadEvent(ctx.db, ctx, id);
   const columns: Array<ExportColumn<AttendanceExportRow>> = [
     { key: 'name', label: t('events.export.name'), width: 30 },
     { key: 'organization', label: t('events.export.organization'), width: 40 },

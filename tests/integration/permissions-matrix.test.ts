@@ -126,6 +126,22 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/contacts/00000000-0000-4000-8000-000000000000/historique?types=echange', expect: anyoneSignedIn(404) },
   { method: 'GET', path: '/conventions/00000000-0000-4000-8000-000000000000/historique', expect: anyoneSignedIn(404) },
   // Issue 13 — events and invitations (/evenements…): rows added below this line.
+  // Events: everyone reads the list (filters ignored when unknown); chargé, manager and admin create (an empty form: 422);
+  // an unknown event is « not found » for everyone signed in, except its attendance export (refused first to lecteur, juriste, finance).
+  { method: 'GET', path: '/evenements', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/evenements?periode=passes&kind=salon&owner=me&q=x&sort=title&dir=desc&page=2', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/evenements/nouveau', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'POST', path: '/evenements/nouveau', form: { title: '' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 422 : 403) },
+  { method: 'GET', path: '/evenements/choix-structures?organizationQuery=un', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 200 : 403) },
+  { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/evenements/pas-un-identifiant', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000/modifier', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/modifier', form: { title: '' }, expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000/annuler', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/annuler', form: { reason: 'x' }, expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/presences', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000/presences.csv', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000/presences.xlsx', expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
   // Invitations: everyone reads an event's invitees; editors invite, send and remove (an unknown event is looked up after the check).
   { method: 'GET', path: '/evenements/00000000-0000-4000-8000-000000000000/invitations?q=ma', expect: anyoneSignedIn(404) },
   { method: 'POST', path: '/evenements/00000000-0000-4000-8000-000000000000/invitations', form: { contactIds: '00000000-0000-4000-8000-000000000000' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
