@@ -48,7 +48,7 @@ import { restrictedFieldsFor } from './restricted-fields.service';
 import { exchangesPersonalDataSection } from './exchange-list.service';
 import { eventInvitationsPersonalDataSection } from './event-invitations.service';
 import { labelAction } from './journal.service';
-import { optOutColumns, optOutSourceLabel, optOutSummary, partnerEmailEligibility } from './partner-mail.service';
+import { optOutColumns, optOutSourceLabel, partnerEmailEligibility } from './partner-mail.service';
 
 export const CONTACT_PAGE_SIZE = 50;
 /** CNIL: prospects' data should not be kept beyond three years without contact. */
@@ -178,8 +178,8 @@ export type ContactDetail =
       affiliations: { current: Awaited<ReturnType<typeof affiliationsOfContact>>; past: Awaited<ReturnType<typeof affiliationsOfContact>> };
       hiddenFields: string[];
       reviewDue: boolean;
-      /** Partner-facing e-mail (invitations, reminders): allowed or why not, and the opt-out's date and source. */
-      partnerMail: { allowed: boolean; reason: string | null; optOut: string | null };
+      /** Partner-facing e-mail (invitations, reminders): allowed, or why not (an opt-out's date and source). */
+      partnerMail: { allowed: boolean; reason: string | null };
       permissions: { edit: boolean; archive: boolean; restore: boolean; erase: boolean; gdprExport: boolean; vcard: boolean; merge: boolean; undoMerge: boolean };
     };
 
@@ -207,7 +207,7 @@ export async function getContactDetail(ctx: ServiceContext, id: string): Promise
     reviewDue: !contact.erasedAt && lastTouch < reviewLimit,
     partnerMail: (() => {
       const eligibility = partnerEmailEligibility(contact);
-      return { allowed: eligibility.allowed, reason: eligibility.allowed ? null : eligibility.reason, optOut: contact.emailOptOut ? optOutSummary(contact) : null };
+      return { allowed: eligibility.allowed, reason: eligibility.allowed ? null : eligibility.reason };
     })(),
     permissions: {
       edit: !contact.erasedAt && can(ctx.actor, 'directory.edit', scope),
