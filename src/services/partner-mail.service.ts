@@ -34,13 +34,6 @@ export function optOutSourceLabel(source: string | null | undefined): string {
   return source && (OPT_OUT_SOURCES as readonly string[]).includes(source) ? t(`partnerMail.sources.${source}`) : t('partnerMail.sources.utilisateur');
 }
 
-/** « Désabonné le 06/12/2026 (lien de désabonnement) », for the contact page. */
-export function optOutSummary(contact: Partial<Pick<Contact, 'emailOptOutAt' | 'emailOptOutSource'>>): string {
-  return contact.emailOptOutAt
-    ? t('partnerMail.contactPanel.optedOutOn', { date: formatDate(contact.emailOptOutAt), source: optOutSourceLabel(contact.emailOptOutSource) })
-    : t('partnerMail.contactPanel.optedOutUndated');
-}
-
 /**
  * Whether a partner-facing e-mail may go to this contact, and if not why (French, shown to the
  * sender). Erased and opted-out contacts never; a contact whose legal basis is consent needs a

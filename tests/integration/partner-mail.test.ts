@@ -119,7 +119,7 @@ describe('partner-facing e-mail', () => {
       expect(received('list-unsubscribe')).toBe(`List-Unsubscribe: ${unsubscribe}`);
       expect(received('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
       expect(message.replyTo?.value[0]).toEqual({ address: owner.email, name: 'Camille Lefèvre' });
-      expect(message.text).toContain('Vous recevez ce message parce que vous êtes en relation professionnelle avec');
+      expect(message.text).toContain('Vous recevez ce message parce que vous êtes en relation professionnelle avec nos services (Ministère de l’Éducation nationale)');
       expect(message.text).toContain(`Pour ne plus recevoir ces courriels : ${unsubscribe.slice(1, -1)}`);
       expect(message.text).toContain('votre réponse parviendra à Camille Lefèvre');
       expect(message.text).not.toContain('Merci de ne pas y répondre');
@@ -248,7 +248,7 @@ describe('partner-facing e-mail', () => {
     const flagged = await reload(contact.id);
     expect(flagged).toMatchObject({ emailOptOut: true, emailOptOutSource: 'utilisateur' });
     const shown = await browser.get(`/contacts/${contact.id}`);
-    expect(shown.text).toMatch(/Désabonné le \d\d\/\d\d\/\d{4} \(saisi par un utilisateur\)/);
+    expect(shown.text).toMatch(/Ce contact s’est désabonné des courriels le \d\d\/\d\d\/\d{4} \(saisi par un utilisateur\)\./);
     expect(shown.text).toContain('Réautoriser les courriels');
 
     const cleared = await browser.post(`/contacts/${contact.id}/courriels-partenaires`, { optOut: 'non' });
@@ -258,6 +258,11 @@ describe('partner-facing e-mail', () => {
     const history = await browser.get(`/contacts/${contact.id}`);
     expect(history.text).toContain('Désabonnement des courriels (saisi)');
     expect(history.text).toContain('Courriels réautorisés');
+    // The journal says it in words: field labels and the origin's label, never codes.
+    const changes = [...history.text.matchAll(/<ul class="passerelle-changes">([\s\S]*?)<\/ul>/g)].map((match) => match[1]).join('\n');
+    expect(changes).toContain('<strong>Origine du refus des courriels</strong> : — → saisi par un utilisateur');
+    expect(changes).toContain('<strong>Date du refus des courriels</strong>');
+    expect(changes).not.toMatch(/emailOptOut|lien_desabonnement|: — → utilisateur/);
 
     const lecteur = await buildUser(harness.db, { roles: ['lecteur'], unitCodes: ['DDPSI'] });
     const reader = new TestBrowser(harness.app);

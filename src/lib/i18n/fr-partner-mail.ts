@@ -17,10 +17,10 @@ export const frPartnerMail = {
     // The footer of partner-facing e-mails: why they receive it, how to stop.
     footer: {
       why: {
-        consentement: 'Vous recevez ce message parce que vous avez accepté de recevoir les courriels de {institution}.',
-        interet_legitime: 'Vous recevez ce message parce que vous êtes en relation professionnelle avec {institution} dans le cadre de ses partenariats.',
-        contrat: 'Vous recevez ce message dans le cadre de la convention qui lie votre structure à {institution}.',
-        mission_interet_public: 'Vous recevez ce message dans le cadre des missions de service public de {institution} auxquelles votre structure est associée.',
+        consentement: 'Vous recevez ce message parce que vous avez accepté de recevoir nos courriels ({institution}).',
+        interet_legitime: 'Vous recevez ce message parce que vous êtes en relation professionnelle avec nos services ({institution}) dans le cadre de nos partenariats.',
+        contrat: 'Vous recevez ce message dans le cadre de la convention qui lie votre structure à nos services ({institution}).',
+        mission_interet_public: 'Vous recevez ce message parce que votre structure est associée à nos missions de service public ({institution}).',
       },
       replyTo: 'Pour toute question, répondez simplement à ce message : votre réponse parviendra à {name}.',
       noReply: 'Ce message a été envoyé par Passerelle.',
@@ -31,8 +31,8 @@ export const frPartnerMail = {
     contactPanel: {
       title: 'Courriels aux partenaires',
       allowed: 'Peut recevoir les invitations et rappels envoyés aux partenaires.',
-      optedOutOn: 'Désabonné le {date} ({source})',
-      optedOutUndated: 'Refuse les courriels (date non enregistrée)',
+      allowedBadge: 'Autorisés',
+      refusedBadge: 'Non envoyés',
       setButton: 'Désabonner ce contact',
       setConfirm: 'Ce contact ne recevra plus aucun courriel envoyé aux partenaires (invitations, rappels). Continuer ?',
       clearButton: 'Réautoriser les courriels',
@@ -44,11 +44,11 @@ export const frPartnerMail = {
     page: {
       title: 'Désabonnement',
       confirmTitle: 'Ne plus recevoir nos courriels',
-      confirmIntro: 'Vous ne recevrez plus les invitations et rappels que {institution} envoie par Passerelle à l’adresse {address}.',
+      confirmIntro: 'Vous ne recevrez plus les invitations et rappels envoyés par Passerelle ({institution}) à l’adresse {address}.',
       confirmButton: 'Me désabonner',
       confirmHint: 'Un seul clic suffit ; aucune autre information ne vous est demandée.',
       doneTitle: 'Vous êtes désabonné',
-      doneIntro: 'L’adresse {address} ne recevra plus les courriels envoyés aux partenaires par {institution}.',
+      doneIntro: 'L’adresse {address} ne recevra plus les invitations et rappels envoyés par Passerelle ({institution}).',
       doneAlready: 'Votre désabonnement avait déjà été enregistré le {date}.',
       doneContact: 'Si vous souhaitez de nouveau recevoir nos courriels, écrivez à votre interlocuteur habituel.',
       alreadyTitle: 'Vous êtes déjà désabonné',
