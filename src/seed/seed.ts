@@ -24,6 +24,7 @@ import {
 import { registerConventionCircuit } from '../services/convention-circuit';
 import { seedConventions } from './demo-conventions';
 import { DEMO_SOURCED_STARTUPS, seedExchangesAndTasks } from './demo-exchanges';
+import { seedEvents } from './demo-events';
 import { DEMO_CONTACTS, DEMO_ORGANIZATION_FOLLOW_UP, DEMO_ORGANIZATION_UNITS, demoEmail } from './demo-contacts';
 import { DEMO_ORGANIZATIONS } from './demo-organizations';
 import { DEMO_USERS } from './demo-users';
@@ -65,6 +66,8 @@ export interface SeedReport {
   exchanges: SeedCount;
   /** Demo tasks (overdue, due today, coming, done). */
   tasks: SeedCount;
+  /** Demo reciprocity events with their invitations and attendance (src/seed/demo-events.ts). */
+  events: SeedCount;
   /** Rows skipped or corrected while reading the source files. */
   notes: SourceNote[];
   /** Demo unit codes missing from the database (membership not created). */
@@ -367,6 +370,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     const { contacts: contactCount, links: contactLinks } = await seedContacts(tx);
     const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, now, options.baseUrl ?? defaultBaseUrl());
     const activity = await seedExchangesAndTasks(tx, now);
+    const demoEvents = await seedEvents(tx, now);
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
       users: accounts.users,
@@ -380,6 +384,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       conventionCircuits,
       exchanges: activity.exchanges,
       tasks: activity.tasks,
+      events: demoEvents.events,
       notes,
       missingUnits: accounts.missingUnits,
       totalInserted:
@@ -393,7 +398,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
         conventionCount.inserted +
         conventionCircuits.inserted +
         activity.exchanges.inserted +
-        activity.tasks.inserted,
+        activity.tasks.inserted +
+        demoEvents.events.inserted,
     } satisfies SeedReport;
   });
 
@@ -413,6 +419,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       conventionCircuits: report.conventionCircuits,
       exchanges: report.exchanges,
       tasks: report.tasks,
+      events: report.events,
       totalInserted: report.totalInserted,
     },
     'seed: données de démonstration chargées',
@@ -440,6 +447,7 @@ export function formatSeedReport(report: SeedReport): string {
     line('  dont passées par le circuit', report.conventionCircuits),
     line('Échanges', report.exchanges),
     line('Tâches', report.tasks),
+    line('Événements', report.events),
     `  Total ajouté / total inserted: ${report.totalInserted}`,
   ];
   if (report.missingUnits.length > 0) lines.push(`  Unités absentes (rattachements non créés) : ${report.missingUnits.join(', ')}`);
