@@ -9,6 +9,7 @@ import { organizationExport } from '../services/directory-export.service';
 import { readTimeline } from '../services/timeline.service';
 import { timelineHandler } from './timeline-response';
 import { can } from '../services/permissions';
+import { reciprocityFilterChoices, reciprocityOfOrganization } from '../services/reciprocity.service';
 import {
   DuplicatesFoundError,
   archiveOrganization,
@@ -69,6 +70,7 @@ export function organizationsRouter(): Router {
         options,
         inactivityChoices: INACTIVITY_CHOICES.map((months) => ({ value: String(months), label: t('organizations.filterInactiveMonths', { months }) })),
         sortChoices: (['name', 'updated', 'created', 'activity'] as const).map((value) => ({ value, label: t(`organizations.sorts.${value}`) })),
+        reciprocityChoices: reciprocityFilterChoices(),
         canCreate: can(req.actor, 'directory.edit'),
         canSeeArchived: can(req.actor, 'directory.archive'),
       },
@@ -130,6 +132,7 @@ export function organizationsRouter(): Router {
       organization: detail.organization,
       hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
       timeline: await readTimeline(ctx, { type: 'organization', id: detail.organization.id }, {}),
+      reciprocity: await reciprocityOfOrganization(ctx, detail.organization.id),
       breadcrumb: [{ label: t('organizations.title'), href: '/structures' }, { label: detail.organization.name }],
     });
   });

@@ -18,6 +18,7 @@ import { assertCan, hasRole } from './permissions';
 import { cachedActiveUnits } from './reference-lists';
 import { STARTUP_KIND_CODE } from './startup-meeting.service';
 import { myOpenTaskViews } from './task-pages.service';
+import { partnershipsBehindOfUnits } from './reciprocity.service';
 import { getInbox } from './workflow-inbox.service';
 
 /** Rows shown per block (the link leads to the whole list). */
@@ -69,6 +70,9 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
   const monthStart = `${today.slice(0, 7)}-01`;
   const yearStart = `${today.slice(0, 4)}-01-01`;
 
+  // « Partenariats en retard de réciprocité » (issue 13): run beside the other blocks.
+  const reciprocityBehind = partnershipsBehindOfUnits(ctx.db, unitIds, ctx.now, DASHBOARD_BLOCK_SIZE);
+  reciprocityBehind.catch(() => undefined); // awaited below; keeps a failure elsewhere from leaving it unhandled
   const [overdueTasks, upcomingTasks, myExchanges, inbox, expiring, dormant, latestExchanges, exchangesThisMonth, exchangesThisYear, startupsThisYear] = await Promise.all([
     myOpenTaskViews(ctx, { dueTo: addDays(today, -1) }, DASHBOARD_BLOCK_SIZE),
     myOpenTaskViews(ctx, { dueFrom: today, dueTo: weekEnd }, DASHBOARD_BLOCK_SIZE),
@@ -84,6 +88,8 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(yearStart), ctx.now, checkVisibility),
     countOrganizationsMetByUnits(ctx.db, actor, unitIds, { from: startOfParisDay(yearStart), to: ctx.now, kindCode: STARTUP_KIND_CODE, exchangeKinds: MEETING_KINDS }, checkVisibility),
   ]);
+
+  const reciprocity = await reciprocityBehind;
 
   return {
     today,
@@ -108,6 +114,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
       noticeLink: link('/conventions', { unit: unitParam, expiring: EXPIRING_WITHIN_DAYS, on: 'preavis', sort: 'endsOn', dir: 'asc' }),
     },
     dormant: { rows: dormant.rows, total: dormant.total, link: link('/structures', { unit: unitParam, status: 'actif', inactive: dormant.months, sort: 'activity', dir: 'asc' }) },
+    reciprocity: { ...reciprocity, link: link('/structures', { unit: unitParam, reciprocite: 'en_retard_ou_jamais' }) },
     latestExchanges: { rows: latestExchanges, link: link('/echanges', { unit: unitParam, to: today }) },
     counts: {
       exchangesThisMonth,

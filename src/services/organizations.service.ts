@@ -47,6 +47,7 @@ import { type Actor, type ServiceContext, inTransaction } from './context';
 import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
 import { assertCan, can, canAttachUnit, unitsAfterChange } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
+import { RECIPROCITY_FILTERS, type PartnershipView, reciprocityOfOrganizations, reciprocityWindow } from './reciprocity.service';
 
 export const ORGANIZATION_PAGE_SIZE = 50;
 
@@ -80,6 +81,7 @@ const listSchema = z.object({
   owner: z.union([z.literal('moi'), z.uuid()]).optional().catch(undefined),
   tag: z.string().trim().max(TAG_MAX_LENGTH).optional().catch(undefined),
   inactive: z.coerce.number().int().min(1).max(120).optional().catch(undefined),
+  reciprocite: z.enum(RECIPROCITY_FILTERS).optional().catch(undefined),
   archived: z.enum(['1']).optional().catch(undefined),
   sort: z.enum(ORGANIZATION_SORTS).default('name').catch('name'),
   dir: z.enum(['asc', 'desc']).default('asc').catch('asc'),
@@ -92,7 +94,7 @@ export type OrganizationListQuery = Omit<z.infer<typeof listSchema>, 'after' | '
 export interface OrganizationListView {
   /** The filters as given, without the cursor: what links and the export keep. */
   query: OrganizationListQuery;
-  rows: Array<OrganizationListRow & { regionName: string | null; canEdit?: boolean }>;
+  rows: Array<OrganizationListRow & { regionName: string | null; canEdit?: boolean; reciprocity?: PartnershipView }>;
   total: number;
   nextCursor: string | null;
   previousCursor: string | null;
@@ -120,6 +122,7 @@ function filtersOf(ctx: ServiceContext, query: OrganizationListQuery) {
     ownerId: query.owner === 'moi' ? ctx.actor?.id : query.owner,
     tag: query.tag || undefined,
     inactiveMonths: query.inactive,
+    reciprocity: query.reciprocite ? { filter: query.reciprocite, window: reciprocityWindow(ctx.now) } : undefined,
     archived: query.archived === '1' && canSeeArchived ? ('only' as const) : ('exclude' as const),
     sort: query.sort,
     direction: query.dir,
@@ -130,9 +133,11 @@ export async function listOrganizationsPage(ctx: ServiceContext, rawQuery: unkno
   assertCan(ctx.actor, 'directory.read');
   const { query, after, before } = parseOrganizationQuery(rawQuery);
   const page = await listOrganizations(ctx.db, filtersOf(ctx, query), { limit: ORGANIZATION_PAGE_SIZE, after, before }, ctx.now);
+  // The reciprocity column: computed for the page's rows only (one statement).
+  const reciprocity = await reciprocityOfOrganizations(ctx.db, page.rows.map((row) => row.id), ctx.now);
   return {
     query,
-    rows: page.rows.map((row) => ({ ...row, regionName: row.regionCode ? regionName(row.regionCode) ?? null : null })),
+    rows: page.rows.map((row) => ({ ...row, regionName: row.regionCode ? regionName(row.regionCode) ?? null : null, reciprocity: reciprocity.get(row.id) })),
     total: page.total,
     nextCursor: page.next ? encodeCursor(page.next) : null,
     previousCursor: page.previous ? encodeCursor(page.previous) : null,
@@ -288,6 +293,8 @@ const organizationSchema = z.object({
   unitIds: stringList().pipe(z.array(z.uuid({ error: t('validation.unknownUnit') }))),
   parentId: optionalId(t('organizations.unknownParent')),
   description: optionalTrimmed(5000).transform((value) => value || null),
+  /** « Partenaire suivi »: its reciprocity is followed even without a convention in force (issue 13). */
+  followedPartner: z.preprocess((value) => value === 'on' || value === 'true' || value === '1' || value === true, z.boolean()),
   /** Ticked after the duplicate warning: "create it anyway". */
   confirmDuplicates: z.preprocess((value) => value === 'on' || value === 'true' || value === true, z.boolean()),
 });
@@ -416,6 +423,7 @@ function columnsOf(values: OrganizationInput): Partial<NewOrganization> {
     ownerId: values.ownerId,
     parentId: values.parentId,
     description: values.description,
+    followedPartner: values.followedPartner,
     ...derivedColumns(values),
   };
 }

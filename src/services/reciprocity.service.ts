@@ -70,7 +70,11 @@ export interface PartnershipView extends ReciprocitySummary {
   /** « prochaine avant le samedi 14 mars 2026 », or what to do when behind; empty when never due. */
   dueText: string;
   statusLabel: string;
+  /** DSFR badge variant of the status. */
+  tone: 'success' | 'warning' | 'error';
 }
+
+const TONES: Record<ReciprocityStatus, PartnershipView['tone']> = { a_jour: 'success', a_surveiller: 'warning', en_retard: 'error', jamais_rencontre: 'error' };
 
 function viewOf(row: PartnershipRow, today: string): PartnershipView {
   const summary = summarizeReciprocity(row.meetingDays, { minimum: row.minimum, target: row.target }, row.everMet, today);
@@ -88,6 +92,7 @@ function viewOf(row: PartnershipRow, today: string): PartnershipView {
     meetingsText: t(summary.meetings > 1 ? 'reciprocity.meetingsMany' : 'reciprocity.meetingsOne', { count: summary.meetings, target: summary.target }),
     dueText,
     statusLabel: t(`reciprocity.statuses.${summary.status}`),
+    tone: TONES[summary.status],
   };
 }
 
@@ -145,6 +150,11 @@ export async function partnershipsBehindOfUnits(db: Database, unitIds: readonly 
 export interface FiguresRow {
   code: string;
   label: string;
+  minimumField: string;
+  targetField: string;
+  /** What the form's fields show: the stored figures, or what was sent when shown again after an error. */
+  minimumValue: string;
+  targetValue: string;
   /** The admin's figures, or null: the default applies. */
   minimum: number | null;
   target: number | null;
@@ -160,7 +170,8 @@ export interface FiguresPage {
   statuses: readonly ReciprocityStatus[];
 }
 
-export async function readReciprocityFigures(ctx: ServiceContext): Promise<FiguresPage> {
+/** The figures page; `sent`: the form's values, shown again after a refusal. */
+export async function readReciprocityFigures(ctx: ServiceContext, sent?: Record<string, unknown>): Promise<FiguresPage> {
   assertCan(ctx.actor, 'reciprocity.manage');
   const [targets, kinds, counts] = await Promise.all([
     listReciprocityTargets(ctx.db),
@@ -168,6 +179,13 @@ export async function readReciprocityFigures(ctx: ServiceContext): Promise<Figur
     partnershipStatusesByKind(ctx.db, reciprocityWindow(ctx.now)),
   ]);
   const of = (scope: ReciprocityTargetScope, code: string) => targets.find((row) => row.scope === scope && row.scopeCode === code);
+  const fields = (scope: ReciprocityTargetScope, code: string) => {
+    const stored = of(scope, code);
+    const minimumField = figureFieldName('minimum', scope, code);
+    const targetField = figureFieldName('target', scope, code);
+    const shown = (field: string, value: number | undefined) => (sent ? (typeof sent[field] === 'string' ? (sent[field] as string) : '') : value === undefined ? '' : String(value));
+    return { minimumField, targetField, minimumValue: shown(minimumField, stored?.minimum), targetValue: shown(targetField, stored?.target) };
+  };
   const countsOf = (code: string) =>
     Object.fromEntries(RECIPROCITY_STATUSES.map((status) => [status, counts.find((row) => row.kindCode === code && row.status === status)?.count ?? 0])) as Record<ReciprocityStatus, number>;
   return {
@@ -180,12 +198,14 @@ export async function readReciprocityFigures(ctx: ServiceContext): Promise<Figur
       minimum: of('organization_kind', kind.code)?.minimum ?? null,
       target: of('organization_kind', kind.code)?.target ?? null,
       counts: countsOf(kind.code),
+      ...fields('organization_kind', kind.code),
     })),
     conventionKinds: CONVENTION_KINDS.map((kind) => ({
       code: kind,
       label: t(`conventions.kinds.${kind}`),
       minimum: of('convention_kind', kind)?.minimum ?? null,
       target: of('convention_kind', kind)?.target ?? null,
+      ...fields('convention_kind', kind),
     })),
   };
 }
