@@ -5,15 +5,19 @@ import { flash, redirectAfterPost, render, renderInvalid, serviceContext } from 
 import { t } from '../lib/i18n';
 import { PASSWORD_MIN_LENGTH } from '../lib/passwords';
 import { readOwnProfile } from '../services/account.service';
+import { calendarFeedSection } from '../services/agenda.service';
 import { changeOwnPassword } from '../services/auth.service';
+import { myReminderPreferences, updateMyReminderPreferences } from '../services/reminder-settings.service';
 
 export function accountRouter(): Router {
   const router = Router();
   router.use('/compte', requireLogin);
 
   router.get('/compte', async (req, res) => {
-    const profile = await readOwnProfile(serviceContext(req));
-    render(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH });
+    const ctx = serviceContext(req);
+    const profile = await readOwnProfile(ctx);
+    const reminderPreferences = await myReminderPreferences(ctx);
+    render(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH, calendarFeed: await calendarFeedSection(ctx), reminderPreferences });
   });
 
   router.post('/compte/mot-de-passe', async (req, res) => {
@@ -25,7 +29,23 @@ export function accountRouter(): Router {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const profile = await readOwnProfile(ctx);
-      renderInvalid(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH }, error.fieldErrors);
+      const reminderPreferences = await myReminderPreferences(ctx);
+      renderInvalid(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH, calendarFeed: await calendarFeedSection(ctx), reminderPreferences }, error.fieldErrors);
+    }
+  });
+
+  // « Relances »: my choice per rule (courriel / résumé / aucun).
+  router.post('/compte/relances', async (req, res) => {
+    const ctx = serviceContext(req);
+    try {
+      const { changed } = await updateMyReminderPreferences(ctx, req.body);
+      flash(req, 'success', t(changed > 0 ? 'reminders.preferences.saved' : 'reminders.preferences.unchanged'));
+      redirectAfterPost(res, '/compte#relances');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const profile = await readOwnProfile(ctx);
+      const reminderPreferences = await myReminderPreferences(ctx, req.body);
+      renderInvalid(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH, calendarFeed: await calendarFeedSection(ctx), reminderPreferences, reminderErrors: error.fieldErrors }, {});
     }
   });
   return router;

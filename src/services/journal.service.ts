@@ -5,6 +5,7 @@ import { formatDate, formatDateTime, formatEuros, startOfParisDay } from '../lib
 import { type AuditReferenceKind, auditReferenceLabels, distinctAuditValues, listAuditEntries } from '../models/audit.model';
 import type { Database } from '../models/database';
 import type { AuditEntry } from '../models/schema';
+import { REMINDER_RULE_CODES } from '../models/reminder-rules';
 import type { ServiceContext } from './context';
 import { assertCan } from './permissions';
 
@@ -36,7 +37,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits', 'eventAudits', 'reminderAudits', 'reciprocityAudits', 'agendaAudits', 'partnerMailAudits', 'eventInvitationAudits'];
 
 /** Field labels specific to an entity type, before the journal's common ones (`auditFields`). */
-const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields' };
+const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields', reminder_rule: 'reminderRuleFields', reminder_preferences: 'reminderPreferenceFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
@@ -47,6 +48,8 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   exchange: { kind: 'exchanges.kinds', outcome: 'exchanges.outcomes' },
   contact: { emailOptOutSource: 'partnerMail.sources' },
   event: { kind: 'events.kinds', status: 'events.statuses' },
+  // A person's choice per reminder rule (the field is the rule's code): courriel, résumé, aucun.
+  reminder_preferences: Object.fromEntries(REMINDER_RULE_CODES.map((code) => [code, 'reminders.preferences.modes'])),
 };
 
 /** Fields whose values are ids (or a kind's code): what they refer to, per entity type ('*': any). */

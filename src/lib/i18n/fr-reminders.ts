@@ -1,4 +1,15 @@
 // Strings of reminder rules, the digest and notifications (issue 13). Each file owns its top-level groups (see index.ts).
+/** The rules' names, by code (`meeting.day_before` → rules.meeting.day_before). */
+const RULE_LABELS = {
+  meeting: { day_before: 'Rendez-vous ou événement demain', morning_of: 'Rendez-vous ou événement du jour' },
+  task: { due_today: 'Tâche à échéance aujourd’hui', overdue: 'Tâche en retard' },
+  convention: { end: 'Fin de convention', notice: 'Date limite de préavis d’une convention' },
+  reciprocity: { behind: 'Partenariat en retard de réciprocité' },
+  workflow: { step_overdue: 'Étape de validation en retard' },
+  digest: { daily: 'Résumé quotidien' },
+  event: { partner_day_before: 'Rappel aux partenaires invités (veille de l’événement)' },
+};
+
 export const frReminders = {
   reminders: {
     /** The reminder e-mails and notifications (engine: src/services/reminders.service.ts). */
@@ -54,15 +65,7 @@ export const frReminders = {
       intro:
         'Les relances envoyées par Passerelle : pour chaque règle, les jours de décalage, l’heure d’envoi (heure de Paris), si elle est active et si les utilisateurs peuvent la couper dans leur compte.',
       rulesTitle: 'Règles',
-      rules: {
-        meeting: { day_before: 'Rendez-vous ou événement demain', morning_of: 'Rendez-vous ou événement du jour' },
-        task: { due_today: 'Tâche à échéance aujourd’hui', overdue: 'Tâche en retard' },
-        convention: { end: 'Fin de convention', notice: 'Date limite de préavis d’une convention' },
-        reciprocity: { behind: 'Partenariat en retard de réciprocité' },
-        workflow: { step_overdue: 'Étape de validation en retard' },
-        digest: { daily: 'Résumé quotidien' },
-        event: { partner_day_before: 'Rappel aux partenaires invités (veille de l’événement)' },
-      },
+      rules: RULE_LABELS,
       ruleHints: {
         meeting: {
           day_before: 'Aux participants internes d’un échange ou d’un événement, la veille.',
@@ -155,7 +158,9 @@ export const frReminders = {
     'reminder_rule.updated': 'Règle de relance modifiée',
     'reminder_preferences.updated': 'Choix de relances modifiés',
   },
-  /** Journal: the fields of a reminder rule's entry, and of a user's choices. */
+  /** Journal: a person's choices, one field per rule (its code, flat: `labelFor` reads it as one key). */
+  reminderPreferenceFields: Object.fromEntries(Object.entries(RULE_LABELS).flatMap(([family, rules]) => Object.entries(rules).map(([key, label]) => [`${family}.${key}`, label]))),
+  /** Journal: the fields of a reminder rule's entry. */
   reminderRuleFields: {
     enabled: 'Active',
     mandatory: 'Obligatoire',
