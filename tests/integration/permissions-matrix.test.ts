@@ -151,6 +151,10 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/invitation/pas-un-jeton?reponse=accepte', expect: () => 400 },
   { method: 'POST', path: '/invitation/pas-un-jeton', form: { reponse: 'accepte' }, expect: () => 400 },
   // Issue 13 — reciprocity (/admin/reciprocite, organisations' filter): rows added below this line.
+  // The figures: admins only (an out-of-range figure: 422, nothing saved); the list's filter and the dashboard's block: everyone signed in.
+  { method: 'GET', path: '/admin/reciprocite', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/reciprocite', form: { minimum__organization_kind__cfa: '60', target__organization_kind__cfa: '2' }, expect: adminOnly(422) },
+  { method: 'GET', path: '/structures?reciprocite=en_retard_ou_jamais', expect: anyoneSignedIn(200) },
   // Issue 13 — reminders and notifications (/admin/relances, /notifications, /compte): rows added below this line.
   // Issue 13 — agenda and iCal (/agenda…): rows added below this line.
   // Everyone signed in has an agenda (a manager's units' view falls back to one's own for others),
