@@ -41,6 +41,7 @@ import type {
 } from '../models/schema';
 import { recordAudit, type AuditRecord } from './audit.service';
 import { auditableContact, contactColumnsOf, type ContactInput } from './contacts.service';
+import { optOutColumns } from './partner-mail.service';
 import type { ServiceContext } from './context';
 import { auditableOrganization, organizationColumnsOf, type OrganizationInput } from './organizations.service';
 import { can } from './permissions';
@@ -723,8 +724,11 @@ async function affiliate(rows: RowContext, tx: Database, read: Extract<ReadRow, 
 
 export async function applyContactCreate(rows: RowContext, tx: Database, read: Extract<ReadRow, { entity: 'contacts' }>): Promise<AppliedRow> {
   const { ctx, options } = rows;
+  const columns = contactColumnsOf(read.input) as NewContact;
   const contact = await insertContact(tx, {
-    ...(contactColumnsOf(read.input) as NewContact),
+    ...columns,
+    // A refusal read from the file is dated the day of the import.
+    ...optOutColumns(false, columns.emailOptOut === true, ctx.now, 'import'),
     ownerId: ctx.actor.id,
     createdById: ctx.actor.id,
     updatedById: ctx.actor.id,

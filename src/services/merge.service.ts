@@ -159,9 +159,9 @@ const RESTORED_COLUMNS: Record<Entity, string[]> = {
     'archivedById',
     'updatedById',
   ],
-  contact: [...CONTACT_FIELDS.flatMap((field) => field.columns), 'emails', 'phones', 'tags', 'emailOptOut', 'lastActivityAt', 'archivedAt', 'archivedById', 'updatedById'],
+  contact: [...CONTACT_FIELDS.flatMap((field) => field.columns), 'emails', 'phones', 'tags', 'emailOptOut', 'emailOptOutAt', 'emailOptOutSource', 'lastActivityAt', 'archivedAt', 'archivedById', 'updatedById'],
 };
-const TIMESTAMP_COLUMNS = new Set(['lastActivityAt', 'archivedAt', 'consentAt', 'createdAt', 'updatedAt']);
+const TIMESTAMP_COLUMNS = new Set(['lastActivityAt', 'archivedAt', 'consentAt', 'emailOptOutAt', 'createdAt', 'updatedAt']);
 
 function union(first: unknown, second: unknown): string[] {
   return [...new Set([...((first as string[] | null) ?? []), ...((second as string[] | null) ?? [])])];
@@ -390,6 +390,10 @@ function chosenValues(entity: Entity, kept: AnyRecord, merged: AnyRecord, choice
   } else {
     // A person who refused e-mails on either record keeps refusing them.
     values.emailOptOut = Boolean(kept.emailOptOut) || Boolean(merged.emailOptOut);
+    // With the date and origin of that refusal (the kept record's when both refused).
+    const refusal = kept.emailOptOut ? kept : merged.emailOptOut ? merged : null;
+    values.emailOptOutAt = refusal?.emailOptOutAt ?? null;
+    values.emailOptOutSource = refusal?.emailOptOutSource ?? null;
   }
   return values;
 }

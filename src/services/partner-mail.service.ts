@@ -82,7 +82,7 @@ function mailbox(person: { email: string; displayName: string }): string {
 
 /**
  * The e-mail to queue (with queueEmail / queueEmailsAndJobs, inside the caller's transaction), or
- * the reason it may not go. Adds `unsubscribeUrl` and `partner` (the footer: why they receive it,
+ * the reason it may not go. Adds `unsubscribeUrl` and `partnerFooter` (the footer: why they receive it,
  * whom a reply reaches) to the template data; the e-mail layout shows them. `db` may be the
  * caller's transaction (the signing key is read through it).
  */
@@ -91,7 +91,7 @@ export async function partnerEmail(db: Database, request: PartnerEmailRequest): 
   if (!eligibility.allowed) return { refused: eligibility.reason };
   const unsubscribeUrl = await unsubscribeUrlFor(db, request.contact.id, request.baseUrl);
   const institution = t('app.institution');
-  const partner = {
+  const partnerFooter = {
     why: t(`partnerMail.footer.why.${request.contact.legalBasis}`, { institution }),
     reply: request.replyTo ? t('partnerMail.footer.replyTo', { name: request.replyTo.displayName }) : t('partnerMail.footer.noReply'),
     unsubscribeUrl,
@@ -100,7 +100,7 @@ export async function partnerEmail(db: Database, request: PartnerEmailRequest): 
     email: {
       to: eligibility.address,
       template: request.template,
-      data: { ...request.data, unsubscribeUrl, partner },
+      data: { ...request.data, unsubscribeUrl, partnerFooter },
       idempotencyKey: request.idempotencyKey,
       replyTo: request.replyTo ? mailbox(request.replyTo) : null,
       headers: {

@@ -13,6 +13,7 @@ import { auditLog, contacts, devMailbox, emails, type Contact, type User } from 
 import { queueEmail } from '../../src/services/mail.service';
 import { partnerEmail, partnerEmailEligibility, type PartnerEmailRequest } from '../../src/services/partner-mail.service';
 import { sendQueuedEmail } from '../../src/jobs/mail-send.job';
+import { mergeRecords, undoMerge } from '../../src/services/merge.service';
 import { buildContact } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
 
@@ -270,6 +271,25 @@ describe('partner-facing e-mail', () => {
     const refused = await reader.post(`/contacts/${contact.id}/courriels-partenaires`, { optOut: 'oui' });
     expect(refused.status).toBe(403);
     expect((await reload(contact.id)).emailOptOut).toBe(false);
+  });
+
+  test('a merge keeps the refusal with its date and origin (undone with the merge); a merged record’s link unsubscribes the kept one', async () => {
+    const admin = await buildUser(harness.db, { roles: ['admin'] });
+    const ctx = await harness.context(admin);
+    const refusedOn = new Date('2026-10-01T08:00:00Z');
+    const kept = await buildContact(harness.db, { lastName: 'Garnier', emails: ['l.garnier@example.org'] });
+    const merged = await buildContact(harness.db, { lastName: 'Garnier', emails: ['lucie.garnier@example.org'], emailOptOut: true, emailOptOutAt: refusedOn, emailOptOutSource: 'lien_desabonnement' });
+    const { merge } = await mergeRecords(ctx, 'contact', kept.id, merged.id, {});
+    expect(await reload(kept.id)).toMatchObject({ emailOptOut: true, emailOptOutAt: refusedOn, emailOptOutSource: 'lien_desabonnement' });
+    await undoMerge(ctx, merge.id);
+    expect(await reload(kept.id)).toMatchObject({ emailOptOut: false, emailOptOutAt: null, emailOptOutSource: null });
+
+    const survivor = await buildContact(harness.db, { lastName: 'Roux', emails: ['m.roux@example.org'] });
+    const absorbed = await buildContact(harness.db, { lastName: 'Roux', emails: ['marc.roux@example.org'] });
+    await mergeRecords(ctx, 'contact', survivor.id, absorbed.id, {});
+    const response = await request(harness.app).post(`/desabonnement/${await tokenOf(absorbed.id)}`).type('form').send('List-Unsubscribe=One-Click');
+    expect(response.status).toBe(200);
+    expect(await reload(survivor.id)).toMatchObject({ emailOptOut: true, emailOptOutSource: 'lien_desabonnement' });
   });
 
   test('the contact form’s checkbox stamps the date and source; the GDPR export shows them with the consent history', async () => {
