@@ -284,7 +284,7 @@ export async function agendaPage(ctx: ServiceContext, rawQuery: unknown) {
     truncated,
     limit: AGENDA_LIMIT_PER_TYPE,
     filtered: types.length < AGENDA_TYPES.length,
-    navigation: {
+    monthNav: {
       previous: { key: previous.toFormat('yyyy-LL'), label: monthFormat(previous) },
       next: { key: next.toFormat('yyyy-LL'), label: monthFormat(next) },
       current: today.slice(0, 7),
