@@ -156,6 +156,19 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/admin/reciprocite', form: { minimum__organization_kind__cfa: '60', target__organization_kind__cfa: '2' }, expect: adminOnly(422) },
   { method: 'GET', path: '/structures?reciprocite=en_retard_ou_jamais', expect: anyoneSignedIn(200) },
   // Issue 13 — reminders and notifications (/admin/relances, /notifications, /compte): rows added below this line.
+  // Rules and their preview: admins (an empty time is refused, an unknown rule is 404 after the permission check).
+  { method: 'GET', path: '/admin/relances', expect: adminOnly(200) },
+  { method: 'GET', path: '/admin/relances?regle=task.due_today&destinataire=x&page=2', expect: adminOnly(200) },
+  { method: 'POST', path: '/admin/relances/convention.end', form: { enabled: '1', offsetsDays: '30', sendTime: '' }, expect: adminOnly(422) },
+  { method: 'POST', path: '/admin/relances/inconnue', form: { sendTime: '08:00' }, expect: adminOnly(404) },
+  // One's own notifications and reminder choices: everyone signed in (someone else's or an unknown notification: 404).
+  { method: 'GET', path: '/notifications', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/notifications?statut=toutes&tri=anciennes&page=3', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/notifications/compteur', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/notifications/00000000-0000-4000-8000-000000000000/ouvrir', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/notifications/00000000-0000-4000-8000-000000000000/lue', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/notifications/tout-lire', expect: () => 303 },
+  { method: 'POST', path: '/compte/relances', form: { 'mode[task.due_today]': 'pigeon' }, expect: anyoneSignedIn(422) },
   // Issue 13 — agenda and iCal (/agenda…): rows added below this line.
   // Everyone signed in has an agenda (a manager's units' view falls back to one's own for others),
   // the .ics of what they may read (an unknown one: 404) and their own feed; the feed itself answers
