@@ -152,7 +152,8 @@ export async function readUnsubscribeLink(ctx: ServiceContext, token: string): P
   const check = verifyToken(await signingKey(ctx.db), token, 'unsubscribe', ctx.now);
   if (!check.ok || !isUuid(check.subject)) return { state: 'invalid' };
   const contact = await contactBehind(ctx.db, check.subject);
-  if (!contact) return { state: 'unknown' };
+  // An erased person is no one any more (and gets no e-mail anyway): nothing to show or change.
+  if (!contact || contact.erasedAt) return { state: 'unknown' };
   return {
     state: 'valid',
     contactId: contact.id,

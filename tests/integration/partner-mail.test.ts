@@ -234,6 +234,10 @@ describe('partner-facing e-mail', () => {
     expect((await reload(contact.id)).emailOptOut).toBe(false);
     const unknown = await request(harness.app).post(`/desabonnement/${signToken(key, { purpose: 'unsubscribe', subject: '00000000-0000-4000-8000-000000000000' })}`).type('form').send('List-Unsubscribe=One-Click');
     expect(unknown.status).toBe(404);
+    const erased = await buildContact(harness.db, { lastName: 'Personne effacée', emails: [], emailOptOut: true, erasedAt: new Date() });
+    const erasedPage = await request(harness.app).get(`/desabonnement/${await tokenOf(erased.id)}`);
+    expect(erasedPage.status).toBe(404);
+    expect(erasedPage.text).toContain('ne correspond plus à aucun contact');
     expect(await auditActions(contact.id)).toEqual([]);
   });
 
