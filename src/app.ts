@@ -13,7 +13,7 @@ import { errorHandler, notFoundHandler } from './web/error-handler';
 import { guardRouteParams } from './web/route-params';
 import { type AppDeps, htmxMiddleware, parseQueryString } from './web/http';
 import { t } from './lib/i18n';
-import { logger } from './lib/logger';
+import { logger, maskSecretUrl } from './lib/logger';
 import { navigationFor } from './web/navigation';
 import { projectRoot, publicDir, viewsDir } from './lib/paths';
 import { sessionMiddleware } from './web/session';
@@ -93,6 +93,8 @@ export function createApp(deps: AppDeps): Express {
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url?.startsWith('/static/') === true || req.url === '/healthz' },
+      // Secret links (the iCal feed, RSVP, unsubscribe, setup) are logged without their token.
+      serializers: { req: (req: { url?: string }) => Object.assign(req, { url: maskSecretUrl(req.url) }) },
     }),
   );
 

@@ -21,3 +21,14 @@ export const logger = pino({
 });
 
 export type Logger = typeof logger;
+
+/**
+ * A request's URL for the logs, without the secret its path may carry: the personal iCal feed
+ * (/agenda/<token>.ics, which never expires), RSVP and unsubscribe links, account setup and
+ * password reset links. Anyone reading the logs would otherwise hold those keys.
+ */
+export function maskSecretUrl(url: string | undefined): string | undefined {
+  return url
+    ?.replace(/^(\/agenda\/)[^/?#]+(\.ics)/, '$1[masqué]$2')
+    .replace(/^(\/(?:invitation|desabonnement|setup|mot-de-passe)\/)[^/?#]+/, '$1[masqué]');
+}
