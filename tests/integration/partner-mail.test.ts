@@ -153,6 +153,12 @@ describe('partner-facing e-mail', () => {
     expect(stored.textBody).toContain('dans le cadre de la convention qui lie votre structure');
     expect(stored.textBody).toMatch(/Pour ne plus recevoir ces courriels : http:\/\/passerelle\.test\/desabonnement\//);
     expect(stored.htmlBody).toContain('/desabonnement/');
+    // Without an owner to answer, the footer says not to reply (and the e-mail has no Reply-To).
+    const orphan = await buildContact(harness.db, { emails: ['sans.responsable@example.org'] });
+    const built = await partnerEmail(harness.db, requestFor(orphan, `partner-orphan:${orphan.id}`, null));
+    if ('refused' in built) throw new Error(built.refused);
+    expect(built.email.replyTo).toBeNull();
+    expect(built.email.data.partnerFooter).toMatchObject({ reply: expect.stringContaining('merci de ne pas y répondre') });
   });
 
   test('GET shows a confirmation page with one button and changes nothing', async () => {

@@ -23,7 +23,7 @@ export const frPartnerMail = {
         mission_interet_public: 'Vous recevez ce message parce que votre structure est associée à nos missions de service public ({institution}).',
       },
       replyTo: 'Pour toute question, répondez simplement à ce message : votre réponse parviendra à {name}.',
-      noReply: 'Ce message a été envoyé par Passerelle.',
+      noReply: 'Ce message a été envoyé automatiquement par Passerelle ; merci de ne pas y répondre.',
       unsubscribe: 'Ne plus recevoir ces courriels',
       unsubscribeText: 'Pour ne plus recevoir ces courriels :',
     },
