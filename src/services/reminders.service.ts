@@ -7,7 +7,7 @@
 //      is planned too) with `on conflict` on the unique key — repeated, concurrent or crashed
 //      sweeps never plan one twice;
 //   3. dispatch: due occurrences are claimed (`for update skip locked`) in short transactions of
-//      up to 100; per recipient's mode: courriel → the e-mail (idempotency key `reminder:<id>`,
+//      up to 50; per recipient's mode: courriel → the e-mail (idempotency key `reminder:<id>`,
 //      through the outbox) and the in-app notification, written in the same transaction that
 //      moves the row to « envoyee »; résumé → « resumee » (the daily digest carries it); aucun →
 //      « ignoree ». No I/O inside: the outbox relay and mail.send deliver after commit.
@@ -54,7 +54,7 @@ const RECIPROCITY_HEARTBEAT = 'reminders.reciprocity';
 const RECIPROCITY_EVERY_MS = 3_600_000;
 /** Occurrences are planned up to a day ahead (visible, and ready the minute they are due). */
 const PLAN_HORIZON_MS = 24 * 3_600_000;
-const DISPATCH_BATCH = 100;
+const DISPATCH_BATCH = 50;
 
 export interface ReminderEngineOptions {
   baseUrl: string;

@@ -17,7 +17,6 @@ import {
   tasks,
   units,
   userReminderPreferences,
-  type User,
 } from '../../src/models/schema';
 import { addParisDays, atParisTime, isParisWorkingDay, parisDayOf } from '../../src/lib/paris-time';
 import { previewReminders, runReminderSweep } from '../../src/services/reminders.service';
