@@ -105,8 +105,10 @@ export function buildCalendar(options: {
     timezone: { name: null, generator: vtimezoneOf },
     ttl: options.refreshSeconds ?? null,
   });
-  // One DTSTAMP per calendar: the moment this copy was produced.
-  const stamp = new Date();
+  // DTSTAMP (RFC 5545 §3.8.7.2): with a METHOD (an iTIP message), when the message was made;
+  // without one (a download, a feed), when the item was last revised — so the same items give
+  // the same bytes and a polling calendar app gets « 304 Not Modified ».
+  const now = new Date();
   for (const item of options.items) {
     const start = inParis(item.start);
     const end = item.allDay
@@ -121,7 +123,7 @@ export function buildCalendar(options: {
     calendar.createEvent({
       id: item.uid,
       sequence: item.sequence,
-      stamp,
+      stamp: options.method ? now : (item.lastModified ?? now),
       start: item.allDay ? start.startOf('day') : start,
       end,
       allDay: item.allDay ?? false,

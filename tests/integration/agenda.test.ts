@@ -246,9 +246,14 @@ describe('agenda', () => {
     expect(feed.text).not.toContain('Négociation');
     expect(eventByUid(parsed, `exchange-${ids.confidential}@passerelle.test`).getFirstPropertyValue('summary')).toBe('Visio (confidentiel)');
     expect(eventByUid(parsed, `event-${ids.cancelledEvent}@passerelle.test`).getFirstPropertyValue('status')).toBe('CANCELLED');
-    // Read again: the same UIDs (calendar apps update entries in place).
-    const again = parseValidCalendar((await calendarApp.get(firstUrl)).text);
+    // Read again: the same UIDs (calendar apps update entries in place) — the same bytes even, so
+    // an app polling with its ETag gets « 304 Not Modified ».
+    const againResponse = await calendarApp.get(firstUrl);
+    const again = parseValidCalendar(againResponse.text);
     expect(again.events.map((item) => String(item.getFirstPropertyValue('uid'))).sort()).toEqual(uids);
+    expect(againResponse.text).toBe(feed.text);
+    expect(feed.headers.etag).toBeTruthy();
+    expect((await calendarApp.get(firstUrl, { 'If-None-Match': String(feed.headers.etag) })).status).toBe(304);
     const [row] = await harness.db.select().from(calendarFeeds).where(eq(calendarFeeds.userId, charge.id));
     expect(row?.lastFetchedAt).not.toBeNull();
     expect((await chargeBrowser.get('/compte')).text).toContain('Dernière lecture par une application');

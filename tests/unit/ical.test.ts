@@ -135,6 +135,15 @@ describe('buildCalendar', () => {
     expect(once.events[0]?.getFirstPropertyValue('uid')).toBe(again.events[0]?.getFirstPropertyValue('uid'));
   });
 
+  it('stamps an iTIP message with its own time and a method-less calendar with each item’s last change (same items, same bytes)', () => {
+    const before = Date.now();
+    const invitation = parseValidCalendar(buildCalendar({ name: 'Invitation', method: 'REQUEST', items: [meeting] }));
+    expect(instantOf(eventByUid(invitation, meeting.uid), 'dtstamp').getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    const feed = buildCalendar({ name: 'Agenda', items: [meeting] });
+    expect(instantOf(eventByUid(parseValidCalendar(feed), meeting.uid), 'dtstamp').toISOString()).toBe('2026-06-01T12:00:00.000Z');
+    expect(buildCalendar({ name: 'Agenda', items: [meeting] })).toBe(feed);
+  });
+
   it('writes an empty calendar that still parses (a feed with nothing in it), with its refresh interval', () => {
     const parsed = parseValidCalendar(buildCalendar({ name: 'Agenda vide', method: 'PUBLISH', items: [], refreshSeconds: 3600 }));
     expect(parsed.events).toHaveLength(0);

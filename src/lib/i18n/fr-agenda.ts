@@ -16,6 +16,7 @@ export const frAgenda = {
       scope: 'Agenda',
       types: 'Afficher',
       order: 'Ordre',
+      orderHint: 'En affichage liste',
       month: 'Mois',
       apply: 'Afficher',
       reset: 'Réinitialiser',
