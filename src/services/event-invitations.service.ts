@@ -441,7 +441,7 @@ function rsvpViewOf(token: string, record: NonNullable<Awaited<ReturnType<typeof
     eventPlace: event.place,
     eventVisioUrl: event.visioUrl && /^https?:\/\//i.test(event.visioUrl) ? event.visioUrl : null,
     response,
-    responseLabel: t(`eventInvitations.responses.${response}`),
+    responseLabel: response === 'en_attente' ? t('eventInvitations.responses.en_attente') : t(`rsvp.currentLabels.${response}`),
     proposed,
     cancelled,
     cancelReason: event.cancelReason,

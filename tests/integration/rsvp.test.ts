@@ -96,7 +96,7 @@ describe('RSVP links', () => {
     expect((await responseOf(invitationId))?.response).toBe('accepte');
     const confirmation = await anonymous.get(String(accepted.headers.location));
     expect(confirmation.text).toContain('Merci, votre participation est enregistrée.');
-    expect(confirmation.text).toContain('Votre réponse actuelle : Accepte');
+    expect(confirmation.text).toContain('Votre réponse actuelle : vous participez.');
 
     // Reused: the same answer again is the same state, without a second journal row.
     const firstAt = (await responseOf(invitationId))?.respondedAt;
