@@ -73,8 +73,12 @@ export async function listAgendaExchanges(db: Database, viewer: ExchangeViewer, 
         and ${exchangeParticipants.occurredAt} >= ${from}::timestamptz and ${exchangeParticipants.occurredAt} < ${to}::timestamptz)`;
   } else {
     if (scope.unitIds.length === 0) return [];
-    ids = sql`(select ${exchangeUnits.exchangeId} from ${exchangeUnits} where ${exchangeUnits.unitId} = any(${uuidArray(scope.unitIds)})
-      and ${exchangeUnits.occurredAt} >= ${from}::timestamptz and ${exchangeUnits.occurredAt} < ${to}::timestamptz)`;
+    // The first ones of each unit in the period through its index (a big unit logs thousands a
+    // month), a few more than shown: confidential ones the viewer may not read are dropped after.
+    ids = sql`(select firsts.exchange_id from unnest(${uuidArray(scope.unitIds)}) as shown(unit_id)
+      cross join lateral (select ${exchangeUnits.exchangeId} as exchange_id from ${exchangeUnits}
+        where ${exchangeUnits.unitId} = shown.unit_id and ${exchangeUnits.occurredAt} >= ${from}::timestamptz and ${exchangeUnits.occurredAt} < ${to}::timestamptz
+        order by ${exchangeUnits.occurredAt}, ${exchangeUnits.exchangeId} limit ${limit * 2}) as firsts)`;
   }
   return db
     .select(exchangeColumns)
