@@ -85,7 +85,7 @@ async function renderShow(req: Request, res: Response, id: string, extra: { atte
       invitationsPanel,
       attendanceErrors: extra.attendanceErrors,
     },
-    { status: extra.status, fragment: { target: 'event-attendance', partial: 'events/attendance' } },
+    { status: extra.status },
   );
 }
 
@@ -169,7 +169,7 @@ export function eventsRouter(): Router {
     }
   });
 
-  /** « Enregistrer les présences »: one form for the whole list (htmx swaps the block, without JS a redirect). */
+  /** « Enregistrer les présences »: one form for the whole list (a boosted POST, then the page again with the message). */
   router.post('/:id/presences', async (req, res) => {
     const ctx = serviceContext(req);
     try {

@@ -142,7 +142,6 @@ export const frEvents = {
       noHistory: 'Pas d’historique.',
       attended: 'présente',
       concerned: 'concernée',
-      answersSummary: '{invited} invité(s) : {accepted} acceptent, {declined} déclinent, {maybe} peut-être, {pending} sans réponse',
       presentSummary: '{present} présent(s)',
     },
     invitees: {
