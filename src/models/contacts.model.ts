@@ -569,6 +569,11 @@ export async function eraseTracesOfPerson(db: Database, traces: PersonTraces, pe
       sql`update audit_log set changes = ${scrub(sql`changes::text`)}::jsonb
            where entity_type in ('exchange', 'task') and changes::text ~* ${nameRegexp}`,
     );
+    // Reminder occurrences keep a copy of their subject's title (the label of the e-mail).
+    counts.reminderOccurrences = await countOf(
+      db,
+      sql`update reminder_occurrences set payload = ${scrub(sql`payload::text`)}::jsonb where payload::text ~* ${nameRegexp}`,
+    );
   }
   // A confirmation not yet shown (« La fiche « Prénom Nom » est créée ») waits in its session.
   counts.sessionFlashes = await countOf(db, sql`update sessions set data = data - 'flash' where (data->'flash')::text ilike any(${allPatterns})`);
