@@ -129,6 +129,8 @@ function eventMailData(event: InvitingEvent, contactName: string, organizerName:
     eventDescription: event.description,
     cancelReason: event.cancelReason,
     isUpdate: false,
+    /** A reply reaches the event's owner (Reply-To); without one the footer says not to reply. */
+    canReply: false,
     subjectLead: t('eventInvitations.email.subjectLeadInvitation'),
     ...links,
     ...extra,
@@ -191,6 +193,7 @@ async function invitationEmailOf(
     replyTo: organizer ? { email: organizer.email, displayName: organizer.name } : null,
     template: reason === 'cancel' ? 'event_cancellation' : 'event_invitation',
     data: eventMailData(event, contactName, organizerName, links, {
+      canReply: organizer !== null,
       isUpdate,
       subjectLead: t(isUpdate ? 'eventInvitations.email.subjectLeadUpdate' : 'eventInvitations.email.subjectLeadInvitation'),
     }),
@@ -520,7 +523,7 @@ export async function partnerReminderEmail(
     contact: row.contact,
     replyTo: organizer ? { email: organizer.email, displayName: organizer.name } : null,
     template: 'event_partner_reminder',
-    data: eventMailData(event, contactName, organizer?.name ?? event.unitName ?? t('app.name'), links),
+    data: eventMailData(event, contactName, organizer?.name ?? event.unitName ?? t('app.name'), links, { canReply: organizer !== null }),
     idempotencyKey: options.idempotencyKey ?? `event:${event.id}:${row.invitation.id}:reminder:${event.startsAt.toISOString()}`,
     baseUrl: ctx.baseUrl,
   });
