@@ -39,7 +39,8 @@ export function notificationsRouter(): Router {
     const notification = await markMyNotificationRead(ctx, req.params.id);
     if (req.isHtmx && !req.isBoosted) {
       const unreadCount = await countMyUnreadNotifications(ctx);
-      res.render('partials/notifications/row-read', { layout: false, notification, unreadCount, oob: true, back: backOf(req) });
+      const back = backOf(req);
+      res.render('partials/notifications/row-read', { layout: false, notification, unreadCount, oob: true, back, unreadOnly: !back.includes('statut=toutes') });
       return;
     }
     redirectAfterPost(res, backOf(req));

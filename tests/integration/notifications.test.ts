@@ -103,6 +103,7 @@ describe('notifications', () => {
     expect(swapped.text).not.toContain(`action="/notifications/${third}/lue"`);
     expect(swapped.text).toContain('hx-swap-oob="outerHTML:.passerelle-notifications-badge"');
     expect(swapped.text).toContain(`>${before - 3}<`);
+    expect(swapped.text).toContain(`<p class="fr-text--sm" id="notifications-count" role="status" hx-swap-oob="true">${before - 3} notification(s) non lue(s)</p>`);
     const [row] = await harness.db.select().from(notifications).where(eq(notifications.id, third as string));
     expect(row?.readAt).not.toBeNull();
   });
