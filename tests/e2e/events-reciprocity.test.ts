@@ -77,6 +77,12 @@ describe('events, invitations, RSVP and reciprocity', () => {
     // Invite the partner's two contacts, then send.
     await page.getByRole('link', { name: 'Inviter des contacts' }).click();
     await expectText(page.locator('#invitation-picker-results'), 'Contacts des structures concernées');
+    // The search narrows the list as one types (htmx swaps the results only).
+    await page.getByLabel(/^Chercher un contact/).fill('Guér');
+    await waitUntil(async () => !(await page.locator('#invitation-picker-results').innerText()).includes('Inès Moreau'), 'the search narrows the list');
+    await expectText(page.locator('#invitation-picker-results'), 'Paul Guérin');
+    await page.getByLabel(/^Chercher un contact/).fill('');
+    await expectText(page.locator('#invitation-picker-results'), 'Inès Moreau');
     await page.locator('#invitation-picker-results label', { hasText: 'Inès Moreau' }).click();
     await page.locator('#invitation-picker-results label', { hasText: 'Paul Guérin' }).click();
     await page.getByRole('button', { name: 'Inviter les contacts cochés' }).click();
