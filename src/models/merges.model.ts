@@ -299,6 +299,63 @@ export async function restoreExchangesAndTasks(db: Database, side: MergeEntity, 
   }
 }
 
+// ── Reciprocity events (issue 13) ────────────────────────────────────────────────────────────
+
+/** What a merge moved of the event links, by event or invitation id. */
+export interface MovedEventLinks {
+  /** Events whose organisation row now names the kept organisation. */
+  linksMoved: string[];
+  /** Events already linked to both: the merged organisation's row was folded into the kept one's (concerned / attended kept if either was). */
+  linksRemoved: string[];
+  /** Invitations now naming the kept record (as the invitee's organisation, or as the invitee). */
+  invitations: string[];
+}
+
+/**
+ * The merged record's events follow it: an organisation's event rows and the invitations made in
+ * its name; a contact's invitations (except to an event the kept contact is invited to too).
+ * Its attended events then count for the kept organisation's reciprocity and timeline.
+ */
+export async function moveEventLinks(db: Database, side: MergeEntity, from: string, to: string): Promise<MovedEventLinks> {
+  if (side === 'contact') {
+    const invitations = idsOf(
+      await db.execute(sql`update event_invitations i set contact_id = ${to}
+        where i.contact_id = ${from} and not exists (select 1 from event_invitations q where q.event_id = i.event_id and q.contact_id = ${to})
+        returning i.id`),
+    );
+    return { linksMoved: [], linksRemoved: [], invitations };
+  }
+  const linksMoved = idsOf(
+    await db.execute(sql`insert into event_organizations (event_id, organization_id, starts_at, concerned, attended)
+      select event_id, ${to}::uuid, starts_at, concerned, attended from event_organizations where organization_id = ${from}
+      on conflict do nothing
+      returning event_id as id`),
+  );
+  await db.execute(sql`update event_organizations k set concerned = k.concerned or m.concerned, attended = k.attended or m.attended
+    from event_organizations m where m.organization_id = ${from} and k.organization_id = ${to} and k.event_id = m.event_id`);
+  const removed = idsOf(await db.execute(sql`delete from event_organizations where organization_id = ${from} returning event_id as id`));
+  const moved = new Set(linksMoved);
+  const invitations = idsOf(await db.execute(sql`update event_invitations set organization_id = ${to} where organization_id = ${from} returning id`));
+  return { linksMoved, linksRemoved: removed.filter((id) => !moved.has(id)), invitations };
+}
+
+/** Undo: the merged record gets back its event rows (a folded one with the kept row's flags) and its invitations. */
+export async function restoreEventLinks(db: Database, side: MergeEntity, moved: MovedEventLinks, kept: string, merged: string): Promise<void> {
+  if (side === 'contact') {
+    if (moved.invitations.length > 0) await db.execute(sql`update event_invitations set contact_id = ${merged} where contact_id = ${kept} and id = any(${uuidArray(moved.invitations)})`);
+    return;
+  }
+  if (moved.linksMoved.length > 0) {
+    await db.execute(sql`update event_organizations set organization_id = ${merged} where organization_id = ${kept} and event_id = any(${uuidArray(moved.linksMoved)})`);
+  }
+  if (moved.linksRemoved.length > 0) {
+    await db.execute(sql`insert into event_organizations (event_id, organization_id, starts_at, concerned, attended)
+      select event_id, ${merged}::uuid, starts_at, concerned, attended from event_organizations where organization_id = ${kept} and event_id = any(${uuidArray(moved.linksRemoved)})
+      on conflict do nothing`);
+  }
+  if (moved.invitations.length > 0) await db.execute(sql`update event_invitations set organization_id = ${merged} where organization_id = ${kept} and id = any(${uuidArray(moved.invitations)})`);
+}
+
 /**
  * Counts shown on the merge screen: what will move from the merged record besides its values.
  * Cases, when they exist, add their counts here (and their moves to moveRelations).

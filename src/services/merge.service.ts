@@ -35,6 +35,7 @@ import {
   listMerges,
   lockMergeById,
   markMergeUndone,
+  moveEventLinks,
   moveExchangesAndTasks,
   relationCounts,
   removeContactUnits,
@@ -44,6 +45,7 @@ import {
   repointConventionParties,
   repointSignatures,
   restoreConventionParties,
+  restoreEventLinks,
   restoreExchangesAndTasks,
   restoreSignatures,
   setAffiliationsPrimary,
@@ -448,6 +450,11 @@ async function moveRelations(tx: ServiceContext['db'], entity: Entity, kept: Any
   if (activity.linksMoved.length > 0) moved['exchanges.linked'] = activity.linksMoved;
   if (activity.linksRemoved.length > 0) moved['exchanges.unlinked'] = activity.linksRemoved;
   if (activity.tasks.length > 0) moved.tasks = activity.tasks;
+  // Its events follow it too (issue 13): attended events count for the kept organisation.
+  const eventLinks = await moveEventLinks(tx, entity, merged.id, kept.id);
+  if (eventLinks.linksMoved.length > 0) moved['events.linked'] = eventLinks.linksMoved;
+  if (eventLinks.linksRemoved.length > 0) moved['events.unlinked'] = eventLinks.linksRemoved;
+  if (eventLinks.invitations.length > 0) moved.event_invitations = eventLinks.invitations;
   return { moved, removed };
 }
 
@@ -562,6 +569,13 @@ export async function undoMerge(ctx: ServiceContext, mergeId: string): Promise<{
       tx,
       entity,
       { linksMoved: moved['exchanges.linked'] ?? [], linksRemoved: moved['exchanges.unlinked'] ?? [], tasks: moved.tasks ?? [] },
+      kept.id,
+      merged.id,
+    );
+    await restoreEventLinks(
+      tx,
+      entity,
+      { linksMoved: moved['events.linked'] ?? [], linksRemoved: moved['events.unlinked'] ?? [], invitations: moved.event_invitations ?? [] },
       kept.id,
       merged.id,
     );

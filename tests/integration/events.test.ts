@@ -3,7 +3,7 @@
 // cancellation's transition and reason, the attendance (attended organisations, last activity,
 // the organisation's timeline), the attendance export (journaled), and the list's filters.
 import { and, eq, like } from 'drizzle-orm';
-import { auditLog, contacts, emails, eventInvitations, eventOrganizations, eventParticipants, events, organizations, type User } from '../../src/models/schema';
+import { auditLog, contacts, emails, eventInvitations, eventOrganizations, eventParticipants, events, organizations, recordMerges, type User } from '../../src/models/schema';
 import { readTimeline } from '../../src/services/timeline.service';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -260,6 +260,33 @@ describe('events', () => {
     const response = await ownerBrowser.post(`/evenements/${id}/presences`, { [`presence_${invitation.id}`]: 'present' });
     expect(response.status).toBe(403);
     expect(response.text).toContain('Les présences se saisissent à partir du début de l’événement.');
+  });
+
+  it('moves an organisation’s events and invitations to the kept one on a merge, and back on undo', async () => {
+    const manager = await signedIn(await buildUser(harness.db, { roles: ['manager'], unitCodes: ['DDPSI'] }));
+    const admin = await signedIn(await buildUser(harness.db, { roles: ['admin'] }));
+    const kept = await buildOrganization(harness.db, { name: 'CFA Sport Bourgogne', unitCodes: ['DDPSI'] });
+    const merged = await buildOrganization(harness.db, { name: 'CFA Sport de Bourgogne', unitCodes: ['DDPSI'] });
+    const onlyMerged = await createEvent({ title: 'Visite du CFA', startsOn: '2026-10-01', organizationIds: [merged.id] });
+    const shared = await createEvent({ title: 'Forum des CFA', startsOn: '2026-10-02', organizationIds: [kept.id, merged.id] });
+    const person = await buildContact(harness.db, { organizationId: merged.id });
+    const invitation = await invite(onlyMerged, person.id, merged.id);
+    expect((await ownerBrowser.post(`/evenements/${onlyMerged}/presences`, { [`presence_${invitation.id}`]: 'present' })).status).toBe(303);
+
+    expect((await manager.post(`/doublons/structures/${kept.id}/${merged.id}`, { 'choice[name]': 'kept' })).status).toBe(303);
+    const rowsOf = async (organizationId: string) =>
+      (await harness.db.select().from(eventOrganizations).where(eq(eventOrganizations.organizationId, organizationId))).map((row) => `${row.eventId}:${row.concerned}:${row.attended}`).sort();
+    expect(await rowsOf(merged.id)).toEqual([]);
+    expect(await rowsOf(kept.id)).toEqual([`${onlyMerged}:true:true`, `${shared}:true:false`].sort());
+    expect((await harness.db.select().from(eventInvitations).where(eq(eventInvitations.id, invitation.id)))[0]?.organizationId).toBe(kept.id);
+    const [merge] = await harness.db.select().from(recordMerges).where(and(eq(recordMerges.keptId, kept.id), eq(recordMerges.mergedId, merged.id)));
+    expect(merge?.movedRelations['events.linked']).toEqual([onlyMerged]);
+    expect(merge?.movedRelations['events.unlinked']).toEqual([shared]);
+
+    expect((await admin.post(`/doublons/fusions/${merge?.id}/annuler`)).status).toBe(303);
+    expect(await rowsOf(merged.id)).toEqual([`${onlyMerged}:true:true`, `${shared}:true:false`].sort());
+    expect(await rowsOf(kept.id)).toEqual([`${shared}:true:false`]);
+    expect((await harness.db.select().from(eventInvitations).where(eq(eventInvitations.id, invitation.id)))[0]?.organizationId).toBe(merged.id);
   });
 
   it('lists upcoming and past events with filters, sort and the organisation filter', async () => {
