@@ -41,6 +41,8 @@ import { assertCan, can, hasRole } from './permissions';
 
 /** At most this many items of one type in a month (a manager's units may log a lot). */
 export const AGENDA_LIMIT_PER_TYPE = 500;
+/** A day cell of the month shows this many items, then « + N autres » (the day in the list view). */
+const ITEMS_PER_CELL = 5;
 /** The feed: from three months back to a year ahead, at most this many items of one type. */
 const FEED_DAYS_BACK = 92;
 const FEED_DAYS_AHEAD = 366;
@@ -236,6 +238,10 @@ export async function agendaPage(ctx: ServiceContext, rawQuery: unknown) {
   if (types.length < AGENDA_TYPES.length) urlQuery.type = types;
   if (parsed.vue === 'liste' && parsed.ordre !== 'asc') urlQuery.ordre = parsed.ordre;
   const monthLabel = monthFormat(month);
+  const listParams = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...urlQuery, vue: 'liste', mois: monthKey })) {
+    for (const one of Array.isArray(value) ? value : [value]) listParams.append(key, one);
+  }
   const dayView = (iso: string) => {
     const date = DateTime.fromISO(iso, { zone: PARIS_ZONE });
     const dayItems = byDay.get(iso) ?? [];
@@ -248,6 +254,9 @@ export async function agendaPage(ctx: ServiceContext, rawQuery: unknown) {
       isToday: iso === today,
       weekend: date.weekday >= 6,
       items: dayItems,
+      cellItems: dayItems.slice(0, ITEMS_PER_CELL),
+      moreCount: Math.max(0, dayItems.length - ITEMS_PER_CELL),
+      moreHref: `/agenda?${listParams.toString()}#agenda-day-${iso}`,
       summary: t('agenda.dayItems', { day: formatLongDate(startOfParisDayInstant(iso)), count: dayItems.length }),
     };
   };

@@ -120,6 +120,18 @@ describe('agenda', () => {
     expect(page.text).toContain(`href="/agenda?mois&#x3D;${next}"`);
   });
 
+  it('shows five items in a day cell, then « + N autres » leading to that day in the list', async () => {
+    await harness.db.insert(tasks).values(Array.from({ length: 7 }, (_, index) => ({ title: `Appel n°${index + 1}`, dueOn: day(8), dueTime: `0${index + 1}:00`, assigneeId: outsider.id })));
+    const page = await outsiderBrowser.get(`/agenda?mois=${monthKey}&type=tache`);
+    expect(page.text).toContain('Appel n°5');
+    expect(page.text).not.toContain('Appel n°6');
+    expect(page.text).toContain('+ 2 autre(s)');
+    expect(page.text.replaceAll('&#x3D;', '=').replaceAll('&amp;', '&')).toContain(`href="/agenda?type=tache&vue=liste&mois=${monthKey}#agenda-day-${day(8)}"`);
+    const list = await outsiderBrowser.get(`/agenda?type=tache&vue=liste&mois=${monthKey}`);
+    expect(list.text).toContain(`id="agenda-day-${day(8)}"`);
+    expect(list.text).toContain('Appel n°7');
+  });
+
   it('lists the month by day with the types chosen in the URL, newest first on demand, and the .ics links', async () => {
     const tasksOnly = await chargeBrowser.get(`/agenda?vue=liste&mois=${monthKey}&type=tache`);
     expect(tasksOnly.status).toBe(200);

@@ -33,6 +33,7 @@ export const frAgenda = {
     emptyFiltered: 'Rien ne correspond à ces filtres ce mois-ci.',
     truncated: 'Ce mois compte plus de {limit} éléments d’un même type : seuls les premiers sont affichés. Affinez avec les filtres.',
     today: 'aujourd’hui',
+    more: '+ {count} autre(s)',
     allDay: 'Toute la journée',
     cancelled: 'annulé',
     confidential: 'confidentiel',
