@@ -173,7 +173,7 @@ function periodOf(fromDay: string, toDay: string): AgendaPeriod {
 
 // ── The page ─────────────────────────────────────────────────────────────────────────────────
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const MONTH = /^(19\d{2}|2\d{3})-(0[1-9]|1[0-2])$/;
 
 const pageSchema = z.object({
   vue: z.enum(VIEWS).default('mois').catch('mois'),

@@ -154,6 +154,8 @@ describe('agenda', () => {
 
     // A month that is not one falls back to the current month (no error page).
     expect((await chargeBrowser.get('/agenda?mois=2026-13&vue=nimporte&type=autre')).status).toBe(200);
+    expect((await chargeBrowser.get('/agenda?mois=0000-01&portee=toutes&ordre=x')).status).toBe(200);
+    expect((await chargeBrowser.get('/agenda?mois=9999-12&vue=liste')).status).toBe(200);
   });
 
   it('shows a manager their units’ agenda; others get their own whatever the URL says', async () => {
