@@ -179,6 +179,7 @@ export async function boot(options: BootOptions, env: NodeJS.ProcessEnv = proces
             heartbeatSeconds: config.HEARTBEAT_SECONDS,
             lockSeconds: config.WORKER_LOCK_SECONDS,
             baseUrl: config.baseUrl,
+            reminders: true,
           }
         : undefined,
     });

@@ -31,7 +31,7 @@ export interface RuntimeOptions {
     lockSeconds?: number;
     /** Public URL of the application, for links in reminder e-mails. */
     baseUrl?: string;
-    /** Run the reminder sweep (default true; the test harness turns it on only where a test asks). */
+    /** Run the reminder sweep (the composition root does; tests only where they ask). */
     reminders?: boolean;
     /** Periods of the recurring jobs (tests shorten them); defaults in SCHEDULES. */
     schedules?: Partial<typeof SCHEDULES>;
@@ -146,7 +146,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await queues.system.upsertJobScheduler(JOB_NAMES.sweep, { every: every.sweepEveryMs }, { name: JOB_NAMES.sweep });
       await queues.system.upsertJobScheduler(JOB_NAMES.duplicatesScan, { every: every.duplicatesScanEveryMs }, { name: JOB_NAMES.duplicatesScan });
       await queues.system.upsertJobScheduler(JOB_NAMES.conventionLifecycle, { every: every.conventionLifecycleEveryMs }, { name: JOB_NAMES.conventionLifecycle });
-      if (options.worker?.reminders !== false) {
+      if (options.worker?.reminders === true) {
         await queues.system.upsertJobScheduler(JOB_NAMES.reminderSweep, { every: every.reminderSweepEveryMs }, { name: JOB_NAMES.reminderSweep });
       }
     };

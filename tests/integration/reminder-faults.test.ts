@@ -188,6 +188,7 @@ describe('reminders: exactly once, never missed, through faults', () => {
             concurrency: 4,
             heartbeatSeconds: 1,
             baseUrl: BASE_URL,
+            reminders: true,
             schedules: { reminderSweepEveryMs: 500, sweepEveryMs: 1_000, schedulersCheckMs: 300 },
           },
         });
