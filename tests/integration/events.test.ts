@@ -118,6 +118,19 @@ describe('events', () => {
     expect(response.text).toMatch(/<option value="job_dating" selected>/);
   });
 
+  it('finds organisations for the form without JavaScript (« Chercher ») and keeps what was typed', async () => {
+    const found = await buildOrganization(harness.db, { name: 'Lycée sportif Pierre de Coubertin' });
+    const response = await ownerBrowser.post('/evenements/nouveau', { _action: 'searchOrganizations', organizationQuery: 'Coubertin', title: 'Gardé tel quel', kind: 'salon' });
+    expect(response.status).toBe(200);
+    expect(response.text).toContain(`id="organizationIds-${found.id}" name="organizationIds" value="${found.id}"`);
+    expect(response.text).toContain('value="Gardé tel quel"');
+    expect(await harness.db.select().from(events).where(eq(events.title, 'Gardé tel quel'))).toHaveLength(0);
+    // The htmx picker answers with the suggestions alone.
+    const suggestions = await ownerBrowser.get('/evenements/choix-structures?organizationQuery=Coubertin', { 'HX-Request': 'true' });
+    expect(suggestions.text).toContain('Lycée sportif Pierre de Coubertin');
+    expect(suggestions.text).not.toContain('<html');
+  });
+
   it('lets the owner edit; a change of time bumps the SEQUENCE and queues the update for invitees who had not declined', async () => {
     const cfa = await buildOrganization(harness.db, { name: 'CFA du Bâtiment' });
     const id = await createEvent({ kind: 'job_dating', title: 'Job dating BTP', organizationIds: [cfa.id] });
@@ -229,6 +242,9 @@ describe('events', () => {
     const timeline = await readTimeline(await harness.context(colleague), { type: 'organization', id: creps.id }, { types: 'evenement' });
     expect(timeline.typeOptions.find((option) => option.value === 'evenement')?.count).toBe(1);
     expect(timeline.entries[0]).toMatchObject({ isEvent: true, summary: 'Rencontre passée', attended: true, href: `/evenements/${id}` });
+    // Paul's own timeline shows the event he attended.
+    const personal = await readTimeline(await harness.context(colleague), { type: 'contact', id: present.id }, {});
+    expect(personal.entries.find((entry) => 'isEvent' in entry)).toMatchObject({ summary: 'Rencontre passée', attended: true });
     const history = await readerBrowser.get(`/structures/${creps.id}/historique`);
     expect(history.text).toContain('Rencontre passée');
     expect(history.text).toContain('Présente');
