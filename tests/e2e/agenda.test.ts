@@ -1,7 +1,7 @@
 // The agenda in Chromium (issue 13): a chargée opens /agenda — this month's grid with her meeting,
-// an event, a task and a convention deadline —, walks it with the keyboard (Tab from item to item,
-// Enter opens one; « Mois suivant » and back), switches to the list and drops a type (htmx: the
-// URL follows), downloads the meeting's .ics from the exchange page, and creates her iCal feed on
+// an event, a task and a convention deadline —, walks it with the keyboard (Tab and the arrow keys
+// from item to item, Enter opens one; « Mois suivant » and back), switches to the list and drops a
+// type (htmx: the URL follows), downloads the meeting's .ics from the exchange page, and creates her iCal feed on
 // /compte, which a calendar app then reads. Screenshots at 1280 and 390 px.
 import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
@@ -71,7 +71,13 @@ describe('agenda', () => {
     await page.keyboard.press('Tab');
     const focused = () => page.evaluate('document.activeElement ? document.activeElement.textContent : ""') as Promise<string>;
     await waitUntil(async () => (await focused()).includes('Visio de suivi CREPS'), 'Tab moves to the next item of the day');
-    await page.keyboard.press('Shift+Tab');
+    // The arrow keys: right to the next day holding something, left back, up to the day's previous item.
+    await page.keyboard.press('ArrowRight');
+    await waitUntil(async () => (await focused()).includes('Conférence métiers du sport'), 'ArrowRight moves to the next day with items');
+    await page.keyboard.press('ArrowLeft');
+    await waitUntil(async () => (await focused()).includes('Visio de suivi CREPS'), 'ArrowLeft moves back');
+    await page.keyboard.press('ArrowUp');
+    await waitUntil(async () => (await focused()).includes('Bilan annuel avec le CREPS'), 'ArrowUp moves to the previous item of the day');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${app.url}/echanges/${exchange.id}`);
 
@@ -94,7 +100,7 @@ describe('agenda', () => {
     await page.waitForURL(`${app.url}/agenda?mois=${month.toFormat('yyyy-LL')}`);
 
     // The list view, then without tasks: htmx refreshes the results and the URL keeps the filters.
-    await page.getByLabel('Affichage').selectOption('liste');
+    await page.getByLabel('Affichage', { exact: true }).selectOption('liste');
     await page.waitForURL(/vue=liste/);
     await expectText(results, 'Relancer le CREPS pour la convention');
     await expect(results.locator('h3').first().innerText()).resolves.toMatch(/\d{4}/);

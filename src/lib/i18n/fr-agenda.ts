@@ -27,7 +27,7 @@ export const frAgenda = {
       next: 'Mois suivant',
       current: 'Ce mois-ci',
     },
-    monthCaption: 'Agenda de {month} — {count} élément(s)',
+    monthCaption: 'Agenda de {month} — {count} élément(s). Tab ou les touches fléchées passent d’un élément à l’autre.',
     count: '{count} élément(s) en {month}',
     empty: 'Rien à l’agenda ce mois-ci.',
     emptyFiltered: 'Rien ne correspond à ces filtres ce mois-ci.',
