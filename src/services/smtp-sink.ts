@@ -18,6 +18,22 @@ function addressText(value: AddressObject | AddressObject[] | undefined): string
   return (Array.isArray(value) ? value : [value]).map((address) => address.text).join(', ');
 }
 
+/** Headers an admin checks by hand on /admin/courriels (partner e-mails' Reply-To and one-click unsubscribe, invitations). */
+const SHOWN_HEADERS = ['reply-to', 'list-unsubscribe', 'list-unsubscribe-post', 'auto-submitted'];
+
+function headersWorthShowing(lines: ReadonlyArray<{ key: string; line: string }>, attachments: ReadonlyArray<{ contentType: string }>): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const { key, line } of lines) {
+    if (!SHOWN_HEADERS.includes(key)) continue;
+    // `line` is the raw « Name: value » (folded lines joined): keep the value.
+    shown[line.slice(0, line.indexOf(':'))] = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  }
+  // An invitation's iCalendar part: its method says whether clients add or remove the event.
+  const calendar = attachments.find((attachment) => attachment.contentType.startsWith('text/calendar'));
+  if (calendar) shown['Content-Type (invitation)'] = calendar.contentType;
+  return shown;
+}
+
 export async function startSmtpSink(db: Database): Promise<SmtpSink> {
   const server = new SMTPServer({
     secure: false,
@@ -40,6 +56,7 @@ export async function startSmtpSink(db: Database): Promise<SmtpSink> {
             textBody: parsed.text ?? null,
             htmlBody: typeof parsed.html === 'string' ? parsed.html : null,
             messageId: parsed.messageId ?? null,
+            headers: headersWorthShowing(parsed.headerLines, parsed.attachments),
           }),
         )
         .then(() => callback())

@@ -30,7 +30,7 @@ function requestFor(contact: Contact, key: string, owner: User | null): PartnerE
   };
 }
 
-/** An SMTP server of the test's own that keeps every raw message (the dev sink stores no headers). */
+/** An SMTP server of the test's own that keeps every raw message (the whole header, where the dev sink keeps a few). */
 async function startCapturingServer(): Promise<{ url: string; messages: ParsedMail[]; close(): Promise<void> }> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
@@ -153,6 +153,10 @@ describe('partner-facing e-mail', () => {
     expect(stored.textBody).toContain('dans le cadre de la convention qui lie votre structure');
     expect(stored.textBody).toMatch(/Pour ne plus recevoir ces courriels : http:\/\/passerelle\.test\/desabonnement\//);
     expect(stored.htmlBody).toContain('/desabonnement/');
+    // The sink keeps the headers an admin checks on /admin/courriels.
+    expect(stored.headers['List-Unsubscribe']).toMatch(/^<http:\/\/passerelle\.test\/desabonnement\/[\w-]+\.[\w-]+>$/);
+    expect(stored.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(stored.headers['Reply-To']).toContain('@');
     // Without an owner to answer, the footer says not to reply (and the e-mail has no Reply-To).
     const orphan = await buildContact(harness.db, { emails: ['sans.responsable@example.org'] });
     const built = await partnerEmail(harness.db, requestFor(orphan, `partner-orphan:${orphan.id}`, null));

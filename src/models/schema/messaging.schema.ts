@@ -75,6 +75,8 @@ export const devMailbox = pgTable(
     textBody: text('text_body'),
     htmlBody: text('html_body'),
     messageId: text('message_id'),
+    /** The headers a reader checks by hand (Reply-To, List-Unsubscribe…): see smtp-sink.ts. */
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
   },
   (table) => [index('dev_mailbox_received_at_idx').on(table.receivedAt)],
 );
