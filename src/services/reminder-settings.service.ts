@@ -210,12 +210,15 @@ export interface PreferenceView {
   modes: Array<{ value: ReminderDeliveryMode; label: string; disabled: boolean; checked: boolean }>;
 }
 
+/** The digest is itself the « résumé »: for it, a courriel or nothing. */
+const modesOf = (code: ReminderRuleCode): readonly ReminderDeliveryMode[] => (code === 'digest.daily' ? ['courriel', 'aucun'] : REMINDER_DELIVERY_MODES);
+
 /** The rules a person chooses for (those sent to users), with their choice; `sent` shows a refused form again. */
 function preferenceViews(settings: EffectiveRuleSettings, choices: Partial<Record<ReminderRuleCode, ReminderDeliveryMode>>, sent?: Record<string, unknown>): PreferenceView[] {
   return REMINDER_RULE_CODES.filter((code) => REMINDER_RULES[code].userChoice).map((code) => {
     const rule = settings[code];
     const mode = deliveryModeOf(rule, choices[code]);
-    const shown = typeof sent?.[code] === 'string' && (REMINDER_DELIVERY_MODES as readonly string[]).includes(sent[code] as string) ? (sent[code] as ReminderDeliveryMode) : mode;
+    const shown = typeof sent?.[code] === 'string' && (modesOf(code) as readonly string[]).includes(sent[code] as string) ? (sent[code] as ReminderDeliveryMode) : mode;
     return {
       code,
       domId: `pref-${code.replace(/[^a-z_]/g, '-')}`,
@@ -224,7 +227,7 @@ function preferenceViews(settings: EffectiveRuleSettings, choices: Partial<Recor
       enabled: rule.enabled,
       mandatory: rule.mandatory,
       mode,
-      modes: REMINDER_DELIVERY_MODES.map((value) => ({
+      modes: modesOf(code).map((value) => ({
         value,
         label: t(`reminders.preferences.modes.${value}`),
         disabled: rule.mandatory && value === 'aucun',
@@ -260,7 +263,7 @@ export async function updateMyReminderPreferences(ctx: ServiceContext, input: un
     for (const code of REMINDER_RULE_CODES) {
       if (!REMINDER_RULES[code].userChoice || form[code] === undefined) continue;
       const value = form[code];
-      if (typeof value !== 'string' || !(REMINDER_DELIVERY_MODES as readonly string[]).includes(value)) {
+      if (typeof value !== 'string' || !(modesOf(code) as readonly string[]).includes(value)) {
         errors[`mode.${code}`] = t('reminders.preferences.errors.mode');
         continue;
       }

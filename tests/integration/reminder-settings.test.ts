@@ -163,6 +163,9 @@ describe('reminder rules and preferences', () => {
     expect((await readUserPreferences(harness.db, [charge.id])).get(charge.id)).toEqual(choices);
     const bogus = await chargeBrowser.post('/compte/relances', { 'mode[task.due_today]': 'pigeon' });
     expect(bogus.status).toBe(422);
+    // The digest is itself the « résumé »: a courriel or nothing.
+    expect(section).not.toContain('name="mode[digest.daily]" value="resume"');
+    expect((await chargeBrowser.post('/compte/relances', { 'mode[digest.daily]': 'resume' })).status).toBe(422);
 
     // The admin journal names the rule and the modes.
     const journal = await adminBrowser.get('/admin/journal?action=reminder_preferences.updated');
