@@ -414,6 +414,8 @@ export const fr = {
     exchange: 'Échange',
     task: 'Tâche',
     setting: 'Paramètre',
+    reminder_rule: 'Règle de relance',
+    reminder_preferences: 'Choix de relances',
     event: 'Événement',
   },
 } as const;
