@@ -71,24 +71,37 @@ export interface SweepReport {
   ignored: number;
   digests: number;
   late: number;
+  /** Rules whose planning failed this time (logged; the heartbeat is then not moved on). */
+  failedRules: string[];
 }
 
 /** One sweep: re-plan, plan every enabled rule, dispatch what is due. Safe to run anywhere, any number of times. */
 export async function runReminderSweep(db: Database, options: ReminderEngineOptions): Promise<SweepReport> {
   const now = options.now ?? new Date();
   const settings = await readRuleSettings(db);
-  const report: SweepReport = { cancelled: 0, planned: 0, sent: 0, summarized: 0, ignored: 0, digests: 0, late: 0 };
+  const report: SweepReport = { cancelled: 0, planned: 0, sent: 0, summarized: 0, ignored: 0, digests: 0, late: 0, failedRules: [] };
   report.cancelled = await cancelStaleOccurrences(db, now);
   const fromDay = sweepFromDay(now, await lastSweepAt(db, REMINDER_SWEEP_HEARTBEAT));
   const until = new Date(now.getTime() + PLAN_HORIZON_MS);
+  // A rule that fails to plan (a bug, a statement timeout) is logged and retried next minute;
+  // it never holds back the other rules nor the dispatch of what is already planned.
+  const planned = async (rule: string, work: () => Promise<number>) => {
+    try {
+      report.planned += await work();
+    } catch (error) {
+      report.failedRules.push(rule);
+      logger.error({ err: error, rule }, 'reminder planning failed');
+    }
+  };
   for (const rule of REMINDER_RULE_CODES) {
     if (!settings[rule].enabled) continue;
-    report.planned += await planRule(db, rule, reminderSlots(rule, settings[rule], fromDay, until), now);
+    await planned(rule, () => planRule(db, rule, reminderSlots(rule, settings[rule], fromDay, until), now));
   }
-  report.planned += await planReciprocity(db, settings, now);
+  await planned('reciprocity.behind', () => planReciprocity(db, settings, now));
   const dispatched = await dispatchDueReminders(db, { ...options, now }, settings);
   Object.assign(report, dispatched);
-  await recordHeartbeat(db, REMINDER_SWEEP_HEARTBEAT, now, { ...report });
+  // The next sweep plans from this one's day: not moved on while a rule failed (it would skip its days).
+  if (report.failedRules.length === 0) await recordHeartbeat(db, REMINDER_SWEEP_HEARTBEAT, now, { ...report });
   return report;
 }
 
@@ -129,7 +142,7 @@ export async function dispatchDueReminders(
   db: Database,
   options: ReminderEngineOptions,
   settings?: EffectiveRuleSettings,
-): Promise<Omit<SweepReport, 'cancelled' | 'planned'>> {
+): Promise<Omit<SweepReport, 'cancelled' | 'planned' | 'failedRules'>> {
   const now = options.now ?? new Date();
   const effective = settings ?? (await readRuleSettings(db));
   const total = { sent: 0, summarized: 0, ignored: 0, digests: 0, late: 0 };
