@@ -100,6 +100,7 @@ describe('events, invitations, RSVP and reciprocity', () => {
     }, 'the invitation reached the SMTP sink', 20_000);
     await mailLink.click();
     await expectText(page.locator('main'), 'Je participe');
+    await expectText(page.locator('main dl'), 'text/calendar');
     const text = await page.locator('pre.passerelle-mail-text').innerText();
     const acceptLink = /Je participe : (\S+)/.exec(text)?.[1];
     expect(acceptLink).toContain('/invitation/');

@@ -49,6 +49,8 @@ describe('RSVP links', () => {
     expect((await browser.post(`/evenements/${event.id}/invitations/envoyer`, {})).status).toBe(303);
     const [invitation] = await harness.db.select().from(eventInvitations).where(eq(eventInvitations.eventId, event.id));
     const mail = await eventually(async () => (await harness.db.select().from(devMailbox).where(sql`${address} = any(${devMailbox.envelopeTo})`))[0], 15_000);
+    // The message in the application's SMTP sink carries the invitation as its text/calendar part.
+    expect(mail.headers['Content-Type (invitation)']).toMatch(/^text\/calendar/);
     const linkOf = (answer: string) => {
       const match = new RegExp(`http://passerelle\\.test(/invitation/[A-Za-z0-9_.-]+\\?reponse=${answer})`).exec(mail.textBody ?? '');
       if (!match?.[1]) throw new Error(`no ${answer} link in: ${mail.textBody}`);
