@@ -10,7 +10,7 @@ import { NotFoundError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { formatDate, formatLongDate, isoDateInParis, isoTimeInParis } from '../lib/format';
 import { buildCalendar, icsUid, type IcsItem } from '../lib/ical';
-import { PARIS_ZONE, addParisDays, startOfParisDayInstant } from '../lib/paris-time';
+import { PARIS_ZONE, addParisDays, atParisTime, startOfParisDayInstant } from '../lib/paris-time';
 import { signToken, verifyToken } from '../lib/signed-tokens';
 import { isUuid } from '../lib/validation';
 import {
@@ -119,7 +119,7 @@ function taskItem(row: AgendaTaskRow, showAssignee: boolean): AgendaItem {
     type: 'tache',
     typeLabel: t('agenda.typeOne.tache'),
     day: row.dueOn,
-    sortKey: startOfParisDayInstant(row.dueOn).getTime() + (time ? Number(time.slice(0, 2)) * 3_600_000 + Number(time.slice(3, 5)) * 60_000 : 0),
+    sortKey: (time ? atParisTime(row.dueOn, time) : startOfParisDayInstant(row.dueOn)).getTime(),
     time,
     label: row.title,
     detail: showAssignee && row.assigneeName ? t('agenda.items.taskAssignee', { name: row.assigneeName }) : null,
