@@ -64,6 +64,17 @@ describe('events', () => {
     const [created] = await db.select().from(events).where(eq(events.title, 'Job dating des métiers du sport'));
     expect(created?.startsAt.toISOString()).toBe('2031-05-12T12:00:00.000Z');
 
+    // Cancelled with a reason: the page says so.
+    await page.getByRole('link', { name: 'Annuler l’événement' }).click();
+    await page.getByLabel(/Motif de l’annulation/).fill('Gymnase en travaux');
+    await screenshot(page, 'events-07-cancel-desktop');
+    await page.getByRole('button', { name: 'Confirmer l’annulation' }).click();
+    await expectText(page.locator('#event-cancelled'), 'Gymnase en travaux');
+    await screenshot(page, 'events-08-cancelled-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'events-09-cancelled-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     // A past event of the seed: Mathis was absent; he came after all.
     const [conference] = await db.select().from(events).where(eq(events.sourceRef, 'seed:event:conference-metier-creps-toulouse'));
     const [reims] = await db.select().from(organizations).where(eq(organizations.sourceRef, 'seed:creps-reims'));

@@ -138,7 +138,6 @@ export const frEvents = {
       noDescription: 'Pas de description.',
       noOrganizations: 'Aucune structure.',
       noParticipants: 'Aucun participant interne.',
-      noInvitees: 'Personne n’est encore invité.',
       noHistory: 'Pas d’historique.',
       attended: 'présente',
       concerned: 'concernée',
