@@ -32,6 +32,8 @@ export function adminRemindersRouter(): Router {
       const { rule, changed } = await updateReminderRule(ctx, req.params.code, req.body);
       const message = t(changed ? 'reminders.admin.saved' : 'reminders.admin.unchanged', { rule: rule.label });
       if (inPlace) {
+        // The preview on the page refreshes itself on this event (its filters included).
+        if (changed) res.set('HX-Trigger', 'reminder-rule-saved');
         res.render('partials/admin/reminders/rule', { layout: false, rule, message });
         return;
       }

@@ -73,6 +73,13 @@ describe('reminders and notifications in the browser', () => {
     await expectText(adminPage.locator('#reminders-preview'), 'Éloïse Chargée', 15_000);
     await waitUntil(async () => !(await adminPage.locator('#reminders-preview').innerText()).includes('Préparer le comité de pilotage'), 'the preview filtered by recipient');
     await screenshot(adminPage, 'reminders-admin-1280');
+    // Switching the rule off refreshes the preview in place (its filters kept): nothing left.
+    const dueToday = adminPage.locator('#rule-task-due_today');
+    await dueToday.getByText('Règle active').click();
+    await dueToday.getByRole('button', { name: /Enregistrer la règle/ }).click();
+    await expectText(adminPage.locator('#rule-task-due_today'), /désactivée/i, 15_000);
+    await expectText(adminPage.locator('#reminders-preview'), 'Aucune relance prévue dans les 30 prochains jours avec ces filtres.', 15_000);
+    expect((await readRuleSettings(db))['task.due_today'].enabled).toBe(false);
     await adminPage.setViewportSize({ width: 390, height: 844 });
     await adminPage.goto(`${app.url}/admin/relances`);
     await fitsWidth(adminPage);

@@ -103,6 +103,7 @@ describe('reminder rules and preferences', () => {
     // With htmx a valid form comes back as the card, with its confirmation.
     const ok = await adminBrowser.post('/admin/relances/task.due_today', { enabled: '1', offsetsDays: '0', sendTime: '07:45' }, { headers: { 'HX-Request': 'true' } });
     expect(ok.status).toBe(200);
+    expect(ok.headers['hx-trigger']).toBe('reminder-rule-saved');
     expect(unescaped(ok.text)).toContain('Règle « Tâche à échéance aujourd’hui » enregistrée.');
     expect(ok.text).toContain('le jour même à 07:45');
   });
@@ -116,14 +117,14 @@ describe('reminder rules and preferences', () => {
       { title: 'Trop loin', dueOn: addParisDays(today, 45), assigneeId: charge.id, createdById: charge.id },
     ]);
     const page = await adminBrowser.get('/admin/relances');
-    const preview = /<div id="reminders-preview">[\s\S]*$/.exec(page.text)?.[0] ?? '';
+    const preview = /<div id="reminders-preview"[\s\S]*$/.exec(page.text)?.[0] ?? '';
     expect(preview).toContain('Envoyer la convention signée');
     expect(preview).toContain('Préparer le comité');
     expect(preview).not.toContain('Trop loin');
     expect(preview).toContain('Éloïse Chargée');
 
     const filtered = await adminBrowser.get('/admin/relances?regle=task.due_today&destinataire=eloise', { 'HX-Request': 'true', 'HX-Target': 'reminders-preview' });
-    expect(filtered.text.trim().startsWith('{{!--') || filtered.text.includes('<div id="reminders-preview">')).toBe(true);
+    expect(filtered.text.trim().startsWith('{{!--') || filtered.text.includes('<div id="reminders-preview"')).toBe(true);
     expect(filtered.text).not.toContain('<html');
     expect(filtered.text).toContain('Envoyer la convention signée');
     expect(filtered.text).not.toContain('Préparer le comité');
