@@ -34,20 +34,13 @@ const QUALIFYING = textArray(QUALIFYING_EXCHANGE_KINDS);
 
 /** SQL: is the organisation `o` an active partnership (followed, or a convention in force)? */
 function activePartnership(o: SQL): SQL {
-  return sql`(${o}.followed_partner or exists (select 1 from convention_parties cp join conventions c on c.id = cp.convention_id
-    where cp.organization_id = ${o}.id and c.status = 'en_vigueur'))`;
+  // `in (…)`: one hashed set of the conventions in force (conventions_status_idx), not a probe per organisation.
+  return sql`(${o}.followed_partner or ${o}.id in (select cp.organization_id from convention_parties cp join conventions c on c.id = cp.convention_id
+    where c.status = 'en_vigueur'))`;
 }
 
-/**
- * The FROM part shared by every reader: live active partnerships `o` with their figures `fig`
- * (the strictest admin row for their kind or their conventions' kinds in force, else the
- * default) and their meetings of the window `w` (count, Paris days newest first, and the count
- * from `horizonStart` on: what will still count on a later day).
- */
-function partnershipsFrom(window: ReciprocityWindow, horizonStart: Date): SQL {
-  const { now, windowStart } = window;
-  return sql`organizations o
-    left join lateral (
+/** The figures `fig` of the organisation `o`: the strictest admin row for its kind or its conventions' kinds in force, else the default. */
+const FIGURES = sql`left join lateral (
       select rt.minimum, rt.target from reciprocity_targets rt
       where (rt.scope = 'organization_kind' and rt.scope_code = o.kind_code)
          or (rt.scope = 'convention_kind' and exists (select 1 from convention_parties cp join conventions c on c.id = cp.convention_id
@@ -56,36 +49,117 @@ function partnershipsFrom(window: ReciprocityWindow, horizonStart: Date): SQL {
       limit 1
     ) chosen on true
     cross join lateral (
-      select coalesce(chosen.minimum, ${DEFAULT_RECIPROCITY_FIGURES.minimum}) as minimum, coalesce(chosen.target, ${DEFAULT_RECIPROCITY_FIGURES.target}) as target
-    ) fig
+      select coalesce(chosen.minimum, ${sql.raw(String(DEFAULT_RECIPROCITY_FIGURES.minimum))}) as minimum,
+        coalesce(chosen.target, ${sql.raw(String(DEFAULT_RECIPROCITY_FIGURES.target))}) as target
+    ) fig`;
+
+/**
+ * Whether `o` was ever met before the window (`ever.ever_met`), probed only when the window
+ * holds no meeting: the organisation's timeline index read backwards until one qualifies.
+ */
+function everMet(window: ReciprocityWindow): SQL {
+  const before = iso(window.windowStart);
+  // Lateral probes with LIMIT 1 (an EXISTS here is planned as one hashed set of every earlier exchange).
+  return sql`left join lateral (
+      select true as met from exchange_organizations eo join exchanges e on e.id = eo.exchange_id
+      where w.meetings = 0 and eo.organization_id = o.id and eo.occurred_at < ${before} and e.kind = any(${QUALIFYING})
+      limit 1
+    ) earlier_exchange on true
+    left join lateral (
+      select true as met from event_organizations evo join events ev on ev.id = evo.event_id
+      where w.meetings = 0 and evo.organization_id = o.id and evo.attended and ev.status <> 'annule' and evo.starts_at < ${before}
+      limit 1
+    ) earlier_event on true
+    cross join lateral (select w.meetings > 0 or earlier_exchange.met is not null or earlier_event.met is not null as ever_met) ever`;
+}
+
+/** An exchange logged about an event the same organisation attended is that meeting: counted once (with the event). */
+const NOT_AN_ATTENDED_EVENT = sql`not (e.subject_type is not null and e.subject_type = 'event' and exists (select 1 from event_organizations same
+    where same.event_id = e.subject_id and same.organization_id = eo.organization_id and same.attended))`;
+
+function aggregates(horizonStart: Date): SQL {
+  return sql`count(m.at)::int as meetings,
+        (count(m.at) filter (where m.at >= ${iso(horizonStart)}))::int as meetings_at_horizon,
+        coalesce(array_agg(to_char(m.at at time zone 'Europe/Paris', 'YYYY-MM-DD') order by m.at desc) filter (where m.at is not null), '{}') as days`;
+}
+
+/**
+ * A statement over the live active partnerships `o` with their figures `fig`, their meetings of
+ * the window `w` (count, Paris days newest first, and the count from `horizonStart` on: what
+ * will still count on a later day) and `ever.ever_met`.
+ * - `perRow` (a page of a few dozen organisations): each one's meetings read from its own
+ *   timeline indexes.
+ * - otherwise (every partnership, a unit's, the list filter): the window's qualifying exchanges
+ *   read once from exchanges (kind, occurred_at) and grouped by organisation — a per-row plan
+ *   would cost the planner enough to JIT-compile it (seconds) on a few thousand partnerships.
+ */
+function partnershipsStatement(
+  window: ReciprocityWindow,
+  horizonStart: Date,
+  perRow: boolean,
+  select: SQL,
+  where: SQL,
+  tail: SQL = sql``,
+  withEver = true,
+): SQL {
+  // `ever` only where the statement reads it: its probes, cheap per row, cost the planner enough
+  // on thousands of rows to push the plan over jit_above_cost.
+  const ever = withEver ? everMet(window) : sql``;
+  const { now, windowStart } = window;
+  if (perRow) {
+    return sql`select ${select} from organizations o ${FIGURES}
     cross join lateral (
-      select count(*)::int as meetings,
-        (count(*) filter (where m.at >= ${iso(horizonStart)}))::int as meetings_at_horizon,
-        coalesce(array_agg(to_char(m.at at time zone 'Europe/Paris', 'YYYY-MM-DD') order by m.at desc) filter (where m.at is not null), '{}') as days
+      select ${aggregates(horizonStart)}
       from (
         select eo.occurred_at as at from exchange_organizations eo join exchanges e on e.id = eo.exchange_id
         where eo.organization_id = o.id and eo.occurred_at >= ${iso(windowStart)} and eo.occurred_at <= ${iso(now)}
-          and e.kind = any(${QUALIFYING})
-          and not (e.subject_type is not null and e.subject_type = 'event' and exists (select 1 from event_organizations same
-                     where same.event_id = e.subject_id and same.organization_id = o.id and same.attended))
+          and e.kind = any(${QUALIFYING}) and ${NOT_AN_ATTENDED_EVENT}
         union all
         select evo.starts_at from event_organizations evo join events ev on ev.id = evo.event_id
         where evo.organization_id = o.id and evo.attended and ev.status <> 'annule'
           and evo.starts_at >= ${iso(windowStart)} and evo.starts_at <= ${iso(now)}
       ) m
     ) w
-    cross join lateral (
-      select w.meetings > 0
-        or exists (select 1 from exchange_organizations eo join exchanges e on e.id = eo.exchange_id
-                   where eo.organization_id = o.id and eo.occurred_at < ${iso(windowStart)} and e.kind = any(${QUALIFYING}))
-        or exists (select 1 from event_organizations evo join events ev on ev.id = evo.event_id
-                   where evo.organization_id = o.id and evo.attended and ev.status <> 'annule' and evo.starts_at < ${iso(windowStart)}) as ever_met
-    ) ever`;
+    ${ever}
+    where ${where} ${tail}`;
+  }
+  return sql`with window_meetings as (
+      select eo.organization_id, e.occurred_at as at
+      from exchanges e join exchange_organizations eo on eo.exchange_id = e.id
+      where e.kind = any(${QUALIFYING}) and e.occurred_at >= ${iso(windowStart)} and e.occurred_at <= ${iso(now)} and ${NOT_AN_ATTENDED_EVENT}
+      union all
+      select evo.organization_id, evo.starts_at from event_organizations evo join events ev on ev.id = evo.event_id
+      where evo.attended and ev.status <> 'annule' and evo.starts_at >= ${iso(windowStart)} and evo.starts_at <= ${iso(now)}
+    ), met as (
+      select m.organization_id, ${aggregates(horizonStart)} from window_meetings m group by m.organization_id
+    )
+    select ${select} from organizations o ${FIGURES}
+    left join met on met.organization_id = o.id
+    cross join lateral (select coalesce(met.meetings, 0) as meetings, coalesce(met.meetings_at_horizon, 0) as meetings_at_horizon, coalesce(met.days, '{}') as days) w
+    ${ever}
+    where ${where} ${tail}`;
 }
 
 /** The status, as reciprocityStatus() says it (src/workflows/reciprocity.ts; a test checks they agree). */
 const STATUS = sql`case when w.meetings >= fig.target then 'a_jour' when w.meetings >= fig.minimum then 'a_surveiller'
   when ever.ever_met then 'en_retard' else 'jamais_rencontre' end`;
+
+/**
+ * The same rule as a condition on a set of statuses, written so that the planner filters on the
+ * counts before it probes `ever` (only « en retard » and « jamais rencontré » apart need it).
+ */
+function statusCondition(statuses: readonly ReciprocityStatus[]): { condition: SQL; needsEver: boolean } {
+  const wanted = new Set(statuses);
+  const parts: SQL[] = [];
+  if (wanted.has('a_jour')) parts.push(sql`w.meetings >= fig.target`);
+  if (wanted.has('a_surveiller')) parts.push(sql`(w.meetings >= fig.minimum and w.meetings < fig.target)`);
+  const late = wanted.has('en_retard');
+  const never = wanted.has('jamais_rencontre');
+  if (late && never) parts.push(sql`w.meetings < fig.minimum`);
+  else if (late) parts.push(sql`(w.meetings < fig.minimum and ever.ever_met)`);
+  else if (never) parts.push(sql`(w.meetings < fig.minimum and not ever.ever_met)`);
+  return { condition: parts.length > 0 ? sql`(${sql.join(parts, sql` or `)})` : sql`false`, needsEver: late !== never };
+}
 
 const LIVE = sql`o.merged_into_id is null and o.archived_at is null`;
 
@@ -156,15 +230,19 @@ export async function partnershipRows(
   if (scope.kind === 'organizations' && scope.ids.length === 0) return [];
   if (scope.kind === 'units' && scope.unitIds.length === 0) return [];
   const conditions: SQL[] = [LIVE, activePartnership(sql`o`), scopeCondition(scope)];
-  if (options.statuses) conditions.push(sql`${STATUS} = any(${textArray(options.statuses)})`);
+  if (options.statuses) conditions.push(statusCondition(options.statuses).condition);
   if (options.fallingByHorizon) conditions.push(sql`(w.meetings < fig.minimum or w.meetings_at_horizon < fig.minimum)`);
-  const result = await db.execute(sql`
-    select o.id as organization_id, o.name, o.owner_id, o.kind_code, fig.minimum, fig.target, w.meetings, w.meetings_at_horizon,
-      w.days, ever.ever_met, ${STATUS} as status
-    from ${partnershipsFrom(window, options.horizonStart ?? window.windowStart)}
-    where ${sql.join(conditions, sql` and `)}
-    order by fig.minimum - w.meetings desc, lower(o.name), o.id
-    ${options.limit ? sql`limit ${options.limit}` : sql``}`);
+  const result = await db.execute(
+    partnershipsStatement(
+      window,
+      options.horizonStart ?? window.windowStart,
+      scope.kind === 'organizations',
+      sql`o.id as organization_id, o.name, o.owner_id, o.kind_code, fig.minimum, fig.target, w.meetings, w.meetings_at_horizon,
+      w.days, ever.ever_met, ${STATUS} as status`,
+      sql.join(conditions, sql` and `),
+      sql`order by fig.minimum - w.meetings desc, lower(o.name), o.id ${options.limit ? sql`limit ${options.limit}` : sql``}`,
+    ),
+  );
   return rowsOf<RawPartnershipRow>(result).map((row) => ({
     organizationId: row.organization_id,
     name: row.name,
@@ -183,9 +261,17 @@ export async function partnershipRows(
 /** How many active partnerships in `scope` are below their minimum now. */
 export async function countPartnershipsBehind(db: Database, scope: PartnershipScope, window: ReciprocityWindow): Promise<number> {
   if (scope.kind === 'units' && scope.unitIds.length === 0) return 0;
-  const result = await db.execute(sql`
-    select count(*)::int as value from ${partnershipsFrom(window, window.windowStart)}
-    where ${LIVE} and ${activePartnership(sql`o`)} and ${scopeCondition(scope)} and w.meetings < fig.minimum`);
+  const result = await db.execute(
+    partnershipsStatement(
+      window,
+      window.windowStart,
+      scope.kind === 'organizations',
+      sql`count(*)::int as value`,
+      sql`${LIVE} and ${activePartnership(sql`o`)} and ${scopeCondition(scope)} and w.meetings < fig.minimum`,
+      sql``,
+      false,
+    ),
+  );
   return Number(rowsOf<{ value: number }>(result)[0]?.value ?? 0);
 }
 
@@ -201,14 +287,14 @@ function statusesOfFilter(filter: ReciprocityFilter): readonly ReciprocityStatus
 
 /**
  * The list filter on `organizations` (the list's own table): the ids of the active partnerships
- * with that status, computed once for all of them (a hashed semi-join), never per listed row.
+ * with that status, computed once for all of them (a semi-join), never per listed row.
  */
 export function reciprocityFilterCondition(filter: ReciprocityFilter, window: ReciprocityWindow): SQL {
   if (filter === 'suivis') return sql`${activePartnership(sql`${organizations}`)}`;
   if (filter === 'non_suivis') return sql`not ${activePartnership(sql`${organizations}`)}`;
   const statuses = statusesOfFilter(filter) ?? [];
-  return sql`${organizations.id} in (select o.id from ${partnershipsFrom(window, window.windowStart)}
-    where ${LIVE} and ${activePartnership(sql`o`)} and ${STATUS} = any(${textArray(statuses)}))`;
+  const { condition, needsEver } = statusCondition(statuses);
+  return sql`${organizations.id} in (${partnershipsStatement(window, window.windowStart, false, sql`o.id`, sql`${LIVE} and ${activePartnership(sql`o`)} and ${condition}`, sql``, needsEver)})`;
 }
 
 // ── Figures (admin) ─────────────────────────────────────────────────────────────────────
@@ -242,9 +328,8 @@ export async function deleteReciprocityTargets(db: Database, scope: ReciprocityT
 
 /** Active partnerships per status and per kind of organisation, for the admin page. */
 export async function partnershipStatusesByKind(db: Database, window: ReciprocityWindow): Promise<Array<{ kindCode: string; status: ReciprocityStatus; count: number }>> {
-  const result = await db.execute(sql`
-    select o.kind_code, ${STATUS} as status, count(*)::int as count from ${partnershipsFrom(window, window.windowStart)}
-    where ${LIVE} and ${activePartnership(sql`o`)}
-    group by 1, 2`);
+  const result = await db.execute(
+    partnershipsStatement(window, window.windowStart, false, sql`o.kind_code, ${STATUS} as status, count(*)::int as count`, sql`${LIVE} and ${activePartnership(sql`o`)}`, sql`group by 1, 2`),
+  );
   return rowsOf<{ kind_code: string; status: ReciprocityStatus; count: number }>(result).map((row) => ({ kindCode: row.kind_code, status: row.status, count: Number(row.count) }));
 }

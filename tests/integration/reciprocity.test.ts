@@ -17,6 +17,7 @@ import {
   events,
   exchangeOrganizations,
   exchanges,
+  organizationUnits,
   organizations,
   reciprocityTargets,
 } from '../../src/models/schema';
@@ -169,10 +170,18 @@ describe('reciprocity cadence', () => {
     expect(rows.get(org.upToDate.id)?.meetingDays).toEqual([parisDayOf(ago(1)), parisDayOf(ago(3)), parisDayOf(ago(6))]);
   });
 
-  it('says the same status in SQL as the rule in TypeScript', async () => {
-    for (const row of (await rowsOf()).values()) {
+  it('says the same status in SQL as the rule in TypeScript, page by page or all at once', async () => {
+    const perRow = await rowsOf();
+    for (const row of perRow.values()) {
       expect(row.status).toBe(reciprocityStatus(row.meetings, row, row.everMet));
     }
+    // Every partnership at once (set-based statement) and a unit's: the same rows.
+    const all = await partnershipRows(harness.db, { kind: 'all' }, reciprocityWindow(new Date()));
+    const ours = all.filter((row) => perRow.has(row.organizationId));
+    expect(new Map(ours.map((row) => [row.organizationId, row]))).toEqual(perRow);
+    const units = await harness.db.select().from(organizationUnits).where(eq(organizationUnits.organizationId, org.late.id));
+    const ofUnit = await partnershipRows(harness.db, { kind: 'units', unitIds: units.map((row) => row.unitId) }, reciprocityWindow(new Date()));
+    expect(ofUnit.find((row) => row.organizationId === org.late.id)).toEqual(perRow.get(org.late.id));
   });
 
   it('applies the strictest figures of the organisation kind and the convention kinds in force', async () => {
@@ -232,6 +241,17 @@ describe('reciprocity cadence', () => {
     expect(late.text).not.toContain('Récip À jour');
     expect(late.text).not.toContain('Récip Jamais');
     expect(decoded(late.text)).toContain('<option value="en_retard" selected>');
+
+    const never = await browser.get('/structures?reciprocite=jamais_rencontre&q=Récip');
+    expect(never.text).toContain('Récip Jamais');
+    expect(never.text).not.toContain('Récip En retard');
+    const watch = await browser.get('/structures?reciprocite=a_surveiller&q=Récip');
+    expect(watch.text).toContain('Récip À surveiller');
+    expect(watch.text).toContain('Récip Bientôt');
+    expect(watch.text).not.toContain('Récip À jour');
+    const upToDate = await browser.get('/structures?reciprocite=a_jour&q=Récip');
+    expect(upToDate.text).toContain('Récip À jour');
+    expect(upToDate.text).not.toContain('Récip À surveiller');
 
     const behind = await browser.get('/structures?reciprocite=en_retard_ou_jamais&q=Récip');
     expect(behind.text).toContain('Récip Jamais');
