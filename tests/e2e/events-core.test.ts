@@ -94,6 +94,12 @@ describe('events', () => {
     }, 'the CREPS of Reims attended');
     await expectText(page.locator('#flash'), 'Présences enregistrées');
     await expectText(page.locator('#event-organizations'), /CREPS de Reims\s+présente/i);
+    // The CREPS's timeline shows the event it attended.
+    await page.goto(`${app.url}/structures/${reims?.id}/historique?types=evenement`);
+    await expectText(page.locator('main'), 'Conférence métier : les métiers de l’encadrement sportif');
+    await screenshot(page, 'events-10-organisation-timeline-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'events-11-organisation-timeline-phone');
     expect(problems).toEqual([]);
   }, 60_000);
 });
