@@ -154,6 +154,13 @@ export async function refusedRuleView(ctx: ServiceContext, rawCode: string, inpu
 }
 
 // ── the preview ───────────────────────────────────────────────────────────────────────────
+const PREVIEW_SORTS = ['date', 'destinataire', 'regle'] as const;
+const byDue = (a: ReminderPreviewItem, b: ReminderPreviewItem) => a.dueAt.getTime() - b.dueAt.getTime();
+const PREVIEW_ORDER: Record<(typeof PREVIEW_SORTS)[number], (a: ReminderPreviewItem, b: ReminderPreviewItem) => number> = {
+  date: byDue,
+  destinataire: (a, b) => a.recipientLabel.localeCompare(b.recipientLabel, 'fr') || byDue(a, b),
+  regle: (a, b) => REMINDER_RULE_CODES.indexOf(a.ruleCode) - REMINDER_RULE_CODES.indexOf(b.ruleCode) || byDue(a, b),
+};
 const previewSchema = z.object({
   regle: z
     .string()
@@ -161,6 +168,7 @@ const previewSchema = z.object({
     .optional()
     .catch(undefined),
   destinataire: z.string().trim().max(100).optional().catch(undefined),
+  tri: z.enum(PREVIEW_SORTS).default('date').catch('date'),
   page: z.coerce.number().int().min(1).max(100_000).default(1).catch(1),
 });
 
@@ -180,19 +188,26 @@ export async function reminderPreview(ctx: ServiceContext, rawQuery: unknown) {
   const query = previewSchema.parse(rawQuery ?? {});
   const all = await previewReminders(ctx.db, { now: ctx.now, days: PREVIEW_DAYS });
   const wanted = query.destinataire ? folded(query.destinataire) : '';
-  const matching = all.filter((item) => (!query.regle || item.ruleCode === query.regle) && (!wanted || folded(item.recipientLabel).includes(wanted)));
+  const matching = all
+    .filter((item) => (!query.regle || item.ruleCode === query.regle) && (!wanted || folded(item.recipientLabel).includes(wanted)))
+    .sort(PREVIEW_ORDER[query.tri]);
   const pageCount = Math.max(1, Math.ceil(matching.length / PREVIEW_PAGE_SIZE));
   const page = Math.min(query.page, pageCount);
   const rows: PreviewRowView[] = matching.slice((page - 1) * PREVIEW_PAGE_SIZE, page * PREVIEW_PAGE_SIZE).map((item) => ({ ...item, offsetLabel: offsetLabel(item.offsetDays) }));
-  const urlQuery: Record<string, string> = { ...(query.regle ? { regle: query.regle } : {}), ...(query.destinataire ? { destinataire: query.destinataire } : {}) };
+  const urlQuery: Record<string, string> = {
+    ...(query.regle ? { regle: query.regle } : {}),
+    ...(query.destinataire ? { destinataire: query.destinataire } : {}),
+    ...(query.tri !== 'date' ? { tri: query.tri } : {}),
+  };
   return {
     rows,
     total: matching.length,
-    query: { regle: query.regle ?? '', destinataire: query.destinataire ?? '', page },
+    query: { regle: query.regle ?? '', destinataire: query.destinataire ?? '', tri: query.tri, page },
     urlQuery,
     page,
     pageCount,
     ruleOptions: REMINDER_RULE_CODES.map((code) => ({ value: code, label: ruleLabel(code) })),
+    sortOptions: PREVIEW_SORTS.map((value) => ({ value, label: t(`reminders.admin.preview.sorts.${value}`) })),
   };
 }
 export type ReminderPreviewPage = Awaited<ReturnType<typeof reminderPreview>>;

@@ -113,7 +113,7 @@ describe('reminder rules and preferences', () => {
     const other = await buildUser(harness.db, { roles: ['charge'], unitCodes: ['DDPSI'], displayName: 'Octave Autre' });
     await harness.db.insert(tasks).values([
       { title: 'Envoyer la convention signée', dueOn: addParisDays(today, 5), assigneeId: charge.id, createdById: charge.id },
-      { title: 'Préparer le comité', dueOn: addParisDays(today, 6), assigneeId: other.id, createdById: other.id },
+      { title: 'Préparer le comité', dueOn: addParisDays(today, 2), assigneeId: other.id, createdById: other.id },
       { title: 'Trop loin', dueOn: addParisDays(today, 45), assigneeId: charge.id, createdById: charge.id },
     ]);
     const page = await adminBrowser.get('/admin/relances');
@@ -131,6 +131,13 @@ describe('reminder rules and preferences', () => {
     const rows = [...filtered.text.matchAll(/<tr>\s*<td>/g)];
     expect(rows.length).toBeGreaterThanOrEqual(1);
     expect(unescaped(filtered.text)).not.toMatch(/Rendez-vous ou événement demain <span/);
+
+    // By date (the default) Octave's task comes first (due sooner); sorted by recipient, Éloïse's.
+    const byDate = await adminBrowser.get('/admin/relances?regle=task.due_today');
+    expect(byDate.text.indexOf('Octave Autre')).toBeLessThan(byDate.text.indexOf('Éloïse Chargée'));
+    const byRecipient = await adminBrowser.get('/admin/relances?regle=task.due_today&tri=destinataire');
+    expect(byRecipient.text.indexOf('Éloïse Chargée')).toBeLessThan(byRecipient.text.indexOf('Octave Autre'));
+    expect(byRecipient.text).toMatch(/<option value="destinataire" selected>/);
 
     const nothing = await adminBrowser.get('/admin/relances?regle=digest.daily&destinataire=personne-inconnue');
     expect(unescaped(nothing.text)).toContain('Aucune relance prévue dans les 30 prochains jours avec ces filtres.');
