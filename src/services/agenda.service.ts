@@ -331,7 +331,14 @@ function exchangeIcs(row: AgendaExchangeRow, baseUrl: string, hideConfidential: 
     summary: hidden ? t('agenda.items.confidentialExchange', { kind }) : `${kind} — ${row.summary}`,
     description: hidden
       ? t('agenda.ics.openInPasserelle', { url })
-      : [row.organizationNames ? t('agenda.ics.organizations', { names: row.organizationNames }) : null, t('agenda.ics.openInPasserelle', { url })].filter(Boolean).join('\n'),
+      : [
+          row.organizationNames ? t('agenda.ics.organizations', { names: row.organizationNames }) : null,
+          // The place is the LOCATION; a visio link beside it goes here.
+          row.place && row.visioUrl ? row.visioUrl : null,
+          t('agenda.ics.openInPasserelle', { url }),
+        ]
+          .filter(Boolean)
+          .join('\n'),
     location: hidden ? null : (row.place ?? row.visioUrl),
     url,
     lastModified: row.updatedAt,
