@@ -50,29 +50,42 @@ function slotsCte(slots: readonly PlanSlot[]): SQL {
 }
 
 /**
+ * Rows of `table` whose `column` instant falls in a slot's subject day and after its send time,
+ * one arm per slot with the bounds as parameters: the planner sees each day's real range (a
+ * few hundred meetings, not a guess over a million) and reads the participants by their keys.
+ */
+function inSlotDays(slots: readonly PlanSlot[], now: Date, table: 'exchanges' | 'events', column: 'occurred_at' | 'starts_at'): SQL {
+  const extra = table === 'events' ? sql` and x.status = 'planifie'` : sql``;
+  const arms = slots.map(
+    (slot) => sql`select ${slot.offsetDays}::int as offset_days, ${slot.subjectDay}::date as subject_day, ${slot.dueAt.toISOString()}::timestamptz as slot_due_at, x.*
+      from ${sql.raw(table)} x
+      where x.${sql.raw(column)} >= ${slot.subjectStart.toISOString()}::timestamptz and x.${sql.raw(column)} < ${slot.subjectEnd.toISOString()}::timestamptz
+        and x.${sql.raw(column)} > ${new Date(Math.max(slot.dueAt.getTime(), now.getTime())).toISOString()}::timestamptz${extra}`,
+  );
+  return sql`(${sql.join(arms, sql` union all `)})`;
+}
+
+/**
  * Each rule's occurrences for its slots, as rows (rule_code, offset_days, subject_type, subject_id,
  * occurs_on, recipient_key, user_id, contact_id, due_at, payload). `due_at` is never before the
  * subject's last change: a task created at 15:00 due today is not « late » for its 08:00 reminder.
  */
-function ruleSource(rule: ReminderRuleCode, now: Date): SQL | null {
-  const at = now.toISOString();
+function ruleSource(rule: ReminderRuleCode, now: Date, slots: readonly PlanSlot[]): SQL | null {
   switch (rule) {
     case 'meeting.day_before':
     case 'meeting.morning_of':
       return sql`
-        select ${rule}::text as rule_code, s.offset_days, 'exchange'::text as subject_type, e.id as subject_id, s.subject_day as occurs_on,
-          'user:' || ep.user_id as recipient_key, ep.user_id as user_id, null::uuid as contact_id, greatest(s.due_at, e.updated_at) as due_at,
+        select ${rule}::text as rule_code, e.offset_days, 'exchange'::text as subject_type, e.id as subject_id, e.subject_day as occurs_on,
+          'user:' || ep.user_id as recipient_key, ep.user_id as user_id, null::uuid as contact_id, greatest(e.slot_due_at, e.updated_at) as due_at,
           jsonb_build_object('label', e.summary, 'at', e.occurred_at, 'place', coalesce(e.place, ''), 'link', '/echanges/' || e.id) as payload
-        from s
-        join exchanges e on e.occurred_at >= s.subject_start and e.occurred_at < s.subject_end and e.occurred_at > greatest(s.due_at, ${at}::timestamptz)
+        from ${inSlotDays(slots, now, 'exchanges', 'occurred_at')} e
         join exchange_participants ep on ep.exchange_id = e.id
         join users u on u.id = ep.user_id and u.active
         union all
-        select ${rule}::text, s.offset_days, 'event'::text, ev.id, s.subject_day,
-          'user:' || p.user_id, p.user_id, null::uuid, greatest(s.due_at, ev.updated_at),
+        select ${rule}::text, ev.offset_days, 'event'::text, ev.id, ev.subject_day,
+          'user:' || p.user_id, p.user_id, null::uuid, greatest(ev.slot_due_at, ev.updated_at),
           jsonb_build_object('label', ev.title, 'at', ev.starts_at, 'place', coalesce(ev.place, ev.visio_url, ''), 'link', '/evenements/' || ev.id)
-        from s
-        join events ev on ev.starts_at >= s.subject_start and ev.starts_at < s.subject_end and ev.status = 'planifie' and ev.starts_at > greatest(s.due_at, ${at}::timestamptz)
+        from ${inSlotDays(slots, now, 'events', 'starts_at')} ev
         join event_participants p on p.event_id = ev.id
         join users u on u.id = p.user_id and u.active`;
     case 'task.due_today':
@@ -82,7 +95,7 @@ function ruleSource(rule: ReminderRuleCode, now: Date): SQL | null {
           'user:' || t.assignee_id as recipient_key, t.assignee_id as user_id, null::uuid as contact_id, greatest(s.due_at, t.updated_at) as due_at,
           jsonb_build_object('label', t.title, 'date', t.due_on, 'link', '/taches/' || t.id) as payload
         from s
-        join tasks t on t.status = 'a_faire' and t.due_on = s.subject_day
+        cross join lateral (select * from tasks t where t.status = 'a_faire' and t.due_on = s.subject_day) t
         join users u on u.id = t.assignee_id and u.active`;
     case 'convention.end':
     case 'convention.notice': {
@@ -92,7 +105,7 @@ function ruleSource(rule: ReminderRuleCode, now: Date): SQL | null {
           'user:' || r.user_id as recipient_key, r.user_id as user_id, null::uuid as contact_id, greatest(s.due_at, c.updated_at) as due_at,
           jsonb_build_object('label', c.reference || ' — ' || c.title, 'date', ${column}, 'days', s.offset_days, 'link', '/conventions/' || c.id) as payload
         from s
-        join conventions c on ${column} = s.subject_day and c.status in ${IN_FORCE}
+        cross join lateral (select * from conventions c where ${column} = s.subject_day and c.status in ${IN_FORCE}) c
         cross join lateral (
           select c.owner_id as user_id where c.owner_id is not null
           union
@@ -102,11 +115,10 @@ function ruleSource(rule: ReminderRuleCode, now: Date): SQL | null {
     }
     case 'event.partner_day_before':
       return sql`
-        select ${rule}::text as rule_code, s.offset_days, 'event_invitation'::text as subject_type, i.id as subject_id, s.subject_day as occurs_on,
-          'contact:' || i.contact_id as recipient_key, null::uuid as user_id, i.contact_id as contact_id, greatest(s.due_at, ev.updated_at, i.responded_at) as due_at,
+        select ${rule}::text as rule_code, ev.offset_days, 'event_invitation'::text as subject_type, i.id as subject_id, ev.subject_day as occurs_on,
+          'contact:' || i.contact_id as recipient_key, null::uuid as user_id, i.contact_id as contact_id, greatest(ev.slot_due_at, ev.updated_at, i.responded_at) as due_at,
           jsonb_build_object('label', ev.title, 'at', ev.starts_at, 'eventId', ev.id, 'link', '/evenements/' || ev.id) as payload
-        from s
-        join events ev on ev.starts_at >= s.subject_start and ev.starts_at < s.subject_end and ev.status = 'planifie' and ev.starts_at > greatest(s.due_at, ${at}::timestamptz)
+        from ${inSlotDays(slots, now, 'events', 'starts_at')} ev
         join event_invitations i on i.event_id = ev.id and i.response = 'accepte'`;
     case 'digest.daily':
       return sql`
@@ -138,8 +150,9 @@ function insertPlanned(ctes: SQL, source: SQL): SQL {
 
 /** Plans a rule's occurrences for its slots (one statement). Returns the rows inserted or revived. */
 export async function planRule(db: Database, rule: ReminderRuleCode, slots: readonly PlanSlot[], now: Date): Promise<number> {
-  const source = ruleSource(rule, now);
-  if (!source || slots.length === 0) return 0;
+  if (slots.length === 0) return 0;
+  const source = ruleSource(rule, now, slots);
+  if (!source) return 0;
   const result = await db.execute(insertPlanned(slotsCte(slots), source));
   return Number((result as unknown as { rowCount?: number; affectedRows?: number }).rowCount ?? (result as { affectedRows?: number }).affectedRows ?? 0);
 }
@@ -182,14 +195,23 @@ export interface PreviewRow {
   payload: Record<string, unknown>;
 }
 
-const previewSelect = (ctes: SQL, source: SQL) => sql`
+/** Preview filters: one recipient (user), at most `limit` rows per rule, earliest first. */
+export interface PreviewFilter {
+  userId?: string | null;
+  limit?: number | null;
+}
+
+const previewSelect = (ctes: SQL, source: SQL, filter: PreviewFilter) => sql`
   with ${ctes}, planned as (${source})
   select p.rule_code as "ruleCode", p.offset_days as "offsetDays", p.subject_type as "subjectType", p.subject_id as "subjectId",
     p.occurs_on::text as "occursOn", p.recipient_key as "recipientKey", p.user_id as "userId", p.contact_id as "contactId",
     coalesce(u.display_name, trim(c.first_name || ' ' || c.last_name), '') as "recipientLabel", p.due_at as "dueAt", p.payload
   from planned p
   left join users u on u.id = p.user_id
-  left join contacts c on c.id = p.contact_id`;
+  left join contacts c on c.id = p.contact_id
+  ${filter.userId ? sql`where p.user_id = ${filter.userId}::uuid` : sql``}
+  order by p.due_at, p.subject_id
+  ${filter.limit ? sql`limit ${filter.limit}` : sql``}`;
 
 interface RawPreviewRow extends Omit<PreviewRow, 'dueAt'> {
   dueAt: string | Date;
@@ -197,22 +219,23 @@ interface RawPreviewRow extends Omit<PreviewRow, 'dueAt'> {
 const toPreview = (rows: RawPreviewRow[]): PreviewRow[] => rows.map((row) => ({ ...row, dueAt: new Date(row.dueAt) }));
 
 /** What planRule would plan for these slots, with the recipient's name (the admin preview). */
-export async function previewRule(db: Database, rule: ReminderRuleCode, slots: readonly PlanSlot[], now: Date): Promise<PreviewRow[]> {
-  const source = ruleSource(rule, now);
-  if (!source || slots.length === 0) return [];
-  return toPreview(rowsOf<RawPreviewRow>(await db.execute(previewSelect(slotsCte(slots), source))));
+export async function previewRule(db: Database, rule: ReminderRuleCode, slots: readonly PlanSlot[], now: Date, filter: PreviewFilter = {}): Promise<PreviewRow[]> {
+  if (slots.length === 0) return [];
+  const source = ruleSource(rule, now, slots);
+  if (!source) return [];
+  return toPreview(rowsOf<RawPreviewRow>(await db.execute(previewSelect(slotsCte(slots), source, filter))));
 }
 
-export async function previewFromList(db: Database, rule: ReminderRuleCode, offsetDays: number, subjects: readonly ListedSubject[]): Promise<PreviewRow[]> {
+export async function previewFromList(db: Database, rule: ReminderRuleCode, offsetDays: number, subjects: readonly ListedSubject[], filter: PreviewFilter = {}): Promise<PreviewRow[]> {
   if (subjects.length === 0) return [];
-  return toPreview(rowsOf<RawPreviewRow>(await db.execute(previewSelect(sql`nothing as (select 1)`, listSource(subjects, rule, offsetDays)))));
+  return toPreview(rowsOf<RawPreviewRow>(await db.execute(previewSelect(sql`nothing as (select 1)`, listSource(subjects, rule, offsetDays), filter))));
 }
 
 /**
  * Approval steps whose half-way reminder or deadline falls in [from, to): the workflow engine
  * sends those itself (its timers), the preview shows them with the people they will reach.
  */
-export async function previewWorkflowSteps(db: Database, from: Date, to: Date): Promise<PreviewRow[]> {
+export async function previewWorkflowSteps(db: Database, from: Date, to: Date, filter: PreviewFilter = {}): Promise<PreviewRow[]> {
   const rows = rowsOf<RawPreviewRow>(
     await db.execute(sql`
       with timers as (
@@ -228,8 +251,9 @@ export async function previewWorkflowSteps(db: Database, from: Date, to: Date): 
       from timers t
       join users u on u.active and (u.id = t.assignee_user_id or (t.assignee_user_id is null and t.assignee_role = any(u.roles)
         and (t.assignee_unit_id is null or exists (select 1 from user_units uu where uu.user_id = u.id and uu.unit_id = t.assignee_unit_id))))
+      ${filter.userId ? sql`where u.id = ${filter.userId}::uuid` : sql``}
       order by t.due_at
-      limit 2000`),
+      limit ${filter.limit ?? 2000}`),
   );
   return toPreview(rows);
 }

@@ -51,7 +51,6 @@ import { partnershipsFallingBehind } from './reciprocity.service';
 
 export const REMINDER_SWEEP_HEARTBEAT = 'reminders.sweep';
 const RECIPROCITY_HEARTBEAT = 'reminders.reciprocity';
-const RECIPROCITY_EVERY_MS = 3_600_000;
 /** Occurrences are planned up to a day ahead (visible, and ready the minute they are due). */
 const PLAN_HORIZON_MS = 24 * 3_600_000;
 const DISPATCH_BATCH = 50;
@@ -105,15 +104,16 @@ export async function runReminderSweep(db: Database, options: ReminderEngineOpti
   return report;
 }
 
-/** reciprocity.behind: at most hourly (the cadence is a heavier computation), at most once a month per partnership. */
+/** reciprocity.behind: once a day (the cadence is the heaviest computation), at most once a month per partnership. */
 async function planReciprocity(db: Database, settings: EffectiveRuleSettings, now: Date): Promise<number> {
   const rule = settings['reciprocity.behind'];
   if (!rule.enabled) return 0;
   const today = parisDayOf(now);
   const sendAt = atParisTime(today, rule.sendTime);
   if (now.getTime() < sendAt.getTime()) return 0;
+  // Once a day, at the first sweep after its time (a clock gone back runs it again).
   const last = await lastSweepAt(db, RECIPROCITY_HEARTBEAT);
-  if (last && now.getTime() >= last.getTime() && now.getTime() - last.getTime() < RECIPROCITY_EVERY_MS) return 0;
+  if (last && last.getTime() >= sendAt.getTime() && last.getTime() <= now.getTime()) return 0;
   const subjects = await reciprocitySubjects(db, settings, now);
   const planned = await planFromList(db, 'reciprocity.behind', rule.offsetsDays[0] ?? 30, subjects);
   await recordHeartbeat(db, RECIPROCITY_HEARTBEAT, now, { partnerships: subjects.length });
@@ -379,23 +379,37 @@ export interface ReminderPreviewItem {
  * statements as the sweep: every enabled rule's slots from now on, reciprocity as of now, and
  * the approval steps whose reminder or deadline the workflow engine will send.
  */
-export async function previewReminders(db: Database, options: { now: Date; days: number }): Promise<ReminderPreviewItem[]> {
+export async function previewReminders(
+  db: Database,
+  options: {
+    now: Date;
+    days: number;
+    /** Only these rules (the page's rule filter); all enabled ones by default. */
+    ruleCodes?: readonly ReminderRuleCode[];
+    /** Only this user's (the page's recipient filter, once resolved to a user). */
+    userId?: string | null;
+    /** At most this many per rule, earliest first (a large base plans tens of thousands in 30 days). */
+    limitPerRule?: number | null;
+  },
+): Promise<ReminderPreviewItem[]> {
   const { now } = options;
+  const filter = { userId: options.userId ?? null, limit: options.limitPerRule ?? null };
+  const wanted = (rule: ReminderRuleCode) => settings[rule].enabled && (!options.ruleCodes || options.ruleCodes.includes(rule));
   const settings = await readRuleSettings(db);
   const until = new Date(now.getTime() + options.days * 24 * 3_600_000);
   const today = parisDayOf(now);
   const rows: PreviewRow[] = [];
   for (const rule of REMINDER_RULE_CODES) {
-    if (!settings[rule].enabled) continue;
+    if (!wanted(rule)) continue;
     const slots = reminderSlots(rule, settings[rule], today, until).filter((slot) => slot.dueAt.getTime() >= now.getTime());
-    rows.push(...(await previewRule(db, rule, slots, now)));
+    rows.push(...(await previewRule(db, rule, slots, now, filter)));
   }
-  if (settings['reciprocity.behind'].enabled) {
+  if (wanted('reciprocity.behind')) {
     const sendAt = atParisTime(today, settings['reciprocity.behind'].sendTime);
     const dueAt = sendAt.getTime() >= now.getTime() ? sendAt : atParisTime(addParisDays(today, 1), settings['reciprocity.behind'].sendTime);
-    rows.push(...(await previewFromList(db, 'reciprocity.behind', settings['reciprocity.behind'].offsetsDays[0] ?? 30, await reciprocitySubjects(db, settings, now, dueAt))));
+    rows.push(...(await previewFromList(db, 'reciprocity.behind', settings['reciprocity.behind'].offsetsDays[0] ?? 30, await reciprocitySubjects(db, settings, now, dueAt), filter)));
   }
-  if (settings['workflow.step_overdue'].enabled) rows.push(...(await previewWorkflowSteps(db, now, until)));
+  if (wanted('workflow.step_overdue')) rows.push(...(await previewWorkflowSteps(db, now, until, filter)));
   return rows
     .map((row) => ({
       ruleCode: row.ruleCode,
