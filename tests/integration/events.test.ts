@@ -264,6 +264,12 @@ describe('events', () => {
     expect(exported[0]?.metadata).toMatchObject({ rowCount: 3, complete: true });
     expect((await readerBrowser.get(`/evenements/${id}/presences.csv`)).status).toBe(403);
 
+    // Editing the event (the club unticked) keeps the CREPS that attended, not concerned, and drops the club.
+    expect(
+      (await ownerBrowser.post(`/evenements/${id}/modifier`, { kind: 'conference_metier', title: 'Rencontre passée', startsOn: '2026-11-20', startTime: '09:30', endTime: '12:00', ownerId: owner.id })).status,
+    ).toBe(303);
+    expect((await harness.db.select().from(eventOrganizations).where(eq(eventOrganizations.eventId, id))).map((row) => [row.organizationId, row.concerned, row.attended])).toEqual([[creps.id, false, true]]);
+
     // Paul was not there after all: the CREPS no longer attended (its row, never concerned, goes).
     expect((await ownerBrowser.post(`/evenements/${id}/presences`, { [`presence_${presentInvitation.id}`]: 'absent' })).status).toBe(303);
     expect((await harness.db.select().from(eventOrganizations).where(and(eq(eventOrganizations.eventId, id), eq(eventOrganizations.organizationId, creps.id))))).toHaveLength(0);
