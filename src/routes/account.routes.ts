@@ -45,7 +45,8 @@ export function accountRouter(): Router {
       if (!(error instanceof ValidationError)) throw error;
       const profile = await readOwnProfile(ctx);
       const reminderPreferences = await myReminderPreferences(ctx, req.body);
-      renderInvalid(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH, calendarFeed: await calendarFeedSection(ctx), reminderPreferences, reminderErrors: error.fieldErrors }, {});
+      // The errors are the « Relances » form's (`reminderErrors`), not the password form's.
+      render(req, res, 'account/profile', { title: t('account.title'), profile, passwordMin: PASSWORD_MIN_LENGTH, calendarFeed: await calendarFeedSection(ctx), reminderPreferences, reminderErrors: error.fieldErrors }, { status: 422 });
     }
   });
   return router;

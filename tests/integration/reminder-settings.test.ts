@@ -168,6 +168,8 @@ describe('reminder rules and preferences', () => {
     const refused = await chargeBrowser.post('/compte/relances', { 'mode[convention.notice]': 'aucun', 'mode[task.due_today]': 'courriel' });
     expect(refused.status).toBe(422);
     expect(unescaped(refused.text)).toContain('Cette relance est obligatoire : elle ne peut pas être coupée.');
+    // Only the « Relances » form says it has errors, not the password form next to it.
+    expect(refused.text).not.toContain('id="form-errors"');
     expect((await readUserPreferences(harness.db, [charge.id])).get(charge.id)).toEqual(choices);
     const bogus = await chargeBrowser.post('/compte/relances', { 'mode[task.due_today]': 'pigeon' });
     expect(bogus.status).toBe(422);
