@@ -312,6 +312,8 @@ async function composeDigests(
 ): Promise<void> {
   // Digests of one batch are of the same day in practice; group by day to be exact.
   const byDay = new Map<string, ClaimedOccurrence[]>();
+  // After days down, one user's digests of several days come together: a « résumé » reminder goes in the first only.
+  const carried = new Set<string>();
   for (const row of rows) byDay.set(row.occursOn, [...(byDay.get(row.occursOn) ?? []), row]);
   for (const [day, dayRows] of byDay) {
     const items = await digestContents(
@@ -324,7 +326,9 @@ async function composeDigests(
       const late = isLate(row.dueAt, now);
       const mode = deliveryModeOf(settings['digest.daily'], preferences.get(userId)?.['digest.daily']);
       // Digest off: it still carries what the user asked to receive only in the digest.
-      const mine = items.filter((item) => item.userId === userId && (mode !== 'aucun' || item.section === 'rappels'));
+      const mine = items.filter(
+        (item) => item.userId === userId && (mode !== 'aucun' || item.section === 'rappels') && !(item.occurrenceId && carried.has(item.occurrenceId)),
+      );
       if (mine.length === 0) {
         out.outcomes.push({ id: row.id, status: 'ignoree', delivery: mode === 'aucun' ? 'aucun' : 'vide', late });
         out.result.ignored += 1;
@@ -349,7 +353,9 @@ async function composeDigests(
         },
       });
       out.outcomes.push({ id: row.id, status: 'envoyee', delivery: 'courriel', late, emailKey: `reminder:${row.id}` });
-      out.attachments.push({ digestId: row.id, occurrenceIds: mine.flatMap((item) => (item.occurrenceId ? [item.occurrenceId] : [])) });
+      const occurrenceIds = mine.flatMap((item) => (item.occurrenceId ? [item.occurrenceId] : []));
+      for (const id of occurrenceIds) carried.add(id);
+      out.attachments.push({ digestId: row.id, occurrenceIds });
       out.result.digests += 1;
       if (late) out.result.late += 1;
     }

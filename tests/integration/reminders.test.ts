@@ -246,6 +246,29 @@ describe('reminder engine: rules, modes, re-planning, digest, preview', () => {
     expect(await reminderEmailsOf(organization.id)).toHaveLength(1);
   });
 
+  test('after days down, the digests of the missed days go out late, once each; a « résumé » reminder is in the first only', async () => {
+    const hugo = await buildUser(harness.db);
+    await harness.db.insert(userReminderPreferences).values({ userId: hugo.id, ruleCode: 'task.due_today', mode: 'resume' });
+    const [task] = await harness.db.insert(tasks).values({ title: 'Compléter le bilan', dueOn: day(8), assigneeId: hugo.id }).returning();
+    await sweep(7, '18:00');
+    await sweep(10, '10:00'); // down from Monday evening to Thursday 10:00
+    await sweep(10, '10:01');
+    const workingDays = [8, 9, 10].map(day).filter(isParisWorkingDay);
+    // (Earlier days' digests, planned since the file's previous sweep, were empty: « ignoree ».)
+    const digests = await harness.db
+      .select()
+      .from(reminderOccurrences)
+      .where(and(eq(reminderOccurrences.ruleCode, 'digest.daily'), eq(reminderOccurrences.subjectId, hugo.id), inArray(reminderOccurrences.occursOn, workingDays)))
+      .orderBy(reminderOccurrences.occursOn);
+    // Thursday's too is late: due at 08:00, handled at 10:00.
+    expect(digests.map((row) => `${row.occursOn}:${row.status}:${row.late}`)).toEqual(workingDays.map((iso) => `${iso}:envoyee:true`));
+    const mails = await harness.db.select().from(emails).where(inArray(emails.idempotencyKey, digests.map((row) => `reminder:${row.id}`)));
+    const carrying = mails.filter((mail) => (mail.payload.sections as Array<{ title: string }>).some((section) => section.title === 'Vos relances'));
+    expect(carrying).toHaveLength(1);
+    const [reminder] = await occurrencesOf(task?.id as string);
+    expect(reminder?.digestId).toBe(digests.find((row) => mails.find((mail) => mail.id === row.emailId) === carrying[0])?.id);
+  });
+
   test('a disabled rule plans nothing; the preview lists the next 30 days from the same queries, with recipients', async () => {
     const gus = await buildUser(harness.db, { displayName: 'Gus Aperçu' });
     const [task] = await harness.db.insert(tasks).values({ title: 'Tâche à prévoir', dueOn: day(40), assigneeId: gus.id }).returning();
