@@ -8,7 +8,7 @@
 // Idempotent: each convention has a source_ref; one already present is left untouched (its
 // circuit included).
 import { eq, inArray } from 'drizzle-orm';
-import { addDays, formatConventionReference, noticeDeadline } from '../lib/convention-dates';
+import { addDays, addMonths, formatConventionReference, noticeDeadline } from '../lib/convention-dates';
 import type { Database } from '../models/database';
 import { isoDateInParis } from '../lib/format';
 import { findConventionById, findConventionBySourceRef, insertConvention, replaceParties, replacePayments, takeReferenceNumber } from '../models/conventions.model';
@@ -40,6 +40,11 @@ interface DemoConvention {
   /** A day, or a number of days from today. */
   endsOn?: string | number;
   noticeMonths?: number;
+  /**
+   * The notice deadline this many days from today (the end date follows: deadline + noticeMonths;
+   * a deadline on the 29th–31st may land up to 3 days earlier, as months are clamped).
+   */
+  noticeInDays?: number;
   tacitRenewal?: boolean;
   amountCents?: number;
   moneyDirection?: MoneyDirection;
@@ -289,6 +294,33 @@ export const DEMO_CONVENTIONS: readonly DemoConvention[] = [
       },
     ],
   },
+  // Deadlines in 7, 30 and 90 days (issue 13: the dashboard, the agenda and the reminder preview
+  // have something to show whatever the day the seed runs): three end dates, three notice deadlines.
+  ...[
+    { slug: 'campus-nevers', ref: 'seed:campus-connecte-nevers', title: 'Convention Campus connecté de Nevers', endsOn: 7 },
+    { slug: 'digitale-montereau', ref: 'seed:digitale-academie-montereau', title: 'Convention Digitale Académie de Montereau', endsOn: 30 },
+    { slug: 'lycee-hotelier', ref: 'seed:lycee-hotelier-la-rochelle', title: 'Convention de stages avec le lycée hôtelier de La Rochelle', endsOn: 90 },
+    { slug: 'campus-cahors', ref: 'seed:campus-connecte-cahors', title: 'Convention Campus connecté de Cahors', noticeMonths: 3, noticeInDays: 7 },
+    { slug: 'digitale-melun', ref: 'seed:digitale-academie-melun', title: 'Convention Digitale Académie de Melun', noticeMonths: 2, noticeInDays: 30 },
+    { slug: 'campus-bar-le-duc', ref: 'seed:campus-connecte-bar-le-duc', title: 'Convention Campus connecté de Bar-le-Duc', noticeMonths: 6, noticeInDays: 90 },
+  ].map(
+    (deadline): DemoConvention => ({
+      sourceRef: `seed:conv-echeance-${deadline.slug}`,
+      title: deadline.title,
+      kind: 'partenariat',
+      status: 'en_vigueur',
+      parties: [{ ref: deadline.ref, role: 'Partenaire' }],
+      programmes: 'Formations à distance',
+      signedOn: '2024-06-03',
+      startsOn: '2024-07-01',
+      endsOn: deadline.endsOn,
+      noticeMonths: deadline.noticeMonths,
+      noticeInDays: deadline.noticeInDays,
+      tacitRenewal: deadline.noticeInDays !== undefined,
+      clauses: ['clauseGdpr'],
+      unitCode: deadline.slug.startsWith('lycee') ? 'UO-PRO' : 'DDPSI',
+    }),
+  ),
 ];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -352,7 +384,12 @@ export async function seedConventions(tx: Database, now: Date, baseUrl: string):
     const parentId = demo.parentRef ? conventionIds.get(demo.parentRef) : null;
     if (parties.length === 0 || parentId === undefined) continue;
     const [owner] = await tx.select({ id: users.id }).from(users).where(eq(users.email, demo.ownerEmail ?? NADIA));
-    const endsOn = typeof demo.endsOn === 'number' ? addDays(today, demo.endsOn) : (demo.endsOn ?? null);
+    const endsOn =
+      demo.noticeInDays !== undefined && demo.noticeMonths !== undefined
+        ? addMonths(addDays(today, demo.noticeInDays), demo.noticeMonths)
+        : typeof demo.endsOn === 'number'
+          ? addDays(today, demo.endsOn)
+          : (demo.endsOn ?? null);
     const number = await takeReferenceNumber(tx, year);
     const convention = await insertConvention(tx, {
       reference: formatConventionReference(year, number),

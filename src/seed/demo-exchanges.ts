@@ -295,7 +295,63 @@ const OTHER_EXCHANGES: DemoExchange[] = [
   },
 ];
 
-export const DEMO_EXCHANGES: readonly DemoExchange[] = [...startupMeetings(), ...OTHER_EXCHANGES];
+/**
+ * Partnerships in every reciprocity status (issue 13; meetings that count: rendez-vous, visio,
+ * visite of the last 12 months; default figures: minimum 2, target 3): the DGDDI is « à jour »
+ * (3), the Agence nationale du sport « à surveiller » (2), the Alliance française too but falls
+ * behind within a fortnight (its older meeting leaves the window), the Fédération française de
+ * tennis « en retard » (1; a call does not count), the Pôle Espoir Handball (followed) and the
+ * CREPS de Poitiers (under the convention-cadre) « jamais rencontré ». The followed ones are
+ * marked in demo-organizations.ts; the conventions in force in demo-conventions.ts. None of these
+ * organisations is in the demo events (demo-events.ts), whose attendance would count too.
+ */
+const PARTNERSHIP_EXCHANGES: DemoExchange[] = [
+  ...[
+    { day: -25, kind: 'rendez_vous' as const, summary: 'Rendez-vous avec la DGDDI : accueil des stagiaires du BTS Commerce international au printemps.', place: 'Direction générale des douanes, Montreuil' },
+    { day: -110, kind: 'visio' as const, summary: 'Visio avec la DGDDI : bilan des stages de l’année et calendrier des concours de la douane.' },
+    { day: -230, kind: 'visite' as const, summary: 'Visite du bureau de douane de Roissy avec deux formateurs du BTS Commerce international.', place: 'Bureau de douane de Roissy-Charles-de-Gaulle' },
+  ].map((meeting, index): DemoExchange => ({
+    sourceRef: `seed:exchange:reciprocite-dgddi-${index + 1}`,
+    kind: meeting.kind,
+    day: meeting.day,
+    time: '10:00',
+    durationMinutes: meeting.kind === 'visite' ? 180 : 60,
+    place: meeting.place,
+    visioUrl: meeting.kind === 'visio' ? 'https://visio.passerelle.example/partenariats' : undefined,
+    organizationRefs: ['seed:dgddi'],
+    authorEmail: BASTIEN,
+    participantEmails: [BASTIEN],
+    unitCodes: ['DDPSI'],
+    summary: meeting.summary,
+    outcome: 'positive',
+    tags: ['partenariat', 'douane'],
+  })),
+  ...[
+    { ref: 'seed:agence-nationale-sport', slug: 'ans', day: -50, kind: 'visio' as const, summary: 'Visio avec l’Agence nationale du sport : financement des aménagements de scolarité des sportifs.' },
+    { ref: 'seed:agence-nationale-sport', slug: 'ans', day: -190, kind: 'rendez_vous' as const, summary: 'Rendez-vous à l’Agence nationale du sport : le double projet des athlètes en préparation olympique.' },
+    { ref: 'seed:alliance-francaise-paris-idf', slug: 'alliance-francaise', day: -15, kind: 'rendez_vous' as const, summary: 'Rendez-vous avec l’Alliance française : parcours de français langue étrangère pour les apprenants étrangers.' },
+    { ref: 'seed:alliance-francaise-paris-idf', slug: 'alliance-francaise', day: -352, kind: 'visio' as const, summary: 'Visio avec l’Alliance française : première présentation de nos formations à distance.' },
+    { ref: 'seed:federation-francaise-tennis', slug: 'fft', day: -280, kind: 'rendez_vous' as const, summary: 'Rendez-vous avec la Fédération française de tennis : formations des enseignants de tennis.' },
+    { ref: 'seed:federation-francaise-tennis', slug: 'fft', day: -20, kind: 'appel' as const, summary: 'Appel avec la Fédération française de tennis : relance sur le calendrier des formations (un appel ne compte pas comme une rencontre).' },
+  ].map((meeting, index): DemoExchange => ({
+    sourceRef: `seed:exchange:reciprocite-${meeting.slug}-${index + 1}`,
+    kind: meeting.kind,
+    day: meeting.day,
+    time: '14:30',
+    durationMinutes: meeting.kind === 'appel' ? 20 : 60,
+    place: meeting.kind === 'rendez_vous' ? 'Siège, salle Condorcet' : undefined,
+    visioUrl: meeting.kind === 'visio' ? 'https://visio.passerelle.example/partenariats' : undefined,
+    organizationRefs: [meeting.ref],
+    authorEmail: index % 2 === 0 ? NADIA : BASTIEN,
+    participantEmails: index % 2 === 0 ? [NADIA] : [BASTIEN],
+    unitCodes: ['DDPSI', 'UO-PRO'],
+    summary: meeting.summary,
+    outcome: meeting.kind === 'appel' ? 'a_relancer' : 'positive',
+    tags: ['partenariat', 'sport'],
+  })),
+];
+
+export const DEMO_EXCHANGES: readonly DemoExchange[] = [...startupMeetings(), ...OTHER_EXCHANGES, ...PARTNERSHIP_EXCHANGES];
 
 interface DemoTask {
   sourceRef: string;

@@ -44,6 +44,8 @@ export interface DemoOrganization {
   description: string;
   /** sourceRef of the network or parent body. */
   parentRef?: string;
+  /** « Partenaire suivi » (issue 13): its reciprocity is followed without a convention in force. */
+  followedPartner?: boolean;
 }
 
 export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
@@ -178,6 +180,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     name: 'Alliance française Paris-Île-de-France',
     kindCode: 'ecole',
     status: 'actif',
+    followedPartner: true,
     website: 'https://www.alliancefr.org',
     addressLine: '101 boulevard Raspail',
     postalCode: '75006',
@@ -249,6 +252,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     name: 'Pôle Espoir Handball Hauts-de-France',
     kindCode: 'creps',
     status: 'actif',
+    followedPartner: true,
     regionCode: '32',
     description: 'Structure d’entraînement de jeunes handballeurs dont la scolarité est aménagée avec des cours à distance.',
   },
@@ -258,6 +262,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     acronym: 'FFT',
     kindCode: 'federation_sportive',
     status: 'actif',
+    followedPartner: true,
     website: 'https://www.fft.fr',
     addressLine: 'Stade Roland-Garros, 2 avenue Gordon Bennett',
     postalCode: '75016',
@@ -272,6 +277,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     acronym: 'ANS',
     kindCode: 'institution_publique',
     status: 'prospect',
+    followedPartner: true,
     website: 'https://www.agencedusport.fr',
     postalCode: '75013',
     city: 'Paris',

@@ -33,6 +33,8 @@ export interface SeedOrganization {
   departmentCode?: string;
   regionCode?: string;
   description?: string;
+  /** « Partenaire suivi » (issue 13): a partnership whose reciprocity is followed without a convention in force. */
+  followedPartner?: boolean;
 }
 
 /** Something in a source file that was skipped or corrected (reported by the seed, never fatal). */

@@ -115,6 +115,7 @@ function toInsert(organization: SeedOrganization): NewOrganization {
     departmentCode: organization.departmentCode ?? null,
     regionCode: organization.regionCode ?? null,
     description: organization.description ?? null,
+    followedPartner: organization.followedPartner ?? false,
   };
 }
 

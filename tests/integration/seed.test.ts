@@ -1,6 +1,8 @@
 import { and, count, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { isoDateInParis } from '../../src/lib/format';
-import { affiliations, contactUnits, contacts, exchangeOrganizations, exchangeUnits, exchanges, organizations, tasks, users } from '../../src/models/schema';
+import { affiliations, contactUnits, contacts, conventions, exchangeOrganizations, exchangeUnits, exchanges, organizations, tasks, users } from '../../src/models/schema';
+import { addDays } from '../../src/lib/convention-dates';
+import { type ReciprocityStatus, reciprocityOfOrganizations } from '../../src/services/reciprocity.service';
 import { formatSeedReport, runSeed } from '../../src/seed/seed';
 import { logger } from '../../src/lib/logger';
 import { verifyPassword } from '../../src/lib/passwords';
@@ -103,6 +105,41 @@ describe('npm run seed', () => {
     expect(seededTasks.filter((task) => task.status === 'a_faire' && task.dueOn === today).length).toBeGreaterThanOrEqual(3);
     expect(seededTasks.filter((task) => task.status === 'faite' && task.doneAt).length).toBeGreaterThanOrEqual(3);
     expect(seededTasks.some((task) => task.exchangeId && task.organizationId)).toBe(true);
+  });
+
+  test('seeds partnerships in every reciprocity status and conventions with deadlines in 7, 30 and 90 days', async () => {
+    const db = database.db;
+    const now = new Date();
+    const today = isoDateInParis(now);
+    const byRef = async (refs: string[]) =>
+      new Map((await db.select({ id: organizations.id, ref: organizations.sourceRef, followed: organizations.followedPartner }).from(organizations).where(inArray(organizations.sourceRef, refs))).map((row) => [row.ref, row]));
+    const expected: Record<string, ReciprocityStatus> = {
+      'seed:dgddi': 'a_jour',
+      'seed:agence-nationale-sport': 'a_surveiller',
+      'seed:alliance-francaise-paris-idf': 'a_surveiller',
+      'seed:federation-francaise-tennis': 'en_retard',
+      'seed:pole-espoir-handball-hdf': 'jamais_rencontre',
+      'seed:creps-poitiers': 'jamais_rencontre',
+    };
+    const found = await byRef(Object.keys(expected));
+    const views = await reciprocityOfOrganizations(db, [...found.values()].map((row) => row.id), now);
+    const statuses = Object.fromEntries(Object.keys(expected).map((ref) => [ref, views.get(found.get(ref)?.id ?? '')?.status]));
+    expect(statuses).toEqual(expected);
+    expect([...found.values()].filter((row) => row.followed).map((row) => row.ref).sort()).toEqual(
+      ['seed:agence-nationale-sport', 'seed:alliance-francaise-paris-idf', 'seed:federation-francaise-tennis', 'seed:pole-espoir-handball-hdf'],
+    );
+    // The Alliance française falls behind within a fortnight: its older meeting leaves the window.
+    const alliance = views.get(found.get('seed:alliance-francaise-paris-idf')?.id ?? '');
+    expect(alliance?.dueBefore && alliance.dueBefore > today && alliance.dueBefore <= addDays(today, 30)).toBe(true);
+
+    const inForce = await db.select().from(conventions).where(and(eq(conventions.status, 'en_vigueur'), gte(conventions.endsOn, today)));
+    const endsIn = new Set(inForce.map((row) => row.endsOn));
+    for (const days of [7, 30, 90]) expect([days, endsIn.has(addDays(today, days))]).toEqual([days, true]);
+    for (const days of [7, 30, 90]) {
+      // A notice deadline on the 29th–31st may land up to 3 days earlier (months are clamped).
+      const near = inForce.filter((row) => row.noticeDeadline && row.noticeDeadline <= addDays(today, days) && row.noticeDeadline >= addDays(today, days - 3));
+      expect([days, near.length]).toEqual([days, 1]);
+    }
   });
 
   test('demo accounts sign in with the documented password, and every role is present', async () => {
