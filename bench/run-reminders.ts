@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -247,10 +248,11 @@ async function main(): Promise<void> {
       const sink = await startCounter();
       const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: CONCURRENCY, maxMessages: Number.POSITIVE_INFINITY });
       const hour = 3_600_000;
+      const prefix = `bench-reminders-${randomBytes(3).toString('hex')}`;
       const runtime = await startRuntime({
         db,
         redis: redisOptionsFromUrl(REDIS_URL),
-        prefix: `bench-reminders-${randomBytes(3).toString('hex')}`,
+        prefix,
         worker: {
           transport,
           mailFrom: 'passerelle@bench.example',
@@ -275,11 +277,21 @@ async function main(): Promise<void> {
           `delivery: ${sink.received.size} / ${expected.length} e-mails in ${elapsed.toFixed(1)} s = ${deliveredRate.toFixed(0)} e-mails/s (mail.send concurrency ${CONCURRENCY}); ` +
             `duplicates ${duplicates} received twice, ${keys} idempotency keys used twice; missing ${missing}; without id ${sink.withoutId}`,
         );
-        for (const queue of Object.values(runtime.queues)) await queue.obliterate({ force: true }).catch(() => undefined);
       } finally {
         await runtime.close({ drainMs: 2_000 });
         transport.close();
         await sink.close();
+        // This run's queues, removed once nothing uses them any more.
+        const redis = new Redis(redisOptionsFromUrl(REDIS_URL));
+        try {
+          for (let cursor = '0', first = true; first || cursor !== '0'; first = false) {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+            cursor = next;
+            if (keys.length > 0) await redis.del(...keys);
+          }
+        } finally {
+          redis.disconnect();
+        }
       }
     } finally {
       if (previousDigest) {
