@@ -302,3 +302,13 @@ export async function organizationsOfEvents(db: Database, eventIds: string[]): P
       where ${eventOrganizations.eventId} = any(${uuidArray(eventIds)}) order by ${organizations.name}`),
   );
 }
+
+/** Which of these events the organisation attended (the organisation page's « présente » badges). */
+export async function eventsAttendedBy(db: Database, organizationId: string, eventIds: string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const rows = await db
+    .select({ eventId: eventOrganizations.eventId })
+    .from(eventOrganizations)
+    .where(and(eq(eventOrganizations.organizationId, organizationId), eq(eventOrganizations.attended, true), sql`${eventOrganizations.eventId} = any(${uuidArray(eventIds)})`));
+  return new Set(rows.map((row) => row.eventId));
+}

@@ -10,6 +10,7 @@ import { readTimeline } from '../services/timeline.service';
 import { timelineHandler } from './timeline-response';
 import { can } from '../services/permissions';
 import { reciprocityFilterChoices, reciprocityOfOrganization } from '../services/reciprocity.service';
+import { eventsOfOrganization } from '../services/event-pages.service';
 import {
   DuplicatesFoundError,
   archiveOrganization,
@@ -133,6 +134,7 @@ export function organizationsRouter(): Router {
       hidden: Object.fromEntries(detail.hiddenFields.map((field) => [field, true])),
       timeline: await readTimeline(ctx, { type: 'organization', id: detail.organization.id }, {}),
       reciprocity: await reciprocityOfOrganization(ctx, detail.organization.id),
+      events: await eventsOfOrganization(ctx, detail.organization.id),
       breadcrumb: [{ label: t('organizations.title'), href: '/structures' }, { label: detail.organization.name }],
     });
   });

@@ -7,7 +7,7 @@ import { formatLongDate, isoDateInParis, isoTimeInParis, startOfParisDay } from 
 import { t } from '../lib/i18n';
 import { isUuid } from '../lib/validation';
 import { listTimeline } from '../models/audit.model';
-import { EVENT_LIST_SORTS, type EventLinks, type EventListFilters, findEventWithNames, inviteesOfEvent, listEvents, organizationNames, organizationsOfEvents } from '../models/events.model';
+import { EVENT_LIST_SORTS, type EventLinks, type EventListFilters, type EventListRow, eventsAttendedBy, findEventWithNames, inviteesOfEvent, listEvents, organizationNames, organizationsOfEvents } from '../models/events.model';
 import { organizationLabels } from '../models/organizations.model';
 import { ATTENDANCE_VALUES, EVENT_KINDS, EVENT_STATUSES, type Event } from '../models/schema';
 import type { ServiceContext } from './context';
@@ -93,6 +93,32 @@ export async function listEventsPage(ctx: ServiceContext, rawQuery: unknown) {
     canCreate: can(ctx.actor, 'events.edit'),
     organization,
     tabs: (['a_venir', 'passes', 'tous'] as const).map((value) => ({ value, label: t(`events.periods.${value}`), current: value === query.periode })),
+  };
+}
+
+/** How many upcoming and how many past events the organisation page lists (the rest is one link away). */
+export const ORGANIZATION_EVENTS_SHOWN = 10;
+
+/**
+ * The organisation page's « Événements » tab: its next and its latest events (concerned or
+ * attended), 10 of each, with the list's answers and the « présente » mark; null without events.read.
+ */
+export async function eventsOfOrganization(ctx: ServiceContext, organizationId: string) {
+  if (!can(ctx.actor, 'events.read')) return null;
+  const page = { limit: ORGANIZATION_EVENTS_SHOWN, offset: 0 };
+  const [upcoming, past] = await Promise.all([
+    listEvents(ctx.db, { organizationId, period: { when: 'a_venir', now: ctx.now }, sort: 'date', direction: 'asc' }, page),
+    listEvents(ctx.db, { organizationId, period: { when: 'passes', now: ctx.now }, sort: 'date', direction: 'desc' }, page),
+  ]);
+  const attended = await eventsAttendedBy(ctx.db, organizationId, [...upcoming.rows, ...past.rows].map((row) => row.id));
+  const shown = (row: EventListRow) => ({ ...row, cancelled: row.status === 'annule', attended: attended.has(row.id) });
+  return {
+    upcoming: upcoming.rows.map(shown),
+    upcomingMore: upcoming.total > upcoming.rows.length,
+    past: past.rows.map(shown),
+    pastMore: past.total > past.rows.length,
+    total: upcoming.total + past.total,
+    canCreate: can(ctx.actor, 'events.edit'),
   };
 }
 

@@ -311,6 +311,45 @@ describe('events', () => {
     expect((await harness.db.select().from(eventInvitations).where(eq(eventInvitations.id, invitation.id)))[0]?.organizationId).toBe(merged.id);
   });
 
+  it('shows the organisation’s upcoming and past events on its page (Paris time, « présente », « Annulé »); « Nouvel événement » only for those who edit events', async () => {
+    const lycee = await buildOrganization(harness.db, { name: 'Lycée des métiers du bois' });
+    const next = await createEvent({ kind: 'job_dating', title: 'Job dating du bois', startsOn: '2028-05-15', startTime: '10:00', endTime: '12:00', organizationIds: [lycee.id] });
+    const called = await createEvent({ title: 'Visite reportée', startsOn: '2028-06-01', organizationIds: [lycee.id] });
+    expect((await ownerBrowser.post(`/evenements/${called}/annuler`, { reason: 'Atelier en travaux' })).status).toBe(303);
+    const last = await createEvent({ kind: 'visite_site', title: 'Visite de l’atelier', startsOn: '2026-10-05', startTime: '09:00', endTime: '11:00', organizationIds: [lycee.id] });
+    await harness.db.update(eventOrganizations).set({ attended: true }).where(and(eq(eventOrganizations.eventId, last), eq(eventOrganizations.organizationId, lycee.id)));
+    const other = await createEvent({ title: 'Sans le lycée', startsOn: '2028-05-16' });
+
+    const page = await ownerBrowser.get(`/structures/${lycee.id}`);
+    expect(page.status).toBe(200);
+    const panel = page.text.slice(page.text.indexOf('id="panel-events"'), page.text.indexOf('id="panel-sourcing"'));
+    expect(panel).not.toContain('apparaîtront ici');
+    // Upcoming, soonest first, in Paris time (10:00 in Paris on 15 May 2028, summer time).
+    expect(panel).toContain(`href="/evenements/${next}">Job dating du bois</a>`);
+    expect(panel).toContain('15/05/2028 à 10:00');
+    expect(panel).toContain('Job dating');
+    expect(panel.indexOf(`/evenements/${next}"`)).toBeLessThan(panel.indexOf(`/evenements/${called}"`));
+    expect(panel.slice(panel.indexOf(`/evenements/${called}"`))).toMatch(/^[^]*?Visite reportée<\/a>\s*<span class="fr-badge[^"]*fr-badge--error[^"]*">Annulé<\/span>/);
+    // Past: attended, so « présente »; an event without the organisation is not listed.
+    const pastPart = panel.slice(panel.indexOf('Passés récemment'));
+    expect(pastPart).toMatch(new RegExp(`href="/evenements/${last}">Visite de l’atelier</a>\\s*<span class="fr-badge[^"]*">présente</span>`));
+    expect(pastPart).toContain('05/10/2026 à 09:00');
+    expect(panel).not.toContain(`/evenements/${other}"`);
+    expect(panel).toContain(`href="/evenements?organization=${lycee.id}&amp;periode=tous"`);
+    expect(panel).toContain('Tous ses événements (3)');
+    expect(panel).toContain(`href="/evenements/nouveau?structure=${lycee.id}"`);
+    expect(panel).toContain('Nouvel événement');
+
+    // A reader sees the events, not the button.
+    const asReader = await readerBrowser.get(`/structures/${lycee.id}`);
+    expect(asReader.text).toContain(`href="/evenements/${next}">Job dating du bois</a>`);
+    expect(asReader.text).not.toContain('/evenements/nouveau');
+    expect(asReader.text).not.toContain('Nouvel événement');
+    // The link lists the same three.
+    const all = await readerBrowser.get(`/evenements?organization=${lycee.id}&periode=tous`);
+    expect(all.text).toContain('3 événement(s)');
+  });
+
   it('lists upcoming and past events with filters, sort and the organisation filter', async () => {
     const salonOrg = await buildOrganization(harness.db, { name: 'Chambre des métiers' });
     const upcoming = await createEvent({ kind: 'salon', title: 'Salon de l’apprentissage', startsOn: '2029-04-02', place: 'Parc des expositions', organizationIds: [salonOrg.id] });
