@@ -21,7 +21,7 @@ import type { Database, Transaction } from '../models/database';
 import { logger } from '../lib/logger';
 import { t } from '../lib/i18n';
 import { formatDate, formatDateTime, formatLongDate } from '../lib/format';
-import { addParisDays, atParisTime, parisDayOf, startOfParisDayInstant } from '../lib/paris-time';
+import { addParisDays, atParisTime, parisDayOf, parisDaysBetween, startOfParisDayInstant } from '../lib/paris-time';
 import { recordHeartbeat } from '../models/messaging.model';
 import type { NewNotificationRow } from '../models/messaging.model';
 import { REMINDER_RULES, REMINDER_RULE_CODES, type ReminderRuleCode } from '../models/reminder-rules';
@@ -171,26 +171,29 @@ interface BatchResult {
 }
 
 /** The template variables of an occurrence (dates formatted in French). */
-function variablesOf(row: Pick<ClaimedOccurrence, 'payload' | 'offsetDays'>): Record<string, string> {
+function variablesOf(row: Pick<ClaimedOccurrence, 'payload' | 'offsetDays'>, now?: Date): Record<string, string> {
   const payload = row.payload;
+  // « dans 7 jours » counts from the day it goes out (a J-7 moved to Friday, or sent late), not the nominal offset.
+  const dateDay = typeof payload.date === 'string' ? payload.date.slice(0, 10) : null;
+  const days = now && dateDay && /^\d{4}-\d{2}-\d{2}$/.test(dateDay) ? Math.max(0, parisDaysBetween(parisDayOf(now), dateDay)) : Math.abs(row.offsetDays);
   return {
     label: String(payload.label ?? ''),
     when: payload.at ? formatDateTime(String(payload.at)) : '',
     date: payload.date ? formatDate(String(payload.date)) : '',
-    days: String(Math.abs(row.offsetDays)),
+    days: String(days),
     place: String(payload.place ?? ''),
   };
 }
 
-export function reminderTitle(rule: ReminderRuleCode, row: Pick<ClaimedOccurrence, 'payload' | 'offsetDays'>): string {
-  return t(`reminders.mail.titles.${rule.replace('.', '_')}`, variablesOf(row));
+export function reminderTitle(rule: ReminderRuleCode, row: Pick<ClaimedOccurrence, 'payload' | 'offsetDays'>, now?: Date): string {
+  return t(`reminders.mail.titles.${rule.replace('.', '_')}`, variablesOf(row, now));
 }
 
 function absolute(baseUrl: string, link: unknown): string | null {
   return typeof link === 'string' && link.startsWith('/') ? `${baseUrl}${link}` : null;
 }
 
-function reminderEmail(row: ClaimedOccurrence, baseUrl: string, late: boolean): QueuedEmail {
+function reminderEmail(row: ClaimedOccurrence, baseUrl: string, late: boolean, now: Date): QueuedEmail {
   const rule = row.ruleCode;
   const link = absolute(baseUrl, row.payload.link);
   const actions: Array<{ label: string; url: string }> = [];
@@ -202,8 +205,8 @@ function reminderEmail(row: ClaimedOccurrence, baseUrl: string, late: boolean): 
     idempotencyKey: `reminder:${row.id}`,
     data: {
       displayName: row.userName ?? '',
-      title: reminderTitle(rule, row),
-      body: t(`reminders.mail.bodies.${rule.replace('.', '_')}`, variablesOf(row)),
+      title: reminderTitle(rule, row, now),
+      body: t(`reminders.mail.bodies.${rule.replace('.', '_')}`, variablesOf(row, now)),
       link,
       actions,
       late,
@@ -260,12 +263,12 @@ async function dispatchBatch(tx: Transaction, settings: EffectiveRuleSettings, n
       result.ignored += 1;
       continue;
     }
-    notifications.push({ userId: row.userId, kind: `reminder.${row.ruleCode}`, title: reminderTitle(row.ruleCode, row), link: typeof row.payload.link === 'string' ? row.payload.link : null });
+    notifications.push({ userId: row.userId, kind: `reminder.${row.ruleCode}`, title: reminderTitle(row.ruleCode, row, now), link: typeof row.payload.link === 'string' ? row.payload.link : null });
     if (mode === 'resume') {
       outcomes.push({ id: row.id, status: 'resumee', delivery: 'resume', late });
       result.summarized += 1;
     } else {
-      emails.push(reminderEmail(row, baseUrl, late));
+      emails.push(reminderEmail(row, baseUrl, late, now));
       outcomes.push({ id: row.id, status: 'envoyee', delivery: 'courriel', late, emailKey: `reminder:${row.id}` });
       result.sent += 1;
     }
