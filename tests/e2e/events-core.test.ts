@@ -1,6 +1,7 @@
 // Reciprocity events in Chromium (issue 13, /evenements): a chargée on the demo data reads the
 // list, creates an event with the form (the organisation picked through the htmx search), opens
-// it, and records the attendance of a past event; screenshots at 1280 and 390 px.
+// it, records the attendance of a past event, and finds it in the organisation's events tab;
+// screenshots at 1280 and 390 px.
 import type { Browser } from 'playwright-core';
 import { and, eq } from 'drizzle-orm';
 import { logger } from '../../src/lib/logger';
@@ -100,6 +101,17 @@ describe('events', () => {
     await screenshot(page, 'events-10-organisation-timeline-desktop');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'events-11-organisation-timeline-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // Its events tab: the conference, « présente », and the way to a new event with it.
+    await page.goto(`${app.url}/structures/${reims?.id}`);
+    await page.getByRole('tab', { name: 'Événements et réciprocité' }).click();
+    await expectText(page.locator('#panel-events'), /Conférence métier : les métiers de l’encadrement sportif\s+présente/i);
+    await expectText(page.locator('#panel-events'), 'Tous ses événements');
+    await screenshot(page, 'events-12-organisation-events-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'events-13-organisation-events-phone');
+    await page.locator('#panel-events').getByRole('link', { name: 'Nouvel événement' }).click();
+    await waitUntil(() => page.getByRole('checkbox', { name: /CREPS de Reims/ }).isChecked(), 'the CREPS of Reims is ticked');
     expect(problems).toEqual([]);
   }, 60_000);
 });
