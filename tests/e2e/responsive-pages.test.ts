@@ -239,37 +239,58 @@ describe('every page at desktop and phone width', () => {
     await app?.close();
   });
 
-  test.each(WIDTHS)('at %i px: no horizontal overflow, every tab reachable, no CSP violation, no outside request', async (width) => {
-    expect(CHROMIUM_PATH).toBeTruthy();
-    const { page, problems, settled } = await watchedPage(browser, width, app.url, signedIn);
+  /** One width's walk through every page: what failed and how many tabs were checked (never rejects). */
+  async function walkPages(width: number): Promise<{ failures: string[]; tabsChecked: number }> {
     const failures: string[] = [];
     let tabsChecked = 0;
-    for (const entry of pages) {
-      problems.length = 0;
-      const response = await page.goto(`${app.url}${entry.path}`, { waitUntil: 'load' });
-      if ((response?.status() ?? 0) >= 400) failures.push(`${entry.path}: HTTP ${response?.status()}`);
-      await settled();
-      await screenshot(page, `responsive-${width}-${entry.name}`);
-      const overflow = await horizontalOverflow(page);
-      if (overflow.scrollWidth > overflow.innerWidth + 1) {
-        failures.push(`${entry.path}: document ${overflow.scrollWidth} px wide in a ${overflow.innerWidth} px window (${overflow.culprits.join(', ')})`);
+    try {
+      const { page, problems, settled } = await watchedPage(browser, width, app.url, signedIn);
+      for (const entry of pages) {
+        problems.length = 0;
+        const response = await page.goto(`${app.url}${entry.path}`, { waitUntil: 'load' });
+        if ((response?.status() ?? 0) >= 400) failures.push(`${entry.path}: HTTP ${response?.status()}`);
+        await settled();
+        await screenshot(page, `responsive-${width}-${entry.name}`);
+        const overflow = await horizontalOverflow(page);
+        if (overflow.scrollWidth > overflow.innerWidth + 1) {
+          failures.push(`${entry.path}: document ${overflow.scrollWidth} px wide in a ${overflow.innerWidth} px window (${overflow.culprits.join(', ')})`);
+        }
+        if (entry.tabs && width >= 1280) {
+          // At desktop width the whole tab bar shows, no tab cut off behind the scroll shadow.
+          const scrolls = await page.evaluate(`(() => { const list = document.querySelector('.fr-tabs__list'); return list.scrollWidth > list.clientWidth + 1; })()`);
+          if (scrolls) failures.push(`${entry.path}: the tab bar needs scrolling at ${width} px`);
+        }
+        if (entry.tabs) {
+          const count = await checkTabs(page, entry.path).catch((error: Error) => {
+            failures.push(error.message);
+            return 0;
+          });
+          if (count !== entry.tabs) failures.push(`${entry.path}: ${count} tabs checked, ${entry.tabs} expected`);
+          tabsChecked += count;
+          await screenshot(page, `responsive-${width}-${entry.name}-last-tab`);
+        }
+        failures.push(...problems.map((problem) => `${entry.path}: ${problem}`));
       }
-      if (entry.tabs && width >= 1280) {
-        // At desktop width the whole tab bar shows, no tab cut off behind the scroll shadow.
-        const scrolls = await page.evaluate(`(() => { const list = document.querySelector('.fr-tabs__list'); return list.scrollWidth > list.clientWidth + 1; })()`);
-        if (scrolls) failures.push(`${entry.path}: the tab bar needs scrolling at ${width} px`);
-      }
-      if (entry.tabs) {
-        const count = await checkTabs(page, entry.path).catch((error: Error) => {
-          failures.push(error.message);
-          return 0;
-        });
-        if (count !== entry.tabs) failures.push(`${entry.path}: ${count} tabs checked, ${entry.tabs} expected`);
-        tabsChecked += count;
-        await screenshot(page, `responsive-${width}-${entry.name}-last-tab`);
-      }
-      failures.push(...problems.map((problem) => `${entry.path}: ${problem}`));
+      await page.context().close();
+    } catch (error) {
+      failures.push(`stopped at ${width} px: ${error instanceof Error ? error.message : String(error)}`);
     }
+    return { failures, tabsChecked };
+  }
+
+  // The widths walk the pages side by side, each in its own context (the machine waits on the
+  // app, the browser and PostgreSQL in turn): the first test starts both walks, each test checks its own.
+  const walks = new Map<number, ReturnType<typeof walkPages>>();
+  const walkAt = (width: number) => {
+    const walk = walks.get(width) ?? walkPages(width);
+    walks.set(width, walk);
+    return walk;
+  };
+
+  test.each(WIDTHS)('at %i px: no horizontal overflow, every tab reachable, no CSP violation, no outside request', async (width) => {
+    expect(CHROMIUM_PATH).toBeTruthy();
+    for (const each of WIDTHS) void walkAt(each);
+    const { failures, tabsChecked } = await walkAt(width);
     if (pages.some((entry) => entry.tabs)) expect(tabsChecked).toBe(5);
     expect(failures).toEqual([]);
   }, 600_000);
