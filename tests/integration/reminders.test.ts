@@ -17,13 +17,25 @@ import {
   tasks,
   units,
   userReminderPreferences,
+  workflowSteps,
 } from '../../src/models/schema';
 import { addParisDays, atParisTime, isParisWorkingDay, parisDayOf } from '../../src/lib/paris-time';
 import { previewReminders, runReminderSweep } from '../../src/services/reminders.service';
+import { inTransaction } from '../../src/services/context';
+import { remindStep, startRun, stepDeadlineReached } from '../../src/services/workflows.service';
+import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { buildUser, startTestApp, type TestApp } from '../support/harness';
 
 const BASE_URL = 'http://passerelle.test';
+
+registerWorkflowDefinition({
+  key: 'test-reminder-steps',
+  version: 1,
+  name: 'Circuit des relances (test)',
+  settings: {},
+  stages: [{ key: 'review', label: 'Revue', steps: [{ kind: 'approval', key: 'review', label: 'Revue des relances', assignee: { role: 'juriste' }, due: { workingDays: 4 } }] }],
+});
 
 /** A Monday at least two weeks ahead whose whole week is working days. */
 function futureMonday(): string {
@@ -267,6 +279,31 @@ describe('reminder engine: rules, modes, re-planning, digest, preview', () => {
     expect(carrying).toHaveLength(1);
     const [reminder] = await occurrencesOf(task?.id as string);
     expect(reminder?.digestId).toBe(digests.find((row) => mails.find((mail) => mail.id === row.emailId) === carrying[0])?.id);
+  });
+
+  test('workflow.step_overdue: the engine’s reminder and escalation are recorded as sent occurrences; the preview shows a step’s coming ones', async () => {
+    const juriste = await buildUser(harness.db, { roles: ['juriste'], unitCodes: ['DAJ'], displayName: 'Juriste Relances' });
+    const starter = await buildUser(harness.db, { unitCodes: ['DDPSI'] });
+    const manager = await buildUser(harness.db, { roles: ['manager'], unitCodes: ['DDPSI'] });
+    const ctx = await harness.context(starter);
+    const run = await inTransaction(ctx, (tx) =>
+      startRun(tx, ctx, { definitionKey: 'test-reminder-steps', subject: { type: 'reminder-test', id: 'sujet-1', unitId: null, context: { title: 'Convention des relances' } } }),
+    );
+    const [step] = await harness.db.select().from(workflowSteps).where(eq(workflowSteps.runId, run.id));
+    const stepId = step?.id as string;
+    const preview = await previewReminders(harness.db, { now: new Date(), days: 30, ruleCodes: ['workflow.step_overdue'], userId: juriste.id });
+    expect(preview.filter((item) => item.subjectId === stepId).map((item) => `${item.offsetDays}:${item.recipientLabel}`)).toEqual(['1:Juriste Relances', '0:Juriste Relances']);
+
+    expect(await remindStep(harness.db, stepId)).toBe('reminded');
+    expect(await remindStep(harness.db, stepId)).toBe('skipped');
+    expect(await stepDeadlineReached(harness.db, stepId)).toBe('escalated');
+    const rows = await occurrencesOf(stepId);
+    expect(rows.map((row) => `${row.ruleCode}:${row.offsetDays}:${row.status}:${row.userId === juriste.id ? 'juriste' : row.userId === manager.id ? 'manager' : 'other'}`)).toEqual(
+      expect.arrayContaining(['workflow.step_overdue:1:envoyee:juriste', 'workflow.step_overdue:0:envoyee:manager']),
+    );
+    // The e-mails are the engine's own (unchanged): one reminder to the juriste.
+    const reminders = await harness.db.select().from(emails).where(eq(emails.idempotencyKey, `workflow-step-${stepId}-reminder-${juriste.id}`));
+    expect(reminders).toHaveLength(1);
   });
 
   test('a disabled rule plans nothing; the preview lists the next 30 days from the same queries, with recipients', async () => {
