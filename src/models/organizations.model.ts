@@ -3,7 +3,7 @@
 // unless asked.
 import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
-import { type ReciprocityFilter, type ReciprocityWindow, reciprocityFilterCondition } from './reciprocity.model';
+import { type ReciprocityListFilter, reciprocityFilterCondition } from './reciprocity.model';
 import {
   type NewOrganization,
   type Organization,
@@ -39,8 +39,8 @@ export interface OrganizationListFilters {
   tag?: string;
   /** Only records with no activity (or, lacking any, no creation) for this many months. */
   inactiveMonths?: number;
-  /** Reciprocity status of the active partnerships (issue 13), on the window of `now`. */
-  reciprocity?: { filter: ReciprocityFilter; window: ReciprocityWindow };
+  /** Reciprocity status of the active partnerships (issue 13), resolved by resolveReciprocityFilter. */
+  reciprocity?: ReciprocityListFilter;
   archived: 'exclude' | 'only';
   sort: OrganizationSort;
   direction: 'asc' | 'desc';
@@ -133,7 +133,7 @@ function filterConditions(db: Database, filters: OrganizationListFilters, now: D
     limit.setMonth(limit.getMonth() - filters.inactiveMonths);
     conditions.push(sql`coalesce(${organizations.lastActivityAt}, ${organizations.createdAt}) < ${limit.toISOString()}::timestamptz`);
   }
-  if (filters.reciprocity) conditions.push(reciprocityFilterCondition(filters.reciprocity.filter, filters.reciprocity.window));
+  if (filters.reciprocity) conditions.push(reciprocityFilterCondition(filters.reciprocity));
   return conditions;
 }
 

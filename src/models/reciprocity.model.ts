@@ -73,9 +73,17 @@ function everMet(window: ReciprocityWindow): SQL {
     cross join lateral (select w.meetings > 0 or earlier_exchange.met is not null or earlier_event.met is not null as ever_met) ever`;
 }
 
-/** An exchange logged about an event the same organisation attended is that meeting: counted once (with the event). */
-const NOT_AN_ATTENDED_EVENT = sql`not (e.subject_type is not null and e.subject_type = 'event' and exists (select 1 from event_organizations same
-    where same.event_id = e.subject_id and same.organization_id = eo.organization_id and same.attended))`;
+/**
+ * An exchange logged about an event the same organisation attended (subject « event ») is that
+ * meeting: counted once, as the exchange. Checked on the events' side (few rows, through
+ * exchanges_subject_idx), so the exchanges are read for their kind alone: an index-only scan of
+ * exchanges_id_kind_idx (id) INCLUDE (kind…).
+ */
+function notLoggedAsAnExchange(window: ReciprocityWindow): SQL {
+  return sql`not exists (select 1 from exchanges x join exchange_organizations xo on xo.exchange_id = x.id
+      where x.subject_type = 'event' and x.subject_id = evo.event_id and xo.organization_id = evo.organization_id
+        and x.kind = any(${QUALIFYING}) and x.occurred_at >= ${iso(window.windowStart)} and x.occurred_at <= ${iso(window.now)})`;
+}
 
 function aggregates(horizonStart: Date): SQL {
   return sql`count(m.at)::int as meetings,
@@ -113,11 +121,11 @@ function partnershipsStatement(
       from (
         select eo.occurred_at as at from exchange_organizations eo join exchanges e on e.id = eo.exchange_id
         where eo.organization_id = o.id and eo.occurred_at >= ${iso(windowStart)} and eo.occurred_at <= ${iso(now)}
-          and e.kind = any(${QUALIFYING}) and ${NOT_AN_ATTENDED_EVENT}
+          and e.kind = any(${QUALIFYING})
         union all
         select evo.starts_at from event_organizations evo join events ev on ev.id = evo.event_id
         where evo.organization_id = o.id and evo.attended and ev.status <> 'annule'
-          and evo.starts_at >= ${iso(windowStart)} and evo.starts_at <= ${iso(now)}
+          and evo.starts_at >= ${iso(windowStart)} and evo.starts_at <= ${iso(now)} and ${notLoggedAsAnExchange(window)}
       ) m
     ) w
     ${ever}
@@ -126,10 +134,11 @@ function partnershipsStatement(
   return sql`with window_meetings as (
       select eo.organization_id, e.occurred_at as at
       from exchanges e join exchange_organizations eo on eo.exchange_id = e.id
-      where e.kind = any(${QUALIFYING}) and e.occurred_at >= ${iso(windowStart)} and e.occurred_at <= ${iso(now)} and ${NOT_AN_ATTENDED_EVENT}
+      where e.kind = any(${QUALIFYING}) and e.occurred_at >= ${iso(windowStart)} and e.occurred_at <= ${iso(now)}
       union all
       select evo.organization_id, evo.starts_at from event_organizations evo join events ev on ev.id = evo.event_id
       where evo.attended and ev.status <> 'annule' and evo.starts_at >= ${iso(windowStart)} and evo.starts_at <= ${iso(now)}
+        and ${notLoggedAsAnExchange(window)}
     ), met as (
       select m.organization_id, ${aggregates(horizonStart)} from window_meetings m group by m.organization_id
     )
@@ -162,6 +171,19 @@ function statusCondition(statuses: readonly ReciprocityStatus[]): { condition: S
 }
 
 const LIVE = sql`o.merged_into_id is null and o.archived_at is null`;
+
+/**
+ * Runs a statement over many partnerships with JIT off (SET LOCAL, in its own short read-only
+ * transaction): its cost estimate passes jit_above_cost on a large base, and compiling it costs
+ * more than running it (0.3–4 s of LLVM for a 0.1–2 s query on 1M exchanges). Nothing else runs
+ * on the transaction.
+ */
+async function executeWithoutJit(db: Database, statement: SQL): Promise<unknown> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local jit = off`);
+    return tx.execute(statement);
+  });
+}
 
 export interface PartnershipRow {
   organizationId: string;
@@ -232,11 +254,12 @@ export async function partnershipRows(
   const conditions: SQL[] = [LIVE, activePartnership(sql`o`), scopeCondition(scope)];
   if (options.statuses) conditions.push(statusCondition(options.statuses).condition);
   if (options.fallingByHorizon) conditions.push(sql`(w.meetings < fig.minimum or w.meetings_at_horizon < fig.minimum)`);
-  const result = await db.execute(
+  const result = await executeWithoutJit(
+    db,
     partnershipsStatement(
       window,
       options.horizonStart ?? window.windowStart,
-      scope.kind === 'organizations',
+      scope.kind !== 'all',
       sql`o.id as organization_id, o.name, o.owner_id, o.kind_code, fig.minimum, fig.target, w.meetings, w.meetings_at_horizon,
       w.days, ever.ever_met, ${STATUS} as status`,
       sql.join(conditions, sql` and `),
@@ -261,11 +284,12 @@ export async function partnershipRows(
 /** How many active partnerships in `scope` are below their minimum now. */
 export async function countPartnershipsBehind(db: Database, scope: PartnershipScope, window: ReciprocityWindow): Promise<number> {
   if (scope.kind === 'units' && scope.unitIds.length === 0) return 0;
-  const result = await db.execute(
+  const result = await executeWithoutJit(
+    db,
     partnershipsStatement(
       window,
       window.windowStart,
-      scope.kind === 'organizations',
+      scope.kind !== 'all',
       sql`count(*)::int as value`,
       sql`${LIVE} and ${activePartnership(sql`o`)} and ${scopeCondition(scope)} and w.meetings < fig.minimum`,
       sql``,
@@ -285,16 +309,31 @@ function statusesOfFilter(filter: ReciprocityFilter): readonly ReciprocityStatus
   return [filter];
 }
 
+/** The list filter, resolved: a condition for « suivis » / « non suivis », else the ids of the partnerships with those statuses. */
+export type ReciprocityListFilter = { filter: ReciprocityFilter; ids: readonly string[] | null };
+
 /**
- * The list filter on `organizations` (the list's own table): the ids of the active partnerships
- * with that status, computed once for all of them (a semi-join), never per listed row.
+ * Resolves the list filter once (its own statement, JIT off): the list's page and its count then
+ * read `id = any(…)`, instead of each carrying a whole-base computation the planner would
+ * JIT-compile (seconds on a million exchanges).
  */
-export function reciprocityFilterCondition(filter: ReciprocityFilter, window: ReciprocityWindow): SQL {
-  if (filter === 'suivis') return sql`${activePartnership(sql`${organizations}`)}`;
-  if (filter === 'non_suivis') return sql`not ${activePartnership(sql`${organizations}`)}`;
-  const statuses = statusesOfFilter(filter) ?? [];
+export async function resolveReciprocityFilter(db: Database, filter: ReciprocityFilter, window: ReciprocityWindow): Promise<ReciprocityListFilter> {
+  const statuses = statusesOfFilter(filter);
+  if (!statuses) return { filter, ids: null };
   const { condition, needsEver } = statusCondition(statuses);
-  return sql`${organizations.id} in (${partnershipsStatement(window, window.windowStart, false, sql`o.id`, sql`${LIVE} and ${activePartnership(sql`o`)} and ${condition}`, sql``, needsEver)})`;
+  const result = await executeWithoutJit(
+    db,
+    partnershipsStatement(window, window.windowStart, false, sql`o.id`, sql`${LIVE} and ${activePartnership(sql`o`)} and ${condition}`, sql``, needsEver),
+  );
+  return { filter, ids: rowsOf<{ id: string }>(result).map((row) => row.id) };
+}
+
+/** The condition on `organizations` (the list's own table). */
+export function reciprocityFilterCondition(resolved: ReciprocityListFilter): SQL {
+  if (resolved.filter === 'suivis') return sql`${activePartnership(sql`${organizations}`)}`;
+  if (resolved.filter === 'non_suivis') return sql`not ${activePartnership(sql`${organizations}`)}`;
+  // One text parameter, however many ids.
+  return sql`${organizations.id} = any(${`{${(resolved.ids ?? []).join(',')}}`}::uuid[])`;
 }
 
 // ── Figures (admin) ─────────────────────────────────────────────────────────────────────
@@ -328,7 +367,8 @@ export async function deleteReciprocityTargets(db: Database, scope: ReciprocityT
 
 /** Active partnerships per status and per kind of organisation, for the admin page. */
 export async function partnershipStatusesByKind(db: Database, window: ReciprocityWindow): Promise<Array<{ kindCode: string; status: ReciprocityStatus; count: number }>> {
-  const result = await db.execute(
+  const result = await executeWithoutJit(
+    db,
     partnershipsStatement(window, window.windowStart, false, sql`o.kind_code, ${STATUS} as status, count(*)::int as count`, sql`${LIVE} and ${activePartnership(sql`o`)}`, sql`group by 1, 2`),
   );
   return rowsOf<{ kind_code: string; status: ReciprocityStatus; count: number }>(result).map((row) => ({ kindCode: row.kind_code, status: row.status, count: Number(row.count) }));

@@ -47,7 +47,7 @@ import { type Actor, type ServiceContext, inTransaction } from './context';
 import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
 import { assertCan, can, canAttachUnit, unitsAfterChange } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
-import { RECIPROCITY_FILTERS, type PartnershipView, reciprocityOfOrganizations, reciprocityWindow } from './reciprocity.service';
+import { RECIPROCITY_FILTERS, type PartnershipView, type ReciprocityListFilter, reciprocityOfOrganizations, resolveReciprocityListFilter } from './reciprocity.service';
 
 export const ORGANIZATION_PAGE_SIZE = 50;
 
@@ -110,7 +110,7 @@ export function parseOrganizationQuery(rawQuery: unknown) {
   return { query, after, before };
 }
 
-function filtersOf(ctx: ServiceContext, query: OrganizationListQuery) {
+function filtersOf(ctx: ServiceContext, query: OrganizationListQuery, reciprocity?: ReciprocityListFilter) {
   const canSeeArchived = can(ctx.actor, 'directory.archive');
   return {
     q: query.q || undefined,
@@ -122,7 +122,7 @@ function filtersOf(ctx: ServiceContext, query: OrganizationListQuery) {
     ownerId: query.owner === 'moi' ? ctx.actor?.id : query.owner,
     tag: query.tag || undefined,
     inactiveMonths: query.inactive,
-    reciprocity: query.reciprocite ? { filter: query.reciprocite, window: reciprocityWindow(ctx.now) } : undefined,
+    reciprocity,
     archived: query.archived === '1' && canSeeArchived ? ('only' as const) : ('exclude' as const),
     sort: query.sort,
     direction: query.dir,
@@ -132,12 +132,13 @@ function filtersOf(ctx: ServiceContext, query: OrganizationListQuery) {
 export async function listOrganizationsPage(ctx: ServiceContext, rawQuery: unknown): Promise<OrganizationListView> {
   assertCan(ctx.actor, 'directory.read');
   const { query, after, before } = parseOrganizationQuery(rawQuery);
-  const page = await listOrganizations(ctx.db, filtersOf(ctx, query), { limit: ORGANIZATION_PAGE_SIZE, after, before }, ctx.now);
+  const reciprocity = query.reciprocite ? await resolveReciprocityListFilter(ctx.db, query.reciprocite, ctx.now) : undefined;
+  const page = await listOrganizations(ctx.db, filtersOf(ctx, query, reciprocity), { limit: ORGANIZATION_PAGE_SIZE, after, before }, ctx.now);
   // The reciprocity column: computed for the page's rows only (one statement).
-  const reciprocity = await reciprocityOfOrganizations(ctx.db, page.rows.map((row) => row.id), ctx.now);
+  const reciprocityOfRows = await reciprocityOfOrganizations(ctx.db, page.rows.map((row) => row.id), ctx.now);
   return {
     query,
-    rows: page.rows.map((row) => ({ ...row, regionName: row.regionCode ? regionName(row.regionCode) ?? null : null, reciprocity: reciprocity.get(row.id) })),
+    rows: page.rows.map((row) => ({ ...row, regionName: row.regionCode ? regionName(row.regionCode) ?? null : null, reciprocity: reciprocityOfRows.get(row.id) })),
     total: page.total,
     nextCursor: page.next ? encodeCursor(page.next) : null,
     previousCursor: page.previous ? encodeCursor(page.previous) : null,
@@ -150,7 +151,8 @@ export async function listOrganizationsPage(ctx: ServiceContext, rawQuery: unkno
 export async function* iterateOrganizations(ctx: ServiceContext, rawQuery: unknown): AsyncGenerator<OrganizationListRow & { regionName: string | null }> {
   assertCan(ctx.actor, 'directory.export');
   const { query } = parseOrganizationQuery(rawQuery);
-  const filters = filtersOf(ctx, query);
+  const reciprocity = query.reciprocite ? await resolveReciprocityListFilter(ctx.db, query.reciprocite, ctx.now) : undefined;
+  const filters = filtersOf(ctx, query, reciprocity);
   let after: ListCursor | undefined;
   for (;;) {
     const page = await listOrganizations(ctx.db, filters, { limit: 1000, after }, ctx.now);

@@ -11,6 +11,7 @@ import type { Database } from '../models/database';
 import {
   type PartnershipRow,
   type ReciprocityFilter,
+  type ReciprocityListFilter,
   type ReciprocityWindow,
   RECIPROCITY_FILTERS,
   countPartnershipsBehind,
@@ -19,6 +20,7 @@ import {
   lockReciprocityTargets,
   partnershipRows,
   partnershipStatusesByKind,
+  resolveReciprocityFilter,
   upsertReciprocityTarget,
 } from '../models/reciprocity.model';
 import { CONVENTION_KINDS, type ReciprocityTargetScope } from '../models/schema';
@@ -38,7 +40,12 @@ import { assertCan } from './permissions';
 import { cachedOrganizationKinds } from './reference-lists';
 
 export type { ReciprocityStatus } from '../workflows/reciprocity';
-export { RECIPROCITY_FILTERS, type ReciprocityFilter } from '../models/reciprocity.model';
+export { RECIPROCITY_FILTERS, type ReciprocityFilter, type ReciprocityListFilter } from '../models/reciprocity.model';
+
+/** The organisations list's filter, resolved on the window of `now` (see resolveReciprocityFilter). */
+export function resolveReciprocityListFilter(db: Database, filter: ReciprocityFilter, now: Date): Promise<ReciprocityListFilter> {
+  return resolveReciprocityFilter(db, filter, reciprocityWindow(now));
+}
 
 export interface PartnershipBehind {
   organizationId: string;
