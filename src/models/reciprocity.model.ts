@@ -95,11 +95,11 @@ function aggregates(horizonStart: Date): SQL {
  * A statement over the live active partnerships `o` with their figures `fig`, their meetings of
  * the window `w` (count, Paris days newest first, and the count from `horizonStart` on: what
  * will still count on a later day) and `ever.ever_met`.
- * - `perRow` (a page of a few dozen organisations): each one's meetings read from its own
- *   timeline indexes.
- * - otherwise (every partnership, a unit's, the list filter): the window's qualifying exchanges
- *   read once from exchanges (kind, occurred_at) and grouped by organisation — a per-row plan
- *   would cost the planner enough to JIT-compile it (seconds) on a few thousand partnerships.
+ * - `perRow` (a page of the list, a unit's partnerships for the dashboard): each one's meetings
+ *   read from its own timeline indexes (a few probes per organisation).
+ * - otherwise (every partnership: the list filter, the reminder rule, the admin's counts): the
+ *   window's qualifying exchanges read once and grouped by organisation, rather than tens of
+ *   thousands of probes. Either way run through executeWithoutJit.
  */
 function partnershipsStatement(
   window: ReciprocityWindow,
