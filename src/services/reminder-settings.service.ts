@@ -17,6 +17,12 @@ import { type ReminderPreviewItem, previewReminders } from './reminders.service'
 
 const PREVIEW_DAYS = 30;
 export const PREVIEW_PAGE_SIZE = 50;
+/**
+ * The earliest this many per rule: a large base plans tens of thousands of reminders in 30 days
+ * (the convention and task rules over 20,000 conventions and 100,000 tasks), and reading them all
+ * for a page of 50 took seconds. The page says when a rule was cut.
+ */
+export const PREVIEW_LIMIT_PER_RULE = 1_000;
 const MAX_OFFSETS = 6;
 const MAX_OFFSET_DAYS = 365;
 
@@ -186,7 +192,15 @@ export interface PreviewRowView extends ReminderPreviewItem {
 export async function reminderPreview(ctx: ServiceContext, rawQuery: unknown) {
   assertCan(ctx.actor, 'reminders.manage');
   const query = previewSchema.parse(rawQuery ?? {});
-  const all = await previewReminders(ctx.db, { now: ctx.now, days: PREVIEW_DAYS });
+  const all = await previewReminders(ctx.db, {
+    now: ctx.now,
+    days: PREVIEW_DAYS,
+    ...(query.regle ? { ruleCodes: [query.regle] } : {}),
+    limitPerRule: PREVIEW_LIMIT_PER_RULE,
+  });
+  const perRule = new Map<string, number>();
+  for (const item of all) perRule.set(item.ruleCode, (perRule.get(item.ruleCode) ?? 0) + 1);
+  const cutRules = [...perRule].filter(([, count]) => count >= PREVIEW_LIMIT_PER_RULE).map(([code]) => ruleLabel(code as ReminderRuleCode));
   const wanted = query.destinataire ? folded(query.destinataire) : '';
   const matching = all
     .filter((item) => (!query.regle || item.ruleCode === query.regle) && (!wanted || folded(item.recipientLabel).includes(wanted)))
@@ -202,6 +216,9 @@ export async function reminderPreview(ctx: ServiceContext, rawQuery: unknown) {
   return {
     rows,
     total: matching.length,
+    /** Rules with more reminders than PREVIEW_LIMIT_PER_RULE in 30 days: only their earliest are listed. */
+    cutRules,
+    limitPerRule: PREVIEW_LIMIT_PER_RULE,
     query: { regle: query.regle ?? '', destinataire: query.destinataire ?? '', tri: query.tri, page },
     urlQuery,
     page,

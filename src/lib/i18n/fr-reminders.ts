@@ -119,6 +119,7 @@ export const frReminders = {
         subject: 'Objet',
         dueAt: 'Envoi prévu',
         count: '{count} relance(s) prévue(s)',
+        cut: 'Seules les {limit} premières relances de chacune de ces règles (les plus proches) sont listées : {rules}.',
         empty: 'Aucune relance prévue dans les 30 prochains jours avec ces filtres.',
         caption: 'Relances prévues d’ici 30 jours',
       },
