@@ -36,18 +36,25 @@ export interface ReminderRuleDefinition {
   userChoice: boolean;
   /** Whether the offsets are editable (a digest or an overdue notice has none to choose). */
   offsetsEditable: boolean;
+  /**
+   * Set by another part of the application: approval steps' reminders and escalations follow each
+   * circuit's own delays (/admin/circuits-des-conventions) and always go by e-mail; the rule lists
+   * them in the preview and the digest, and /admin/relances says where they are set.
+   */
+  settingsElsewhere?: 'circuits';
   defaults: ReminderRuleDefaults;
 }
 
 const rule = (
   code: ReminderRuleCode,
   defaults: ReminderRuleDefaults,
-  options: { audience?: 'internal' | 'partner'; userChoice?: boolean; offsetsEditable?: boolean } = {},
+  options: { audience?: 'internal' | 'partner'; userChoice?: boolean; offsetsEditable?: boolean; settingsElsewhere?: 'circuits' } = {},
 ): ReminderRuleDefinition => ({
   code,
   audience: options.audience ?? 'internal',
   userChoice: options.userChoice ?? true,
   offsetsEditable: options.offsetsEditable ?? true,
+  ...(options.settingsElsewhere ? { settingsElsewhere: options.settingsElsewhere } : {}),
   defaults,
 });
 
@@ -67,7 +74,11 @@ export const REMINDER_RULES: Record<ReminderRuleCode, ReminderRuleDefinition> = 
   /** A partnership becomes « en retard », or will within 30 days → its owner; at most once a month per partnership. */
   'reciprocity.behind': rule('reciprocity.behind', { enabled: true, mandatory: false, offsetsDays: [30], sendTime: '08:00' }),
   /** An approval step past its deadline (the workflow engine's reminder and escalation, same mechanism). */
-  'workflow.step_overdue': rule('workflow.step_overdue', { enabled: true, mandatory: true, offsetsDays: [0], sendTime: '08:00' }, { offsetsEditable: false }),
+  'workflow.step_overdue': rule(
+    'workflow.step_overdue',
+    { enabled: true, mandatory: true, offsetsDays: [0], sendTime: '08:00' },
+    { offsetsEditable: false, userChoice: false, settingsElsewhere: 'circuits' },
+  ),
   /** One e-mail per user at 08:00 on working days: tasks, meetings of the day, deadlines, approvals; none when empty. */
   'digest.daily': rule('digest.daily', { enabled: true, mandatory: false, offsetsDays: [0], sendTime: '08:00' }, { offsetsEditable: false }),
   /** An invited contact who accepted gets a reminder the day before the event (partner-facing). */

@@ -4,7 +4,7 @@
 // sweep's own planning). /compte « Relances »: each person's choice per rule — courriel, résumé
 // or aucun — journaled too; a mandatory rule cannot be switched off.
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../lib/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
 import { parseInput } from '../lib/validation';
 import { REMINDER_RULES, REMINDER_RULE_CODES, type ReminderRuleCode, type ReminderRuleDefaults, isReminderRuleCode } from '../models/reminder-rules';
@@ -43,6 +43,8 @@ export interface RuleView {
   audienceLabel: string;
   userChoice: boolean;
   offsetsEditable: boolean;
+  /** Set per circuit (/admin/circuits-des-conventions): no form here. */
+  settingsElsewhere: boolean;
   settings: ReminderRuleDefaults;
   offsetsSummary: string;
   /** What the form shows: the settings, or what was sent when it was refused. */
@@ -60,6 +62,7 @@ function ruleView(code: ReminderRuleCode, settings: ReminderRuleDefaults, sent?:
     audienceLabel: t(`reminders.admin.audiences.${definition.audience}`),
     userChoice: definition.userChoice,
     offsetsEditable: definition.offsetsEditable,
+    settingsElsewhere: definition.settingsElsewhere === 'circuits',
     settings,
     offsetsSummary: definition.offsetsEditable ? settings.offsetsDays.map(offsetLabel).join(', ') : t('reminders.admin.offsetsNone'),
     values: sent
@@ -132,6 +135,7 @@ export async function updateReminderRule(ctx: ServiceContext, rawCode: string, i
   const actor = requireActor(ctx);
   assertCan(actor, 'reminders.manage');
   const code = ruleCodeOf(rawCode);
+  if (REMINDER_RULES[code].settingsElsewhere) throw new ConflictError(t('reminders.admin.settingsElsewhere'));
   const form = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   return inTransaction(ctx, async (tx) => {
     const current = (await readRuleSettings(tx))[code];

@@ -49,6 +49,11 @@ describe('reminder rules and preferences', () => {
     expect((await chargeBrowser.get('/admin/relances')).status).toBe(403);
     expect((await chargeBrowser.post('/admin/relances/convention.end', { enabled: '1', offsetsDays: '1', sendTime: '08:00' })).status).toBe(403);
     expect((await adminBrowser.post('/admin/relances/inconnue', { enabled: '1', sendTime: '08:00' })).status).toBe(404);
+    // Approval steps' reminders follow each circuit's delays: no form here, a link to where they are set, a POST refused.
+    const steps = /<section[^>]*id="rule-workflow-step_overdue"[\s\S]*?<\/section>/.exec(page.text)?.[0] ?? '';
+    expect(steps).not.toContain('<form');
+    expect(steps).toContain('href="/admin/circuits-des-conventions"');
+    expect((await adminBrowser.post('/admin/relances/workflow.step_overdue', { sendTime: '08:00' })).status).toBe(409);
   });
 
   test('an admin changes a rule: saved, journaled with what changed (in French in the journal); the same form again changes nothing', async () => {

@@ -107,6 +107,8 @@ export const frReminders = {
         offsetsDays: 'Indiquez des nombres entiers de jours entre 0 et 365, séparés par des virgules (au plus 6).',
         sendTime: 'Indiquez une heure au format HH:MM (par exemple 08:00).',
       },
+      settingsElsewhere: 'Les relances et escalades des étapes de validation suivent les délais de chaque circuit et partent toujours par courriel ; elles figurent dans l’aperçu et dans le résumé quotidien.',
+      settingsElsewhereLink: 'Régler les délais des circuits',
       preview: {
         title: 'Aperçu des 30 prochains jours',
         intro: 'Les relances que les règles actives enverraient d’ici 30 jours, et à qui — pour vérifier une règle avant qu’elle parte.',
