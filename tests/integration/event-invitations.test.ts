@@ -3,8 +3,6 @@
 // attendee), refusals kept and shown, re-sending on update (REQUEST, SEQUENCE + 1) and on
 // cancellation (CANCEL) to those who had not declined, who may invite, and the partner J-1 reminder.
 import { and, asc, eq, like, sql } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { createMailTransport } from '../../src/lib/mail';
 import { sendQueuedEmail } from '../../src/jobs/mail-send.job';
 import { listUnits } from '../../src/models/units.model';
@@ -13,32 +11,12 @@ import { partnerReminderEmail, queueEventInvitationEmails } from '../../src/serv
 import { exportPersonalData } from '../../src/services/contacts.service';
 import { buildContact, buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
+import { startCapturingSmtpServer } from '../support/capturing-smtp';
 import { eventByUid, instantOf, parseValidCalendar } from '../support/ical';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** An SMTP server of the test's own that keeps every parsed message (the dev sink keeps no calendar part). */
-async function startCapturingServer(): Promise<{ url: string; messages: ParsedMail[]; close(): Promise<void> }> {
-  const messages: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          messages.push(parsed);
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.server.address();
-  if (!address || typeof address === 'string') throw new Error('no address');
-  return { url: `smtp://127.0.0.1:${address.port}`, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe('event invitations', () => {
   let harness: TestApp;
@@ -154,7 +132,7 @@ describe('event invitations', () => {
     const [email] = await emailsOf(event.id);
     if (!email) throw new Error('no e-mail queued');
 
-    const capture = await startCapturingServer();
+    const capture = await startCapturingSmtpServer();
     const transport = createMailTransport(capture.url);
     try {
       expect(await sendQueuedEmail({ db: harness.db, transport, from: harness.config.MAIL_FROM }, { emailId: email.id })).toBe('sent');

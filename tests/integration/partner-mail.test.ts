@@ -4,8 +4,6 @@
 // forged tokens refused), the opt-out recorded, journaled, shown and respected.
 import { and, eq, sql } from 'drizzle-orm';
 import request from 'supertest';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { signToken } from '../../src/lib/signed-tokens';
 import { createMailTransport } from '../../src/lib/mail';
 import { signingKey } from '../../src/models/signing-key.model';
@@ -16,6 +14,7 @@ import { sendQueuedEmail } from '../../src/jobs/mail-send.job';
 import { mergeRecords, undoMerge } from '../../src/services/merge.service';
 import { buildContact } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
+import { startCapturingSmtpServer } from '../support/capturing-smtp';
 
 const NOTICE_DATA = { displayName: 'Inès', stepLabel: 'Invitation', subject: 'Rencontre partenaires', circuit: 'Événements', message: 'Bonjour', link: 'http://passerelle.test/' };
 
@@ -30,27 +29,6 @@ function requestFor(contact: Contact, key: string, owner: User | null): PartnerE
   };
 }
 
-/** An SMTP server of the test's own that keeps every raw message (the whole header, where the dev sink keeps a few). */
-async function startCapturingServer(): Promise<{ url: string; messages: ParsedMail[]; close(): Promise<void> }> {
-  const messages: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          messages.push(parsed);
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.server.address();
-  if (!address || typeof address === 'string') throw new Error('no address');
-  return { url: `smtp://127.0.0.1:${address.port}`, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe('partner-facing e-mail', () => {
   let harness: TestApp;
@@ -108,7 +86,7 @@ describe('partner-facing e-mail', () => {
     const [row] = await harness.db.select().from(emails).where(eq(emails.idempotencyKey, `partner-test:${contact.id}`));
     expect(row?.replyTo).toBe(`"Camille Lefèvre" <${owner.email}>`);
 
-    const capture = await startCapturingServer();
+    const capture = await startCapturingSmtpServer();
     const transport = createMailTransport(capture.url);
     try {
       await sendQueuedEmail({ db: harness.db, transport, from: 'Passerelle <no-reply@passerelle.test>' }, { emailId: String(row?.id) });
