@@ -3,7 +3,6 @@
 // Redis flushed, two sweepers at once, the clock jumping over a weekend and a DST change, the
 // app down for two days. After each: every occurrence due is handled, each has one e-mail
 // (key reminder:<id>) and one notification, and the late ones are marked.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,27 +16,12 @@ import { startRuntime, type Runtime } from '../../src/jobs/runtime';
 import { runReminderSweep } from '../../src/services/reminders.service';
 import { TEST_REDIS_URL } from '../support/env';
 import { buildUser, createTestDatabase, eventually, startTestApp, type TestApp, type TestDatabase } from '../support/harness';
+import { type WorkerProcess, startWorkerProcess } from '../support/worker-process';
 
-const ROOT = path.resolve(__dirname, '../..');
 const BASE_URL = 'http://passerelle.test';
 const CONCURRENCY = 6;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
 
-async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await eventually(() => output.join('').includes('Passerelle worker started') || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`the worker process exited at start:\n${output.join('')}`);
-  return { child, output, exited };
-}
 
 describe('reminders: exactly once, never missed, through faults', () => {
   let testDb: TestDatabase;

@@ -2,7 +2,6 @@
 // stay « active » in Redis with a lock nobody renews; a new worker process takes them over once
 // the lock expires (WORKER_LOCK_SECONDS) and runs them again. Handlers re-check the state under
 // the run lock, so every transition happens once and every email is sent.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { decideStep, startRun } from '../../src/services/workflows.service';
 import { registerWorkflowDefinition } from '../../src/workflows/definitions';
 import { TEST_REDIS_URL } from '../support/env';
 import { buildUser, createTestDatabase, eventually, startTestApp, type TestApp, type TestDatabase } from '../support/harness';
+import { type WorkerProcess, startWorkerProcess } from '../support/worker-process';
 
 const SUBJECT = 'kill-test';
 const N = 80;
@@ -31,29 +31,8 @@ registerWorkflowDefinition({
   ],
 });
 
-const ROOT = path.resolve(__dirname, '../..');
 
-interface WorkerProcess {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
 
-/** `npm run worker` as a real process (TypeScript through tsx), on this test's database and Redis prefix. */
-async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await eventually(() => output.join('').includes('Passerelle worker started') || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`the worker process exited at start:\n${output.join('')}`);
-  return { child, output, exited };
-}
 
 describe('a worker process killed with SIGKILL mid-transitions', () => {
   let testDb: TestDatabase;
