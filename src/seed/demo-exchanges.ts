@@ -404,7 +404,7 @@ function instantOf(referenceDay: string, days: number, time: string): Date {
   return new Date(startOfParisDay(addDays(referenceDay, days)).getTime() + (hours * 60 + minutes) * 60_000);
 }
 
-async function idsBy(rows: Array<{ key: string | null; id: string }>): Promise<Map<string, string>> {
+function idsBy(rows: Array<{ key: string | null; id: string }>): Map<string, string> {
   return new Map(rows.flatMap((row) => (row.key ? [[row.key, row.id] as [string, string]] : [])));
 }
 
@@ -419,12 +419,11 @@ export async function seedExchangesAndTasks(db: Database, now: Date): Promise<Ex
   const today = isoDateInParis(now);
   const organizationRefs = [...new Set([...DEMO_EXCHANGES.flatMap((exchange) => exchange.organizationRefs), ...DEMO_SOURCED_STARTUPS.map((startup) => startup.sourceRef)])];
   const contactRefs = [...new Set([...DEMO_EXCHANGES.flatMap((exchange) => exchange.contactRefs ?? []), ...DEMO_TASKS.flatMap((task) => (task.contactRef ? [task.contactRef] : []))])];
-  const [organizationIds, contactIds, userIds, unitIds] = await Promise.all([
-    db.select({ key: organizations.sourceRef, id: organizations.id }).from(organizations).where(inArray(organizations.sourceRef, organizationRefs)).then(idsBy),
-    db.select({ key: contacts.sourceRef, id: contacts.id }).from(contacts).where(inArray(contacts.sourceRef, contactRefs)).then(idsBy),
-    db.select({ key: users.email, id: users.id }).from(users).where(inArray(users.email, [NADIA, BASTIEN, HELOISE, YANNICK])).then(idsBy),
-    db.select({ key: units.code, id: units.id }).from(units).then(idsBy),
-  ]);
+  // One after the other: `db` is the seed's transaction (one connection; pg refuses overlapping queries on it).
+  const organizationIds = idsBy(await db.select({ key: organizations.sourceRef, id: organizations.id }).from(organizations).where(inArray(organizations.sourceRef, organizationRefs)));
+  const contactIds = idsBy(await db.select({ key: contacts.sourceRef, id: contacts.id }).from(contacts).where(inArray(contacts.sourceRef, contactRefs)));
+  const userIds = idsBy(await db.select({ key: users.email, id: users.id }).from(users).where(inArray(users.email, [NADIA, BASTIEN, HELOISE, YANNICK])));
+  const unitIds = idsBy(await db.select({ key: units.code, id: units.id }).from(units));
 
   // The sourced start-ups belong to the innovation unit (rows added only when missing).
   const innovation = unitIds.get('DDPSI');
