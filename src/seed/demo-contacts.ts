@@ -40,6 +40,7 @@ export const DEMO_ORGANIZATION_UNITS: Record<string, string[]> = {
   'seed:creps-reims': ['UO-PRO'],
   'seed:creps-poitiers': ['UO-PRO'],
   'seed:federation-francaise-tennis': ['UO-PRO', 'DCOM'],
+  'seed:pole-espoir-handball-hdf': ['DDPSI'],
   'seed:cfa-academique-poitiers': ['UO-PRO'],
   'seed:logis-hotels': ['DCOM'],
   'seed:o2': ['DCOM'],

@@ -230,6 +230,28 @@ function idsBy<K extends string>(rows: Array<{ key: K | null; id: string }>): Ma
 }
 
 /**
+ * The demo partnerships (a convention in force, or « partenaire suivi ») without an owner get one:
+ * the owner of their latest convention in force, else the author of their latest exchange, else a
+ * chargé of one of their units — so
+ * the reciprocity reminders of the demo have someone to remind. A user's own choice is kept.
+ */
+async function givePartnershipsAnOwner(db: Database): Promise<void> {
+  await db.execute(sql`
+    update organizations o set owner_id = coalesce(
+      (select c.owner_id from conventions c join convention_parties p on p.convention_id = c.id
+        where p.organization_id = o.id and c.status = 'en_vigueur' and c.owner_id is not null
+        order by c.starts_on desc nulls last limit 1),
+      (select e.author_id from exchanges e join exchange_organizations eo on eo.exchange_id = e.id
+        where eo.organization_id = o.id and e.author_id is not null order by eo.occurred_at desc limit 1),
+      (select uu.user_id from organization_units ou join user_units uu on uu.unit_id = ou.unit_id join users u on u.id = uu.user_id
+        where ou.organization_id = o.id and 'charge' = any(u.roles) and u.active order by u.email limit 1))
+    where o.owner_id is null and (o.source_ref like 'seed:%' or o.source_ref like 'wikidata:%')
+      and (o.followed_partner or exists (
+        select 1 from conventions c join convention_parties p on p.convention_id = c.id
+        where p.organization_id = o.id and c.status = 'en_vigueur'))`);
+}
+
+/**
  * Units concerned by the demo organisations (rows added only when missing), and tags and a last
  * activity date where the organisation has none yet (a user's own values win).
  */
@@ -372,6 +394,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, now, options.baseUrl ?? defaultBaseUrl());
     const activity = await seedExchangesAndTasks(tx, now);
     const demoEvents = await seedEvents(tx, now);
+    await givePartnershipsAnOwner(tx);
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
       users: accounts.users,

@@ -2,7 +2,7 @@ import { and, count, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { isoDateInParis } from '../../src/lib/format';
 import { affiliations, contactUnits, contacts, conventions, exchangeOrganizations, exchangeUnits, exchanges, organizations, tasks, users } from '../../src/models/schema';
 import { addDays } from '../../src/lib/convention-dates';
-import { type ReciprocityStatus, reciprocityOfOrganizations } from '../../src/services/reciprocity.service';
+import { type ReciprocityStatus, partnershipsFallingBehind, reciprocityOfOrganizations } from '../../src/services/reciprocity.service';
 import { formatSeedReport, runSeed } from '../../src/seed/seed';
 import { logger } from '../../src/lib/logger';
 import { verifyPassword } from '../../src/lib/passwords';
@@ -131,6 +131,10 @@ describe('npm run seed', () => {
     // The Alliance française falls behind within a fortnight: its older meeting leaves the window.
     const alliance = views.get(found.get('seed:alliance-francaise-paris-idf')?.id ?? '');
     expect(alliance?.dueBefore && alliance.dueBefore > today && alliance.dueBefore <= addDays(today, 30)).toBe(true);
+    // Every partnership behind or falling behind has an owner to remind (the reminder rule « reciprocity.behind »).
+    const behind = await partnershipsFallingBehind(db, { now, withinDays: 30 });
+    expect(behind.length).toBeGreaterThan(0);
+    expect(behind.filter((row) => row.ownerId === null).map((row) => row.organizationName)).toEqual([]);
 
     const inForce = await db.select().from(conventions).where(and(eq(conventions.status, 'en_vigueur'), gte(conventions.endsOn, today)));
     const endsIn = new Set(inForce.map((row) => row.endsOn));
