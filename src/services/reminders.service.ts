@@ -198,7 +198,7 @@ function reminderEmail(row: ClaimedOccurrence, baseUrl: string, late: boolean, n
   const link = absolute(baseUrl, row.payload.link);
   const actions: Array<{ label: string; url: string }> = [];
   if (link && rule === 'convention.end') actions.push({ label: t('reminders.mail.renew'), url: `${link}/renouveler` });
-  if (link && rule === 'convention.notice') actions.push({ label: t('reminders.mail.terminate'), url: `${link}#resilier` });
+  if (link && rule === 'convention.notice') actions.push({ label: t('reminders.mail.terminate'), url: `${link}#terminate-form` });
   return {
     to: row.userEmail as string,
     template: 'reminder',

@@ -164,6 +164,9 @@ describe('reminder engine: rules, modes, re-planning, digest, preview', () => {
     const endMail = sent.find((email) => email.subject.includes('Fin de convention'));
     expect(endMail?.toAddress).toBe(owner.email);
     expect(endMail?.payload.actions).toEqual([{ label: 'Renouveler la convention', url: `${BASE_URL}/conventions/${id}/renouveler` }]);
+    // The notice reminder leads to the convention's termination form (an anchor the page has).
+    const noticeMail = sent.find((email) => email.toAddress === owner.email && email !== endMail);
+    expect(noticeMail?.payload.actions).toEqual([{ label: 'Résilier la convention', url: `${BASE_URL}/conventions/${id}#terminate-form` }]);
 
     // Terminated: its next reminders are cancelled.
     await sweep(22, '09:00'); // J-7 of the end planned for tomorrow (Wednesday of the fourth week)
