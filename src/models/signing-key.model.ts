@@ -10,17 +10,22 @@ const cache = new WeakMap<object, Buffer>();
 
 /**
  * The key, created on first use (two processes racing both insert; `on conflict do nothing`
- * keeps the first and both read it back). Cached per database handle; a transaction handle
+ * keeps the first and both read it back). Read first, so the usual call is one select and never a
+ * write (an RSVP page, an unsubscribe link). Cached per database handle; a transaction handle
  * reads it through the transaction.
  */
 export async function signingKey(db: Database): Promise<Buffer> {
   const cached = cache.get(db);
   if (cached) return cached;
-  await db.execute(sql`
-    insert into app_settings (key, value) values (${SIGNING_KEY_SETTING}, ${JSON.stringify(randomBytes(32).toString('base64'))}::jsonb)
-    on conflict (key) do nothing`);
-  const result = await db.execute(sql`select value #>> '{}' as value from app_settings where key = ${SIGNING_KEY_SETTING}`);
-  const value = rowsOf<{ value: string }>(result)[0]?.value;
+  const read = async () =>
+    rowsOf<{ value: string }>(await db.execute(sql`select value #>> '{}' as value from app_settings where key = ${SIGNING_KEY_SETTING}`))[0]?.value;
+  let value = await read();
+  if (!value) {
+    await db.execute(sql`
+      insert into app_settings (key, value) values (${SIGNING_KEY_SETTING}, ${JSON.stringify(randomBytes(32).toString('base64'))}::jsonb)
+      on conflict (key) do nothing`);
+    value = await read();
+  }
   if (!value) throw new Error('signing key missing after insert');
   const key = Buffer.from(value, 'base64');
   cache.set(db, key);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { t } from '../lib/i18n';
+import { searchKey } from '../lib/geography';
 import { parseInput } from '../lib/validation';
 import { REMINDER_RULES, REMINDER_RULE_CODES, type ReminderRuleCode, type ReminderRuleDefaults, isReminderRuleCode } from '../models/reminder-rules';
 import { type EffectiveRuleSettings, deliveryModeOf, readRuleSettings, readUserPreferences, writeRuleSettings, writeUserPreference } from '../models/reminder-settings.model';
@@ -45,6 +46,8 @@ export interface RuleView {
   offsetsEditable: boolean;
   /** Set per circuit (/admin/circuits-des-conventions): no form here. */
   settingsElsewhere: boolean;
+  /** The reciprocity rule's offset is « days before falling behind », not « days before the date ». */
+  offsetsFieldLabel: string;
   settings: ReminderRuleDefaults;
   offsetsSummary: string;
   /** What the form shows: the settings, or what was sent when it was refused. */
@@ -63,6 +66,7 @@ function ruleView(code: ReminderRuleCode, settings: ReminderRuleDefaults, sent?:
     userChoice: definition.userChoice,
     offsetsEditable: definition.offsetsEditable,
     settingsElsewhere: definition.settingsElsewhere === 'circuits',
+    offsetsFieldLabel: t(code === 'reciprocity.behind' ? 'reminders.admin.fields.reciprocityOffsetsDays' : 'reminders.admin.fields.offsetsDays'),
     settings,
     offsetsSummary: definition.offsetsEditable ? settings.offsetsDays.map(offsetLabel).join(', ') : t('reminders.admin.offsetsNone'),
     values: sent
@@ -182,12 +186,6 @@ const previewSchema = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1).catch(1),
 });
 
-const folded = (text: string) =>
-  text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLocaleLowerCase('fr');
-
 export interface PreviewRowView extends ReminderPreviewItem {
   offsetLabel: string;
 }
@@ -205,9 +203,9 @@ export async function reminderPreview(ctx: ServiceContext, rawQuery: unknown) {
   const perRule = new Map<string, number>();
   for (const item of all) perRule.set(item.ruleCode, (perRule.get(item.ruleCode) ?? 0) + 1);
   const cutRules = [...perRule].filter(([, count]) => count >= PREVIEW_LIMIT_PER_RULE).map(([code]) => ruleLabel(code as ReminderRuleCode));
-  const wanted = query.destinataire ? folded(query.destinataire) : '';
+  const wanted = query.destinataire ? searchKey(query.destinataire) : '';
   const matching = all
-    .filter((item) => (!query.regle || item.ruleCode === query.regle) && (!wanted || folded(item.recipientLabel).includes(wanted)))
+    .filter((item) => (!query.regle || item.ruleCode === query.regle) && (!wanted || searchKey(item.recipientLabel).includes(wanted)))
     .sort(PREVIEW_ORDER[query.tri]);
   const pageCount = Math.max(1, Math.ceil(matching.length / PREVIEW_PAGE_SIZE));
   const page = Math.min(query.page, pageCount);
