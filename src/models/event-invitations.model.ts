@@ -132,11 +132,6 @@ export async function deleteUnsentInvitation(tx: Database, eventId: string, invi
   return rows.length > 0;
 }
 
-export async function countInvitations(db: Database, eventId: string): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(eventInvitations).where(eq(eventInvitations.eventId, eventId));
-  return row?.count ?? 0;
-}
-
 /** One row of the « Invités » panel. */
 export interface InvitationRow {
   id: string;

@@ -3,7 +3,7 @@
 // transaction of a transition) and by the reminder dispatcher; this file reads them and marks
 // them read. Every query is by user: the (user_id, created_at) index serves the list, the
 // partial index on unread rows serves the bell's count.
-import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Database } from './database';
 import { type Notification, notifications } from './schema';
 
@@ -24,16 +24,6 @@ export async function listNotifications(db: Database, filter: NotificationFilter
 export async function countNotifications(db: Database, filter: NotificationFilter): Promise<number> {
   const [row] = await db.select({ value: count() }).from(notifications).where(whereOf(filter));
   return Number(row?.value ?? 0);
-}
-
-/** A person's unread notices: those still to do first, then those done (their step was decided), newest first in each. */
-export async function listUnreadNotifications(db: Database, userId: string, limit: number): Promise<Notification[]> {
-  return db
-    .select()
-    .from(notifications)
-    .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)))
-    .orderBy(sql`${notifications.doneAt} is not null`, desc(notifications.createdAt))
-    .limit(limit);
 }
 
 export async function findNotificationOf(db: Database, userId: string, id: string): Promise<Notification | undefined> {
