@@ -55,6 +55,11 @@ import { agendaRouter } from './routes/agenda.routes';
 import { adminRemindersRouter } from './routes/admin-reminders.routes';
 import { notificationsRouter } from './routes/notifications.routes';
 import { adminReciprocityRouter } from './routes/admin-reciprocity.routes';
+import { sourcingCasesRouter } from './routes/sourcing-cases.routes';
+import { sourcingChallengesRouter } from './routes/sourcing-challenges.routes';
+import { sourcingGatesRouter } from './routes/sourcing-gates.routes';
+import { sourcingPilotsRouter } from './routes/sourcing-pilots.routes';
+import { sourcingStatsRouter } from './routes/sourcing-stats.routes';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -64,6 +69,8 @@ function versionIn(packageJsonPath: string): string {
 export const ASSETS = {
   dsfr: `/static/dsfr/${versionIn(path.join(projectRoot, 'node_modules/@gouvfr/dsfr/package.json'))}`,
   htmx: `/static/htmx/${versionIn(path.join(projectRoot, 'node_modules/htmx.org/package.json'))}`,
+  /** SortableJS (the kanban's drag and drop), served from its package like htmx. */
+  sortable: `/static/sortable/${versionIn(path.join(projectRoot, 'node_modules/sortablejs/package.json'))}`,
   app: `/static/app/${versionIn(path.join(projectRoot, 'package.json'))}`,
 };
 
@@ -130,6 +137,7 @@ export function createApp(deps: AppDeps): Express {
   const staticOptions = { immutable: true, maxAge: '365d', index: false, fallthrough: false } as const;
   app.use(ASSETS.dsfr, express.static(path.join(projectRoot, 'node_modules/@gouvfr/dsfr/dist'), staticOptions));
   app.use(ASSETS.htmx, express.static(path.join(projectRoot, 'node_modules/htmx.org/dist'), staticOptions));
+  app.use(ASSETS.sortable, express.static(path.join(projectRoot, 'node_modules/sortablejs'), staticOptions));
   app.use(ASSETS.app, express.static(publicDir, staticOptions));
   app.get('/favicon.ico', (_req, res) => res.redirect(301, `${ASSETS.dsfr}/favicon/favicon.ico`));
 
@@ -207,6 +215,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/notifications', notificationsRouter());
   app.use('/admin/relances', adminRemindersRouter());
   app.use('/admin/reciprocite', adminReciprocityRouter());
+  // The sourcing pipeline: the specific paths first, the kanban and the cases (/sourcing, /sourcing/pistes) last.
+  app.use('/sourcing/defis', sourcingChallengesRouter());
+  app.use('/sourcing/comites', sourcingGatesRouter());
+  app.use('/sourcing/pilotes', sourcingPilotsRouter());
+  app.use('/sourcing/statistiques', sourcingStatsRouter());
+  app.use('/sourcing', sourcingCasesRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
   app.use(CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter());
   if (deps.queues) app.use(QUEUE_BOARD_PATH, adminQueuesRouter(Object.values(deps.queues)));

@@ -20,6 +20,7 @@ import { configureWorkflowSettings } from './workflows/definitions';
 import { startSmtpSink, type SmtpSink } from './services/smtp-sink';
 import { prepareFirstStart } from './services/auth.service';
 import { registerConventionCircuit } from './services/convention-circuit';
+import { registerSourcingPipeline } from './services/sourcing-pipeline';
 import { LoginThrottle } from './services/login-throttle';
 import { startRuntime, type Runtime } from './jobs/runtime';
 import { formatSeedReport, isDemoSeeded, runSeed } from './seed/seed';
@@ -52,6 +53,7 @@ export function configureProcess(config: Config): void {
   setReferenceCacheTtl(config.REFERENCE_CACHE_SECONDS);
   configureWorkflowSettings({ secondApprovalThreshold: config.WORKFLOW_SECOND_APPROVAL_THRESHOLD });
   registerConventionCircuit();
+  registerSourcingPipeline();
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T | undefined> {

@@ -163,6 +163,7 @@ function rowColumns(viewer: ExchangeViewer) {
     contactId: tasks.contactId,
     conventionId: tasks.conventionId,
     exchangeId: tasks.exchangeId,
+    sourcingCaseId: tasks.sourcingCaseId,
     createdById: tasks.createdById,
     doneAt: tasks.doneAt,
     doneById: tasks.doneById,

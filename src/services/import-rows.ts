@@ -337,6 +337,7 @@ export interface RowLookup {
 const FALLBACK_KEYS: Record<ImportEntityType, Array<ImportOptions['matchKey']>> = {
   organizations: ['siret', 'uai', 'email'],
   contacts: ['email'],
+  sourcing_cases: ['siret'],
 };
 
 export function rowLookupOf(options: ImportOptions, entityType: ImportEntityType, read: ReadRow): RowLookup {

@@ -80,6 +80,16 @@ export const PERMISSIONS = {
   'agenda.read': EVERYONE,
   /** The header's bell and /notifications (one's own). */
   'notifications.read': EVERYONE,
+  /** Innovation sourcing (/sourcing): everyone reads challenges and non-confidential cases (see sourcing-cases.service canReadCase). */
+  'sourcing.read': EVERYONE,
+  /** Create and edit challenges and cases, move cards, start gates, run pilots: within the record's units or as its owner (see `can`). */
+  'sourcing.edit': ['admin', 'manager', 'charge'],
+  /** Be chosen as an evaluator of a committee (score the cases assigned to one): not lecteur. */
+  'sourcing.evaluate': ['admin', 'manager', 'charge', 'juriste', 'finance'],
+  /** Sponsor a challenge (decide its gates go / no-go) and decide a pilot's closing as its decision owner. */
+  'sourcing.sponsor': ['admin', 'manager'],
+  /** Exports: the decision log (CSV, PDF), the funnel (CSV, XLSX), journaled. */
+  'sourcing.export': ['admin', 'manager', 'charge'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -210,6 +210,45 @@ function scheduleStepJob(tx: Database, step: WorkflowStep, kind: 'reminder' | 'd
   pendingOf(tx).jobs.push({ queue: QUEUE_NAMES.workflows, jobName: kind === 'reminder' ? JOB_NAMES.workflowStepReminder : JOB_NAMES.workflowStepDue, payload: { ...payload }, runAt });
 }
 
+// ── steps named by the run's context, steps decided by a feature's form ─────────────────
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The user ids a `contextUser(s)` assignee names, in order, once each. A run without them cannot start. */
+function contextAssignees(run: WorkflowRun, assignee: { contextUser: string } | { contextUsers: string }): string[] {
+  const value = 'contextUsers' in assignee ? run.context[assignee.contextUsers] : [run.context[assignee.contextUser]];
+  const ids = Array.isArray(value) ? [...new Set(value.filter((id): id is string => typeof id === 'string' && UUID_TEXT.test(id)))] : [];
+  if (ids.length === 0) throw new Error(`workflow ${run.definitionKey}: context names no assignee (${JSON.stringify(assignee)})`);
+  return ids;
+}
+
+/** The definition of a step row: its own key, or the key it was expanded from (`evaluation#2` → `evaluation`). */
+export function stepDefinitionIn(stage: StageDefinition | undefined, stepKey: string) {
+  if (!stage) return undefined;
+  const baseKey = stepKey.includes('#') ? stepKey.slice(0, stepKey.indexOf('#')) : stepKey;
+  return stage.steps.find((step) => step.key === stepKey) ?? stage.steps.find((step) => step.key === baseKey);
+}
+
+/** The feature form (ApprovalStepDefinition.form) that decides this step, if any. */
+export function formOfStep(run: WorkflowRun, step: Pick<WorkflowStep, 'stageIndex' | 'stepKey'>): string | null {
+  const definition = stepDefinitionIn(snapshotOf(run).stages[step.stageIndex], step.stepKey);
+  return definition?.kind === 'approval' ? (definition.form ?? null) : null;
+}
+
+const stepForms = new Map<string, (run: WorkflowRun, step: WorkflowStep) => string>();
+
+/** A feature says where its form for such steps lives (« Mes validations » and the step page link there). */
+export function registerStepForm(form: string, linkOf: (run: WorkflowRun, step: WorkflowStep) => string): void {
+  stepForms.set(form, linkOf);
+}
+
+/** The local path of the form that decides this step, or null for the generic decision buttons. */
+export function stepFormLink(run: WorkflowRun, step: WorkflowStep): string | null {
+  const form = formOfStep(run, step);
+  if (!form) return null;
+  const linkOf = stepForms.get(form);
+  return linkOf ? linkOf(run, step) : null;
+}
+
 // ── the state machine, applied ────────────────────────────────────────────────────────────
 /**
  * Creates the steps of a stage (with `skippedSteps`, rows of stages skipped on the way, in the
@@ -221,30 +260,40 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
   const now = ctx.now;
   const inserted = await insertSteps(tx, [
     ...skippedSteps,
-    ...stage.steps.map((step): NewWorkflowStep => {
+    ...stage.steps.flatMap((step): NewWorkflowStep[] => {
       const base = { runId: run.id, stageIndex: index, stepKey: step.key, label: step.label, kind: step.kind, parallelGroup: stage.key, round: run.round, status: 'active' as const, activatedAt: now };
       if (step.kind === 'approval') {
         const dueAt = dueDate(now, step.due);
+        const approval = { ...base, distinctFrom: step.distinctFrom ?? [], dueAt, remindAt: reminderDate(now, dueAt) };
         const assignee = step.assignee;
-        return {
-          ...base,
-          assigneeRole: 'role' in assignee ? assignee.role : null,
-          assigneeUnitId: 'role' in assignee && assignee.unit === 'subject' ? run.unitId : null,
-          assigneeUserId: 'userId' in assignee ? assignee.userId : null,
-          distinctFrom: step.distinctFrom ?? [],
-          dueAt,
-          remindAt: reminderDate(now, dueAt),
-        };
+        if ('contextUsers' in assignee || 'contextUser' in assignee) {
+          return contextAssignees(run, assignee).map((userId, position, all) => ({
+            ...approval,
+            stepKey: 'contextUsers' in assignee ? `${step.key}#${position + 1}` : step.key,
+            label: 'contextUsers' in assignee && all.length > 1 ? `${step.label} (${position + 1}/${all.length})` : step.label,
+            assigneeRole: null,
+            assigneeUnitId: null,
+            assigneeUserId: userId,
+          }));
+        }
+        return [
+          {
+            ...approval,
+            assigneeRole: 'role' in assignee ? assignee.role : null,
+            assigneeUnitId: 'role' in assignee && assignee.unit === 'subject' ? run.unitId : null,
+            assigneeUserId: 'userId' in assignee ? assignee.userId : null,
+          },
+        ];
       }
       if (step.kind === 'wait' && 'contextDate' in step.until) {
         const date = new Date(String(run.context[step.until.contextDate] ?? ''));
         const dueAt = Number.isNaN(date.getTime()) ? now : date;
         // A date already past: the wait is over as it starts.
-        return dueAt <= now ? { ...base, dueAt, status: 'done', decidedAt: now } : { ...base, dueAt };
+        return [dueAt <= now ? { ...base, dueAt, status: 'done', decidedAt: now } : { ...base, dueAt }];
       }
       // An action runs below, in this transaction: if its handler throws, the row never existed.
-      if (step.kind === 'action') return { ...base, status: 'done', decidedAt: now };
-      return base;
+      if (step.kind === 'action') return [{ ...base, status: 'done', decidedAt: now }];
+      return [base];
     }),
   ]);
   const rows = inserted.filter((row) => row.stageIndex === index);
@@ -254,7 +303,7 @@ async function activateStage(tx: Database, ctx: ServiceContext, run: WorkflowRun
   const recipients = await listRecipients(tx, approvals.map(assigneeOf), now);
   let open = false;
   for (const row of rows) {
-    const definition = stage.steps.find((step) => step.key === row.stepKey);
+    const definition = stepDefinitionIn(stage, row.stepKey);
     if (!definition) continue;
     if (definition.kind === 'approval') {
       open = true;
@@ -458,16 +507,34 @@ export interface DecisionInput {
   comment?: unknown;
 }
 
-export async function decideStep(ctx: ServiceContext, stepId: string, input: DecisionInput): Promise<{ run: WorkflowRun; step: WorkflowStep; decidedForName: string | null }> {
+export interface DecisionResult {
+  run: WorkflowRun;
+  step: WorkflowStep;
+  decidedForName: string | null;
+}
+
+/** The generic decision (« Mes validations », the step page): approvers' roles; never a step a feature's form decides. */
+export async function decideStep(ctx: ServiceContext, stepId: string, input: DecisionInput): Promise<DecisionResult> {
   const actor = requireActor(ctx);
   assertCan(actor, 'workflows.decide');
+  return inTransaction(ctx, (tx) => decideStepInTransaction(tx, ctx, stepId, input));
+}
+
+/**
+ * The decision inside the caller's transaction: a feature that decides a step through its own
+ * form (a scorecard) writes its rows and the decision together, passing `form` (the step
+ * definition's). Whoever the step names (or their delegate) decides, whatever their role: the
+ * feature checked its own rights first.
+ */
+export async function decideStepInTransaction(tx: Database, ctx: ServiceContext, stepId: string, input: DecisionInput, options: { form?: string } = {}): Promise<DecisionResult> {
+  const actor = requireActor(ctx);
   const decision = typeof input.decision === 'string' && input.decision in DECISION_STATUS ? (input.decision as WorkflowDecision) : null;
   // The message is the field's: an inline (htmx) decision shows it in the flash region.
   if (!decision) throw new ValidationError({ decision: t('workflows.errors.decisionRequired') }, t('workflows.errors.decisionRequired'));
   const comment = typeof input.comment === 'string' ? input.comment.trim().slice(0, 4000) : '';
   if (commentRequired(decision) && comment === '') throw new ValidationError({ comment: t('workflows.errors.commentRequired') }, t('workflows.errors.commentRequired'));
   if (!UUID.test(stepId)) throw new NotFoundError();
-  return inTransaction(ctx, (tx) => inTransition(tx, async () => {
+  return inTransition(tx, async () => {
     // The run lock serialises every decision on the run: two managers at once → one wins.
     const locked = await lockRunOfStepWithPerson(tx, stepId, actor.id);
     if (!locked) throw new NotFoundError();
@@ -479,6 +546,7 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
     if (!step) throw new NotFoundError();
     if (!person) throw new ForbiddenError();
     if (step.kind !== 'approval' || step.status !== 'active' || run.status !== 'running') throw new ConflictError(t('workflows.errors.alreadyDecided'));
+    if (formOfStep(run, step) !== (options.form ?? null)) throw new ConflictError(t('workflows.errors.decidedByForm'));
     const standingIn = await decidingFor(tx, ctx, person, step);
     const decidedFor = standingIn?.id ?? null;
     if (step.distinctFrom.length > 0) {
@@ -509,7 +577,7 @@ export async function decideStep(ctx: ServiceContext, stepId: string, input: Dec
     steps[position] = decided;
     const after = await closeStageIfDone(tx, ctx, run, steps);
     return { run: after, step: decided, decidedForName: standingIn?.displayName ?? null };
-  }));
+  });
 }
 
 // ── deadlines (run by the workflows queue) ────────────────────────────────────────────────
@@ -657,9 +725,17 @@ export async function cancelRun(ctx: ServiceContext, runId: string, reason: stri
 export async function reassignStep(ctx: ServiceContext, stepId: string, userId: string): Promise<WorkflowStep> {
   const actor = requireActor(ctx);
   assertCan(actor, 'workflows.admin');
+  return inTransaction(ctx, (tx) => reassignStepInTransaction(tx, ctx, stepId, userId));
+}
+
+/**
+ * The reassignment inside the caller's transaction, for a feature with its own rule about who
+ * may hand a step over (an evaluator recused for a conflict of interest names their replacement).
+ */
+export async function reassignStepInTransaction(tx: Database, ctx: ServiceContext, stepId: string, userId: string): Promise<WorkflowStep> {
   if (!UUID.test(stepId)) throw new NotFoundError();
   if (!UUID.test(userId)) throw new ValidationError({ userId: t('workflows.errors.reassignTarget') });
-  return inTransaction(ctx, (tx) => inTransition(tx, async () => {
+  return inTransition(tx, async () => {
     const run = await lockRunOfStep(tx, stepId);
     const step = run && (await findStep(tx, stepId));
     if (!run || !step) throw new NotFoundError();
@@ -680,7 +756,7 @@ export async function reassignStep(ctx: ServiceContext, stepId: string, userId: 
     );
     notifyPeople(tx, run, updated, [person], 'assignment');
     return updated;
-  }));
+  });
 }
 
 /**

@@ -36,6 +36,17 @@ const ENTRIES: NavEntry[] = [
     ],
   },
   { label: t('nav.agreements'), href: '/conventions', permission: 'conventions.read' },
+  {
+    label: t('sourcingCases.nav.group'),
+    href: '/sourcing',
+    permission: 'sourcing.read',
+    children: [
+      { label: t('sourcingCases.nav.kanban'), href: '/sourcing', permission: 'sourcing.read' },
+      { label: t('sourcingChallenges.nav'), href: '/sourcing/defis', permission: 'sourcing.read' },
+      { label: t('sourcingPilots.nav'), href: '/sourcing/pilotes', permission: 'sourcing.read' },
+      { label: t('sourcingStats.nav'), href: '/sourcing/statistiques', permission: 'sourcing.read' },
+    ],
+  },
   { label: t('validations.nav'), href: '/validations', permission: 'workflows.inbox' },
   {
     label: t('nav.admin'),
@@ -65,9 +76,10 @@ function isCurrent(href: string, path: string): boolean {
 export function navigationFor(actor: Actor | null, path: string) {
   if (!actor) return [];
   return ENTRIES.filter((entry) => can(actor, entry.permission)).map((entry, index) => {
-    const children = (entry.children ?? [])
-      .filter((child) => can(actor, child.permission))
-      .map((child) => ({ ...child, current: isCurrent(child.href, path) }));
+    const visible = (entry.children ?? []).filter((child) => can(actor, child.permission));
+    // The most specific entry is the current one (/sourcing/defis is not also « Kanban », /sourcing).
+    const currentHref = visible.filter((child) => isCurrent(child.href, path)).sort((a, b) => b.href.length - a.href.length)[0]?.href;
+    const children = visible.map((child) => ({ ...child, current: child.href === currentHref }));
     const current = children.length > 0 ? children.some((child) => child.current) : isCurrent(entry.href, path);
     return { ...entry, id: `nav-${index}`, children, hasChildren: children.length > 0, current };
   });

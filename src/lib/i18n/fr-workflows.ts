@@ -27,6 +27,7 @@ export const frWorkflows = {
     errors: {
       unknownCircuit: 'Ce circuit de validation n’existe pas.',
       alreadyDecided: 'Cette étape a déjà été traitée (par vous ou par une autre personne) : votre décision n’a pas été enregistrée. Rechargez la page pour voir la décision prise.',
+      decidedByForm: 'Cette étape se traite par son propre formulaire (la grille d’évaluation) : ouvrez-la depuis « Mes validations ».',
       notAssignee: 'Cette étape ne vous est pas attribuée (ni par votre rôle et votre unité, ni par délégation).',
       sameDecider: 'La seconde validation doit être donnée par une autre personne que la première.',
       decisionRequired: 'Choisissez une décision.',

@@ -19,6 +19,11 @@ import { frReminders } from './fr-reminders';
 import { frReciprocity } from './fr-reciprocity';
 import { frAgenda } from './fr-agenda';
 import { frPartnerMail } from './fr-partner-mail';
+import { frSourcingCases } from './fr-sourcing-cases';
+import { frSourcingChallenges } from './fr-sourcing-challenges';
+import { frSourcingGates } from './fr-sourcing-gates';
+import { frSourcingPilots } from './fr-sourcing-pilots';
+import { frSourcingStats } from './fr-sourcing-stats';
 
 type Tree = { readonly [key: string]: string | Tree };
 /**
@@ -35,7 +40,7 @@ function mergeCatalogues(...parts: Tree[]): Tree {
   }
   return merged;
 }
-const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome, frEvents, frEventInvitations, frReminders, frReciprocity, frAgenda, frPartnerMail);
+const fr = mergeCatalogues(frFoundation, frDirectory, frSearch, frImport, frDuplicates, frExport, frReference, frKinds, frWorkflows, frConventions, frExchanges, frStartupMeeting, frTasks, frTimeline, frHome, frEvents, frEventInvitations, frReminders, frReciprocity, frAgenda, frPartnerMail, frSourcingCases, frSourcingChallenges, frSourcingGates, frSourcingPilots, frSourcingStats);
 const catalogues: Record<string, Tree> = { fr };
 
 /** Looks up a dotted key ("users.created") and fills `{name}` placeholders. Unknown keys show as-is. */

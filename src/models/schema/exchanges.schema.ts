@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, time, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, time, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { contacts } from './contacts.schema';
 import { conventions } from './conventions.schema';
 import { createdAt, idColumn, tsvector, updatedAt } from './columns';
 import { organizations } from './organizations.schema';
 import { units, users } from './users.schema';
+// Circular with sourcing.schema (a milestone's task): both sides reference lazily.
+import { sourcingCases } from './sourcing.schema';
 
 export const EXCHANGE_KINDS = ['rendez_vous', 'appel', 'visio', 'courriel', 'salon', 'visite', 'note'] as const;
 export type ExchangeKind = (typeof EXCHANGE_KINDS)[number];
@@ -201,6 +203,8 @@ export const tasks = pgTable(
     contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
     conventionId: uuid('convention_id').references(() => conventions.id, { onDelete: 'set null' }),
     exchangeId: uuid('exchange_id').references(() => exchanges.id, { onDelete: 'set null' }),
+    /** A sourcing case (a pilot's milestone check, a next step of the case). */
+    sourcingCaseId: uuid('sourcing_case_id').references((): AnyPgColumn => sourcingCases.id, { onDelete: 'set null' }),
     createdById: uuid('created_by_id').references(() => users.id, { onDelete: 'set null' }),
     doneAt: timestamp('done_at', { withTimezone: true }),
     doneById: uuid('done_by_id').references(() => users.id, { onDelete: 'set null' }),
@@ -218,6 +222,7 @@ export const tasks = pgTable(
     index('tasks_contact_idx').on(table.contactId, table.createdAt),
     index('tasks_convention_idx').on(table.conventionId, table.createdAt),
     index('tasks_exchange_idx').on(table.exchangeId),
+    index('tasks_sourcing_case_idx').on(table.sourcingCaseId, table.createdAt),
     check('tasks_status_check', sql`${table.status} in (${inList(TASK_STATUSES)})`),
     check('tasks_priority_check', sql`${table.priority} in (${inList(TASK_PRIORITIES)})`),
     check('tasks_done_check', sql`(${table.status} = 'faite') = (${table.doneAt} is not null)`),

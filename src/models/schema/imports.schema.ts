@@ -9,7 +9,8 @@ const bytea = customType<{ data: Buffer }>({
   },
 });
 
-export const IMPORT_ENTITY_TYPES = ['organizations', 'contacts'] as const;
+/** `sourcing_cases`: the « pistes » target — start-ups added to a challenge's « repérée » column (options.challengeId). */
+export const IMPORT_ENTITY_TYPES = ['organizations', 'contacts', 'sourcing_cases'] as const;
 export type ImportEntityType = (typeof IMPORT_ENTITY_TYPES)[number];
 
 /**
@@ -39,7 +40,7 @@ export const IMPORT_FIELD_POLICIES = ['overwrite', 'fill_empty', 'never'] as con
 export type ImportFieldPolicy = (typeof IMPORT_FIELD_POLICIES)[number];
 
 /** Import fields whose values are codes from a closed list: the wizard maps the file's values to them. */
-export const IMPORT_ENUMERATED_FIELDS = { organizations: ['kind', 'status'], contacts: ['civility', 'legalBasis'] } as const;
+export const IMPORT_ENUMERATED_FIELDS = { organizations: ['kind', 'status'], contacts: ['civility', 'legalBasis'], sourcing_cases: ['source'] } as const;
 
 export interface ImportOptions {
   matchKey: ImportMatchKey;
@@ -58,6 +59,8 @@ export interface ImportOptions {
   valueMaps?: Record<string, Record<string, string>>;
   /** Enumerated field → the code a value absent from valueMaps takes (instead of a row error). */
   valueDefaults?: Record<string, string>;
+  /** « pistes » target: the challenge whose « repérée » column receives the start-ups. */
+  challengeId?: string;
 }
 
 /**
@@ -120,7 +123,7 @@ export const importBatches = pgTable(
   (table) => [
     index('import_batches_created_idx').on(table.createdAt, table.id),
     index('import_batches_status_idx').on(table.status),
-    check('import_batches_entity_check', sql`${table.entityType} in ('organizations', 'contacts')`),
+    check('import_batches_entity_check', sql`${table.entityType} in ('organizations', 'contacts', 'sourcing_cases')`),
   ],
 );
 

@@ -11,3 +11,4 @@ export * from './convention-circuits.schema';
 export * from './exchanges.schema';
 export * from './events.schema';
 export * from './reminders.schema';
+export * from './sourcing.schema';

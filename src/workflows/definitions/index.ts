@@ -3,6 +3,7 @@
 import { validateDefinition } from '../engine';
 import { CONVENTION_APPROVAL_KEY, conventionApprovalWorkflow } from './convention-approval.workflow';
 import { CONVENTION_SIMPLIFIED_KEY, conventionSimplifiedWorkflow } from './convention-simplified.workflow';
+import { SOURCING_COMMITTEE_KEY, SOURCING_COMMITTEE_LEGAL_KEY, sourcingCommitteeLegalWorkflow, sourcingCommitteeWorkflow } from './sourcing-committee.workflow';
 import type { WorkflowDefinition } from './types';
 
 const definitions = new Map<string, WorkflowDefinition>();
@@ -38,6 +39,8 @@ export function listWorkflowDefinitions(): WorkflowDefinition[] {
 
 registerWorkflowDefinition(conventionApprovalWorkflow);
 registerWorkflowDefinition(conventionSimplifiedWorkflow);
+registerWorkflowDefinition(sourcingCommitteeWorkflow);
+registerWorkflowDefinition(sourcingCommitteeLegalWorkflow);
 
 /**
  * The circuits an admin may give a convention kind (/admin/circuits-des-conventions), the
@@ -45,5 +48,9 @@ registerWorkflowDefinition(conventionSimplifiedWorkflow);
  */
 export const CONVENTION_CIRCUIT_KEYS: readonly string[] = [CONVENTION_APPROVAL_KEY, CONVENTION_SIMPLIFIED_KEY];
 export const DEFAULT_CONVENTION_CIRCUIT_KEY = CONVENTION_APPROVAL_KEY;
+
+/** The committees a challenge may choose for its gates (/sourcing/defis form), the default first. */
+export const SOURCING_CIRCUIT_KEYS: readonly string[] = [SOURCING_COMMITTEE_KEY, SOURCING_COMMITTEE_LEGAL_KEY];
+export const DEFAULT_SOURCING_CIRCUIT_KEY = SOURCING_COMMITTEE_KEY;
 
 export type { WorkflowDefinition } from './types';

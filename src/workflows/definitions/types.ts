@@ -15,9 +15,20 @@ export interface ApprovalStepDefinition {
   kind: 'approval';
   key: string;
   label: string;
-  /** A role, optionally restricted to the subject's unit; or one named user. */
-  assignee: { role: Role; unit?: 'subject' } | { userId: string };
+  /**
+   * A role, optionally restricted to the subject's unit; or one named user; or people named by
+   * the run's context when it starts: `contextUser` (one id, e.g. the challenge's sponsor) or
+   * `contextUsers` (an array of ids: one step each, all in this stage's parallel group, keyed
+   * `<key>#1`, `<key>#2`… — e.g. the evaluators a chargé chose).
+   */
+  assignee: { role: Role; unit?: 'subject' } | { userId: string } | { contextUser: string } | { contextUsers: string };
   due: Due;
+  /**
+   * Decided through a feature's own form (registerStepForm in workflows.service), not the
+   * generic approve / reject buttons: « Mes validations » links to that form, and decideStep
+   * refuses the step unless the feature decides it (decideStepInTransaction … { form }).
+   */
+  form?: string;
   /** Keys of earlier approval steps whose decider may not decide this one. */
   distinctFrom?: string[];
 }
