@@ -60,6 +60,7 @@ import { sourcingChallengesRouter } from './routes/sourcing-challenges.routes';
 import { sourcingGatesRouter } from './routes/sourcing-gates.routes';
 import { sourcingPilotsRouter } from './routes/sourcing-pilots.routes';
 import { sourcingStatsRouter } from './routes/sourcing-stats.routes';
+import { sourcingTimelineRouter } from './routes/sourcing-timeline.routes';
 
 function versionIn(packageJsonPath: string): string {
   return (JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
@@ -220,6 +221,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/sourcing/comites', sourcingGatesRouter());
   app.use('/sourcing/pilotes', sourcingPilotsRouter());
   app.use('/sourcing/statistiques', sourcingStatsRouter());
+  app.use('/sourcing/historique', sourcingTimelineRouter());
   app.use('/sourcing', sourcingCasesRouter());
   app.use('/admin/circuits', adminCircuitsRouter());
   app.use(CONVENTION_CIRCUITS_PATH, adminConventionCircuitsRouter());
