@@ -26,6 +26,24 @@ describe('permissions', () => {
     expect(can(actor(['lecteur'], ['unit-a']), 'directory.edit', { unitIds: ['unit-a'] })).toBe(false);
   });
 
+  test('sourcing: everyone reads; chargés, managers and admins edit within their units; lecteur is never an evaluator; managers sponsor', () => {
+    const roles = ['admin', 'manager', 'charge', 'juriste', 'finance', 'lecteur'] as const;
+    const allowed = (permission: Parameters<typeof can>[1]) => roles.filter((role) => can(actor([role]), permission));
+    expect(allowed('sourcing.read')).toEqual([...roles]);
+    expect(allowed('sourcing.edit')).toEqual(['admin', 'manager', 'charge']);
+    expect(allowed('sourcing.evaluate')).toEqual(['admin', 'manager', 'charge', 'juriste', 'finance']);
+    expect(allowed('sourcing.sponsor')).toEqual(['admin', 'manager']);
+    expect(allowed('sourcing.export')).toEqual(['admin', 'manager', 'charge']);
+    // Moving a case of another unit: refused to a chargé unless they own it; an admin moves any.
+    const charge = actor(['charge'], ['unit-a']);
+    expect(can(charge, 'sourcing.edit', { unitIds: ['unit-a'] })).toBe(true);
+    expect(can(charge, 'sourcing.edit', { unitIds: ['unit-b'] })).toBe(false);
+    expect(can(charge, 'sourcing.edit', { unitIds: ['unit-b'], ownerId: 'u1' })).toBe(true);
+    expect(can(actor(['manager'], ['unit-a']), 'sourcing.edit', { unitIds: ['unit-b'] })).toBe(false);
+    expect(can(actor(['admin']), 'sourcing.edit', { unitIds: ['unit-b'] })).toBe(true);
+    expect(can(actor(['juriste'], ['unit-a']), 'sourcing.edit', { unitIds: ['unit-a'] })).toBe(false);
+  });
+
   test('assertCan throws a Forbidden domain error', () => {
     expect(() => assertCan(actor(['lecteur']), 'audit.read')).toThrow(ForbiddenError);
   });
