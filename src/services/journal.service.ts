@@ -34,10 +34,10 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Catalogue groups of action labels, first match wins. */
-const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits', 'eventAudits', 'reminderAudits', 'reciprocityAudits', 'agendaAudits', 'partnerMailAudits', 'eventInvitationAudits'];
+const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits', 'eventAudits', 'reminderAudits', 'reciprocityAudits', 'agendaAudits', 'partnerMailAudits', 'eventInvitationAudits', 'sourcingGateAudits', 'sourcingChallengeAudits', 'sourcingStatsAudits', 'sourcingPilotAudits', 'sourcingCaseAudits'];
 
 /** Field labels specific to an entity type, before the journal's common ones (`auditFields`). */
-const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields', reminder_rule: 'reminderRuleFields', reminder_preferences: 'reminderPreferenceFields' };
+const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields', reminder_rule: 'reminderRuleFields', reminder_preferences: 'reminderPreferenceFields', sourcing_challenge: 'sourcingChallengeFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
@@ -48,6 +48,7 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   exchange: { kind: 'exchanges.kinds', outcome: 'exchanges.outcomes' },
   contact: { emailOptOutSource: 'partnerMail.sources' },
   event: { kind: 'events.kinds', status: 'events.statuses' },
+  sourcing_challenge: { status: 'sourcingChallenges.statuses', outcome: 'sourcingChallenges.outcomes' },
   // A person's choice per reminder rule (the field is the rule's code): courriel, résumé, aucun.
   reminder_preferences: Object.fromEntries(REMINDER_RULE_CODES.map((code) => [code, 'reminders.preferences.modes'])),
 };
