@@ -72,3 +72,14 @@ export async function findCaseOfChallenge(db: Database, challengeId: string, org
     .limit(1);
   return row;
 }
+
+/** Writes the edited fields of a case (not its stage: moveCaseStage alone changes it). */
+export async function updateCaseFields(
+  tx: Database,
+  id: string,
+  values: Partial<Pick<SourcingCase, 'challengeId' | 'unitId' | 'ownerId' | 'source' | 'summary' | 'tags' | 'estimatedBudgetCents' | 'nextStep' | 'nextStepOn' | 'confidential' | 'updatedById' | 'updatedAt'>>,
+): Promise<SourcingCase> {
+  const [row] = await tx.update(sourcingCases).set(values).where(eq(sourcingCases.id, id)).returning();
+  if (!row) throw new Error('sourcing case not updated');
+  return row;
+}
