@@ -12,9 +12,9 @@ export type SpreadsheetFormat = 'csv' | 'xlsx';
  */
 export async function* journaled<Row>(
   ctx: ServiceContext,
-  entityType: 'organization' | 'contact' | 'exchange' | 'event',
+  entityType: 'organization' | 'contact' | 'exchange' | 'event' | 'sourcing_gate' | 'sourcing_case',
   filters: Record<string, unknown>,
-  format: SpreadsheetFormat | 'vcard',
+  format: SpreadsheetFormat | 'vcard' | 'pdf',
   rows: AsyncIterable<Row>,
   /** A list's export: 'liste'; one record's list (an event's attendance): its id. */
   entityId = 'liste',

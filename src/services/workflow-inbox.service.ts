@@ -28,7 +28,7 @@ import { listWorkflowDefinitions } from '../workflows/definitions';
 import { recordAudit } from './audit.service';
 import { type ServiceContext, inTransaction, requireActor } from './context';
 import { PERMISSIONS, assertCan, can, hasRole } from './permissions';
-import { canDecideStep } from './workflows.service';
+import { canDecideStep, stepFormLink } from './workflows.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 20;
@@ -57,6 +57,8 @@ export async function getInbox(ctx: ServiceContext, query: Record<string, unknow
       step,
       run,
       decidingForName,
+      // A step decided through a feature's own form (a scorecard) links there instead of the generic buttons.
+      formLink: stepFormLink(run, step),
       circuitName: String(run.definition.name ?? run.definitionKey),
       subject: String(run.context.title ?? run.subjectId),
     })),
@@ -81,7 +83,9 @@ export async function getStepPage(ctx: ServiceContext, stepId: string) {
   if (!step) throw new NotFoundError();
   const run = await findRun(ctx.db, step.runId);
   if (!run) throw new NotFoundError();
-  const { canDecide, decidingForName } = can(ctx.actor, 'workflows.decide') ? await canDecideStep(ctx.db, person, step, ctx.now) : { canDecide: false, decidingForName: null };
+  // A step with its own form is decided there by whoever it names, whatever their role.
+  const formLink = stepFormLink(run, step);
+  const { canDecide, decidingForName } = formLink || can(ctx.actor, 'workflows.decide') ? await canDecideStep(ctx.db, person, step, ctx.now) : { canDecide: false, decidingForName: null };
   // Also visible to who decided it and to holders of its role (after someone else decided).
   const involved =
     step.decidedById === person.id ||
@@ -89,7 +93,7 @@ export async function getStepPage(ctx: ServiceContext, stepId: string) {
     step.assigneeUserId === person.id ||
     (can(ctx.actor, 'workflows.decide') && step.assigneeRole !== null && person.roles.includes(step.assigneeRole as Role));
   if (!canDecide && !involved && !mayFollowRun(ctx, run)) throw new ForbiddenError();
-  return { step, run, canDecide, decidingForName, history: await listStepHistory(ctx.db, run.id) };
+  return { step, run, canDecide, decidingForName, formLink, history: await listStepHistory(ctx.db, run.id) };
 }
 
 function mayFollowRun(ctx: ServiceContext, run: { unitId: string | null; startedById: string | null }): boolean {

@@ -90,6 +90,7 @@ export const frWorkflows = {
     detail: 'Détail du circuit',
   },
   validations: {
+    openForm: 'Ouvrir le formulaire',
     nav: 'Mes validations',
     title: 'Mes validations',
     badgeLabel: '{count} validation(s) en attente',
