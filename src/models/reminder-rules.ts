@@ -16,6 +16,8 @@ export const REMINDER_RULE_CODES = [
   'workflow.step_overdue',
   'digest.daily',
   'event.partner_day_before',
+  'sourcing.pilot_end',
+  'sourcing.pilot_overdue',
 ] as const;
 export type ReminderRuleCode = (typeof REMINDER_RULE_CODES)[number];
 
@@ -87,6 +89,13 @@ export const REMINDER_RULES: Record<ReminderRuleCode, ReminderRuleDefinition> = 
     { enabled: true, mandatory: false, offsetsDays: [1], sendTime: '09:00' },
     { audience: 'partner', userChoice: false },
   ),
+  /** A pilot (« expérimentation ») en cours whose end date is in 7 days, then that day → its decision owner. */
+  'sourcing.pilot_end': rule('sourcing.pilot_end', { enabled: true, mandatory: false, offsetsDays: [7, 0], sendTime: '08:00' }),
+  /**
+   * A pilot en cours past its end date without a decision (« no pilot purgatory ») → its decision
+   * owner and the case's owner, the day after the end date, then every week until decided.
+   */
+  'sourcing.pilot_overdue': rule('sourcing.pilot_overdue', { enabled: true, mandatory: false, offsetsDays: [-1], sendTime: '08:00' }, { offsetsEditable: false }),
 };
 
 export function isReminderRuleCode(value: string): value is ReminderRuleCode {

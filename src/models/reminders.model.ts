@@ -125,6 +125,34 @@ function ruleSource(rule: ReminderRuleCode, now: Date, slots: readonly PlanSlot[
         select ${rule}::text as rule_code, s.offset_days, 'user'::text as subject_type, u.id as subject_id, s.subject_day as occurs_on,
           'user:' || u.id as recipient_key, u.id as user_id, null::uuid as contact_id, s.due_at as due_at, '{}'::jsonb as payload
         from s cross join users u where u.active`;
+    case 'sourcing.pilot_end':
+      return sql`
+        select ${rule}::text as rule_code, s.offset_days, 'sourcing_pilot'::text as subject_type, p.id as subject_id, s.subject_day as occurs_on,
+          'user:' || p.decision_owner_id as recipient_key, p.decision_owner_id as user_id, null::uuid as contact_id, greatest(s.due_at, p.updated_at) as due_at,
+          jsonb_build_object('label', o.name || coalesce(' — ' || ch.title, ''), 'date', p.ends_on, 'days', s.offset_days, 'link', '/sourcing/pilotes/' || p.id) as payload
+        from s
+        cross join lateral (select * from sourcing_pilots p where p.status = 'en_cours' and p.ends_on = s.subject_day and p.decision_owner_id is not null) p
+        join sourcing_cases c on c.id = p.case_id
+        join organizations o on o.id = c.organization_id
+        left join sourcing_challenges ch on ch.id = c.challenge_id
+        join users u on u.id = p.decision_owner_id and u.active`;
+    case 'sourcing.pilot_overdue':
+      // The slot's subject day is the end date's weekly anniversary (end date, +7, +14…): the
+      // first notice the day after the end date, then one a week, each under its own key.
+      return sql`
+        select ${rule}::text as rule_code, s.offset_days, 'sourcing_pilot'::text as subject_type, p.id as subject_id, s.subject_day as occurs_on,
+          'user:' || r.user_id as recipient_key, r.user_id as user_id, null::uuid as contact_id, greatest(s.due_at, p.updated_at) as due_at,
+          jsonb_build_object('label', o.name || coalesce(' — ' || ch.title, ''), 'date', p.ends_on, 'days', s.subject_day - p.ends_on, 'link', '/sourcing/pilotes/' || p.id) as payload
+        from s
+        cross join lateral (
+          select * from sourcing_pilots p
+          where p.status = 'en_cours' and p.ends_on <= s.subject_day and (s.subject_day - p.ends_on) % 7 = 0
+        ) p
+        join sourcing_cases c on c.id = p.case_id
+        join organizations o on o.id = c.organization_id
+        left join sourcing_challenges ch on ch.id = c.challenge_id
+        cross join lateral (select p.decision_owner_id as user_id where p.decision_owner_id is not null union select c.owner_id where c.owner_id is not null) r
+        join users u on u.id = r.user_id and u.active`;
     default:
       // reciprocity.behind comes from a list (plannedFromList); workflow.step_overdue is written by the workflow engine.
       return null;
@@ -295,6 +323,12 @@ export async function cancelStaleOccurrences(db: Database, now: Date): Promise<n
               select 1 from user_units uu join users m on m.id = uu.user_id where uu.unit_id = c.unit_id and uu.user_id = o.user_id and 'manager' = any(m.roles)
             ) then 'destinataire_change' end
           when 'user' then case when du.id is null or not du.active then 'destinataire_inactif' end
+          when 'sourcing_pilot' then case
+            when sp.id is null then 'sujet_supprime'
+            when sp.status <> 'en_cours' then 'experimentation_close'
+            when o.rule_code = 'sourcing.pilot_end' and sp.ends_on is distinct from o.occurs_on then 'date_modifiee'
+            when o.rule_code = 'sourcing.pilot_overdue' and (sp.ends_on is null or sp.ends_on > o.occurs_on or (o.occurs_on - sp.ends_on) % 7 <> 0) then 'date_modifiee'
+            when o.user_id is distinct from sp.decision_owner_id and (o.rule_code <> 'sourcing.pilot_overdue' or o.user_id is distinct from spc.owner_id) then 'destinataire_change' end
         end as reason
       from reminder_occurrences o
       left join tasks t on o.subject_type = 'task' and t.id = o.subject_id
@@ -304,6 +338,8 @@ export async function cancelStaleOccurrences(db: Database, now: Date): Promise<n
       left join events iev on iev.id = i.event_id
       left join conventions c on o.subject_type = 'convention' and c.id = o.subject_id
       left join users du on o.subject_type = 'user' and du.id = o.subject_id
+      left join sourcing_pilots sp on o.subject_type = 'sourcing_pilot' and sp.id = o.subject_id
+      left join sourcing_cases spc on spc.id = sp.case_id
       where o.status = 'planifiee'
     )
     update reminder_occurrences o

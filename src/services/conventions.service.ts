@@ -54,6 +54,7 @@ import {
   type NewConvention,
   type Role,
 } from '../models/schema';
+import { caseOfConvention } from '../models/sourcing-pilots.model';
 import { findUnitsByIds } from '../models/units.model';
 import { findUserById } from '../models/users.model';
 import { findOpenRunForSubject } from '../models/workflows.model';
@@ -154,7 +155,7 @@ export async function conventionFormOptions(ctx: ServiceContext) {
 export async function getConventionDetail(ctx: ServiceContext, id: string) {
   assertCan(ctx.actor, 'conventions.read');
   const convention = await loadConvention(ctx.db, id);
-  const [parties, payments, children, documents, parent, owner, units] = await Promise.all([
+  const [parties, payments, children, documents, parent, owner, units, sourcingCase] = await Promise.all([
     partiesOf(ctx.db, convention.id),
     paymentsOf(ctx.db, convention.id),
     childrenOfConvention(ctx.db, convention.id),
@@ -162,6 +163,7 @@ export async function getConventionDetail(ctx: ServiceContext, id: string) {
     convention.parentId ? findConventionById(ctx.db, convention.parentId) : Promise.resolve(undefined),
     convention.ownerId ? findUserById(ctx.db, convention.ownerId) : Promise.resolve(undefined),
     findUnitsByIds(ctx.db, convention.unitId ? [convention.unitId] : []),
+    caseOfConvention(ctx.db, convention.id),
   ]);
   const scope = scopeOf(convention);
   const paymentTotal = payments.reduce((sum, payment) => sum + payment.amountCents, 0);
@@ -178,6 +180,8 @@ export async function getConventionDetail(ctx: ServiceContext, id: string) {
     children,
     documents: documents.filter((document) => !hidden.has(document.id)),
     parent: parent ? { id: parent.id, reference: parent.reference, title: parent.title } : null,
+    /** The sourcing case whose « contractualisation » drafted it (« Issue de la piste … »). */
+    sourcingCase: sourcingCase ?? null,
     ownerName: owner?.displayName ?? null,
     unitName: units[0]?.name ?? null,
     permissions: {

@@ -8,6 +8,7 @@ const RULE_LABELS = {
   workflow: { step_overdue: 'Étape de validation en retard' },
   digest: { daily: 'Résumé quotidien' },
   event: { partner_day_before: 'Rappel aux partenaires invités (veille de l’événement)' },
+  sourcing: { pilot_end: 'Fin d’une expérimentation', pilot_overdue: 'Expérimentation terminée sans décision' },
 };
 
 export const frReminders = {
@@ -25,6 +26,8 @@ export const frReminders = {
         workflow_step_overdue: 'Validation en retard : {label}',
         digest_daily: 'Résumé du jour',
         event_partner_day_before: 'Demain : {label}',
+        sourcing_pilot_end: 'Fin d’expérimentation le {date} : {label}',
+        sourcing_pilot_overdue: 'Expérimentation sans décision : {label}',
       },
       bodies: {
         meeting_day_before: 'Vous participez demain, {when}, à « {label} ».',
@@ -37,6 +40,8 @@ export const frReminders = {
         workflow_step_overdue: 'La validation « {label} » a dépassé son échéance.',
         digest_daily: '',
         event_partner_day_before: '',
+        sourcing_pilot_end: 'L’expérimentation « {label} » dont vous portez la décision se termine le {date}. Préparez la décision de clôture : déployer, prolonger, itérer ou arrêter, avec les résultats des critères de succès.',
+        sourcing_pilot_overdue: 'L’expérimentation « {label} » s’est terminée le {date} et attend toujours sa décision de clôture (déployer, prolonger, itérer ou arrêter). Ce rappel revient chaque semaine jusqu’à la décision.',
       },
       open: 'Ouvrir dans Passerelle',
       renew: 'Renouveler la convention',
@@ -80,6 +85,10 @@ export const frReminders = {
         workflow: { step_overdue: 'Aux personnes qui doivent décider une étape dont l’échéance est passée (rappel puis escalade).' },
         digest: { daily: 'Un courriel par personne à 8 h les jours ouvrés : tâches, rendez-vous du jour, échéances, validations ; rien s’il est vide.' },
         event: { partner_day_before: 'Aux contacts invités qui ont accepté, la veille de l’événement (courriel aux partenaires).' },
+        sourcing: {
+          pilot_end: 'À la personne qui porte la décision d’une expérimentation en cours, avant sa date de fin et le jour même.',
+          pilot_overdue: 'À la personne qui porte la décision et au responsable de la piste, le lendemain de la fin d’une expérimentation restée sans décision, puis chaque semaine.',
+        },
       },
       audiences: { internal: 'Utilisateurs', partner: 'Partenaires' },
       fields: {
