@@ -376,7 +376,8 @@ export interface ImportKeyHolder {
   live: boolean;
 }
 
-export type ImportKeyKind = 'siret' | 'uai' | 'email' | 'name';
+/** `siren`: the « pistes » target finds a start-up by any of its SIRET's first nine digits. */
+export type ImportKeyKind = 'siret' | 'siren' | 'uai' | 'email' | 'name';
 
 /**
  * The GIN indexes a chunk's match reads, with their pending lists merged. GIN indexes take new
@@ -418,6 +419,11 @@ export async function findOrganizationKeyHolders(db: Database, kind: ImportKeyKi
       query = sql`select o.siret as key, ${columns} from organizations o where o.siret = any(${list})
         union all
         select k.v as key, ${columns} from unnest(${list}) as k(v) join organizations o on o.other_sirets @> array[k.v]`;
+      break;
+    case 'siren':
+      // The « pistes » target (a few hundred rows): the SIREN, the main SIRET's or another SIRET's first nine digits.
+      query = sql`select k.v as key, ${columns} from unnest(${list}) as k(v) join organizations o
+          on o.siren = k.v or left(o.siret, 9) = k.v or exists (select 1 from unnest(o.other_sirets) s(v) where left(s.v, 9) = k.v)`;
       break;
     case 'uai':
       query = sql`select k.v as key, ${columns} from unnest(${list}) as k(v) join organizations o on o.uai @> array[k.v]`;
@@ -571,4 +577,43 @@ export async function countImportedConventionParties(db: Database, batchId: stri
     select count(distinct o.id)::int as n from organizations o join convention_parties p on p.organization_id = o.id
      where o.import_batch_id = ${batchId}`);
   return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
+}
+
+/**
+ * « Pistes » target: the challenges start-ups can be imported into (open or in sourcing, not draft
+ * nor closed), with what permissions need (owner, units); the service keeps those the importer may edit.
+ */
+export async function listChallengesForImport(db: Database): Promise<Array<{ id: string; title: string; ownerId: string | null; unitIds: string[] }>> {
+  const result = await db.execute(sql`
+    select c.id, c.title, c.owner_id as "ownerId",
+           coalesce((select array_agg(u.unit_id::text order by u.position) from sourcing_challenge_units u where u.challenge_id = c.id), '{}') as "unitIds"
+      from sourcing_challenges c
+     where c.status in ('ouvert', 'en_sourcing')
+     order by c.title`);
+  return rowsOf<{ id: string; title: string; ownerId: string | null; unitIds: string[] }>(result);
+}
+
+/**
+ * Undoes a « pistes » batch: the cases it created (journal row `sourcing_case.deleted` first; their
+ * stage history, gates and pilots go with them), then the organisations it created that no case
+ * references any more (another challenge may have taken one up since: it is kept), journaled as
+ * the organisations' revert does.
+ */
+export async function deleteImportedSourcingCases(db: Database, batchId: string, actor: RevertActor): Promise<{ cases: number; organizations: number }> {
+  const metadata = JSON.stringify(actor.metadata);
+  const created = sql`select r.entity_id from import_rows r where r.batch_id = ${batchId} and r.outcome = 'created' and r.entity_id is not null`;
+  await db.execute(sql`
+    insert into audit_log (actor_id, actor_label, action, entity_type, entity_id, changes, metadata, at)
+    select ${actor.actorId}::uuid, ${actor.actorLabel}, 'sourcing_case.deleted', 'sourcing_case', c.id::text, '{}'::jsonb,
+           ${metadata}::jsonb || jsonb_build_object('label', o.name, 'organizationId', c.organization_id, 'challengeId', c.challenge_id), ${actor.at}
+      from sourcing_cases c join organizations o on o.id = c.organization_id where c.id in (${created})`);
+  const cases = rowsOf<{ n: number }>(await db.execute(sql`with gone as (delete from sourcing_cases where id in (${created}) returning 1) select count(*)::int as n from gone`))[0]?.n ?? 0;
+  const orphans = sql`select o.id from organizations o where o.import_batch_id = ${batchId} and not exists (select 1 from sourcing_cases c where c.organization_id = o.id)`;
+  await db.execute(sql`
+    insert into audit_log (actor_id, actor_label, action, entity_type, entity_id, changes, metadata, at)
+    select ${actor.actorId}::uuid, ${actor.actorLabel}, 'organization.deleted', 'organization', o.id::text, '{}'::jsonb,
+           ${metadata}::jsonb || jsonb_build_object('label', o.name), ${actor.at}
+      from organizations o where o.id in (${orphans})`);
+  const organizations = rowsOf<{ n: number }>(await db.execute(sql`with gone as (delete from organizations where id in (${orphans}) returning 1) select count(*)::int as n from gone`))[0]?.n ?? 0;
+  return { cases, organizations };
 }

@@ -94,7 +94,10 @@ export function importsRouter(): Router {
 
   router.get('/nouveau', (req, res) => {
     assertCan(req.actor, 'directory.import');
-    uploadPage(req, res);
+    // /imports/nouveau?type=sourcing_cases&defi=<id> (a challenge's « Importer des pistes »): target and challenge pre-selected.
+    const type = typeof req.query.type === 'string' && (IMPORT_ENTITY_TYPES as readonly string[]).includes(req.query.type) ? req.query.type : 'organizations';
+    const defi = typeof req.query.defi === 'string' && /^[0-9a-f-]{36}$/i.test(req.query.defi) ? req.query.defi : undefined;
+    uploadPage(req, res, { values: { entityType: type, challengeId: type === 'sourcing_cases' ? defi : undefined } });
   });
 
   // multipart/form-data: CSRF is checked by receiveUpload (see src/web/uploads.ts).
@@ -113,13 +116,17 @@ export function importsRouter(): Router {
       const entityType = upload.fields.entityType;
       if (!upload.file || upload.file.size === 0) throw new ImportFileError(upload.file ? t('imports.errors.empty') : t('imports.errors.noFile'));
       if (upload.file.truncated) throw new ImportFileError(t('imports.errors.tooLarge', { max: deps(req).config.IMPORT_MAX_MB }));
-      const batch = await createImportBatch(serviceContext(req), { entityType, fileName: upload.file.name, filePath: upload.file.path, size: upload.file.size }, limits);
+      const batch = await createImportBatch(
+        serviceContext(req),
+        { entityType, fileName: upload.file.name, filePath: upload.file.path, size: upload.file.size, challengeId: upload.fields.challengeId },
+        limits,
+      );
       flash(req, 'success', t('imports.uploaded', { name: batch.fileName, rows: batch.totalRows.toLocaleString('fr-FR') }));
       redirectAfterPost(res, `/imports/${batch.id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       res.status(422);
-      uploadPage(req, res, { errors: error.fieldErrors, errorSummary: true, values: { entityType: upload.fields.entityType ?? 'organizations' } });
+      uploadPage(req, res, { errors: error.fieldErrors, errorSummary: true, values: { entityType: upload.fields.entityType ?? 'organizations', challengeId: upload.fields.challengeId } });
     } finally {
       await upload.cleanup();
     }
@@ -172,7 +179,14 @@ export function importsRouter(): Router {
       form.columns = form.columns.map((column) => ({ ...column, field: String(body[`column_${column.index}`] ?? '') }));
       const units = ([] as unknown[]).concat(body.unitIds ?? []).map(String);
       form.units = form.units.map((unit) => ({ ...unit, checked: units.includes(unit.id) }));
-      form.options = { ...form.options, matchKey: body.matchKey as never, mode: body.mode as never, defaultKindCode: String(body.defaultKindCode ?? ''), defaultStatus: String(body.defaultStatus ?? '') };
+      form.options = {
+        ...form.options,
+        matchKey: body.matchKey as never,
+        mode: body.mode as never,
+        defaultKindCode: String(body.defaultKindCode ?? ''),
+        defaultStatus: String(body.defaultStatus ?? ''),
+        ...(typeof body.challengeId === 'string' ? { challengeId: body.challengeId } : {}),
+      };
       form.appliedPresetId = typeof body.appliedPresetId === 'string' ? body.appliedPresetId : null;
       renderInvalid(req, res, 'imports/mapping', { ...stepData(form.batch, 'mapping'), form, presetName: body.presetName }, error.fieldErrors);
     }

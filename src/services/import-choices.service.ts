@@ -23,6 +23,7 @@ import {
   type RowDecision,
 } from './import-rows';
 import { getImportBatch, ownsImportBatch } from './imports.service';
+import { applyCaseRow, caseLookupOf, decideCaseRow, readCaseRow, resolveCaseCandidates } from './import-sourcing-cases';
 import { valuesByField } from './imports/fields';
 
 /** A choice for one row: update that record (its id), `skip` the row, or `create` a new record. */
@@ -152,6 +153,22 @@ export async function applyRowChoices(
       if (choice === 'skip') {
         outcome = 'skipped';
         values = { outcome, errors: { _row: t('imports.skipReasons.chosen') } };
+      } else if (current.entityType === 'sourcing_cases') {
+        // « Pistes »: the chosen start-up (or a new one) gets its case, or the row is « déjà dans le défi ».
+        const cells = valuesByField(row.cells ?? [], current.mapping);
+        try {
+          const read = await readCaseRow(rows, cells, tx);
+          if (!read.ok) throw new RowRefusedError(read.errors);
+          const decision = choice === 'create' ? ({ action: 'create' } as const) : ({ action: 'use', organizationId: choice } as const);
+          const result = await tx.transaction((savepoint) => applyCaseRow(rows, savepoint, read, decision));
+          outcome = result.outcome;
+          values = { outcome, entityId: result.entityId, createdOrganizationId: result.createdOrganizationId, errors: result.reason ? { _row: result.reason } : null };
+          if (outcome === 'created' && read.warnings.length > 0) delta.warnings += 1;
+        } catch (error) {
+          if (!(error instanceof RowRefusedError)) throw error;
+          outcome = 'error';
+          values = { outcome, errors: error.errors };
+        }
       } else {
         const cells = valuesByField(row.cells ?? [], current.mapping);
         const read = await readRow(rows, cells, tx);
@@ -230,6 +247,20 @@ export async function ambiguousRowsBeforeRun(ctx: ServiceContext, batchId: strin
   const found: AmbiguousRowBeforeRun[] = [];
   let chunk: Array<{ line: number; cells: string[] }> = [];
   const scan = async (): Promise<boolean> => {
+    if (batch.entityType === 'sourcing_cases') {
+      // « Pistes »: a row is ambiguous when its SIREN (or, without one, its name) designates several organisations.
+      const reads = [];
+      for (const row of chunk) reads.push({ row, read: await readCaseRow(rows, valuesByField(row.cells, batch.mapping), ctx.db) });
+      chunk = [];
+      const candidates = await resolveCaseCandidates(ctx.db, reads.map(({ read }) => caseLookupOf(read)));
+      for (const [index, { row }] of reads.entries()) {
+        const candidateIds = candidates[index] ?? [];
+        if (decideCaseRow(candidateIds, undefined).action !== 'ambiguous') continue;
+        if (found.length >= limit) return true;
+        found.push({ line: row.line, cells: row.cells, candidateIds, sameKeyRows: [], choice: batch.rowChoices[String(row.line)] ?? null });
+      }
+      return false;
+    }
     const items = [];
     for (const row of chunk) {
       const values = valuesByField(row.cells, batch.mapping);

@@ -100,6 +100,10 @@ export type CellReading = RowReading<OrganizationInput> | RowReading<ContactInpu
  */
 export function readCells(rows: RowContext, values: RowValues): CellReading {
   const context = { kinds: rows.kinds, options: rows.options };
+  if (rows.batch.entityType === 'sourcing_cases') {
+    // « pistes »: the start-up is read as an organisation; an invalid SIRET is a warning (it is looked up by name then).
+    return readOrganizationRow(values, { kinds: rows.kinds, options: { ...rows.options, matchKey: 'none', defaultKindCode: 'startup' } });
+  }
   return rows.batch.entityType === 'organizations' ? readOrganizationRow(values, context) : readContactRow(values, context);
 }
 
@@ -110,7 +114,7 @@ const employerCache = new WeakMap<RowContext, Map<string, string | null>>();
 export async function completeRead(rows: RowContext, reading: CellReading, db: Database): Promise<ReadRow> {
   if (!reading.ok) return reading;
   const warnings = [...reading.warnings];
-  if (rows.batch.entityType === 'organizations') {
+  if (rows.batch.entityType !== 'contacts') {
     const ownerId = await ownerOf(rows, reading.ownerEmail ?? '', db, warnings);
     return { ok: true, entity: 'organizations', input: reading.input as OrganizationInput, ownerId, warnings };
   }

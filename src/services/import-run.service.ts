@@ -40,6 +40,7 @@ import {
   completeRead,
   readCells,
   namesakeToCompare,
+  nameKey,
   resolveLookups,
   rowAlreadyInRecord,
   rowLookupOf,
@@ -54,6 +55,7 @@ import {
   type RowDecision,
 } from './import-rows';
 import type { RowValues } from './imports/row-conversion';
+import { type CaseRowRead, applyCaseRow, caseLookupOf, decideCaseRow, readCaseCells, resolveCaseCandidates, sirensOf } from './import-sourcing-cases';
 
 /** Rows per transaction: small enough to keep locks short, large enough to amortise commits. */
 export const IMPORT_CHUNK_ROWS = 200;
@@ -216,7 +218,8 @@ async function runChunk(
       if (!batch || batch.status !== 'running' || batch.processedRows !== start) throw new TakenOverError();
       const work = () => chunkRows(tx, rows, fileKeys, batch, chunk, mode);
       // Bulk: every journal row of the chunk in one INSERT at its end (same transaction).
-      if (mode === 'bulk') await batchAuditRows(tx, work, (entries) => insertImportAuditRows(tx, entries));
+      // « Pistes » rows run one savepoint each (a few hundred rows a file): journal rows written with them.
+      if (mode === 'bulk' && batch.entityType !== 'sourcing_cases') await batchAuditRows(tx, work, (entries) => insertImportAuditRows(tx, entries));
       else await work();
     });
   } catch (error) {
@@ -226,6 +229,7 @@ async function runChunk(
 }
 
 async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex, batch: ImportBatch, chunk: PreparedRow[], mode: ChunkMode): Promise<void> {
+  if (batch.entityType === 'sourcing_cases') return caseChunkRows(tx, rows, batch, chunk);
   const { options } = rows;
   const entityType = batch.entityType;
   const batchId = batch.id;
@@ -351,6 +355,78 @@ async function chunkRows(tx: Database, rows: RowContext, fileKeys: FileKeyIndex,
   await writePending();
   await insertImportRows(tx, outcomes);
   await advanceImportBatch(tx, batchId, delta);
+}
+
+/** Start-ups created by this run, by SIREN and by name: a later line naming one again finds it. */
+const createdThisRun = new WeakMap<RowContext, Map<string, string>>();
+
+/**
+ * A chunk of the « pistes » target (src/services/import-sourcing-cases.ts): rows read, their
+ * start-ups found (one statement by SIREN, one by name), then each row in its savepoint: the
+ * organisation created when new, the case added, or « déjà dans le défi ».
+ */
+async function caseChunkRows(tx: Database, rows: RowContext, batch: ImportBatch, chunk: PreparedRow[]): Promise<void> {
+  const outcomes: NewImportRow[] = [];
+  const delta = { processed: chunk.length, created: 0, updated: 0, skipped: 0, errors: 0, unchanged: 0, ambiguous: 0, warnings: 0 };
+  const reads: CaseRowRead[] = [];
+  for (const { values, reading } of chunk) {
+    const read = await completeRead(rows, reading, tx);
+    if (!read.ok || read.entity !== 'organizations') {
+      reads.push(read as CaseRowRead);
+      continue;
+    }
+    const caseCells = readCaseCells(values, rows.options);
+    reads.push({ ...read, warnings: [...read.warnings, ...caseCells.warnings], caseCells });
+  }
+  const candidates = await resolveCaseCandidates(tx, reads.map(caseLookupOf));
+  const created = createdThisRun.get(rows) ?? new Map<string, string>();
+  createdThisRun.set(rows, created);
+  for (const [index, { row }] of chunk.entries()) {
+    const read = reads[index];
+    if (!read) continue;
+    const base: NewImportRow = { batchId: batch.id, rowNumber: row.line, outcome: 'error', warnings: read.warnings.length > 0 ? read.warnings : null };
+    if (!read.ok) {
+      outcomes.push({ ...base, errors: read.errors, cells: row.cells });
+      delta.errors += 1;
+      continue;
+    }
+    const keys = [...sirensOf(read).map((siren) => `siren:${siren}`), `name:${nameKey(read.input.name)}`];
+    let decision = decideCaseRow(candidates[index] ?? [], batch.rowChoices[String(row.line)]);
+    if (decision.action === 'create') {
+      const again = keys.map((key) => created.get(key)).find(Boolean);
+      if (again) decision = { action: 'use', organizationId: again };
+    }
+    if (decision.action === 'skip') {
+      outcomes.push({ ...base, outcome: 'skipped', errors: { _row: decision.reason } });
+      delta.skipped += 1;
+      continue;
+    }
+    if (decision.action === 'ambiguous') {
+      outcomes.push({ ...base, outcome: 'ambiguous', candidateIds: decision.candidateIds, cells: row.cells });
+      delta.ambiguous += 1;
+      continue;
+    }
+    const decided = decision;
+    try {
+      const applied = await tx.transaction((savepoint) => applyCaseRow(rows, savepoint, read, decided));
+      if (applied.createdOrganizationId) for (const key of keys) created.set(key, applied.createdOrganizationId);
+      if (applied.outcome === 'skipped') {
+        outcomes.push({ ...base, outcome: 'skipped', entityId: applied.entityId, errors: { _row: applied.reason ?? '' } });
+        delta.skipped += 1;
+        continue;
+      }
+      outcomes.push({ ...base, outcome: 'created', entityId: applied.entityId, createdOrganizationId: applied.createdOrganizationId });
+      delta.created += 1;
+      if (read.warnings.length > 0) delta.warnings += 1;
+    } catch (error) {
+      if (error instanceof RowRefusedError) outcomes.push({ ...base, outcome: 'error', errors: error.errors, cells: row.cells });
+      else if (isDataError(error)) outcomes.push({ ...base, outcome: 'error', errors: { _row: t('imports.rowErrors.refusedByDatabase') }, cells: row.cells });
+      else throw error;
+      delta.errors += 1;
+    }
+  }
+  await insertImportRows(tx, outcomes);
+  await advanceImportBatch(tx, batch.id, delta);
 }
 
 /** Creates or updates the record of a decided row (the run, and choices made after it). */

@@ -10,6 +10,8 @@ import { t } from '../lib/i18n';
 import { importFields, normalisedHeaders, presetFieldsOf, sameHeaders, suggestMapping, valuesByField } from './imports/fields';
 import { defaultFieldPolicy, isListPolicyField, policyFields } from './imports/field-policies';
 import { suggestValueTarget } from './imports/row-reading';
+import { type CasePlan, planCaseRow, suggestCaseSource } from './import-sourcing-cases';
+import { findChallenge } from '../models/sourcing-challenges.model';
 import { decodeSample, detectDelimiter, detectEncoding, looksLikeXlsx, readTable, type TableFormat } from '../lib/imports/table-reader';
 import { optionalTrimmed, parseInput, stringList } from '../lib/validation';
 import {
@@ -28,11 +30,14 @@ import {
   lockImportBatch,
   updateImportBatch,
   upsertImportPreset,
+  listChallengesForImport,
+  deleteImportedSourcingCases,
 } from '../models/imports.model';
 import { insertOutboxRow } from '../models/messaging.model';
 import { lockContactById, updateContactRow } from '../models/contacts.model';
 import { findKind, listKinds, lockOrganizationById, updateOrganizationRow } from '../models/organizations.model';
 import {
+  CASE_SOURCES,
   CIVILITIES,
   IMPORT_ENTITY_TYPES,
   IMPORT_ENUMERATED_FIELDS,
@@ -63,7 +68,7 @@ import { type Actor, type ServiceContext, inTransaction } from './context';
 import { planRow, type RowErrors } from './import-rows';
 import { ambiguousRowsBeforeRun, applyRowChoices, chooseBeforeRun } from './import-choices.service';
 import { rowContextFor, storedRows } from './import-run.service';
-import { assertCan, hasRole, unitsAfterChange } from './permissions';
+import { assertCan, can, hasRole, unitsAfterChange } from './permissions';
 import { cachedActiveUserOptions } from './reference-lists';
 
 export interface ImportLimits {
@@ -133,6 +138,8 @@ async function scanTable(filePath: string, format: TableFormat, maxRows: number)
 
 const uploadSchema = z.object({
   entityType: z.enum(IMPORT_ENTITY_TYPES, { error: t('imports.errors.chooseEntity') }),
+  /** « pistes »: the challenge the wizard was opened from (/imports/nouveau?type=sourcing_cases&defi=…), pre-selected at the mapping. */
+  challengeId: z.uuid().optional().catch(undefined),
 });
 
 /**
@@ -141,11 +148,11 @@ const uploadSchema = z.object({
  */
 export async function createImportBatch(
   ctx: ServiceContext,
-  upload: { entityType: unknown; fileName: string; filePath: string; size: number },
+  upload: { entityType: unknown; fileName: string; filePath: string; size: number; challengeId?: unknown },
   limits: ImportLimits,
 ): Promise<ImportBatch> {
   assertCan(ctx.actor, 'directory.import');
-  const { entityType } = parseInput(uploadSchema, { entityType: upload.entityType });
+  const { entityType, challengeId } = parseInput(uploadSchema, { entityType: upload.entityType, challengeId: upload.challengeId || undefined });
   if (upload.size === 0) throw new ImportFileError(t('imports.errors.empty'));
   if (upload.size > limits.maxBytes) throw new ImportFileError(t('imports.errors.tooLarge', { max: Math.round(limits.maxBytes / 1024 / 1024) }));
   if (!/\.(csv|txt|tsv|xlsx)$/i.test(upload.fileName)) throw new ImportFileError(t('imports.errors.extension'));
@@ -166,7 +173,11 @@ export async function createImportBatch(
       headers,
       totalRows: rows,
       mapping: suggestMapping(entityType, headers, preset?.fields),
-      options: sameColumns ? { ...defaultOptions(ctx, entityType), ...presetSettings(preset) } : null,
+      options: sameColumns
+        ? { ...defaultOptions(ctx, entityType), ...presetSettings(preset), ...(challengeId ? { challengeId } : {}) }
+        : challengeId && entityType === 'sourcing_cases'
+          ? { ...defaultOptions(ctx, entityType), challengeId }
+          : null,
       createdById: actor.id,
     });
     // The file goes into PostgreSQL in 1 MiB pieces: whichever process runs the job reads it back.
@@ -306,11 +317,12 @@ async function sampleRows(ctx: ServiceContext, batch: ImportBatch, limit: number
 export async function mappingForm(ctx: ServiceContext, id: string, presetId?: string) {
   const batch = await loadBatch(ctx, id);
   if (!['analysed', 'mapped'].includes(batch.status)) throw new ConflictError(t('imports.errors.alreadyStarted'));
-  const [samples, presets, kinds, units] = await Promise.all([
+  const [samples, presets, kinds, units, challenges] = await Promise.all([
     sampleRows(ctx, batch, 3),
     listImportPresets(ctx.db, batch.entityType),
     listKinds(ctx.db),
     listUnits(ctx.db),
+    batch.entityType === 'sourcing_cases' ? importableChallenges(ctx) : Promise.resolve([]),
   ]);
   const preset = presetId && z.uuid().safeParse(presetId).success ? await findImportPreset(ctx.db, presetId) : undefined;
   const mapping = preset && preset.entityType === batch.entityType ? suggestMapping(batch.entityType, batch.headers, preset.fields) : batch.mapping;
@@ -340,14 +352,32 @@ export async function mappingForm(ctx: ServiceContext, id: string, presetId?: st
       .map((unit) => ({ id: unit.id, name: unit.name, checked: options.unitIds.includes(unit.id) })),
     matchKeys: matchKeysFor(batch.entityType).map((key) => ({ value: key, label: t(`imports.matchKeys.${key}`) })),
     modes: IMPORT_MODES.map((mode) => ({ value: mode, label: t(`imports.modes.${mode}`) })),
+    challenges: challenges.map((challenge) => ({ value: challenge.id, label: challenge.title })),
+    isCases: batch.entityType === 'sourcing_cases',
   };
 }
 
+/** « Pistes »: the challenges a person may add start-ups to — open ones (not draft, not closed) they may edit. */
+async function importableChallenges(ctx: ServiceContext): Promise<Array<{ id: string; title: string }>> {
+  const actor = ctx.actor as Actor;
+  return (await listChallengesForImport(ctx.db)).filter((challenge) => can(actor, 'sourcing.edit', { ownerId: challenge.ownerId, unitIds: challenge.unitIds }));
+}
+
+/** The batch's challenge, checked: exists, open, and the importer may add cases to it. */
+async function checkImportChallenge(ctx: ServiceContext, challengeId: string | undefined): Promise<string | null> {
+  if (!challengeId || !z.uuid().safeParse(challengeId).success) return t('imports.errors.chooseChallenge');
+  const challenge = (await importableChallenges(ctx)).find((item) => item.id === challengeId);
+  return challenge ? null : t('imports.errors.challengeNotOpen');
+}
+
 function matchKeysFor(entityType: ImportEntityType) {
+  if (entityType === 'sourcing_cases') return ['none'] as const;
   return entityType === 'organizations' ? IMPORT_MATCH_KEYS : (['email', 'name', 'none'] as const);
 }
 
 function defaultOptions(ctx: ServiceContext, entityType: ImportEntityType): ImportOptions {
+  // « Pistes » find their start-up by SIREN then name (import-sourcing-cases.ts) and never update an organisation.
+  if (entityType === 'sourcing_cases') return { matchKey: 'none', mode: 'create_only', defaultKindCode: 'startup', defaultStatus: 'prospect', unitIds: ctx.actor?.unitIds ?? [] };
   return {
     matchKey: entityType === 'organizations' ? 'siret' : 'email',
     mode: 'create_and_update',
@@ -395,13 +425,21 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
     mapping[String(index)] = field;
   });
   const mapped = new Set(Object.values(mapping));
-  const required = batch.entityType === 'organizations' ? ['name'] : ['lastName', 'fullName'];
+  const isCases = batch.entityType === 'sourcing_cases';
+  if (isCases) {
+    values.matchKey = 'none';
+    values.mode = 'create_only';
+    values.defaultKindCode = 'startup';
+    const refused = await checkImportChallenge(ctx, typeof input.challengeId === 'string' ? input.challengeId : undefined);
+    if (refused) errors.challengeId = refused;
+  }
+  const required = batch.entityType === 'contacts' ? ['lastName', 'fullName'] : ['name'];
   if (!required.some((field) => mapped.has(field))) errors._form = t(`imports.errors.nameRequired.${batch.entityType}`);
   if (values.matchKey !== 'none') {
     const needed = MATCH_FIELD[batch.entityType]?.[values.matchKey];
     if (!needed) errors.matchKey = t('imports.errors.chooseMatchKey');
     else if (!needed.some((field) => mapped.has(field))) errors.matchKey = t('imports.errors.matchFieldMissing', { field: t(`imports.fields.${needed[0]}`) });
-  } else if (values.mode === 'update_only') {
+  } else if (values.mode === 'update_only' && !isCases) {
     errors.mode = t('imports.errors.updateNeedsMatch');
   }
   const defaultKindCode = values.defaultKindCode || 'entreprise';
@@ -420,6 +458,7 @@ export async function saveMapping(ctx: ServiceContext, id: string, input: Record
     defaultStatus: values.defaultStatus ?? 'prospect',
     unitIds: [...new Set(values.unitIds)],
     ...settingsStillMapped(previous, mapped),
+    ...(isCases ? { challengeId: String(input.challengeId) } : {}),
   };
   const actor = ctx.actor;
   return inTransaction(ctx, async (tx) => {
@@ -467,7 +506,7 @@ async function savePreset(tx: Database, batch: ImportBatch, name: string, actorI
 export const MAX_DISTINCT_VALUES = 200;
 const MAX_VALUE_LENGTH = 200;
 
-type EnumeratedField = 'kind' | 'status' | 'civility' | 'legalBasis';
+type EnumeratedField = 'kind' | 'status' | 'civility' | 'legalBasis' | 'source';
 
 /** The enumerated fields the mapping fills, with their column. */
 function mappedEnumeratedColumns(batch: ImportBatch): Array<{ field: EnumeratedField; index: number; header: string }> {
@@ -524,6 +563,8 @@ function targetChoices(field: EnumeratedField, kinds: Array<{ code: string; labe
       return [{ value: '', label: t('imports.valueEmpty') }, ...CIVILITIES.map((civility) => ({ value: civility, label: civility }))];
     case 'legalBasis':
       return LEGAL_BASES.map((basis) => ({ value: basis, label: t(`contacts.legalBases.${basis}`) }));
+    case 'source':
+      return CASE_SOURCES.map((source) => ({ value: source, label: t(`sourcingCases.sources.${source}`) }));
   }
 }
 
@@ -539,6 +580,8 @@ function fallbackTarget(field: EnumeratedField, options: ImportOptions): string 
       return '';
     case 'legalBasis':
       return 'interet_legitime';
+    case 'source':
+      return 'veille';
   }
 }
 
@@ -578,7 +621,7 @@ export async function valuesForm(ctx: ServiceContext, id: string) {
       const saved = options.valueMaps?.[field] ?? {};
       const entry = found.get(field);
       const values = [...(entry?.counts ?? new Map<string, number>())].map(([value, count], index) => {
-        const suggested = saved[value] ?? suggestValueTarget(field, value, suggestable) ?? fallbackTarget(field, options);
+        const suggested = saved[value] ?? (field === 'source' ? suggestCaseSource(value) : suggestValueTarget(field, value, suggestable)) ?? fallbackTarget(field, options);
         return { index, value, count, target: known.has(suggested) ? suggested : fallbackTarget(field, options) };
       });
       return {
@@ -696,11 +739,14 @@ export interface CandidateView {
 }
 
 function recordHref(entityType: ImportEntityType, id: string): string {
+  if (entityType === 'sourcing_cases') return `/sourcing/pistes/${id}`;
   return `/${entityType === 'organizations' ? 'structures' : 'contacts'}/${id}`;
 }
 
 /** The candidate records of ambiguous rows, read once for a page of rows. */
-async function candidateViews(ctx: ServiceContext, entityType: ImportEntityType, ids: string[]): Promise<Map<string, CandidateView>> {
+async function candidateViews(ctx: ServiceContext, batchEntityType: ImportEntityType, ids: string[]): Promise<Map<string, CandidateView>> {
+  // « Pistes »: the candidates of an ambiguous row are organisations.
+  const entityType = batchEntityType === 'sourcing_cases' ? 'organizations' : batchEntityType;
   const candidates = await listImportCandidates(ctx.db, entityType, [...new Set(ids)]);
   return new Map(
     candidates.map((candidate) => [
@@ -737,9 +783,11 @@ export async function previewImport(ctx: ServiceContext, id: string, options: { 
   const rows = await rowContextFor(ctx.db, batch, ctx.now);
   if (!rows) throw new ConflictError(t('imports.failures.importerInactive'));
   const columns = mappedColumns(batch);
-  const planned: Array<{ line: number; cells: string[]; plan: Awaited<ReturnType<typeof planRow>> }> = [];
+  const planned: Array<{ line: number; cells: string[]; plan: Awaited<ReturnType<typeof planRow>> | CasePlan }> = [];
   for (const row of await sampleRows(ctx, batch, PREVIEW_ROWS)) {
-    planned.push({ line: row.line, cells: row.cells, plan: await planRow(rows, valuesByField(row.cells, batch.mapping), ctx.db) });
+    const values = valuesByField(row.cells, batch.mapping);
+    const plan = batch.entityType === 'sourcing_cases' ? await planCaseRow(rows, values, ctx.db, row.line) : await planRow(rows, values, ctx.db);
+    planned.push({ line: row.line, cells: row.cells, plan });
   }
   const ambiguityOf = (plan: unknown) => plan as { candidateIds?: string[]; sameKeyRows?: number[] };
   // On demand only: finding the ambiguous rows of the whole file reads and matches all of it.
@@ -809,8 +857,9 @@ export async function previewImport(ctx: ServiceContext, id: string, options: { 
     errorCount: preview.filter((row) => row.action === 'error').length,
     warningCount: planned.filter(({ plan }) => plan.action !== 'error' && plan.warnings.length > 0).length,
     hasValueStep: hasValueStep(batch),
+    challengeTitle: batch.entityType === 'sourcing_cases' && batch.options.challengeId ? ((await findChallenge(ctx.db, batch.options.challengeId))?.title ?? null) : null,
     optionsSummary: {
-      matchKey: t(`imports.matchKeys.${batch.options.matchKey}`),
+      matchKey: batch.entityType === 'sourcing_cases' ? t('imports.casesMatch') : t(`imports.matchKeys.${batch.options.matchKey}`),
       mode: t(`imports.modes.${batch.options.mode}`),
       policies: policies.length > 0 ? t('imports.policiesSummary', { summary: policies.join(' ; ') }) : null,
     },
@@ -868,7 +917,7 @@ export async function resumeImport(ctx: ServiceContext, id: string): Promise<Imp
 export async function revertImport(
   ctx: ServiceContext,
   id: string,
-): Promise<{ batch: ImportBatch; counts: { restored: number; organizations: number; contacts: number; affiliations: number } }> {
+): Promise<{ batch: ImportBatch; counts: { restored: number; organizations: number; contacts: number; affiliations: number; cases?: number } }> {
   // Who may revert: the person who imported, or an admin (loadBatch lets no one else through).
   await loadBatch(ctx, id);
   return inTransaction(ctx, async (tx) => {
@@ -876,13 +925,22 @@ export async function revertImport(
     if (!['completed', 'failed'].includes(current.status)) throw new ConflictError(t('imports.errors.notRevertable'));
     const inConventions = await countImportedConventionParties(tx, id);
     if (inConventions > 0) throw new ConflictError(t('imports.errors.revertConventions', { count: inConventions }));
-    const restored = await restoreUpdatedRecords(tx, ctx, current);
-    const deleted = await deleteImportedRecords(tx, id, {
+    const revertActor = {
       actorId: ctx.actor?.id ?? null,
       actorLabel: ctx.actor ? `${ctx.actor.displayName} <${ctx.actor.email}>` : 'Système',
       at: ctx.now,
       metadata: { importBatchId: id, reason: 'import.reverted' },
-    });
+    };
+    // « Pistes »: the cases it created, then the start-ups it created that no case references any more.
+    if (current.entityType === 'sourcing_cases') {
+      const deleted = await deleteImportedSourcingCases(tx, id, revertActor);
+      const counts = { restored: 0, organizations: deleted.organizations, contacts: 0, affiliations: 0, cases: deleted.cases };
+      const updated = await updateImportBatch(tx, id, { status: 'reverted', revertedAt: ctx.now, revertedById: ctx.actor?.id ?? null });
+      await recordAudit(tx, ctx, { action: 'import.reverted', entityType: 'import_batch', entityId: id, metadata: { fileName: current.fileName, ...counts } });
+      return { batch: updated, counts };
+    }
+    const restored = await restoreUpdatedRecords(tx, ctx, current);
+    const deleted = await deleteImportedRecords(tx, id, revertActor);
     const counts = { restored, ...deleted };
     const updated = await updateImportBatch(tx, id, { status: 'reverted', revertedAt: ctx.now, revertedById: ctx.actor?.id ?? null });
     await recordAudit(tx, ctx, { action: 'import.reverted', entityType: 'import_batch', entityId: id, metadata: { fileName: current.fileName, ...counts } });

@@ -81,7 +81,38 @@ const CONTACT_FIELDS: ImportField[] = [
   { key: 'startDate', aliases: ['date de debut', 'debut', 'depuis', 'start date'] },
 ];
 
+/**
+ * « Pistes »: start-ups added to a challenge. The start-up's cells are the organisation's (SIRET
+ * column may hold several SIRET/SIREN; address in one cell), the others are the case's.
+ */
+const SOURCING_CASE_FIELDS: ImportField[] = [
+  {
+    key: 'name',
+    aliases: [
+      ...(ORGANIZATION_FIELDS[0]?.aliases ?? []),
+      'start up', 'startup', 'nom de la start up', 'nom de la startup', 'nom start up', 'jeune pousse', 'laureat', 'solution', 'nom de la solution',
+    ],
+  },
+  { key: 'siret', aliases: [...(ORGANIZATION_FIELDS.find((field) => field.key === 'siret')?.aliases ?? []), 'siren siret', 'siret siren', 'siret s', 'identifiants', 'identifiant'] },
+  { key: 'siren', aliases: ['siren', 'numero siren', 'n siren', 'no siren', 'siren entreprise'] },
+  { key: 'website', aliases: ORGANIZATION_FIELDS.find((field) => field.key === 'website')?.aliases ?? [] },
+  { key: 'email', aliases: ORGANIZATION_FIELDS.find((field) => field.key === 'email')?.aliases ?? [] },
+  { key: 'phone', aliases: ORGANIZATION_FIELDS.find((field) => field.key === 'phone')?.aliases ?? [] },
+  { key: 'addressLine', aliases: [...(ORGANIZATION_FIELDS.find((field) => field.key === 'addressLine')?.aliases ?? []), 'ville et adresse', 'adresse et ville', 'localisation', 'siege'] },
+  { key: 'postalCode', aliases: ORGANIZATION_FIELDS.find((field) => field.key === 'postalCode')?.aliases ?? [] },
+  { key: 'city', aliases: ORGANIZATION_FIELDS.find((field) => field.key === 'city')?.aliases ?? [] },
+  { key: 'source', aliases: ['source', 'origine', 'provenance', 'canal', 'reperee via', 'repere via', 'source de reperage', 'comment connue'] },
+  {
+    key: 'summary',
+    aliases: ['resume', 'description', 'notes', 'note', 'commentaire', 'commentaires', 'remarques', 'observations', 'pitch', 'description de la solution', 'offre'],
+  },
+  { key: 'tags', multiple: true, aliases: ['tags', 'etiquettes', 'themes', 'thematiques', 'mots cles', 'domaine', 'domaines', 'secteur'] },
+  { key: 'estimatedBudget', aliases: ['budget', 'budget estime', 'budget estimatif', 'budget previsionnel', 'montant', 'montant estime', 'cout estime', 'estimation'] },
+  { key: 'ownerEmail', aliases: ['responsable', 'proprietaire', 'owner', 'charge de relation', 'referent', 'charge d innovation', 'suivi par', 'email du responsable'] },
+];
+
 export function importFields(entityType: ImportEntityType): ImportField[] {
+  if (entityType === 'sourcing_cases') return SOURCING_CASE_FIELDS;
   return entityType === 'organizations' ? ORGANIZATION_FIELDS : CONTACT_FIELDS;
 }
 
