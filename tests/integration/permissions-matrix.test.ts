@@ -1,5 +1,12 @@
 // Role × route → expected status. Later features add their routes to ROUTES.
-import type { Role } from '../../src/models/schema';
+// A path may name records the suite creates (see FIXTURES): `{case}` is a case of the visitors'
+// unit (DDPSI), `{otherCase}` one of another unit, `{challenge}` / `{otherChallenge}` likewise.
+import { eq } from 'drizzle-orm';
+import { insertCase } from '../../src/models/sourcing-cases.model';
+import { insertChallenge, replaceChallengeUnits } from '../../src/models/sourcing-challenges.model';
+import { type Role, sourcingCases, units } from '../../src/models/schema';
+import { DEFAULT_CRITERIA } from '../../src/workflows/sourcing-scorecard';
+import { buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
 
 type Who = Role | 'anonymous';
@@ -9,12 +16,18 @@ interface RouteCase {
   method: 'GET' | 'POST';
   path: string;
   form?: Record<string, string>;
+  /** Sent as an htmx request (`HX-Request: true`): the answer is a fragment, a refusal goes to #flash. */
+  htmx?: boolean;
   /** Expected status for each kind of visitor (303 = redirect to the login page). */
   expect: (who: Who) => number;
 }
 
 const adminOnly = (allowed: number) => (who: Who) => (who === 'anonymous' ? 303 : who === 'admin' ? allowed : 403);
 const anyoneSignedIn = (allowed: number) => (who: Who) => (who === 'anonymous' ? 303 : allowed);
+/** Chargé, manager and admin (of the record's unit: every visitor here belongs to DDPSI); the others are refused. */
+const editors = (allowed: number, refused = 403) => (who: Who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? allowed : refused);
+/** An htmx request of someone signed out is 401 (htmx then goes to the login page), not a 303 it would follow in place. */
+const signedOutHtmx = (expect: (who: Who) => number) => (who: Who) => (who === 'anonymous' ? 401 : expect(who));
 
 const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/', expect: anyoneSignedIn(200) },
@@ -186,14 +199,70 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/desabonnement/pas-un-jeton', form: { 'List-Unsubscribe': 'One-Click' }, expect: () => 400 },
   // Recording a contact's refusal from its page: directory editors (an unknown contact is looked up after the check).
   { method: 'POST', path: '/contacts/00000000-0000-4000-8000-000000000000/courriels-partenaires', form: { optOut: 'oui' }, expect: (who) => (who === 'anonymous' ? 303 : ['admin', 'manager', 'charge'].includes(who) ? 404 : 403) },
+  // Issue 14 — the sourcing pipeline (/sourcing…): rows added below this line.
+  // Challenges: everyone reads; chargé, manager and admin create (an empty form: 422) and edit those of
+  // their units (another unit's: admins only); an unknown challenge is 404 for everyone signed in.
+  { method: 'GET', path: '/sourcing/defis', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/defis?q=x&statut=ouvert&unite=00000000-0000-4000-8000-000000000000&responsable=moi&tri=title&ordre=asc&page=2', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/defis/nouveau', expect: editors(200) },
+  { method: 'POST', path: '/sourcing/defis/nouveau', form: { title: '' }, expect: editors(422) },
+  { method: 'GET', path: '/sourcing/defis/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/defis/{challenge}', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/defis/{challenge}/modifier', expect: editors(200) },
+  { method: 'POST', path: '/sourcing/defis/{challenge}/modifier', form: { title: '' }, expect: editors(422) },
+  { method: 'GET', path: '/sourcing/defis/{otherChallenge}/modifier', expect: adminOnly(200) },
+  // Closing without an outcome: refused to non-editors first, then 422 for the editors (nothing changes).
+  { method: 'POST', path: '/sourcing/defis/{challenge}/statut', form: { to: 'clos', expectedFrom: 'brouillon' }, expect: editors(422) },
+  { method: 'POST', path: '/sourcing/defis/{otherChallenge}/statut', form: { to: 'clos', expectedFrom: 'brouillon' }, expect: adminOnly(422) },
+  // The kanban and the cases: everyone reads (unknown filters are ignored); chargé, manager and admin add cases (an empty form: 422).
+  { method: 'GET', path: '/sourcing', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing?defi=00000000-0000-4000-8000-000000000000&responsable=moi&unite=x&source=salon&etiquette=ia&q=x', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/pistes', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/pistes?etape=reperee&q=x&page=2', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/pistes/nouvelle', expect: editors(200) },
+  { method: 'GET', path: '/sourcing/pistes/nouvelle?defi={challenge}', expect: editors(200) },
+  { method: 'POST', path: '/sourcing/pistes/nouvelle', form: { source: '' }, expect: editors(422) },
+  { method: 'GET', path: '/sourcing/pistes/structures?organizationQuery=un', expect: editors(200) },
+  { method: 'GET', path: '/sourcing/pistes/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/pistes/{case}', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/pistes/{case}/modifier', expect: editors(200) },
+  { method: 'GET', path: '/sourcing/pistes/{otherCase}/modifier', expect: adminOnly(200) },
+  // Moves (htmx, as the kanban sends them): a jump the table refuses (repérée → déployée) is 409 for
+  // the case's editors and 403 for the others; « expérimentation » is a gate (409, « Lancer le comité »);
+  // a case of another unit is moved by admins only. Without JavaScript a refused move is 303 back with a message.
+  { method: 'POST', path: '/sourcing/pistes/00000000-0000-4000-8000-000000000000/deplacer', form: { stage: 'qualifiee' }, expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/sourcing/pistes/{case}/deplacer', form: { stage: 'deployee', expectedFrom: 'reperee' }, htmx: true, expect: signedOutHtmx(editors(409)) },
+  { method: 'POST', path: '/sourcing/pistes/{case}/deplacer', form: { stage: 'experimentation', expectedFrom: 'reperee' }, htmx: true, expect: signedOutHtmx(editors(409)) },
+  { method: 'POST', path: '/sourcing/pistes/{otherCase}/deplacer', form: { stage: 'deployee', expectedFrom: 'reperee' }, htmx: true, expect: signedOutHtmx(adminOnly(409)) },
+  { method: 'POST', path: '/sourcing/pistes/{case}/deplacer', form: { stage: 'deployee', expectedFrom: 'reperee' }, expect: anyoneSignedIn(303) },
 ];
 
 describe('role × route matrix', () => {
   let harness: TestApp;
   const browsers = new Map<Who, TestBrowser>();
 
+  /** Records named in paths ({case}…), created once before the visitors sign in. */
+  const FIXTURES: Record<string, string> = {};
+  const resolve = (path: string) => path.replace(/\{(\w+)\}/g, (_match, name: string) => FIXTURES[name] ?? name);
+
   beforeAll(async () => {
     harness = await startTestApp();
+    const [ddpsi] = await harness.db.select().from(units).where(eq(units.code, 'DDPSI'));
+    const [other] = await harness.db.select().from(units).where(eq(units.code, 'UO-PRO'));
+    const owner = await buildUser(harness.db, { roles: ['charge'], unitCodes: ['DDPSI'] });
+    const sponsor = await buildUser(harness.db, { roles: ['manager'], unitCodes: ['DDPSI'] });
+    for (const [name, unitId] of [
+      ['', ddpsi?.id],
+      ['other', other?.id],
+    ] as const) {
+      const challenge = await insertChallenge(harness.db, { title: `Défi ${name || 'DDPSI'}`, problemStatement: 'Un besoin.', criteria: [...DEFAULT_CRITERIA], ownerId: owner.id, sponsorId: sponsor.id, status: 'brouillon' });
+      await replaceChallengeUnits(harness.db, challenge.id, [unitId as string]);
+      const startup = await buildOrganization(harness.db, { name: `Start-up ${name || 'DDPSI'}`, kindCode: 'startup' });
+      // Owned by someone else: the visitors edit it through their unit only.
+      const row = await insertCase(harness.db, { organizationId: startup.id, challengeId: challenge.id, unitId: unitId as string, ownerId: owner.id, source: 'salon', stage: 'reperee', stageEnteredAt: new Date() }, 'person', owner.id);
+      FIXTURES[name ? `${name}Challenge` : 'challenge'] = challenge.id;
+      FIXTURES[name ? `${name}Case` : 'case'] = row.id;
+    }
     for (const who of WHO) {
       const browser = new TestBrowser(harness.app);
       if (who !== 'anonymous') {
@@ -211,9 +280,16 @@ describe('role × route matrix', () => {
 
   test.each(cases)('%s: %s %s', async (who, method, path, route) => {
     const browser = browsers.get(who) as TestBrowser;
-    const response = method === 'GET' ? await browser.get(path) : await browser.post(path, route.form ?? {});
+    const headers: Record<string, string> = route.htmx ? { 'HX-Request': 'true' } : {};
+    const response = method === 'GET' ? await browser.get(resolve(path), headers) : await browser.post(resolve(path), route.form ?? {}, { headers });
     expect(response.status).toBe(route.expect(who));
-    if (response.status === 403) expect(response.text).toContain('Accès refusé');
+    // A refused htmx request answers the message in #flash (HX-Retarget), a page says « Accès refusé ».
+    if (response.status === 403) expect(route.htmx ? response.headers['hx-retarget'] : response.text).toContain(route.htmx ? '#flash' : 'Accès refusé');
+  });
+
+  test('no refused or gated move changed a case: both cases are still « repérée »', async () => {
+    const rows = await harness.db.select({ stage: sourcingCases.stage }).from(sourcingCases);
+    expect(rows.map((row) => row.stage)).toEqual(['reperee', 'reperee']);
   });
 
   test('the navigation shows Administration to admins only', async () => {
