@@ -83,3 +83,37 @@ export async function updateCaseFields(
   if (!row) throw new Error('sourcing case not updated');
   return row;
 }
+
+/**
+ * SEED ONLY (src/seed/demo-sourcing.ts): a case with a past stage history written as given —
+ * `history` in order, each stage left when the next is entered, the last one open. Real moves go
+ * through moveCaseStage (sourcing-cases.service.ts); the demo needs two years of history at once.
+ */
+export async function insertSeedCaseWithHistory(
+  tx: Database,
+  values: Omit<NewSourcingCase, 'stage' | 'stageEnteredAt' | 'stageReason'>,
+  history: ReadonlyArray<{ stage: CaseStage; enteredAt: Date; reason?: string | null }>,
+  movedById: string | null,
+): Promise<SourcingCase> {
+  const last = history[history.length - 1];
+  const first = history[0];
+  if (!last || !first) throw new Error('a seeded case needs at least one stage');
+  const [row] = await tx
+    .insert(sourcingCases)
+    .values({ ...values, stage: last.stage, stageEnteredAt: last.enteredAt, stageReason: last.reason ?? null, createdAt: first.enteredAt, updatedAt: last.enteredAt })
+    .returning();
+  if (!row) throw new Error('sourcing case not inserted');
+  await tx.insert(sourcingCaseStages).values(
+    history.map((entry, index) => ({
+      caseId: row.id,
+      stage: entry.stage,
+      fromStage: index > 0 ? (history[index - 1]?.stage ?? null) : null,
+      enteredAt: entry.enteredAt,
+      leftAt: history[index + 1]?.enteredAt ?? null,
+      movedBy: index === 0 ? 'seed' : 'person',
+      movedById,
+      reason: entry.reason ?? null,
+    })),
+  );
+  return row;
+}

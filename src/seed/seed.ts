@@ -25,6 +25,8 @@ import { registerConventionCircuit } from '../services/convention-circuit';
 import { seedConventions } from './demo-conventions';
 import { DEMO_SOURCED_STARTUPS, seedExchangesAndTasks } from './demo-exchanges';
 import { seedEvents } from './demo-events';
+import { DEMO_PIPELINE_STARTUPS, seedSourcing } from './demo-sourcing';
+import { registerSourcingPipeline } from '../services/sourcing-pipeline';
 import { DEMO_CONTACTS, DEMO_ORGANIZATION_FOLLOW_UP, DEMO_ORGANIZATION_UNITS, demoEmail } from './demo-contacts';
 import { DEMO_ORGANIZATIONS } from './demo-organizations';
 import { DEMO_USERS } from './demo-users';
@@ -68,6 +70,9 @@ export interface SeedReport {
   tasks: SeedCount;
   /** Demo reciprocity events with their invitations and attendance (src/seed/demo-events.ts). */
   events: SeedCount;
+  /** Demo innovation challenges and sourcing cases with their history, gates and pilots (src/seed/demo-sourcing.ts). */
+  sourcingChallenges: SeedCount;
+  sourcingCases: SeedCount;
   /** Rows skipped or corrected while reading the source files. */
   notes: SourceNote[];
   /** Demo unit codes missing from the database (membership not created). */
@@ -371,6 +376,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
   // The demo conventions go through their circuit, whose decisions move their statuses: the
   // mapping must be installed whoever calls (boot's configureProcess does it too; idempotent).
   registerConventionCircuit();
+  // The sourcing committee's outcome handler and step forms, and the pilots' stage handlers (demo-sourcing.ts runs gates).
+  registerSourcingPipeline();
   // Read and check the files before opening the transaction.
   const geography = loadGeography(dataDir);
   const universities = loadUniversities(dataDir);
@@ -384,7 +391,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     // Demo organisations first: their eight universities carry richer details than the CSV rows
     // with the same wikidata key, which are left out (the same organisations, not rows that
     // were already in the database).
-    const demo = await insertOrganizations(tx, [...DEMO_ORGANIZATIONS, ...DEMO_SOURCED_STARTUPS]);
+    const demo = await insertOrganizations(tx, [...DEMO_ORGANIZATIONS, ...DEMO_SOURCED_STARTUPS, ...DEMO_PIPELINE_STARTUPS]);
     const demoRefs = new Set(DEMO_ORGANIZATIONS.map((organization) => organization.sourceRef));
     const universityCount = await insertOrganizations(tx, universities.rows.filter((row) => !demoRefs.has(row.sourceRef)));
     const cfaCount = await insertOrganizations(tx, cfas.rows);
@@ -394,6 +401,7 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
     const { circuits: conventionCircuits, ...conventionCount } = await seedConventions(tx, now, options.baseUrl ?? defaultBaseUrl());
     const activity = await seedExchangesAndTasks(tx, now);
     const demoEvents = await seedEvents(tx, now);
+    const sourcing = await seedSourcing(tx, now, options.baseUrl ?? defaultBaseUrl());
     await givePartnershipsAnOwner(tx);
     const organizationTotal = sum(demo, universityCount, cfaCount);
     return {
@@ -409,6 +417,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       exchanges: activity.exchanges,
       tasks: activity.tasks,
       events: demoEvents.events,
+      sourcingChallenges: sourcing.challenges,
+      sourcingCases: sourcing.cases,
       notes,
       missingUnits: accounts.missingUnits,
       totalInserted:
@@ -423,7 +433,9 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
         conventionCircuits.inserted +
         activity.exchanges.inserted +
         activity.tasks.inserted +
-        demoEvents.events.inserted,
+        demoEvents.events.inserted +
+        sourcing.challenges.inserted +
+        sourcing.cases.inserted,
     } satisfies SeedReport;
   });
 
@@ -444,6 +456,8 @@ export async function runSeed(db: Database, log: Logger = defaultLogger, options
       exchanges: report.exchanges,
       tasks: report.tasks,
       events: report.events,
+      sourcingChallenges: report.sourcingChallenges,
+      sourcingCases: report.sourcingCases,
       totalInserted: report.totalInserted,
     },
     'seed: données de démonstration chargées',
@@ -472,6 +486,8 @@ export function formatSeedReport(report: SeedReport): string {
     line('Échanges', report.exchanges),
     line('Tâches', report.tasks),
     line('Événements', report.events),
+    line('Défis d’innovation', report.sourcingChallenges),
+    line('Pistes de sourcing', report.sourcingCases),
     `  Total ajouté / total inserted: ${report.totalInserted}`,
   ];
   if (report.missingUnits.length > 0) lines.push(`  Unités absentes (rattachements non créés) : ${report.missingUnits.join(', ')}`);
