@@ -8,6 +8,7 @@ import {
   type Exchange,
   type ExchangeAttachment,
   type NewExchange,
+  type Task,
   affiliations,
   contacts,
   conventionParties,
@@ -236,6 +237,13 @@ export async function contactsOfOrganizations(db: Database, organizationIds: rea
     )
     .orderBy(asc(contacts.lastName), asc(contacts.firstName))
     .limit(limit);
+}
+
+/** The next step of an exchange about a sourcing case is the case's task too (the case's timeline shows it). */
+export async function linkTaskToCase(tx: Database, taskId: string, caseId: string): Promise<Task> {
+  const [row] = await tx.update(tasks).set({ sourcingCaseId: caseId }).where(eq(tasks.id, taskId)).returning();
+  if (!row) throw new Error('task not updated');
+  return row;
 }
 
 export async function conventionLabel(db: Database, id: string): Promise<{ id: string; reference: string; title: string } | undefined> {

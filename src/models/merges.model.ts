@@ -356,6 +356,38 @@ export async function restoreEventLinks(db: Database, side: MergeEntity, moved: 
   if (moved.invitations.length > 0) await db.execute(sql`update event_invitations set organization_id = ${merged} where organization_id = ${kept} and id = any(${uuidArray(moved.invitations)})`);
 }
 
+// ── Sourcing cases (issue 14) ────────────────────────────────────────────────────────────────
+
+/**
+ * The merged organisation's sourcing cases go to the kept one — except a case in a challenge
+ * where the kept organisation already has one (one case per start-up and challenge): that one
+ * stays on the merged record, untouched, and the merge says so (`left`).
+ */
+export async function moveSourcingCases(db: Database, from: string, to: string): Promise<{ moved: string[]; left: string[] }> {
+  const moved = idsOf(
+    await db.execute(sql`update sourcing_cases c set organization_id = ${to}, updated_at = now()
+      where c.organization_id = ${from}
+        and (c.challenge_id is null or not exists (select 1 from sourcing_cases k where k.challenge_id = c.challenge_id and k.organization_id = ${to}))
+      returning c.id`),
+  );
+  const left = idsOf(await db.execute(sql`select id from sourcing_cases where organization_id = ${from}`));
+  return { moved, left };
+}
+
+/** Undo: the cases the merge moved go back, if they still name the kept organisation. */
+export async function restoreSourcingCases(db: Database, ids: string[], kept: string, merged: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`update sourcing_cases set organization_id = ${merged}, updated_at = now() where organization_id = ${kept} and id = any(${uuidArray(ids)})`);
+}
+
+/** The merge screen: the merged organisation's cases that would stay on it (the kept one has a case in the same challenge). */
+export async function sourcingCasesLeftOnMerge(db: Database, keptId: string, mergedId: string): Promise<number> {
+  const result = await db.execute(sql`select count(*)::int as n from sourcing_cases c
+    where c.organization_id = ${mergedId} and c.challenge_id is not null
+      and exists (select 1 from sourcing_cases k where k.challenge_id = c.challenge_id and k.organization_id = ${keptId})`);
+  return Number((result as unknown as { rows: Array<{ n: number }> }).rows[0]?.n ?? 0);
+}
+
 /**
  * Counts shown on the merge screen: what will move from the merged record besides its values.
  * Cases, when they exist, add their counts here (and their moves to moveRelations).
@@ -364,7 +396,7 @@ export async function relationCounts(
   db: Database,
   side: 'organization' | 'contact',
   id: string,
-): Promise<{ affiliations: number; children: number; conventions: number; exchanges: number; tasks: number }> {
+): Promise<{ affiliations: number; children: number; conventions: number; exchanges: number; tasks: number; sourcingCases: number }> {
   const column = side === 'organization' ? affiliations.organizationId : affiliations.contactId;
   const [affiliationCount] = await db.select({ value: sql<number>`count(*)::int` }).from(affiliations).where(eq(column, id));
   const children =
@@ -378,14 +410,16 @@ export async function relationCounts(
     .where(eq(partyColumn, id));
   const activity = await db.execute(sql`
     select (select count(*)::int from ${linkTable(side)} where ${linkColumn(side)} = ${id}) as exchanges,
-           (select count(*)::int from tasks where ${linkColumn(side)} = ${id}) as tasks`);
-  const counts = (activity as unknown as { rows: Array<{ exchanges: number; tasks: number }> }).rows[0];
+           (select count(*)::int from tasks where ${linkColumn(side)} = ${id}) as tasks,
+           ${side === 'organization' ? sql`(select count(*)::int from sourcing_cases where organization_id = ${id})` : sql`0`} as sourcing_cases`);
+  const counts = (activity as unknown as { rows: Array<{ exchanges: number; tasks: number; sourcing_cases: number }> }).rows[0];
   return {
     affiliations: affiliationCount?.value ?? 0,
     children,
     conventions: conventionCount?.value ?? 0,
     exchanges: Number(counts?.exchanges ?? 0),
     tasks: Number(counts?.tasks ?? 0),
+    sourcingCases: Number(counts?.sourcing_cases ?? 0),
   };
 }
 

@@ -3,6 +3,10 @@
 // and its circuit reminders, read by one statement that also counts each type. Confidential
 // exchanges are filtered inside the statement (exchangeVisibleTo), so neither the entries nor
 // the counts reveal them; a task that is the next step of such an exchange goes with it.
+// Sourcing (issue 14): a case's stream is its journal entries (stage moves, gates, pilots, the
+// engine's circuit events), the exchanges about it and its tasks; a challenge's adds its own
+// entries to those of its cases; an organisation's adds its cases'. Which cases a reader may
+// see (confidential ones) is decided by the caller, who passes only those ids.
 import { sql, type SQL } from 'drizzle-orm';
 import { type Database, rowsOf } from './database';
 import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
@@ -27,7 +31,7 @@ import {
 import { textArray, uuidArray } from './sql-arrays';
 
 /** The types a reader filters on (URL values, French). */
-export const TIMELINE_TYPES = ['echange', 'evenement', 'tache', 'modification', 'circuit', 'document', 'fusion'] as const;
+export const TIMELINE_TYPES = ['echange', 'evenement', 'tache', 'modification', 'circuit', 'document', 'fusion', 'sourcing'] as const;
 export type TimelineType = (typeof TIMELINE_TYPES)[number];
 
 /** The records whose entries make the stream (one for a contact or a convention; an organisation may add its contacts and conventions). */
@@ -35,6 +39,10 @@ export interface TimelineScope {
   organizationIds: string[];
   contactIds: string[];
   conventionIds: string[];
+  /** Sourcing cases (« pistes ») the reader may see: their entries, the exchanges about them, their tasks. */
+  caseIds?: string[];
+  /** Sourcing challenges (« défis »): their own journal entries. */
+  challengeIds?: string[];
 }
 
 /** Position in the stream, newest first: entries strictly after it come next. */
@@ -109,6 +117,8 @@ export interface ReminderRow extends RowBase {
   source: 'reminder';
   id: string;
   stepLabel: string;
+  /** The run's subject: a convention, or a sourcing case (its committee). */
+  subjectType: string;
   conventionId: string;
   assigneeName: string | null;
 }
@@ -163,6 +173,9 @@ function exchangeIdsOf(scope: TimelineScope): SQL | null {
   if (scope.conventionIds.length > 0) {
     parts.push(sql`select ${exchanges.id}, ${exchanges.occurredAt} from ${exchanges} where ${exchanges.subjectType} = 'convention' and ${exchanges.subjectId} = any(${uuidArray(scope.conventionIds)})`);
   }
+  if (scope.caseIds && scope.caseIds.length > 0) {
+    parts.push(sql`select ${exchanges.id}, ${exchanges.occurredAt} from ${exchanges} where ${exchanges.subjectType} = 'sourcing_case' and ${exchanges.subjectId} = any(${uuidArray(scope.caseIds)})`);
+  }
   if (parts.length === 0) return null;
   return sql.join(parts, sql` union `);
 }
@@ -179,6 +192,14 @@ function auditScopeOf(scope: TimelineScope): SQL {
     own.push(sql`(${auditLog.entityType} = ${entityType} and ${auditLog.entityId} = any(${textArray(list)}))`);
     ids.push(...list);
   }
+  // Cases and challenges: their own entries (gates, pilots and the engine write on the case).
+  for (const [entityType, list] of [
+    ['sourcing_case', scope.caseIds ?? []],
+    ['sourcing_challenge', scope.challengeIds ?? []],
+  ] as const) {
+    if (list.length > 0) own.push(sql`(${auditLog.entityType} = ${entityType} and ${auditLog.entityId} = any(${textArray(list)}))`);
+  }
+  if (own.length === 0 && ids.length === 0) return sql`false`;
   // Entries of related changes that name the record (an affiliation, a merge…): one @> per id,
   // so an index on (metadata -> 'related') can answer each.
   const related = ids.map((id) => sql`(${auditLog.metadata} -> 'related') @> jsonb_build_array(${id}::text)`);
@@ -205,6 +226,7 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
   if (scope.organizationIds.length > 0) taskLinks.push(sql`${tasks.organizationId} = any(${uuidArray(scope.organizationIds)})`);
   if (scope.contactIds.length > 0) taskLinks.push(sql`${tasks.contactId} = any(${uuidArray(scope.contactIds)})`);
   if (scope.conventionIds.length > 0) taskLinks.push(sql`${tasks.conventionId} = any(${uuidArray(scope.conventionIds)})`);
+  if (scope.caseIds && scope.caseIds.length > 0) taskLinks.push(sql`${tasks.sourcingCaseId} = any(${uuidArray(scope.caseIds)})`);
   if (query.withTasks && taskLinks.length > 0) {
     branches.push(sql`select 'tache'::text, step.at, ${tasks.id}::text || step.suffix, step.source, ${tasks.id}::text
       from ${tasks}
@@ -234,16 +256,20 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
         when ${auditLog.action} like '%.merged' or ${auditLog.action} like '%.merge_undone' then 'fusion'
         when ${auditLog.action} like 'convention.document%' then 'document'
         when ${auditLog.action} like 'workflow.%' then 'circuit'
+        when ${auditLog.entityType} in ('sourcing_case', 'sourcing_challenge') then 'sourcing'
         else 'modification' end,
       ${auditLog.at}, lpad(${auditLog.id}::text, 20, '0'), 'audit', ${auditLog.id}::text
     from ${auditLog}
     where ${auditScopeOf(scope)} and ${auditLog.entityType} not in ('exchange', 'task', 'event')`);
 
   // Circuit reminders are not journaled: the step's reminded_at tells them (not the mark left on an already escalated step).
-  if (scope.conventionIds.length > 0) {
+  const runSubjects: SQL[] = [];
+  if (scope.conventionIds.length > 0) runSubjects.push(sql`(${workflowRuns.subjectType} = 'convention' and ${workflowRuns.subjectId} = any(${textArray(scope.conventionIds)}))`);
+  if (scope.caseIds && scope.caseIds.length > 0) runSubjects.push(sql`(${workflowRuns.subjectType} = 'sourcing_case' and ${workflowRuns.subjectId} = any(${textArray(scope.caseIds)}))`);
+  if (runSubjects.length > 0) {
     branches.push(sql`select 'circuit', ${workflowSteps.remindedAt}, ${workflowSteps.id}::text, 'reminder', ${workflowSteps.id}::text
       from ${workflowSteps} join ${workflowRuns} on ${workflowRuns.id} = ${workflowSteps.runId}
-      where ${workflowRuns.subjectType} = 'convention' and ${workflowRuns.subjectId} = any(${textArray(scope.conventionIds)})
+      where (${sql.join(runSubjects, sql` or `)})
         and ${workflowSteps.remindedAt} is not null and (${workflowSteps.escalatedAt} is null or ${workflowSteps.remindedAt} < ${workflowSteps.escalatedAt})`);
   }
 
@@ -297,7 +323,7 @@ export async function readTimelinePage(db: Database, query: TimelineQuery): Prom
         when 'event' then (${eventDetail})
         when 'event_attended' then (${eventDetail})
         when 'reminder' then (
-          select jsonb_build_object('id', ${workflowSteps.id}, 'stepLabel', ${workflowSteps.label}, 'conventionId', ${workflowRuns.subjectId},
+          select jsonb_build_object('id', ${workflowSteps.id}, 'stepLabel', ${workflowSteps.label}, 'subjectType', ${workflowRuns.subjectType}, 'conventionId', ${workflowRuns.subjectId},
             'assigneeName', (select ${users.displayName} from ${users} where ${users.id} = ${workflowSteps.assigneeUserId}))
           from ${workflowSteps} join ${workflowRuns} on ${workflowRuns.id} = ${workflowSteps.runId} where ${workflowSteps.id} = page.ref::uuid)
         else (

@@ -35,6 +35,10 @@ export function startupMeetingRouter(): Router {
       const saved = await saveStartupMeeting(ctx, req.body ?? {});
       const name = saved.organization.name;
       flash(req, 'success', saved.task ? t('startupMeeting.savedWithTask', { name, title: saved.task.title }) : t('startupMeeting.saved', { name }));
+      if (saved.sourcingCase) {
+        const stage = t(`sourcingCases.stages.${saved.sourcingCase.stage}`);
+        flash(req, 'success', t(saved.sourcingCase.created ? 'startupMeeting.savedCaseCreated' : 'startupMeeting.savedCaseLinked', { name, stage }));
+      }
       redirectAfterPost(res, `/echanges/${saved.exchange.id}`);
     } catch (error) {
       await renderAgain(req, res, error);

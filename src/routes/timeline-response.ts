@@ -11,7 +11,12 @@ const RECORDS: Record<TimelineSubjectType, { listLabel: string; listHref: string
   organization: { listLabel: 'organizations.title', listHref: '/structures', recordHref: '/structures' },
   contact: { listLabel: 'contacts.title', listHref: '/contacts', recordHref: '/contacts' },
   convention: { listLabel: 'conventions.title', listHref: '/conventions', recordHref: '/conventions' },
+  sourcing_case: { listLabel: 'timeline.sourcingCrumb', listHref: '/sourcing', recordHref: '/sourcing/pistes' },
+  sourcing_challenge: { listLabel: 'timeline.challengesCrumb', listHref: '/sourcing/defis', recordHref: '/sourcing/defis' },
 };
+
+/** The case and challenge pages load their timeline in place (hx-get on load, any target): the block. */
+const EMBEDDED: readonly TimelineSubjectType[] = ['sourcing_case', 'sourcing_challenge'];
 
 export function timelineHandler(type: TimelineSubjectType) {
   return async (req: Request, res: Response) => {
@@ -20,7 +25,7 @@ export function timelineHandler(type: TimelineSubjectType) {
     if (req.isHtmx && !req.isBoosted) {
       const target = req.get('HX-Target');
       if (target === 'timeline-more') return res.render('partials/timeline/entries', { ...timeline, layout: false });
-      if (target === 'record-timeline') return res.render('partials/timeline/timeline', { timeline, layout: false });
+      if (target === 'record-timeline' || EMBEDDED.includes(type)) return res.render('partials/timeline/timeline', { timeline, layout: false });
     }
     const record = RECORDS[type];
     const recordHref = `${record.recordHref}/${id}`;

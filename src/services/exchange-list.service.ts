@@ -29,10 +29,13 @@ import {
 import { organizationLabels } from '../models/organizations.model';
 import { EXCHANGE_KINDS, EXCHANGE_OUTCOMES } from '../models/schema';
 import { readSetting } from '../models/settings.model';
+import { type CaseLabel, caseSubjectsOfExchanges } from '../models/sourcing-links.model';
 import { type Actor, type ServiceContext } from './context';
+import { caseSubjectLabel } from './exchanges.service';
 import { type SpreadsheetFormat, journaled } from './export-journal';
 import { assertCan, can } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
+import { caseViewerOf } from './sourcing-cases.service';
 
 export const EXCHANGE_PAGE_SIZE = 50;
 /** Pages reachable by number: COUNT_CAP rows. Deeper, the filters (or an export) do better than paging. */
@@ -102,7 +105,7 @@ function filtersOf(actor: Actor, query: ExchangeListQuery): ExchangeListFilters 
   };
 }
 
-export type ExchangeListItem = ExchangeListRow & { organizations: Array<{ id: string; name: string }> };
+export type ExchangeListItem = ExchangeListRow & { organizations: Array<{ id: string; name: string }>; sourcingCase?: { label: string; href: string } | null };
 
 export interface ExchangeListView {
   query: ExchangeListQuery;
@@ -121,7 +124,12 @@ export interface ExchangeListView {
 
 async function withOrganizations(ctx: ServiceContext, rows: ExchangeListRow[]): Promise<ExchangeListItem[]> {
   const names = byExchange(await organizationsOfExchanges(ctx.db, rows.map((row) => row.id)));
-  return rows.map((row) => ({ ...row, organizations: names.get(row.id) ?? [] }));
+  // The sourcing case an exchange is about (issue 14), named to whoever may read it.
+  const cases = ctx.actor ? await caseSubjectsOfExchanges(ctx.db, rows.map((row) => row.id), caseViewerOf(ctx.actor)) : new Map<string, CaseLabel>();
+  return rows.map((row) => {
+    const found = cases.get(row.id);
+    return { ...row, organizations: names.get(row.id) ?? [], sourcingCase: found ? { label: caseSubjectLabel(found), href: `/sourcing/pistes/${found.id}` } : null };
+  });
 }
 
 /** One page of the list, for the signed-in person. */

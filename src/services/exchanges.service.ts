@@ -17,6 +17,7 @@ import { hasControlCharacters, isUuid, parseInput } from '../lib/validation';
 import { listTimeline } from '../models/audit.model';
 import type { Database } from '../models/database';
 import { canViewExchange } from '../models/exchange-visibility';
+import { type CaseLabel, caseLabel, isEvaluatorOfCase } from '../models/sourcing-links.model';
 import {
   attachmentsOf,
   contactsForLinks,
@@ -31,6 +32,7 @@ import {
   insertAttachment,
   insertExchange,
   insertExchangeLinks,
+  linkTaskToCase,
   linksOfExchange,
   lockExchangeById,
   organizationsForLinks,
@@ -50,6 +52,7 @@ import { pickOrganizationsFor } from './organizations.service';
 import { assertCan, can, canAttachUnit, hasRole, unitsAfterChange } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
 import { loadVisibleTaskRow } from './task-pages.service';
+import { canReadCase } from './sourcing-cases.service';
 import { createTaskInTransaction } from './tasks.service';
 import { type UploadedFile, storeUploadedDocument } from './uploaded-documents';
 
@@ -136,8 +139,8 @@ export const exchangeFieldsSchema = z
     organizationIds: idList(t('exchanges.errors.organizationUnknown')).refine((ids) => ids.length > 0, t('exchanges.errors.organizationRequired')),
     contactIds: idList(t('exchanges.errors.contactUnknown')),
     participantIds: idList(t('exchanges.errors.participantUnknown')),
-    /** What the exchange is about besides its organisations: a convention now. */
-    subjectType: z.preprocess(blankToUndefined, z.enum(['convention'], { error: t('exchanges.errors.subject') }).optional()),
+    /** What the exchange is about besides its organisations: a convention, or a sourcing case (« piste »). */
+    subjectType: z.preprocess(blankToUndefined, z.enum(['convention', 'sourcing_case'], { error: t('exchanges.errors.subject') }).optional()),
     subjectId: z.preprocess(blankToUndefined, z.uuid({ error: t('exchanges.errors.subject') }).optional()),
     summary: z
       .string({ error: t('exchanges.errors.summaryRequired') })
@@ -172,7 +175,20 @@ function contactName(contact: { firstName: string; lastName: string; erasedAt: D
 
 interface CheckedLinks {
   links: ExchangeLinks;
-  names: { organizations: string[]; contacts: string[]; participants: string[]; units: string[]; convention: string | null };
+  names: { organizations: string[]; contacts: string[]; participants: string[]; units: string[]; convention: string | null; sourcingCase: string | null };
+}
+
+/** « Piste : <start-up> — <défi> » (a spontaneous case: « sourcing spontané »). */
+export function caseSubjectLabel(row: Pick<CaseLabel, 'organizationName' | 'challengeTitle'>): string {
+  return t('exchanges.caseSubject', { startup: row.organizationName, challenge: row.challengeTitle ?? t('exchanges.spontaneousCase') });
+}
+
+/** The case an exchange may be about: one the actor reads (canReadCase, its evaluators included). */
+async function readableCase(db: Database, ctx: ServiceContext, id: string): Promise<CaseLabel | undefined> {
+  const row = isUuid(id) ? await caseLabel(db, id) : undefined;
+  if (!row || !ctx.actor) return undefined;
+  if (canReadCase(ctx.actor, row)) return row;
+  return (await isEvaluatorOfCase(db, row.id, ctx.actor.id)) && canReadCase(ctx.actor, row, true) ? row : undefined;
 }
 
 /**
@@ -180,7 +196,12 @@ interface CheckedLinks {
  * participants active, units active) — what an edited exchange already had may stay; a non-admin
  * attaches only their own units (others the exchange had stay). ValidationError keyed by field.
  */
-async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFields, previous: ExchangeLinks | null): Promise<CheckedLinks> {
+async function checkLinks(
+  tx: Database,
+  ctx: ServiceContext,
+  fields: ExchangeFields,
+  previous: (ExchangeLinks & Partial<Pick<Exchange, 'subjectType' | 'subjectId'>>) | null,
+): Promise<CheckedLinks> {
   const actor = requireActor(ctx);
   const errors: FieldErrors = {};
   const unique = (ids: readonly string[]) => [...new Set(ids)];
@@ -196,14 +217,18 @@ async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFie
   const contacts = await contactsForLinks(tx, contactIds);
   const participants = await usersForLinks(tx, participantIds);
   const units = await findUnitsByIds(tx, unitIds);
-  const convention = fields.subjectId ? await conventionLabel(tx, fields.subjectId) : undefined;
+  const aboutCase = fields.subjectType === 'sourcing_case';
+  const convention = fields.subjectId && !aboutCase ? await conventionLabel(tx, fields.subjectId) : undefined;
+  // A case the exchange was already about stays (its author may have lost sight of it since).
+  const keptCase = aboutCase && previous?.subjectType === 'sourcing_case' && previous.subjectId === fields.subjectId;
+  const sourcingCase = fields.subjectId && aboutCase ? (keptCase ? await caseLabel(tx, fields.subjectId) : await readableCase(tx, ctx, fields.subjectId)) : undefined;
   const linkable = <Row extends { id: string; live: boolean }>(rows: Row[], ids: string[], kept: readonly string[] = []) =>
     ids.every((id) => rows.some((row) => row.id === id && (row.live || kept.includes(id))));
   if (!linkable(organizations, organizationIds, previous?.organizationIds)) errors.organizationIds = t('exchanges.errors.organizationUnknown');
   if (!linkable(contacts, contactIds, previous?.contactIds)) errors.contactIds = t('exchanges.errors.contactUnknown');
   if (!linkable(participants, participantIds, previous?.participantIds)) errors.participantIds = t('exchanges.errors.participantUnknown');
   if (units.length !== unitIds.length || units.some((unit) => unit.archivedAt && !(previous?.unitIds ?? []).includes(unit.id))) errors.unitIds ??= t('exchanges.errors.unitUnknown');
-  if (fields.subjectId && !convention) errors.subjectId = t('exchanges.errors.subject');
+  if (fields.subjectId && !convention && !sourcingCase) errors.subjectId = t(aboutCase ? 'exchanges.errors.caseSubject' : 'exchanges.errors.subject');
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
   const namesOf = <Row extends { id: string }>(rows: Row[], ids: string[], name: (row: Row) => string) =>
     ids.map((id) => rows.find((row) => row.id === id)).filter((row): row is Row => row !== undefined).map(name);
@@ -215,6 +240,7 @@ async function checkLinks(tx: Database, ctx: ServiceContext, fields: ExchangeFie
       participants: namesOf(participants, participantIds, (row) => row.displayName),
       units: namesOf(units, unitIds, (row) => row.name),
       convention: convention ? `${convention.reference} — ${convention.title}` : null,
+      sourcingCase: sourcingCase ? caseSubjectLabel(sourcingCase) : null,
     },
   };
 }
@@ -226,12 +252,14 @@ async function namesOfLinks(tx: Database, links: ExchangeLinks, exchange: Pick<E
   const participants = await usersForLinks(tx, links.participantIds);
   const units = await findUnitsByIds(tx, [...links.unitIds]);
   const convention = exchange.subjectType === 'convention' && exchange.subjectId ? await conventionLabel(tx, exchange.subjectId) : undefined;
+  const sourcingCase = exchange.subjectType === 'sourcing_case' && exchange.subjectId ? await caseLabel(tx, exchange.subjectId) : undefined;
   return {
     organizations: organizations.map((row) => row.name).sort((a, b) => a.localeCompare(b, 'fr')),
     contacts: contacts.map(contactName).sort((a, b) => a.localeCompare(b, 'fr')),
     participants: participants.map((row) => row.displayName).sort((a, b) => a.localeCompare(b, 'fr')),
     units: units.map((row) => row.name).sort((a, b) => a.localeCompare(b, 'fr')),
     convention: convention ? `${convention.reference} — ${convention.title}` : null,
+    sourcingCase: sourcingCase ? caseSubjectLabel(sourcingCase) : null,
   };
 }
 
@@ -261,6 +289,8 @@ function auditable(exchange: Exchange, names: CheckedLinks['names']) {
     place: exchange.place,
     visioUrl: exchange.visioUrl,
     convention: names.convention,
+    // Only when it is about a case (older entries have no such field).
+    ...(names.sourcingCase ? { sourcingCase: names.sourcingCase } : {}),
     summary: exchange.summary,
     notes: exchange.notes,
     outcome: exchange.outcome,
@@ -275,7 +305,7 @@ function auditable(exchange: Exchange, names: CheckedLinks['names']) {
 
 /** The ids whose timelines show this exchange's journal rows. */
 function relatedIds(links: Pick<ExchangeLinks, 'organizationIds' | 'contactIds'>, exchange: Pick<Exchange, 'subjectType' | 'subjectId'>): string[] {
-  return [...links.organizationIds, ...links.contactIds, ...(exchange.subjectType === 'convention' && exchange.subjectId ? [exchange.subjectId] : [])];
+  return [...links.organizationIds, ...links.contactIds, ...(exchange.subjectId && (exchange.subjectType === 'convention' || exchange.subjectType === 'sourcing_case') ? [exchange.subjectId] : [])];
 }
 
 /** An exchange is activity once it has happened: a meeting planned for next week moves nothing yet. */
@@ -290,7 +320,7 @@ async function touchActivity(tx: Database, ctx: ServiceContext, links: ExchangeL
 async function createNextStep(tx: Database, ctx: ServiceContext, fields: ExchangeFields, exchange: Exchange, links: ExchangeLinks): Promise<Task | null> {
   if (!fields.nextStepTitle || !fields.nextStepDueOn) return null;
   try {
-    return await createTaskInTransaction(tx, ctx, {
+    const task = await createTaskInTransaction(tx, ctx, {
       title: fields.nextStepTitle,
       dueOn: fields.nextStepDueOn,
       assigneeId: fields.nextStepAssigneeId,
@@ -302,6 +332,8 @@ async function createNextStep(tx: Database, ctx: ServiceContext, fields: Exchang
       dueTime: undefined,
       priority: undefined,
     });
+    // The next step of a meeting about a case is the case's too (its timeline shows it).
+    return exchange.subjectType === 'sourcing_case' && exchange.subjectId ? await linkTaskToCase(tx, task.id, exchange.subjectId) : task;
   } catch (error) {
     // The task's own field names become the next step's.
     if (!(error instanceof ValidationError)) throw error;
@@ -387,8 +419,11 @@ export async function getExchangeDetail(ctx: ServiceContext, id: string) {
   const unitIds = found.units.map((unit) => unit.id);
   const history = await describeAuditEntries(ctx.db, await listTimeline(ctx.db, { entityType: 'exchange', entityId: exchange.id, limit: 100 }));
   const mayEdit = can(ctx.actor, 'exchanges.edit', { ownerId: exchange.authorId, unitIds });
+  // A case as subject is named only to whoever may read it.
+  const sourcingCase = exchange.subjectType === 'sourcing_case' && exchange.subjectId ? await readableCase(ctx.db, ctx, exchange.subjectId) : undefined;
   return {
     ...found,
+    sourcingCase: sourcingCase ? { id: sourcingCase.id, label: caseSubjectLabel(sourcingCase), href: `/sourcing/pistes/${sourcingCase.id}` } : null,
     contacts: found.contacts.map((contact) => ({ id: contact.id, name: contactName(contact), erased: contact.erasedAt !== null })),
     kindLabel: t(`exchanges.kinds.${exchange.kind}`),
     outcomeLabel: exchange.outcome ? t(`exchanges.outcomes.${exchange.outcome}`) : null,
@@ -430,6 +465,7 @@ export async function newExchangeValues(ctx: ServiceContext, query: Record<strin
   const organizationIds: string[] = [];
   const contactIds: string[] = [];
   let subjectId = '';
+  let subjectType = '';
   const one = (value: unknown) => (typeof value === 'string' && isUuid(value) ? value : null);
   const taskId = one(query.tache);
   // The task pre-fills only for whoever may see it (the tasks' own rule: one's tasks, a manager's units', admins).
@@ -444,8 +480,16 @@ export async function newExchangeValues(ctx: ServiceContext, query: Record<strin
     const [primary] = await currentOrganizationsOfContact(ctx.db, contactId);
     if (primary && !organizationIds.includes(primary.id)) organizationIds.push(primary.id);
   }
-  if (conventionId && (await conventionLabel(ctx.db, conventionId))) {
+  // « Consigner un échange » from a case (its card, its page): its start-up first, the case as subject.
+  const caseId = one(query.piste);
+  const sourcingCase = caseId ? await readableCase(ctx.db, ctx, caseId) : undefined;
+  if (sourcingCase) {
+    subjectId = sourcingCase.id;
+    subjectType = 'sourcing_case';
+    if (!organizationIds.includes(sourcingCase.organizationId)) organizationIds.unshift(sourcingCase.organizationId);
+  } else if (conventionId && (await conventionLabel(ctx.db, conventionId))) {
     subjectId = conventionId;
+    subjectType = 'convention';
     for (const party of await organizationsOfConvention(ctx.db, conventionId)) if (!organizationIds.includes(party.id)) organizationIds.push(party.id);
   }
   const known = await organizationsForLinks(ctx.db, organizationIds);
@@ -458,6 +502,7 @@ export async function newExchangeValues(ctx: ServiceContext, query: Record<strin
     participantIds: [actor.id],
     unitIds: [...actor.unitIds],
     subjectId,
+    subjectType,
     summary: task?.title ?? '',
     tags: '',
     nextStepAssigneeId: actor.id,
@@ -477,7 +522,8 @@ function valuesOfExchange(exchange: Exchange, links: ExchangeLinks, actorId: str
     contactIds: links.contactIds,
     participantIds: links.participantIds,
     unitIds: links.unitIds,
-    subjectId: exchange.subjectType === 'convention' ? (exchange.subjectId ?? '') : '',
+    subjectId: exchange.subjectId ?? '',
+    subjectType: exchange.subjectType ?? '',
     summary: exchange.summary,
     notes: exchange.notes ?? '',
     outcome: exchange.outcome ?? '',
@@ -508,6 +554,7 @@ export async function exchangeFormOptions(ctx: ServiceContext, values: ExchangeF
   const participantIds = asList(values.participantIds);
   const unitIds = asList(values.unitIds);
   const subjectId = typeof values.subjectId === 'string' && isUuid(values.subjectId) ? values.subjectId : null;
+  const aboutCase = values.subjectType === 'sourcing_case';
   const query = (options.organizationQuery ?? '').trim();
   const [chosen, found, contactChoices, chosenContacts, units, users, convention] = await Promise.all([
     organizationsForLinks(ctx.db, organizationIds),
@@ -516,8 +563,9 @@ export async function exchangeFormOptions(ctx: ServiceContext, values: ExchangeF
     contactsForLinks(ctx.db, contactIds),
     cachedActiveUnits(ctx.db),
     cachedActiveUserOptions(ctx.db),
-    subjectId ? conventionLabel(ctx.db, subjectId) : Promise.resolve(undefined),
+    subjectId && !aboutCase ? conventionLabel(ctx.db, subjectId) : Promise.resolve(undefined),
   ]);
+  const sourcingCase = subjectId && aboutCase ? await readableCase(ctx.db, ctx, subjectId) : undefined;
   const organizationChoices = [
     ...organizationIds.map((id) => chosen.find((row) => row.id === id)).filter((row) => row !== undefined).map((row) => ({ id: row.id, name: row.name, checked: true })),
     ...found.filter((row) => !organizationIds.includes(row.id)).map((row) => ({ id: row.id, name: row.name, detail: row.city ?? null, checked: false })),
@@ -539,6 +587,7 @@ export async function exchangeFormOptions(ctx: ServiceContext, values: ExchangeF
     searchedNothing: query.length >= 2 && found.length === 0,
     contactChoices: [...contacts.values()],
     convention: convention ?? null,
+    sourcingCase: sourcingCase ? { id: sourcingCase.id, label: caseSubjectLabel(sourcingCase), href: `/sourcing/pistes/${sourcingCase.id}` } : null,
   };
 }
 
@@ -569,7 +618,7 @@ export async function updateExchange(ctx: ServiceContext, id: string, input: unk
     if (!before) throw new NotFoundError(t('exchanges.notFound'));
     const previous = await linksOfExchange(tx, id);
     const beforeNames = await namesOfLinks(tx, previous, before);
-    const checked = await checkLinks(tx, ctx, fields, previous);
+    const checked = await checkLinks(tx, ctx, fields, { ...previous, subjectType: before.subjectType, subjectId: before.subjectId });
     const exchange = await updateExchangeRow(tx, id, { ...columnsOf(fields), updatedById: ctx.actor?.id ?? null });
     await replaceExchangeLinks(tx, id, exchange.occurredAt, checked.links);
     await touchActivity(tx, ctx, checked.links, exchange.occurredAt);

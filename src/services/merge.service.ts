@@ -13,7 +13,10 @@
 // values from before the merge (the edits stay readable in the journal, and the undo entry
 // shows what was reverted), relations moved by the merge go back if they are still where the
 // merge put them, and relations added since stay on the kept record. Exchange links and tasks
-// (issue 12) move and come back the same way.
+// (issue 12) move and come back the same way, and so do an organisation's sourcing cases (issue
+// 14) — but a case in a challenge where the kept organisation already has one (one case per
+// start-up and challenge) stays on the merged record; the merge screen says so beforehand and the
+// journal entry counts it (moved 'sourcing_cases.left').
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../lib/errors';
 import { formatDate } from '../lib/format';
@@ -37,6 +40,7 @@ import {
   markMergeUndone,
   moveEventLinks,
   moveExchangesAndTasks,
+  moveSourcingCases,
   relationCounts,
   removeContactUnits,
   removeOrganizationUnits,
@@ -48,7 +52,9 @@ import {
   restoreEventLinks,
   restoreExchangesAndTasks,
   restoreSignatures,
+  restoreSourcingCases,
   setAffiliationsPrimary,
+  sourcingCasesLeftOnMerge,
 } from '../models/merges.model';
 import {
   findOrganizationById,
@@ -268,7 +274,7 @@ export interface MergeScreen {
   fields: Array<{ name: string; label: string; kept: string; merged: string; same: boolean; restricted: boolean; choice: 'kept' | 'merged' }>;
   lists: Array<{ label: string; kept: string; merged: string; result: string }>;
   units: { kept: string; merged: string; result: string };
-  moves: { affiliations: number; children: number; conventions: number; exchanges: number; tasks: number };
+  moves: { affiliations: number; children: number; conventions: number; exchanges: number; tasks: number; sourcingCases: number };
   /** « 3 rattachement(s) de contacts », … : what moves besides the values (none listed when zero). */
   moveItems: string[];
   /** Why the pair is proposed (as on /doublons), empty when nothing links the two records. */
@@ -296,11 +302,12 @@ async function lookupsFor(ctx: ServiceContext, entity: Entity, records: AnyRecor
 export async function getMergeScreen(ctx: ServiceContext, entity: Entity, keptId: string, mergedId: string): Promise<MergeScreen> {
   assertCan(ctx.actor, 'directory.merge');
   const [kept, merged] = await loadPair(ctx, entity, keptId, mergedId);
-  const [lookups, hidden, moves, pair] = await Promise.all([
+  const [lookups, hidden, moves, pair, casesLeft] = await Promise.all([
     lookupsFor(ctx, entity, [kept, merged]),
     hiddenFieldsFor(ctx, entity, [kept, merged]),
     relationCounts(ctx.db, entity, merged.id),
     entity === 'organization' ? scoreOrganizationPair(ctx.db, kept.id, merged.id) : scoreContactPair(ctx.db, kept.id, merged.id),
+    entity === 'organization' ? sourcingCasesLeftOnMerge(ctx.db, kept.id, merged.id) : Promise.resolve(0),
   ]);
   const moveItems = (
     entity === 'organization'
@@ -310,6 +317,9 @@ export async function getMergeScreen(ctx: ServiceContext, entity: Entity, keptId
           ['conventionParties', moves.conventions],
           ['exchanges', moves.exchanges],
           ['tasks', moves.tasks],
+          // Sourcing cases (issue 14): those in a challenge where the kept one has a case stay behind.
+          ['sourcingCases', moves.sourcingCases - casesLeft],
+          ['sourcingCasesLeft', casesLeft],
         ]
       : [
           ['contactAffiliations', moves.affiliations],
@@ -444,6 +454,10 @@ async function moveRelations(tx: ServiceContext['db'], entity: Entity, kept: Any
   } else {
     moved['organizations.parent_id'] = await repointChildren(tx, await childIdsOf(tx, merged.id, kept.id), merged.id, kept.id);
     moved.convention_parties = await repointConventionParties(tx, merged.id, kept.id);
+    // Its sourcing cases follow it (issue 14), except one in a challenge the kept organisation already has a case in.
+    const cases = await moveSourcingCases(tx, merged.id, kept.id);
+    if (cases.moved.length > 0) moved.sourcing_cases = cases.moved;
+    if (cases.left.length > 0) moved['sourcing_cases.left'] = cases.left;
   }
   // The exchanges the merged record took part in and its tasks follow it (issue 12).
   const activity = await moveExchangesAndTasks(tx, entity, merged.id, kept.id);
@@ -560,6 +574,7 @@ export async function undoMerge(ctx: ServiceContext, mergeId: string): Promise<{
     if (entity === 'organization') {
       await repointChildren(tx, moved['organizations.parent_id'] ?? [], kept.id, merged.id);
       await restoreConventionParties(tx, moved.convention_parties ?? [], merged.id);
+      await restoreSourcingCases(tx, moved.sourcing_cases ?? [], kept.id, merged.id);
       await removeOrganizationUnits(tx, kept.id, moved.organization_units ?? []);
     } else {
       await restoreSignatures(tx, moved['convention_parties.signatory'] ?? [], kept.id, merged.id);

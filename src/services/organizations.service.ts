@@ -45,6 +45,7 @@ import { conventionsOfOrganizationFor } from './conventions.service';
 import { cachedActiveUnits, cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
 import { type Actor, type ServiceContext, inTransaction } from './context';
 import { findOrganizationDuplicates, type DuplicateCandidate } from './duplicates.service';
+import { type OrganizationSourcingTab, sourcingTabOfOrganization } from './organization-sourcing.service';
 import { assertCan, can, canAttachUnit, unitsAfterChange } from './permissions';
 import { restrictedFieldsFor } from './restricted-fields.service';
 import { RECIPROCITY_FILTERS, type PartnershipView, type ReciprocityListFilter, reciprocityOfOrganizations, resolveReciprocityListFilter } from './reciprocity.service';
@@ -205,6 +206,8 @@ export type OrganizationDetail =
       children: Array<{ id: string; name: string; kindLabel: string }>;
       people: { current: Awaited<ReturnType<typeof affiliatedContacts>>; past: Awaited<ReturnType<typeof affiliatedContacts>> };
       conventions: Awaited<ReturnType<typeof conventionsOfOrganizationFor>>;
+      /** The « Sourcing d'innovation » tab (issue 14). */
+      sourcing: OrganizationSourcingTab | null;
       hiddenFields: string[];
       permissions: { edit: boolean; archive: boolean; restore: boolean; merge: boolean; undoMerge: boolean };
     };
@@ -234,7 +237,11 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
     organization.ownerId ? findUserById(ctx.db, organization.ownerId) : Promise.resolve(undefined),
   ]);
   const scope = { ownerId: organization.ownerId, unitIds: units.map((unit) => unit.id) };
-  const [hiddenFields, conventions] = await Promise.all([restrictedFieldsFor(ctx, 'organization', scope), conventionsOfOrganizationFor(ctx, organization.id)]);
+  const [hiddenFields, conventions, sourcing] = await Promise.all([
+    restrictedFieldsFor(ctx, 'organization', scope),
+    conventionsOfOrganizationFor(ctx, organization.id),
+    sourcingTabOfOrganization(ctx, organization.id),
+  ]);
   return {
     kind: 'found',
     organization,
@@ -247,6 +254,7 @@ export async function getOrganizationDetail(ctx: ServiceContext, id: string): Pr
     children,
     people: { current: people.filter((person) => !person.endDate), past: people.filter((person) => person.endDate) },
     conventions,
+    sourcing,
     hiddenFields,
     permissions: {
       edit: can(ctx.actor, 'directory.edit', scope),

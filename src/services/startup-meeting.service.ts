@@ -6,15 +6,23 @@
 // references they name, then the directory's duplicate warnings. Only then ONE transaction
 // creates the organisation, the contact (and its affiliation), the exchange and its task, each
 // with its usual journal entries. A wrong field anywhere writes nothing.
+//
+// Sourcing (issue 14): « Ajouter au défi … » adds the start-up to a challenge (or as spontaneous
+// sourcing) in the same transaction — a new case at « rencontrée » (the meeting happened; a
+// meeting planned ahead: « repérée »), or the start-up's case already there, moved on to
+// « rencontrée » when still repérée or qualifiée — and the exchange is about that case.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { ValidationError, type FieldErrors } from '../lib/errors';
-import { isoDateInParis, isoTimeInParis } from '../lib/format';
+import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../lib/errors';
+import { isoDateInParis, isoTimeInParis, parisDateTime } from '../lib/format';
 import { t } from '../lib/i18n';
 import { isUuid, parseInput } from '../lib/validation';
 import { findContactById, listContacts } from '../models/contacts.model';
 import { findOrganizationById, organizationLabels } from '../models/organizations.model';
-import { EXCHANGE_KINDS, EXCHANGE_OUTCOMES, type Contact, type Exchange, type Organization, type Task } from '../models/schema';
+import { CASE_SOURCES, EXCHANGE_KINDS, EXCHANGE_OUTCOMES, type CaseSource, type Contact, type Exchange, type Organization, type SourcingCase, type Task } from '../models/schema';
+import { findCaseOfChallenge } from '../models/sourcing-cases.model';
+import type { Database } from '../models/database';
+import { challengesOpenForCases, isEvaluatorOfCase, openSpontaneousCaseOf } from '../models/sourcing-links.model';
 import { type Actor, type ServiceContext, inTransaction } from './context';
 import { checkNewContact, contactSchema, createContactInTransaction, warnAboutContactDuplicates } from './contacts.service';
 import type { DuplicateCandidate } from './duplicates.service';
@@ -27,7 +35,8 @@ import {
   pickOrganizationsFor,
   warnAboutOrganizationDuplicates,
 } from './organizations.service';
-import { assertCan } from './permissions';
+import { assertCan, can } from './permissions';
+import { addCaseInTransaction, canEditCase, canReadCase, moveCaseStage } from './sourcing-cases.service';
 import { cachedActiveUserOptions, cachedOrganizationKinds } from './reference-lists';
 
 /**
@@ -104,15 +113,31 @@ export interface StartupMeetingOptions {
   organizationKinds: Array<{ value: string; label: string }>;
   outcomes: Array<{ value: string; label: string }>;
   users: Array<{ value: string; label: string }>;
+  /** « Ajouter au défi … » and the case's source, for whoever adds cases (null: the part is not shown). */
+  sourcing: { challenges: Array<{ value: string; label: string }>; sources: Array<{ value: string; label: string }> } | null;
 }
 
+/** The « Ajouter au défi » value of a spontaneous case (no challenge); '' adds no case. */
+export const SPONTANEOUS_CASE = 'spontanee';
+
 async function formOptions(ctx: ServiceContext): Promise<StartupMeetingOptions> {
-  const [kinds, users] = await Promise.all([cachedOrganizationKinds(ctx.db), cachedActiveUserOptions(ctx.db)]);
+  const mayAddCases = can(ctx.actor, 'sourcing.edit');
+  const [kinds, users, challenges] = await Promise.all([cachedOrganizationKinds(ctx.db), cachedActiveUserOptions(ctx.db), mayAddCases ? challengesOpenForCases(ctx.db) : Promise.resolve([])]);
   return {
     kinds: EXCHANGE_KINDS.map((kind) => ({ value: kind, label: t(`exchanges.kinds.${kind}`) })),
     organizationKinds: kinds.filter((kind) => !kind.archivedAt).map((kind) => ({ value: kind.code, label: kind.label })),
     outcomes: EXCHANGE_OUTCOMES.map((outcome) => ({ value: outcome, label: t(`exchanges.outcomes.${outcome}`) })),
     users: users.map((user) => ({ value: user.id, label: user.displayName })),
+    sourcing: mayAddCases
+      ? {
+          challenges: [
+            { value: '', label: t('startupMeeting.sourcing.noCase') },
+            ...challenges.map((challenge) => ({ value: challenge.id, label: t('startupMeeting.sourcing.challenge', { title: challenge.title }) })),
+            { value: SPONTANEOUS_CASE, label: t('startupMeeting.sourcing.spontaneous') },
+          ],
+          sources: CASE_SOURCES.map((source) => ({ value: source, label: t(`sourcingCases.sources.${source}`) })),
+        }
+      : null,
   };
 }
 
@@ -138,6 +163,8 @@ export async function newStartupMeetingForm(ctx: ServiceContext) {
       durationMinutes: '60',
       participantIds: [ctx.actor.id],
       nextStepAssigneeId: ctx.actor.id,
+      sourcingChallenge: '',
+      sourcingSource: '',
     } as Body,
     organization: null as { id: string; name: string } | null,
     contact: null as { id: string; name: string } | null,
@@ -222,6 +249,77 @@ export interface SavedStartupMeeting {
   task: Task | null;
   organization: { id: string; name: string; created: boolean };
   contact: { id: string; created: boolean } | null;
+  /** The case the meeting is about: created by this save, or the one the start-up already had. */
+  sourcingCase: { id: string; created: boolean; stage: SourcingCase['stage'] } | null;
+}
+
+/** What « Ajouter au défi … » asks for: nothing, a spontaneous case, or a case in an open challenge. */
+interface SourcingChoice {
+  challengeId: string | null;
+  source: CaseSource | null;
+}
+
+/** Checks the sourcing part before anything is written (field errors named as the form's). */
+async function sourcingChoiceOf(ctx: ServiceContext & { actor: NonNullable<ServiceContext['actor']> }, body: Body, errors: FieldErrors, organization: Organization | undefined): Promise<SourcingChoice | null> {
+  const chosen = text(body.sourcingChallenge).trim();
+  if (chosen === '') return null;
+  if (!can(ctx.actor, 'sourcing.edit')) {
+    errors.sourcingChallenge = t('startupMeeting.errors.sourcingNotAllowed');
+    return null;
+  }
+  let challengeId: string | null = null;
+  if (chosen !== SPONTANEOUS_CASE) {
+    const open = isUuid(chosen) ? (await challengesOpenForCases(ctx.db)).some((challenge) => challenge.id === chosen) : false;
+    if (!open) {
+      errors.sourcingChallenge = t('startupMeeting.errors.challengeUnknown');
+      return null;
+    }
+    challengeId = chosen;
+  }
+  const sourceText = text(body.sourcingSource).trim();
+  const source = (CASE_SOURCES as readonly string[]).includes(sourceText) ? (sourceText as CaseSource) : null;
+  if (sourceText !== '' && !source) errors.sourcingSource = t('startupMeeting.errors.sourceUnknown');
+  // A source is needed only for a new case: an existing start-up may already have one.
+  const existing = organization ? (challengeId ? await findCaseOfChallenge(ctx.db, challengeId, organization.id) : await openSpontaneousCaseOf(ctx.db, organization.id)) : undefined;
+  if (!existing && !source && sourceText === '') errors.sourcingSource = t('startupMeeting.errors.sourceRequired');
+  return { challengeId, source };
+}
+
+/** Whether the actor reads this case (its evaluators included). */
+async function mayReadCase(db: Database, ctx: ServiceContext, row: SourcingCase): Promise<boolean> {
+  if (!ctx.actor) return false;
+  return canReadCase(ctx.actor, row) || ((await isEvaluatorOfCase(db, row.id, ctx.actor.id)) && canReadCase(ctx.actor, row, true));
+}
+
+/**
+ * Inside the save's transaction: the start-up's case in the chosen challenge (or its open
+ * spontaneous case) moved on to « rencontrée » when still repérée or qualifiée and the actor moves
+ * it; otherwise a new case. A refusal (closed challenge, not the actor's unit, a confidential case
+ * the actor does not read) is a field error: the whole save is rolled back.
+ */
+async function caseForMeeting(tx: Database, ctx: ServiceContext, choice: SourcingChoice, organizationId: string, occurredAt: Date): Promise<{ row: SourcingCase; created: boolean }> {
+  const actor = ctx.actor;
+  try {
+    const existing = choice.challengeId ? await findCaseOfChallenge(tx, choice.challengeId, organizationId) : await openSpontaneousCaseOf(tx, organizationId);
+    const met = occurredAt.getTime() <= ctx.now.getTime();
+    if (existing) {
+      if (!(await mayReadCase(tx, ctx, existing))) throw new ValidationError({ sourcingChallenge: t('sourcingCases.errors.alreadyInChallenge') });
+      let row = existing;
+      if (met && actor && canEditCase(actor, existing)) {
+        // One stage at a time, as on the kanban: repérée → qualifiée → rencontrée.
+        if (row.stage === 'reperee') row = await moveCaseStage(tx, ctx, { caseId: row.id, to: 'qualifiee', by: 'person' });
+        if (row.stage === 'qualifiee') row = await moveCaseStage(tx, ctx, { caseId: row.id, to: 'rencontree', by: 'person' });
+      }
+      return { row, created: false };
+    }
+    if (!choice.source) throw new ValidationError({ sourcingSource: t('startupMeeting.errors.sourceRequired') });
+    const row = await addCaseInTransaction(tx, ctx, { organizationId, challengeId: choice.challengeId, source: choice.source, stage: met ? 'rencontree' : 'reperee' }, 'person');
+    return { row, created: true };
+  } catch (error) {
+    if (error instanceof ConflictError || error instanceof ForbiddenError) throw new ValidationError({ sourcingChallenge: error.message }, error.message);
+    if (error instanceof ValidationError && error.fieldErrors.challengeId) throw new ValidationError({ sourcingChallenge: error.fieldErrors.challengeId }, error.message);
+    throw error;
+  }
 }
 
 export async function saveStartupMeeting(ctx: ServiceContext, body: Body): Promise<SavedStartupMeeting> {
@@ -294,6 +392,9 @@ export async function saveStartupMeeting(ctx: ServiceContext, body: Body): Promi
       }),
   );
 
+  // « Ajouter au défi … » (issue 14).
+  const sourcing = await sourcingChoiceOf(ctx, body, errors, existingOrganization);
+
   if (Object.keys(errors).length > 0 || !exchangeValues) throw new ValidationError(errors, t('validation.formHasErrors'));
 
   // The directory's duplicate warnings, both at once, unless confirmed.
@@ -309,16 +410,19 @@ export async function saveStartupMeeting(ctx: ServiceContext, body: Body): Promi
         existingOrganization ?? (newOrganization ? await createOrganizationInTransaction(tx, ctx, actor, newOrganization.values, newOrganization.unitIds) : undefined);
       if (!organization) throw new Error('startup meeting: no organisation');
       const contact = existingContact ?? (newContact ? await createContactInTransaction(tx, ctx, actor, newContact.values, newContact.unitIds, organization.id) : undefined);
+      const sourcingCase = sourcing ? await caseForMeeting(tx, ctx, sourcing, organization.id, parisDateTime(exchangeValues.occurredOn, exchangeValues.occurredTime)) : null;
       const { exchange, task } = await createExchangeInTransaction(tx, ctx, {
         ...exchangeValues,
         organizationIds: [organization.id],
         contactIds: contact ? [contact.id] : [],
+        ...(sourcingCase ? { subjectType: 'sourcing_case' as const, subjectId: sourcingCase.row.id } : {}),
       });
       return {
         exchange,
         task,
         organization: { id: organization.id, name: organization.name, created: !existingOrganization },
         contact: contact ? { id: contact.id, created: !existingContact } : null,
+        sourcingCase: sourcingCase ? { id: sourcingCase.row.id, created: sourcingCase.created, stage: sourcingCase.row.stage } : null,
       };
     });
   } catch (error) {

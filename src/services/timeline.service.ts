@@ -2,6 +2,8 @@
 // stream of exchanges, tasks, journal changes, circuit events, documents and merges, filtered by
 // type and period, paginated by cursor (« Voir plus »). Read by readTimelinePage (one statement,
 // confidential exchanges left out inside it), described here for people: French labels, names.
+// Issue 14 adds the sourcing case's and the challenge's timelines (/sourcing/historique/…), and
+// an organisation's shows its cases' entries; confidential cases only to who may read them.
 import { z } from 'zod';
 import { NotFoundError } from '../lib/errors';
 import { formatDate, startOfParisDay } from '../lib/format';
@@ -10,6 +12,8 @@ import { auditReferenceLabels } from '../models/audit.model';
 import { findContactById } from '../models/contacts.model';
 import { findConventionById } from '../models/conventions.model';
 import { findOrganizationById } from '../models/organizations.model';
+import { findChallenge } from '../models/sourcing-challenges.model';
+import { caseLabel, caseLabels, isEvaluatorOfCase, visibleCaseIdsOfChallenge, visibleCaseIdsOfOrganizations } from '../models/sourcing-links.model';
 import {
   type AuditRow,
   TIMELINE_TYPES,
@@ -23,11 +27,13 @@ import {
 import type { ServiceContext } from './context';
 import { maySeeConfidential } from './conventions.service';
 import { describeAuditEntries } from './journal.service';
+import { caseSubjectLabel } from './exchanges.service';
 import { assertCan, can } from './permissions';
+import { canReadCase, caseViewerOf } from './sourcing-cases.service';
 
 export const TIMELINE_PAGE_SIZE = 25;
 
-export type TimelineSubjectType = 'organization' | 'contact' | 'convention';
+export type TimelineSubjectType = 'organization' | 'contact' | 'convention' | 'sourcing_case' | 'sourcing_challenge';
 export interface TimelineSubject {
   type: TimelineSubjectType;
   id: string;
@@ -36,8 +42,26 @@ export interface TimelineSubject {
 const WITH_OPTIONS = ['contacts', 'conventions'] as const;
 type WithOption = (typeof WITH_OPTIONS)[number];
 
+/** Where each record's page lives. */
+const BASES: Record<TimelineSubjectType, string> = {
+  organization: '/structures',
+  contact: '/contacts',
+  convention: '/conventions',
+  sourcing_case: '/sourcing/pistes',
+  sourcing_challenge: '/sourcing/defis',
+};
+
 /** Where each subject's timeline lives (its fragment and its page without JavaScript). */
-const BASES: Record<TimelineSubjectType, string> = { organization: '/structures', contact: '/contacts', convention: '/conventions' };
+function timelineBase(subject: TimelineSubject): string {
+  if (subject.type === 'sourcing_case') return `/sourcing/historique/pistes/${subject.id}`;
+  if (subject.type === 'sourcing_challenge') return `/sourcing/historique/defis/${subject.id}`;
+  return `${BASES[subject.type]}/${subject.id}/historique`;
+}
+
+/** Where a record's own page is (the timeline page's « back » link). */
+export function recordHrefOf(subject: TimelineSubject): string {
+  return `${BASES[subject.type]}/${subject.id}`;
+}
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)));
 
@@ -93,6 +117,19 @@ async function loadSubject(ctx: ServiceContext, subject: TimelineSubject): Promi
     if (!organization || (organization.archivedAt && !can(ctx.actor, 'directory.archive'))) throw new NotFoundError(t('organizations.notFound'));
     return { label: organization.name };
   }
+  if (subject.type === 'sourcing_case') {
+    assertCan(ctx.actor, 'sourcing.read');
+    const row = valid ? await caseLabel(ctx.db, subject.id) : undefined;
+    const readable = row && ctx.actor && (canReadCase(ctx.actor, row) || ((await isEvaluatorOfCase(ctx.db, row.id, ctx.actor.id)) && canReadCase(ctx.actor, row, true)));
+    if (!row || !readable) throw new NotFoundError(t('sourcingCases.notFound'));
+    return { label: caseSubjectLabel(row) };
+  }
+  if (subject.type === 'sourcing_challenge') {
+    assertCan(ctx.actor, 'sourcing.read');
+    const challenge = valid ? await findChallenge(ctx.db, subject.id) : undefined;
+    if (!challenge) throw new NotFoundError(t('timeline.challengeNotFound'));
+    return { label: challenge.title };
+  }
   if (subject.type === 'contact') {
     assertCan(ctx.actor, 'directory.read');
     const contact = valid ? await findContactById(ctx.db, subject.id) : undefined;
@@ -118,13 +155,18 @@ async function describeJournal(ctx: ServiceContext, subject: TimelineSubject, ro
   const described = await describeAuditEntries(ctx.db, rows);
   // Entries of another record (its contacts', its conventions', with the toggle): which one.
   const others = { organization: [] as string[], contact: [] as string[], convention: [] as string[] };
+  const otherCases: string[] = [];
   for (const row of rows) {
-    if (row.entityId !== subject.id && (row.entityType === 'organization' || row.entityType === 'contact' || row.entityType === 'convention')) others[row.entityType].push(row.entityId);
+    if (row.entityId === subject.id) continue;
+    if (row.entityType === 'organization' || row.entityType === 'contact' || row.entityType === 'convention') others[row.entityType].push(row.entityId);
+    if (row.entityType === 'sourcing_case') otherCases.push(row.entityId);
   }
   const names =
     others.organization.length + others.contact.length + others.convention.length > 0
       ? await auditReferenceLabels(ctx.db, { user: [], unit: [], organizationKind: [], ...others })
       : new Map<string, string>();
+  // A case's entries on its organisation's or challenge's timeline: « Piste : <start-up> — <défi> ».
+  for (const row of await caseLabels(ctx.db, [...new Set(otherCases)])) names.set(`sourcing_case:${row.id}`, caseSubjectLabel(row));
   return described.map((entry) => {
     const document = entry.document;
     const confidentialDocument = document ? document.confidential : entry.metadata.confidential === true && typeof entry.metadata.documentId === 'string';
@@ -133,7 +175,7 @@ async function describeJournal(ctx: ServiceContext, subject: TimelineSubject, ro
     return {
       ...entry,
       note: hidden ? t('conventions.confidentialDocument') : entry.note,
-      recordLabel: otherName ? `${labelFor('entityTypes', entry.entityType)} : ${otherName}` : null,
+      recordLabel: otherName ? (entry.entityType === 'sourcing_case' ? otherName : `${labelFor('entityTypes', entry.entityType)} : ${otherName}`) : null,
       recordHref: otherName ? `${BASES[entry.entityType as TimelineSubjectType]}/${entry.entityId}` : null,
     };
   });
@@ -200,7 +242,8 @@ async function describeRows(ctx: ServiceContext, subject: TimelineSubject, rows:
           title: t('timeline.reminder.title'),
           stepLabel: row.stepLabel,
           assigneeName: row.assigneeName,
-          href: row.conventionId === subject.id ? null : `/conventions/${row.conventionId}`,
+          href: row.conventionId === subject.id ? null : `${row.subjectType === 'sourcing_case' ? BASES.sourcing_case : BASES.convention}/${row.conventionId}`,
+          hrefLabel: row.subjectType === 'sourcing_case' ? t('timeline.caseRecord') : labelFor('entityTypes', 'convention'),
         };
       case 'audit': {
         const entry = journalById.get(row.id);
@@ -236,15 +279,27 @@ export async function readTimeline(ctx: ServiceContext, subject: TimelineSubject
   const loaded = await loadSubject(ctx, subject);
   const query = timelineQuerySchema.parse(rawQuery ?? {});
   const withOptions = subject.type === 'organization' ? query.avec : [];
-  const scope: TimelineScope =
-    subject.type === 'organization'
-      ? withOptions.length > 0
-        ? await organizationTimelineScope(ctx.db, subject.id, { contacts: withOptions.includes('contacts'), conventions: withOptions.includes('conventions') })
-        : { organizationIds: [subject.id], contactIds: [], conventionIds: [] }
-      : subject.type === 'contact'
-        ? { organizationIds: [], contactIds: [subject.id], conventionIds: [] }
-        : { organizationIds: [], contactIds: [], conventionIds: [subject.id] };
   const actor = ctx.actor;
+  const caseViewer = actor ? caseViewerOf(actor) : null;
+  const readsCases = caseViewer !== null && can(actor, 'sourcing.read');
+  let scope: TimelineScope;
+  if (subject.type === 'organization') {
+    scope =
+      withOptions.length > 0
+        ? await organizationTimelineScope(ctx.db, subject.id, { contacts: withOptions.includes('contacts'), conventions: withOptions.includes('conventions') })
+        : { organizationIds: [subject.id], contactIds: [], conventionIds: [] };
+    // Its sourcing cases always (the start-up's history is theirs too), those the reader may see.
+    scope.caseIds = readsCases ? await visibleCaseIdsOfOrganizations(ctx.db, [subject.id], caseViewer) : [];
+  } else if (subject.type === 'contact') {
+    scope = { organizationIds: [], contactIds: [subject.id], conventionIds: [] };
+  } else if (subject.type === 'convention') {
+    scope = { organizationIds: [], contactIds: [], conventionIds: [subject.id] };
+  } else if (subject.type === 'sourcing_case') {
+    scope = { organizationIds: [], contactIds: [], conventionIds: [], caseIds: [subject.id] };
+  } else {
+    // A challenge: its own entries and those of its cases the reader may see (a confidential one stays hidden).
+    scope = { organizationIds: [], contactIds: [], conventionIds: [], challengeIds: [subject.id], caseIds: caseViewer ? await visibleCaseIdsOfChallenge(ctx.db, subject.id, caseViewer) : [] };
+  }
   const viewer = actor ? { id: actor.id, roles: actor.roles, unitIds: actor.unitIds } : { id: '00000000-0000-0000-0000-000000000000', roles: [], unitIds: [] };
   const after = decodeCursor(query.page);
   const page = await readTimelinePage(ctx.db, {
@@ -265,7 +320,7 @@ export async function readTimeline(ctx: ServiceContext, subject: TimelineSubject
   for (const type of selected) total += page.counts[type];
   return {
     subject: { ...subject, label: loaded.label },
-    base: `${BASES[subject.type]}/${subject.id}/historique`,
+    base: timelineBase(subject),
     query: {
       types: query.types.length > 0 ? query.types.join(',') : undefined,
       from: query.from,

@@ -14,6 +14,7 @@ import {
   exchanges,
   organizationUnits,
   organizations,
+  sourcingCases,
   tasks,
   type User,
 } from '../../src/models/schema';
@@ -37,9 +38,10 @@ describe('start-up meeting in one form', () => {
   afterAll(() => harness.close());
 
   async function counts() {
-    const count = async (table: typeof organizations | typeof contacts | typeof exchanges | typeof tasks) =>
+    const count = async (table: typeof organizations | typeof contacts | typeof exchanges | typeof tasks | typeof sourcingCases) =>
       (await harness.db.select({ value: sql<number>`count(*)::int` }).from(table))[0]?.value ?? 0;
-    return { organizations: await count(organizations), contacts: await count(contacts), exchanges: await count(exchanges), tasks: await count(tasks) };
+    // Sourcing cases too (issue 14: « Ajouter au défi … » writes one in the same transaction).
+    return { organizations: await count(organizations), contacts: await count(contacts), exchanges: await count(exchanges), tasks: await count(tasks), sourcingCases: await count(sourcingCases) };
   }
 
   /** A complete form: the meeting and its next step; the organisation and contact parts are given by each test. */
@@ -100,7 +102,7 @@ describe('start-up meeting in one form', () => {
     expect(response.status).toBe(303);
     const [exchange] = await harness.db.select().from(exchanges).where(eq(exchanges.summary, 'Présentation de leur outil de quiz adaptatif'));
     expect(response.headers.location).toBe(`/echanges/${exchange?.id}`);
-    expect(await counts()).toEqual({ organizations: before.organizations + 1, contacts: before.contacts + 1, exchanges: before.exchanges + 1, tasks: before.tasks + 1 });
+    expect(await counts()).toEqual({ organizations: before.organizations + 1, contacts: before.contacts + 1, exchanges: before.exchanges + 1, tasks: before.tasks + 1, sourcingCases: before.sourcingCases });
 
     const [organization] = await harness.db.select().from(organizations).where(eq(organizations.name, 'Quizotope Lab'));
     expect(organization).toMatchObject({ kindCode: 'startup', siren, website: 'https://quizotope-lab.example.fr', createdById: charge.id, ownerId: charge.id });

@@ -67,6 +67,8 @@ export const frDuplicates = {
       signatures: '{count} signature(s) de convention',
       exchanges: '{count} échange(s)',
       tasks: '{count} tâche(s)',
+      sourcingCases: '{count} piste(s) de sourcing',
+      sourcingCasesLeft: '{count} piste(s) de sourcing resteront sur la fiche fusionnée : la structure conservée a déjà une piste dans le même défi',
     },
     submit: 'Fusionner',
     confirm: 'Fusionner ces deux fiches ? Un administrateur pourra annuler la fusion.',

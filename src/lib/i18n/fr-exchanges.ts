@@ -48,6 +48,7 @@ export const frExchanges = {
       participantIds: 'Participants internes',
       participantHint: 'Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.',
       subjectId: 'Convention concernée',
+      sourcingCase: 'Piste de sourcing',
       summary: 'Résumé',
       summaryHint: 'Une phrase : ce qui s’est dit, ce qui a été décidé.',
       notes: 'Notes',
@@ -113,6 +114,9 @@ export const frExchanges = {
     chooseTask: 'Tâche',
     chooseTaskHint: 'Une relance ou une action à faire, avec une échéance.',
     headerButton: 'Saisir',
+    /** An exchange about a sourcing case (issue 14). */
+    caseSubject: 'Piste : {startup} — {challenge}',
+    spontaneousCase: 'sourcing spontané',
     errors: {
       kind: 'Choisissez le type d’échange.',
       occurredOnRequired: 'Indiquez la date de l’échange.',
@@ -126,6 +130,7 @@ export const frExchanges = {
       contactUnknown: 'Un contact choisi n’existe pas ou a été fusionné.',
       participantUnknown: 'Un participant choisi n’existe pas ou son compte est désactivé.',
       subject: 'La convention concernée n’existe pas.',
+      caseSubject: 'Cette piste de sourcing n’existe pas ou vous n’y avez pas accès.',
       summaryRequired: 'Indiquez un résumé.',
       outcome: 'Issue inconnue.',
       tagTooLong: 'Une étiquette fait au plus 50 caractères.',
@@ -165,6 +170,7 @@ export const frExchanges = {
     place: 'Lieu',
     visioUrl: 'Lien de visio',
     convention: 'Convention',
+    sourcingCase: 'Piste de sourcing',
     summary: 'Résumé',
     notes: 'Notes',
     outcome: 'Issue',

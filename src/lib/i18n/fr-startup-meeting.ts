@@ -49,9 +49,27 @@ export const frStartupMeeting = {
     nextStep: {
       legend: '4. La suite',
     },
+    /** « Ajouter au défi … » (issue 14): the meeting adds the start-up to the sourcing pipeline. */
+    sourcing: {
+      legend: '5. Le sourcing d’innovation',
+      hint: 'Facultatif. La start-up devient une piste du défi choisi, à l’étape « Rencontrée » ; si elle y a déjà une piste, la rencontre y est rattachée.',
+      challengeField: 'Ajouter au défi…',
+      noCase: 'Ne pas créer de piste',
+      challenge: 'Défi : {title}',
+      spontaneous: 'Piste spontanée (hors défi)',
+      source: 'Source de la piste',
+      sourceHint: 'Où la start-up a été repérée (obligatoire pour une nouvelle piste).',
+      sourcePlaceholder: 'Choisissez une source',
+    },
+    savedCaseCreated: 'Piste de sourcing créée pour « {name} » (étape « {stage} »).',
+    savedCaseLinked: 'Rencontre rattachée à la piste existante de « {name} » (étape « {stage} »).',
     errors: {
       organizationGone: 'Cette structure n’existe plus (fusionnée ou archivée) : choisissez-en une autre.',
       contactGone: 'Ce contact n’existe plus (fusionné, archivé ou supprimé) : choisissez-en un autre.',
+      sourcingNotAllowed: 'Seuls les chargés, managers et administrateurs ajoutent des start-ups au sourcing.',
+      challengeUnknown: 'Ce défi n’existe pas ou n’est plus ouvert : choisissez-en un autre.',
+      sourceRequired: 'Indiquez la source de la nouvelle piste.',
+      sourceUnknown: 'Source inconnue.',
     },
   },
 } as const;

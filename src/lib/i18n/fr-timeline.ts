@@ -17,7 +17,13 @@ export const frTimeline = {
       circuit: 'Circuit de validation',
       document: 'Documents',
       fusion: 'Fusions',
+      sourcing: 'Sourcing',
     },
+    /** Issue 14: the case's and the challenge's timelines. */
+    caseRecord: 'Piste de sourcing',
+    challengeNotFound: 'Ce défi n’existe pas.',
+    sourcingCrumb: 'Sourcing',
+    challengesCrumb: 'Défis',
     with: {
       contacts: 'Inclure ses contacts',
       conventions: 'Inclure ses conventions',
