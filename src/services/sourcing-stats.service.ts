@@ -273,7 +273,7 @@ export async function readSourcingStats(ctx: ServiceContext, rawQuery: unknown) 
       id: 'durees',
       caption: t('sourcingStats.medians.tableCaption'),
       rowHeader: t('sourcingStats.funnel.stage'),
-      columns: [t('sourcingStats.funnel.medianDays'), t('sourcingStats.medians.closedStays'), t('sourcingStats.funnel.stillThere')],
+      columns: [t('sourcingStats.medians.median'), t('sourcingStats.medians.closedStays'), t('sourcingStats.medians.open')],
       rows: CASE_STAGES.map((stage) => ({
         label: stageLabel(stage),
         cells: [daysCell(medianDays(stage)), countCell(totals.get(stage)?.closedStays ?? 0), countCell(totals.get(stage)?.openStays ?? 0)],

@@ -18,7 +18,6 @@ export const frSourcingStats = {
     exportCsv: 'Exporter les tableaux (CSV)',
     exportXlsx: 'Exporter les tableaux (Excel)',
     periodLabel: 'Du {from} au {to}',
-    dateHint: 'Format : jj/mm/aaaa',
     empty: 'Aucune donnée sur cette période avec ces filtres.',
     chartOf: 'Graphique : {title}. Les valeurs sont dans le tableau qui suit.',
     dash: '—',
@@ -53,7 +52,6 @@ export const frSourcingStats = {
       entered: 'Pistes entrées',
       advanced: 'Passées plus loin',
       conversion: 'Conversion vers l’étape suivante',
-      medianDays: 'Durée médiane dans l’étape',
       stillThere: 'Encore dans l’étape',
     },
     conversion: {
@@ -66,6 +64,8 @@ export const frSourcingStats = {
       chart: 'Durée médiane dans chaque étape (jours)',
       tableCaption: 'Durée médiane dans chaque étape',
       closedStays: 'Séjours terminés',
+      median: 'Durée médiane',
+      open: 'En cours',
     },
     pilots: {
       title: 'Issue des expérimentations',
