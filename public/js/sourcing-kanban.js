@@ -24,6 +24,8 @@
     var origin = origins[card.id];
     if (!origin) return;
     delete origins[card.id];
+    var select = card.querySelector('select[name="stage"]');
+    if (select) select.value = '';
     var list = origin.list;
     var before = list.children[origin.index] || null;
     if (before === card) return;

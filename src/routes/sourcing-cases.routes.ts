@@ -16,6 +16,8 @@ import {
   pickCaseOrganizations,
   updateCase,
 } from '../services/sourcing-kanban.service';
+import { gatesPanelOfCase } from '../services/sourcing-gates.service';
+import { pilotsPanelOfCase } from '../services/sourcing-pilots.service';
 import { requireLogin } from '../web/auth-middleware';
 import { flash, redirectAfterPost, render, renderInvalid, safeNext, serviceContext } from '../web/http';
 
@@ -79,8 +81,11 @@ export function sourcingCasesRouter(): Router {
   });
 
   router.get('/pistes/:id', async (req, res) => {
-    const page = await casePage(serviceContext(req), req.params.id, req.query.comite);
-    render(req, res, 'sourcing/cases/show', { title: page.case.organizationName, ...page, returnTo: `/sourcing/pistes/${page.case.id}` });
+    const ctx = serviceContext(req);
+    const page = await casePage(ctx, req.params.id, req.query.comite);
+    // The committees' (sourcing-gates) and pilots' (sourcing-pilots) panels, once the case is known readable.
+    const [gatesPanel, pilotsPanel] = await Promise.all([gatesPanelOfCase(ctx, page.case.id), pilotsPanelOfCase(ctx, page.case.id)]);
+    render(req, res, 'sourcing/cases/show', { title: page.case.organizationName, ...page, gatesPanel, pilotsPanel, returnTo: `/sourcing/pistes/${page.case.id}` });
   });
 
   router.get('/pistes/:id/modifier', async (req, res) => {
