@@ -69,11 +69,12 @@ export function sourcingGatesRouter(): Router {
     render(req, res, 'sourcing/gates/journal', { title: t('sourcingGates.log.title', { title: log.challenge.title }), ...log });
   });
 
-  const renderScorecard = async (req: Request, res: Response, values?: Record<string, unknown>, errors?: Record<string, string>, conflictValues?: Record<string, unknown>) => {
+  const renderScorecard = async (req: Request, res: Response, values?: Record<string, unknown>, errors?: Record<string, string>, view = 'scorecard') => {
     const page = await getScorecardPage(serviceContext(req), String(req.params.stepId));
-    const data = { ...page, title: t('sourcingGates.scorecard.title', { title: page.title }), pageTitle: page.title, values: values ?? page.values, conflict: conflictValues ?? {} };
-    if (errors) renderInvalid(req, res, 'sourcing/gates/scorecard', data, errors);
-    else render(req, res, 'sourcing/gates/scorecard', data);
+    const title = view === 'conflict' ? t('sourcingGates.scorecard.conflictTitle') : t('sourcingGates.scorecard.title', { title: page.title });
+    const data = { ...page, title, pageTitle: page.title, values: view === 'conflict' ? page.values : (values ?? page.values), conflict: view === 'conflict' ? (values ?? {}) : {} };
+    if (errors) renderInvalid(req, res, `sourcing/gates/${view}`, data, errors);
+    else render(req, res, `sourcing/gates/${view}`, data);
   };
 
   router.get('/etapes/:stepId/evaluation', (req, res) => renderScorecard(req, res));
@@ -89,6 +90,8 @@ export function sourcingGatesRouter(): Router {
     }
   });
 
+  router.get('/etapes/:stepId/conflit', (req, res) => renderScorecard(req, res, undefined, undefined, 'conflict'));
+
   router.post('/etapes/:stepId/conflit', async (req, res) => {
     try {
       const { replacement } = await declareConflict(serviceContext(req), String(req.params.stepId), body(req));
@@ -96,7 +99,7 @@ export function sourcingGatesRouter(): Router {
       redirectAfterPost(res, '/validations');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      await renderScorecard(req, res, undefined, error.fieldErrors, body(req));
+      await renderScorecard(req, res, body(req), error.fieldErrors, 'conflict');
     }
   });
 

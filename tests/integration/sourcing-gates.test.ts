@@ -11,6 +11,8 @@ import { DEFAULT_CRITERIA } from '../../src/workflows/sourcing-scorecard';
 import { buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
 
+jest.setTimeout(120_000);
+
 describe('sourcing gates (comité de sourcing)', () => {
   let harness: TestApp;
   let owner: User;
@@ -200,10 +202,13 @@ describe('sourcing gates (comité de sourcing)', () => {
     // The owner hears of it: a notification, and an e-mail delivered by the worker.
     const notice = await harness.db.select().from(notifications).where(and(eq(notifications.userId, owner.id), eq(notifications.link, `/sourcing/comites/${gate.id}`)));
     expect(notice).toHaveLength(1);
-    const mail = await eventually(async () => (await harness.db.select().from(emails).where(and(like(emails.idempotencyKey, `sourcing-gate-${gate.id}-go-%`), eq(emails.status, 'sent'))))[0], 15_000);
+    const mail = await eventually(async () => (await harness.db.select().from(emails).where(and(like(emails.idempotencyKey, `sourcing-gate-${gate.id}-go-%`), eq(emails.status, 'sent'))))[0], 45_000);
     expect(mail.toAddress).toBe(owner.email);
 
-    // The decision log: HTML, CSV (journaled), PDF.
+  });
+
+  test('the decision log: HTML, CSV and PDF (journaled); a lecteur does not export', async () => {
+    const ownerBrowser = await browserOf(owner);
     const log = await ownerBrowser.get(`/sourcing/comites/journal?defi=${challengeId}`);
     expect(log.status).toBe(200);
     expect(log.text).toContain('Solution mûre, à expérimenter sur deux unités.');
@@ -289,7 +294,7 @@ describe('sourcing gates (comité de sourcing)', () => {
     const gatePage = await ownerBrowser.get(`/sourcing/comites/${gate.id}`);
     expect(gatePage.text).toContain('Remplacer un évaluateur');
     const cardB = cards.find((card) => card.evaluatorId === evaluatorB.id);
-    expect((await ownerBrowser.post(`/sourcing/comites/${gate.id}/remplacer`, { scorecardId: cardB?.id, replacementId: juriste.id })).status).toBe(303);
+    expect((await ownerBrowser.post(`/sourcing/comites/${gate.id}/remplacer`, { scorecardId: String(cardB?.id), replacementId: juriste.id })).status).toBe(303);
     expect((await gateRow(gate.id))?.evaluatorIds.sort()).toEqual([evaluatorC.id, juriste.id].sort());
     // Scores complete once the two who are not recused have submitted.
     expect((await browserC.post(`/sourcing/comites/etapes/${stepA}/evaluation`, scores(2, 'Avis-C'))).status).toBe(303);
@@ -309,7 +314,7 @@ describe('sourcing gates (comité de sourcing)', () => {
     expect(gate.criteria.map((criterion) => criterion.key)).not.toContain('image');
     const [legal] = await harness.db.select().from(workflowSteps).where(and(eq(workflowSteps.runId, gate.runId ?? ''), eq(workflowSteps.stepKey, 'legal')));
     expect(legal?.status).toBe('active');
-    const legalScores = Object.fromEntries(Object.entries(scores(1)).filter(([key]) => !key.endsWith('image')));
+    const legalScores = Object.fromEntries(Object.entries(scores(1)).filter(([key]) => !key.endsWith('image'))) as Record<string, string>;
     await (await browserOf(evaluatorA)).post(`/sourcing/comites/etapes/${await stepOf(gate.id, evaluatorA.id)}/evaluation`, legalScores);
     await (await browserOf(evaluatorB)).post(`/sourcing/comites/etapes/${await stepOf(gate.id, evaluatorB.id)}/evaluation`, legalScores);
     const juristeBrowser = await browserOf(juriste);

@@ -37,7 +37,7 @@ export const frSourcingGates = {
       intro: 'Notez chaque critère de 1 (insuffisant) à 5 (excellent). Les notes des autres évaluateurs restent masquées jusqu’à ce que tous aient soumis leur grille.',
       weight: 'poids {weight}',
       submit: 'Soumettre ma grille',
-      submitted: 'Votre grille est soumise. Merci !',
+      submitted: 'Votre grille est enregistrée et transmise. Merci !',
       alreadySubmitted: 'Vous avez soumis votre grille le {date}.',
       yourScores: 'Vos notes',
       conflictTitle: 'Déclarer un conflit d’intérêts',
