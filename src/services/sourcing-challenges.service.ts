@@ -222,6 +222,7 @@ async function checkFields(tx: Database, ctx: ServiceContext, parsed: ReturnType
   const sponsors = await listActiveUsersWithRoles(tx, rolesWith('sourcing.sponsor'));
   if (!owners.some((user) => user.id === ownerId) && ownerId !== previous?.challenge.ownerId) errors.ownerId = t('sourcingChallenges.errors.ownerUnknown');
   if (sponsorId && !sponsors.some((user) => user.id === sponsorId) && sponsorId !== previous?.challenge.sponsorId) errors.sponsorId = t('sourcingChallenges.errors.sponsorUnknown');
+  else if (!sponsorId && previous && previous.challenge.status !== 'brouillon') errors.sponsorId = t('sourcingChallenges.errors.sponsorKept');
   const requested = [...new Set(fields.unitIds)];
   const { unitIds, refused } = unitsAfterChange(actor, requested, previous?.unitIds ?? []);
   const known = await unitsByIds(tx, unitIds);

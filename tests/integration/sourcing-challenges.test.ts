@@ -166,6 +166,9 @@ describe('sourcing challenges', () => {
     expect(stale.status).toBe(409);
     expect(stale.text).toContain('Ce défi a changé entre-temps');
     expect((await chargeBrowser.post(`/sourcing/defis/${id}/statut`, { to: 'en_sourcing' })).status).toBe(303);
+    const sponsorDropped = await chargeBrowser.post(`/sourcing/defis/${id}/modifier`, form({ title: 'Accessibilité des contenus', sponsorId: '' }));
+    expect(sponsorDropped.status).toBe(422);
+    expect(sponsorDropped.text).toContain('Un défi ouvert ou en sourcing garde un sponsor');
     const noOutcome = await chargeBrowser.post(`/sourcing/defis/${id}/statut`, { to: 'clos', note: 'Note gardée' });
     expect(noOutcome.status).toBe(422);
     expect(noOutcome.text).toContain('Choisissez l’issue du défi pour le clore.');

@@ -160,6 +160,7 @@ export const frSourcingChallenges = {
       statusNotAllowed: 'Un défi ne peut pas passer de « {from} » à « {to} ».',
       statusUnknown: 'Ce statut n’existe pas.',
       outcomeRequired: 'Choisissez l’issue du défi pour le clore.',
+      sponsorKept: 'Un défi ouvert ou en sourcing garde un sponsor : il décide aux comités.',
       sponsorNeeded: 'Choisissez d’abord un sponsor (Modifier) : il décide aux comités de ce défi.',
     },
   },
