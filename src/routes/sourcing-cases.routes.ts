@@ -1,9 +1,11 @@
 // The kanban (/sourcing) and the cases (« pistes », /sourcing/pistes): create, edit, move (htmx or « Déplacer vers »).
 import { Router, type Request, type Response } from 'express';
 import { ConflictError, ForbiddenError, ValidationError } from '../lib/errors';
+import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { t } from '../lib/i18n';
 import {
   caseFilterOptions,
+  casesExport,
   caseFormAgain,
   casePage,
   casesListPage,
@@ -19,6 +21,7 @@ import {
 import { gatesPanelOfCase } from '../services/sourcing-gates.service';
 import { pilotsPanelOfCase } from '../services/sourcing-pilots.service';
 import { requireLogin } from '../web/auth-middleware';
+import { exportFileName } from './organizations.routes';
 import { flash, redirectAfterPost, render, renderInvalid, safeNext, serviceContext } from '../web/http';
 
 const FORM_VIEW = 'sourcing/cases/form';
@@ -48,6 +51,13 @@ export function sourcingCasesRouter(): Router {
 
   router.get('/pistes', async (req, res) => {
     const ctx = serviceContext(req);
+    if (req.query.format === 'csv') {
+      const { columns, rows } = await casesExport(ctx, req.query);
+      res.setHeader('Content-Type', CSV_CONTENT_TYPE);
+      res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(t('sourcingCases.list.fileName'), 'csv')}"`);
+      await writeCsv(res, columns, rows);
+      return;
+    }
     const [page, options] = await Promise.all([casesListPage(ctx, req.query), caseFilterOptions(ctx)]);
     render(req, res, 'sourcing/cases/list', { title: t('sourcingCases.listTitle'), page, options }, { fragment: { target: 'sourcing-cases-results', partial: 'sourcing/cases/list-results' } });
   });

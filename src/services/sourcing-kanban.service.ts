@@ -226,6 +226,7 @@ export async function casesListPage(ctx: ServiceContext, rawQuery: unknown) {
     page,
     pageCount: Math.min(MAX_PAGES, Math.max(1, Math.ceil(found.total / CASE_PAGE_SIZE))),
     canCreate: can(actor, 'sourcing.edit'),
+    canExport: can(actor, 'sourcing.export'),
     boardUrl: `/sourcing${queryString({ ...query, etape: undefined, sort: undefined, dir: undefined })}`,
   };
 }
@@ -524,4 +525,49 @@ export async function updateCase(ctx: ServiceContext, caseId: string, input: Rec
 export async function pickCaseOrganizations(ctx: ServiceContext, query: string) {
   assertCan(ctx.actor, 'sourcing.edit');
   return pickOrganizationsFor(ctx, query);
+}
+
+// ── export ─────────────────────────────────────────────────────────────────────────────────
+const EXPORT_LIMIT = 10_000;
+
+/** The list's cases as CSV rows (same filters and order, up to 10,000), journaled « sourcing_case.exported ». */
+export async function casesExport(ctx: ServiceContext, rawQuery: unknown) {
+  assertCan(ctx.actor, 'sourcing.export');
+  const actor = requireActor(ctx);
+  const { page: _page, ...parsed } = listSchema.parse(rawQuery ?? {});
+  const direction = parsed.dir ?? (parsed.sort === 'entered' || parsed.sort === 'budget' ? 'desc' : 'asc');
+  const found = await listCases(ctx.db, caseViewerOf(actor), filtersOf(actor, parsed), { sort: parsed.sort, direction }, { limit: EXPORT_LIMIT, offset: 0 }, parisDayOf(ctx.now));
+  await inTransaction(ctx, (tx) =>
+    recordAudit(tx, ctx, {
+      action: 'sourcing_case.exported',
+      entityType: 'sourcing_case',
+      entityId: 'liste',
+      metadata: { filters: cleanQuery({ ...parsed, page: undefined }), format: 'csv', rowCount: found.rows.length, complete: found.total <= EXPORT_LIMIT },
+    }),
+  );
+  const col = (key: string, label: string, type?: 'number' | 'date') => ({ key, label: t(label), ...(type ? { type } : {}) });
+  return {
+    columns: [
+      col('organizationName', 'sourcingCases.list.cols.startup'),
+      col('challengeTitle', 'sourcingCases.list.cols.challenge'),
+      col('stageLabel', 'sourcingCases.list.cols.stage'),
+      col('daysInStage', 'sourcingCases.list.cols.days', 'number'),
+      col('ownerName', 'sourcingCases.list.cols.owner'),
+      col('unitName', 'sourcingCases.list.cols.unit'),
+      col('sourceLabel', 'sourcingCases.list.cols.source'),
+      col('budgetEuros', 'sourcingCases.list.cols.budget', 'number'),
+      col('tagList', 'sourcingCases.fields.tags'),
+      col('nextStep', 'sourcingCases.list.cols.nextStep'),
+      col('nextStepOn', 'sourcingCases.fields.nextStepOn', 'date'),
+      col('confidentialText', 'sourcingCases.fields.confidential'),
+    ],
+    rows: found.rows.map((row) => ({
+      ...row,
+      stageLabel: stageLabel(row.stage),
+      sourceLabel: t(`sourcingCases.sources.${row.source}`),
+      budgetEuros: row.estimatedBudgetCents !== null ? row.estimatedBudgetCents / 100 : null,
+      tagList: row.tags.join(', '),
+      confidentialText: row.confidential ? 'oui' : '',
+    })),
+  };
 }

@@ -202,4 +202,15 @@ describe('sourcing cases and the kanban', () => {
     expect(list.text).not.toContain('EvalTech');
     expect((await browser.get('/sourcing/pistes?sort=startup&dir=asc&page=3')).status).toBe(200);
   });
+
+  it('exports the list as CSV (journaled), not for a lecteur', async () => {
+    const csv = await browser.get(`/sourcing/pistes?defi=${challengeId}&format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.text).toContain('Start-up');
+    expect(csv.text).toContain('Abandonware');
+    const [audit] = await harness.db.select().from(auditLog).where(and(eq(auditLog.action, 'sourcing_case.exported'), eq(auditLog.actorId, charge.id)));
+    expect(audit!.metadata).toMatchObject({ format: 'csv', filters: { defi: challengeId } });
+    expect((await reader.get('/sourcing/pistes?format=csv')).status).toBe(403);
+  });
 });

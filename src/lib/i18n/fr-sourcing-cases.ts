@@ -153,6 +153,7 @@ export const frSourcingCases = {
       total: '{count} piste(s)',
       none: 'Aucune piste ne correspond à ces filtres.',
       export: 'Exporter (CSV)',
+      fileName: 'pistes-de-sourcing',
       cols: { startup: 'Start-up', challenge: 'Défi', stage: 'Étape', days: 'Jours', owner: 'Responsable', unit: 'Unité', source: 'Source', budget: 'Budget', nextStep: 'Prochaine étape' },
     },
   },
