@@ -116,6 +116,18 @@ describe('sourcing kanban', () => {
     await screenshot(page, 'sourcing-case-01-desktop');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'sourcing-case-02-phone');
+    // The form (start-up picked through the htmx search) and the list.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${app.url}/sourcing/pistes/nouvelle?defi=${challengeId}`);
+    await page.getByRole('searchbox', { name: /Chercher la start-up/ }).fill('Mentor');
+    await page.locator('#organization-matches label', { hasText: 'Mentorbot' }).waitFor();
+    await screenshot(page, 'sourcing-case-03-form-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'sourcing-case-04-form-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${app.url}/sourcing/pistes?defi=${challengeId}`);
+    await expectText(page.locator('#sourcing-cases-results'), 'Tutorat IA');
+    await screenshot(page, 'sourcing-cases-list-desktop');
     // The gated drop's 409 is the expected answer (the message it carries is checked above).
     expect(problems.filter((problem) => !/status of 409/.test(problem))).toEqual([]);
   });
