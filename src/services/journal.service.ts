@@ -61,6 +61,7 @@ const REFERENCE_FIELDS: Record<string, Record<string, AuditReferenceKind>> = {
     assigneeId: 'user',
     delegateId: 'user',
     delegatorId: 'user',
+    decisionOwnerId: 'user',
     createdById: 'user',
     updatedById: 'user',
     archivedById: 'user',

@@ -377,10 +377,11 @@ async function syncMilestoneTasks(
   caseRow: SourcingCase,
   summary: CaseSummary | undefined,
   removed: SourcingPilotMilestone[] = [],
+  options: { onlyCancel?: boolean } = {},
 ): Promise<void> {
   const actor = requireActor(ctx);
   const assigneeId = pilot.decisionOwnerId ?? caseRow.ownerId ?? actor.id;
-  const milestones = await milestonesOf(tx, pilot.id);
+  const milestones = options.onlyCancel ? [] : await milestonesOf(tx, pilot.id);
   const taskIds = [...milestones, ...removed].flatMap((row) => (row.taskId ? [row.taskId] : []));
   const tasks = new Map((await tasksByIds(tx, taskIds)).map((task) => [task.id, task]));
   for (const milestone of milestones) {
@@ -547,6 +548,9 @@ export async function decidePilot(ctx: ServiceContext, id: string, body: Body): 
       after: { status: after.status, decision, rationale: values.rationale, results: auditResults },
       metadata,
     });
+    // The pilot is over: its milestones' checks still open are cancelled (the journal keeps them).
+    const milestones = await milestonesOf(tx, pilot.id);
+    await syncMilestoneTasks(tx, ctx, after, caseRow, undefined, milestones, { onlyCancel: true });
     let next: SourcingPilot | null = null;
     if (decision === 'iterer') {
       next = await openPilotInTransaction(tx, ctx, caseRow, after);
@@ -716,7 +720,6 @@ export async function pilotsPanelOfCase(ctx: ServiceContext, caseId: string) {
   if (!caseRow || !canReadCase(actor, caseRow)) return null;
   const pilots = await pilotsOfCase(ctx.db, caseId);
   const today = parisDayOf(ctx.now);
-  if (pilots.length === 0) return { caseId, pilots: [], current: null };
   const rows = pilots.map((row) => {
     const overdue = row.status === 'en_cours' && row.endsOn !== null && row.endsOn < today;
     return {

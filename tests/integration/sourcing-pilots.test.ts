@@ -172,6 +172,7 @@ describe('sourcing pilots', () => {
     await savePilot(made.ctx, pilot.id, {
       startsOn,
       endsOn,
+      milestones: [{ label: 'Point d’étape', checkOn: addParisDays(startsOn, 10) }],
       decisionOwnerId: manager.id,
       unitIds: [unitId],
       criteria: [
@@ -249,6 +250,9 @@ describe('sourcing pilots', () => {
     expect(row?.stageReason).toContain('Accessibilité insuffisante.');
     const moves = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, caseId), eq(auditLog.action, 'sourcing_case.stage_moved')));
     expect(moves.map((entry) => (entry.metadata as Record<string, unknown>).by)).toEqual(['gate', 'pilot']);
+    // Its milestones' open checks are cancelled with it.
+    const checks = await harness.db.select().from(tasks).where(eq(tasks.sourcingCaseId, caseId));
+    expect(checks.map((task) => task.status)).toEqual(['annulee']);
   });
 
   test('« déployer » closes the pilot; its page links to the contractualisation gate', async () => {
