@@ -90,8 +90,8 @@ export function secondsToDays(seconds: number | null): number | null {
 
 // ── Bars of the SVG charts ──────────────────────────────────────────────────────────────────
 
-/** The charts' coordinate system: a viewBox this wide, scaled to the page's width (width 100 %). */
-export const CHART_WIDTH = 400;
+/** The charts' coordinate system: a viewBox this wide, scaled to the column's width (width 100 %): 13-unit text stays ≥ 13 px on a 390 px phone. */
+export const CHART_WIDTH = 340;
 const LABEL_HEIGHT = 16;
 const BAR_HEIGHT = 18;
 const ROW_GAP = 10;

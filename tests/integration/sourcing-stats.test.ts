@@ -167,7 +167,7 @@ describe('the sourcing funnel', () => {
     await browser.login(lecteur.email);
     const page = await browser.get(`/sourcing/statistiques?du=${PERIOD.du}&au=${PERIOD.au}`);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('<svg viewBox="0 0 400');
+    expect(page.text).toContain('<svg viewBox="0 0 340');
     expect(page.text).toContain('<caption>Pistes entrées dans chaque étape et conversion vers l’étape suivante</caption>');
     expect(page.text).toContain('<th scope="row">Repérée</th>');
     expect(page.text).toContain('66,7 %');
