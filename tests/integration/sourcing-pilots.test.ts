@@ -308,6 +308,15 @@ describe('sourcing pilots', () => {
     const later = { ...ctx, now: at(3, '10:00') };
     const overdue = await overduePilotsOfUnits(later, [unitId], 10);
     expect(overdue.rows.find((row) => row.pilotId === pilot.id)).toMatchObject({ caseId, daysOverdue: 3, endsOn: end, decisionOwnerName: 'Maxime Manager' });
+    // The partials the lead wires into the dashboard and the case page.
+    const renderPartial = (view: string, data: Record<string, unknown>) =>
+      new Promise<string>((resolve, reject) => harness.app.render(view, { layout: false, ...data }, (error, html) => (error ? reject(error) : resolve(html))));
+    const block = await renderPartial('partials/sourcing/pilots/dashboard-block', { overduePilots: overdue });
+    expect(block).toContain(`href="/sourcing/pilotes/${pilot.id}"`);
+    expect(block).toContain('depuis 3 jour(s)');
+    const panel = await renderPartial('partials/sourcing/pilots/case-panel', { pilotsPanel: await pilotsPanelOfCase(later, caseId) });
+    expect(panel).toContain('Sans décision');
+    expect(panel).toContain('Date de fin passée depuis 3 jour(s)');
 
     // Decided: the next week's reminder is never planned, what was planned is cancelled.
     await decidePilot(later, pilot.id, { decision: 'deployer', rationale: 'OK', results: Object.fromEntries((await harness.db.select().from(sourcingPilotCriteria).where(eq(sourcingPilotCriteria.pilotId, pilot.id))).map((criterion) => [criterion.id, { result: 'ok', met: 'oui' }])) });
