@@ -16,7 +16,7 @@ import { t } from '../lib/i18n';
 import { splitFullName, type EmployerReference, type KindChoice, type RowValues } from './imports/row-conversion';
 import { readContactRow, readOrganizationRow, type RowErrors, type RowReading } from './imports/row-reading';
 import { columnsOfPolicyField, fieldPolicy, policyFields } from './imports/field-policies';
-import { sirenOfSiret, splitSiretList, splitUaiList } from '../lib/identifiers';
+import { isValidSiren, sirenOfSiret, splitSiretList, splitUaiList } from '../lib/identifiers';
 import {
   findActiveUserIdByEmail,
   findContactKeyHolders,
@@ -102,9 +102,25 @@ export function readCells(rows: RowContext, values: RowValues): CellReading {
   const context = { kinds: rows.kinds, options: rows.options };
   if (rows.batch.entityType === 'sourcing_cases') {
     // « pistes »: the start-up is read as an organisation; an invalid SIRET is a warning (it is looked up by name then).
-    return readOrganizationRow(values, { kinds: rows.kinds, options: { ...rows.options, matchKey: 'none', defaultKindCode: 'startup' } });
+    return readOrganizationRow(sirensApart(values), { kinds: rows.kinds, options: { ...rows.options, matchKey: 'none', defaultKindCode: 'startup' } });
   }
   return rows.batch.entityType === 'organizations' ? readOrganizationRow(values, context) : readContactRow(values, context);
+}
+
+/**
+ * Start-up lists have one « SIREN / SIRET » column: a valid SIREN among its items (« 847 937 489 »)
+ * is read as the SIREN (when no SIREN column says otherwise), the others as SIRET.
+ */
+function sirensApart(values: RowValues): RowValues {
+  const items = (values.get('siret') ?? []).flatMap(splitSiretList);
+  const sirens = items.filter((item) => item.length === 9 && isValidSiren(item));
+  if (sirens.length === 0) return values;
+  const apart = new Map(values);
+  const sirets = items.filter((item) => !sirens.includes(item));
+  if (sirets.length > 0) apart.set('siret', [sirets.join(' ; ')]);
+  else apart.delete('siret');
+  if (!apart.get('siren')?.some((cell) => cell.trim())) apart.set('siren', [sirens[0] ?? '']);
+  return apart;
 }
 
 /** Employer reference → the organisation found for it, per run (only found ones: see readContact). */

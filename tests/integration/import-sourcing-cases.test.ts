@@ -174,6 +174,8 @@ describe('import target « pistes »', () => {
     const row = (line: number) => rows.find((item) => item.rowNumber === line);
     expect(row(5)?.outcome).toBe('skipped');
     expect(row(5)?.entityId).toBe(kalimoCaseId);
+    // A SIREN written in groups in the « SIREN / SIRET » column is the SIREN: found by it, no warning.
+    expect(row(5)?.warnings).toBeNull();
     expect(JSON.stringify(row(5)?.errors)).toContain('Déjà dans le défi');
     expect(row(11)?.outcome).toBe('skipped');
     expect(row(9)?.outcome).toBe('ambiguous');
