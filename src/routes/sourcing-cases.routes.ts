@@ -5,6 +5,7 @@ import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { t } from '../lib/i18n';
 import {
   caseFilterOptions,
+  cardLabels,
   casesExport,
   caseFormAgain,
   casePage,
@@ -46,7 +47,7 @@ export function sourcingCasesRouter(): Router {
   router.get('/', async (req, res) => {
     const ctx = serviceContext(req);
     const [board, options] = await Promise.all([kanbanBoard(ctx, req.query), caseFilterOptions(ctx)]);
-    render(req, res, 'sourcing/cases/kanban', { title: t('sourcingCases.title'), board, options, returnTo: board.returnTo });
+    render(req, res, 'sourcing/cases/kanban', { title: t('sourcingCases.title'), board, options, returnTo: board.returnTo, cardLabels: board.cardLabels });
   });
 
   router.get('/pistes', async (req, res) => {
@@ -139,7 +140,7 @@ export function sourcingCasesRouter(): Router {
       const message = t('sourcingCases.moved', { name: result.name, stage: result.card.stageLabel });
       if (fragmentRequest(req)) {
         const summaries = await columnSummaries(ctx, queryOfPath(back));
-        res.render('partials/sourcing/cases/moved', { layout: false, card: result.card, summaries, message, returnTo: back });
+        res.render('partials/sourcing/cases/moved', { layout: false, card: result.card, summaries, message, returnTo: back, cardLabels: cardLabels() });
         return;
       }
       flash(req, 'success', message);

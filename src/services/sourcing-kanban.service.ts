@@ -122,9 +122,18 @@ function moveOptionsFor(actor: Actor, stage: CaseStage, editable: boolean): Move
 
 export type CardView = ReturnType<typeof cardView>;
 
+/** The words of a card, computed once a page (the cards read them from the root: no helper call per card). */
+export function cardLabels() {
+  const keys = ['pilotOverdue', 'confidential', 'spontaneous', 'open', 'nextStep', 'overdue', 'moveTo', 'moveButton', 'reason', 'reasonHint'] as const;
+  return Object.fromEntries(keys.map((key) => [key, t(`sourcingCases.card.${key}`)])) as Record<(typeof keys)[number], string>;
+}
+
 function cardView(actor: Actor, card: KanbanCard, moves: MoveOption[]) {
   return {
     ...card,
+    daysText: t('sourcingCases.card.daysInStage', { days: card.daysInStage }),
+    hasBadges: card.pilotOverdue || card.confidential,
+    hasNextStep: Boolean(card.nextStep || card.nextStepOn),
     stageLabel: stageLabel(card.stage),
     nextStepDate: card.nextStepOn ? formatDate(card.nextStepOn) : null,
     canMove: moves.length > 0,
@@ -189,6 +198,7 @@ export async function kanbanBoard(ctx: ServiceContext, rawQuery: unknown) {
     total: summaries.reduce((sum, entry) => sum + entry.count, 0),
     canCreate: can(actor, 'sourcing.edit'),
     returnTo: `/sourcing${queryString(query)}`,
+    cardLabels: cardLabels(),
   };
 }
 
