@@ -54,7 +54,7 @@ describe('sourcing links', () => {
     await page.getByRole('tab', { name: 'Sourcing d’innovation' }).click();
     const panel = page.locator('#panel-sourcing');
     await expectText(panel, 'Évaluation des compétences à distance');
-    await expectText(panel, 'Qualifiée');
+    await expectText(panel, /qualifiée/i);
     await expectText(panel, 'en retard');
     await expectText(panel, 'Piste spontanée (hors défi)');
     expect(await panel.getByRole('link', { name: 'Nouvelle piste' }).getAttribute('href')).toBe(`/sourcing/pistes/nouvelle?structure=${startup.id}`);
@@ -65,16 +65,20 @@ describe('sourcing links', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
 
     // « Consigner un échange » about the case: the start-up and the case are pre-filled.
-    await panel.getByRole('link', { name: 'Consigner un échange' }).last().click();
-    await expectText(page.locator('main'), 'Piste : Quizzia SAS — Évaluation des compétences à distance');
+    const link = panel.locator('li', { hasText: 'Évaluation des compétences à distance' }).getByRole('link', { name: 'Consigner un échange' });
+    expect(await link.getAttribute('href')).toBe(`/echanges/nouveau?piste=${piste.id}`);
+    await link.click();
+    await page.waitForURL(`${app.url}/echanges/nouveau?piste=${piste.id}`);
+    await expectText(page.locator('#section-what').locator('xpath=..'), 'Piste : Quizzia SAS — Évaluation des compétences à distance');
+    await screenshot(page, 'sourcing-links-03-exchange-about-case');
 
     await page.goto(`${app.url}/echanges/rencontre-startup`);
     await expectText(page.locator('#startup-sourcing'), 'Ajouter au défi');
     await page.locator('#field-sourcingChallenge').selectOption({ label: 'Défi : Évaluation des compétences à distance' });
     await page.locator('#field-sourcingSource').selectOption({ label: 'Salon' });
-    await screenshot(page, 'sourcing-links-03-startup-meeting-desktop');
+    await screenshot(page, 'sourcing-links-04-startup-meeting-desktop');
     await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, 'sourcing-links-04-startup-meeting-phone');
+    await screenshot(page, 'sourcing-links-05-startup-meeting-phone');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
   }, 120_000);
