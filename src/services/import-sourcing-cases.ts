@@ -40,7 +40,7 @@ function first(values: RowValues, field: string): string {
 const SOURCE_WORDS: Array<[RegExp, CaseSource]> = [
   [/i ?lab|concours/, 'concours_ilab'],
   [/salon|vivatech|educatech|bett|forum/, 'salon'],
-  [/incubat|accelerat|pepiniere/, 'incubateur'],
+  [/incub|accelerat|pepiniere/, 'incubateur'],
   [/spontane|candidature/, 'candidature_spontanee'],
   [/recommand|reseau|bouche/, 'recommandation'],
   [/veille|presse|linkedin|web/, 'veille'],
