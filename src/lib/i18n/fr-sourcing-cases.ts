@@ -162,5 +162,6 @@ export const frSourcingCases = {
     'sourcing_case.updated': 'Piste de sourcing modifiée',
     'sourcing_case.stage_moved': 'Piste de sourcing déplacée',
     'sourcing_case.exported': 'Export des pistes de sourcing',
+    'sourcing_case.deleted': 'Piste de sourcing supprimée (import annulé)',
   },
 } as const;
