@@ -250,6 +250,15 @@ describe('sourcing pilots', () => {
     expect(row?.stageReason).toContain('Accessibilité insuffisante.');
     const moves = await harness.db.select().from(auditLog).where(and(eq(auditLog.entityId, caseId), eq(auditLog.action, 'sourcing_case.stage_moved')));
     expect(moves.map((entry) => (entry.metadata as Record<string, unknown>).by)).toEqual(['gate', 'pilot']);
+    // The journal names the actions and the decision owner (no raw ids for people).
+    const admin = await buildUser(harness.db, { roles: ['admin'] });
+    const adminBrowser = new TestBrowser(harness.app);
+    await adminBrowser.login(admin.email);
+    const journal = await adminBrowser.get('/admin/journal');
+    expect(journal.status).toBe(200);
+    expect(journal.text).toContain('Décision de clôture d’expérimentation');
+    expect(journal.text).toContain('Expérimentation démarrée');
+    expect(journal.text).toContain('Expérimentation ouverte');
     // Its milestones' open checks are cancelled with it.
     const checks = await harness.db.select().from(tasks).where(eq(tasks.sourcingCaseId, caseId));
     expect(checks.map((task) => task.status)).toEqual(['annulee']);

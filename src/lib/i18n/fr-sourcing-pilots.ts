@@ -134,6 +134,23 @@ export const frSourcingPilots = {
       extended: 'Expérimentation prolongée jusqu’au {date}.',
       iterated: 'Expérimentation close ; l’itération {iteration} est en préparation.',
     },
+    /** Labels of the fields of the pilot's journal rows (entity type sourcing_case): for the case's field group. */
+    auditFields: {
+      iteration: 'Itération',
+      startsOn: 'Début',
+      endsOn: 'Fin',
+      decisionOwnerId: 'Décision portée par',
+      learnersCount: 'Apprenants',
+      staffCount: 'Personnels',
+      budgetCents: 'Budget',
+      criteria: 'Critères de succès',
+      milestones: 'Jalons',
+      decision: 'Décision',
+      rationale: 'Justification',
+      results: 'Résultats des critères',
+      conventionId: 'Convention',
+      reference: 'Référence',
+    },
     errors: {
       notYours: 'Seuls les chargés et managers de l’unité de la piste (ou son responsable) peuvent modifier cette expérimentation ; la décision appartient aussi à la personne qui la porte.',
       closed: 'Cette expérimentation est close : elle ne se modifie plus.',
