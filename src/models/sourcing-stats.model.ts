@@ -1,9 +1,9 @@
 // SQL of the funnel (/sourcing/statistiques, docs/sourcing-funnel.md). One statement per figure
 // family, each grouped with GROUPING SETS so the totals and the breakdowns by source and by
 // challenge come back together:
-//   - stage entries, conversion and median time in stage: sourcing_case_stages over the period
-//     (index (entered_at, stage)), the « later entered a further stage » test through
-//     (case_id, entered_at);
+//   - stage entries, conversion and median time in stage: sourcing_case_stages from the period's
+//     start (index (entered_at, stage)), the « later entered a further stage » test a window over
+//     each case's rows;
 //   - pilot outcomes: sourcing_pilots decided in the period, or ended in it without a decision;
 //   - start-ups met: the dashboard's definition (organisations of kind 'startup' with a meeting
 //     exchange, counted distinct), per Paris year and per unit — the dashboard's « start-ups
@@ -52,7 +52,7 @@ export interface StageRow {
   entered: number;
   /** Of those, cases that later (up to now) entered a pipeline stage after this one. */
   advanced: number;
-  /** Median of (left_at − entered_at) in seconds over the stays that ended; null when none did. */
+  /** Median of (left_at − entered_at) in seconds over the stays that ended; null when none did (and on breakdown rows). */
   medianSeconds: number | null;
   /** Stays that ended (the median's sample). */
   closedStays: number;
@@ -61,37 +61,54 @@ export interface StageRow {
 }
 
 /**
- * Every stage entry of the period (cases filtered), in one statement grouped by stage, by
- * (stage, source) and by (stage, challenge). « advanced »: a later row of the same case whose
- * stage comes further in the pipeline (entered at or after this one — a gate may skip a stage).
+ * Every stage entry of the period (cases filtered), in one statement: counts grouped by stage, by
+ * (stage, source) and by (stage, challenge); medians by stage (the breakdowns show no median, so
+ * the ordered-set aggregate runs once per stage and the counts can be hashed). « advanced »: a
+ * later row of the same case (up to now) whose stage comes further in the pipeline — a gate may
+ * skip a stage; computed by a window over each case's history instead of a probe per row. A case
+ * entering a stage twice in the period counts once (its first entry: `nth = 1`; a later entry
+ * cannot have advanced when the first did not).
  */
 export async function stageFigures(db: Database, period: Period, filters: CaseFilters): Promise<StageRow[]> {
   const pipeline = textArray(CASE_PIPELINE_STAGES);
+  const to = period.to.toISOString();
   const result = await db.execute(sql`
-    with entries as (
+    with history as (
       select s.case_id, s.stage, s.entered_at, s.left_at, c.source, c.challenge_id,
-             exists (select 1 from sourcing_case_stages n
-                      where n.case_id = s.case_id and n.entered_at >= s.entered_at and n.id <> s.id
-                        and array_position(${pipeline}, n.stage) > array_position(${pipeline}, s.stage)) as advanced
+             max(array_position(${pipeline}, s.stage)) over (partition by s.case_id order by s.entered_at desc, s.id desc rows between unbounded preceding and 1 preceding) as furthest_after,
+             row_number() over (partition by s.case_id, s.stage, s.entered_at < ${to}::timestamptz order by s.entered_at, s.id) as nth
         from sourcing_case_stages s
         join sourcing_cases c on c.id = s.case_id
-       where s.entered_at >= ${period.from.toISOString()}::timestamptz and s.entered_at < ${period.to.toISOString()}::timestamptz
+       where s.entered_at >= ${period.from.toISOString()}::timestamptz
          and ${caseConditions(filters)}
+    ), entries as materialized (
+      select case_id, stage, entered_at, left_at, source, challenge_id, nth,
+             coalesce(furthest_after > array_position(${pipeline}, stage), false) as advanced
+        from history where entered_at < ${to}::timestamptz
     )
-    select stage, source, challenge_id as "challengeId",
+    select 'count' as kind, stage, source, challenge_id as "challengeId",
            grouping(source)::int as "noSource", grouping(challenge_id)::int as "noChallenge",
-           count(distinct case_id)::int as entered,
-           count(distinct case_id) filter (where advanced)::int as advanced,
-           percentile_cont(0.5) within group (order by extract(epoch from left_at - entered_at)) filter (where left_at is not null) as "medianSeconds",
+           count(*) filter (where nth = 1)::int as entered,
+           count(*) filter (where nth = 1 and advanced)::int as advanced,
+           null::float8 as "medianSeconds",
            count(*) filter (where left_at is not null)::int as "closedStays",
            count(*) filter (where left_at is null)::int as "openStays"
       from entries
-     group by grouping sets ((stage), (stage, source), (stage, challenge_id))`);
-  return rowsOf<Omit<StageRow, 'breakdown'> & { noSource: number; noChallenge: number; medianSeconds: number | string | null }>(result).map(({ noSource, noChallenge, ...row }) => ({
-    ...row,
-    breakdown: breakdownOf(Number(noSource), Number(noChallenge)),
-    medianSeconds: row.medianSeconds === null ? null : Number(row.medianSeconds),
-  }));
+     group by grouping sets ((stage), (stage, source), (stage, challenge_id))
+    union all
+    select 'median', stage, null, null, 1, 1, 0, 0,
+           percentile_cont(0.5) within group (order by extract(epoch from left_at - entered_at)) filter (where left_at is not null),
+           0, 0
+      from entries
+     group by stage`);
+  const rows = rowsOf<Omit<StageRow, 'breakdown'> & { kind: 'count' | 'median'; noSource: number; noChallenge: number; medianSeconds: number | string | null }>(result);
+  const medians = new Map(rows.filter((row) => row.kind === 'median').map((row) => [row.stage, row.medianSeconds === null ? null : Number(row.medianSeconds)]));
+  return rows
+    .filter((row) => row.kind === 'count')
+    .map(({ kind: _kind, noSource, noChallenge, ...row }) => {
+      const breakdown = breakdownOf(Number(noSource), Number(noChallenge));
+      return { ...row, breakdown, medianSeconds: breakdown === 'total' ? (medians.get(row.stage) ?? null) : null };
+    });
 }
 
 /** A pilot's outcome: its closing decision, or « sans décision » (ended in the period, nobody decided). */
