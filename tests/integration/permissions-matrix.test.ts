@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { insertCase } from '../../src/models/sourcing-cases.model';
 import { insertChallenge, replaceChallengeUnits } from '../../src/models/sourcing-challenges.model';
-import { type Role, sourcingCases, units } from '../../src/models/schema';
+import { type Role, sourcingCases, sourcingGates, sourcingPilots, units } from '../../src/models/schema';
 import { DEFAULT_CRITERIA } from '../../src/workflows/sourcing-scorecard';
 import { buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, startTestApp, type TestApp } from '../support/harness';
@@ -228,13 +228,57 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', path: '/sourcing/pistes/{case}/modifier', expect: editors(200) },
   { method: 'GET', path: '/sourcing/pistes/{otherCase}/modifier', expect: adminOnly(200) },
   // Moves (htmx, as the kanban sends them): a jump the table refuses (repérée → déployée) is 409 for
-  // the case's editors and 403 for the others; « expérimentation » is a gate (409, « Lancer le comité »);
+  // the case's editors and 403 for the others; évaluée → « expérimentation » is a gate (409, « Lancer le comité »);
   // a case of another unit is moved by admins only. Without JavaScript a refused move is 303 back with a message.
   { method: 'POST', path: '/sourcing/pistes/00000000-0000-4000-8000-000000000000/deplacer', form: { stage: 'qualifiee' }, expect: anyoneSignedIn(404) },
   { method: 'POST', path: '/sourcing/pistes/{case}/deplacer', form: { stage: 'deployee', expectedFrom: 'reperee' }, htmx: true, expect: signedOutHtmx(editors(409)) },
-  { method: 'POST', path: '/sourcing/pistes/{case}/deplacer', form: { stage: 'experimentation', expectedFrom: 'reperee' }, htmx: true, expect: signedOutHtmx(editors(409)) },
+  { method: 'POST', path: '/sourcing/pistes/{evaluatedCase}/deplacer', form: { stage: 'experimentation', expectedFrom: 'evaluee' }, htmx: true, expect: signedOutHtmx(editors(409)) },
   { method: 'POST', path: '/sourcing/pistes/{otherCase}/deplacer', form: { stage: 'deployee', expectedFrom: 'reperee' }, htmx: true, expect: signedOutHtmx(adminOnly(409)) },
   { method: 'POST', path: '/sourcing/pistes/{case}/deplacer', form: { stage: 'deployee', expectedFrom: 'reperee' }, expect: anyoneSignedIn(303) },
+  // The cases list's export: chargé, manager and admin (journaled).
+  { method: 'GET', path: '/sourcing/pistes?format=csv', expect: editors(200) },
+  // Import of start-ups into a challenge (the wizard, target « pistes »): those who import.
+  { method: 'GET', path: '/imports/nouveau?type=sourcing_cases&defi={challenge}', expect: editors(200) },
+  // Timelines of a case and a challenge: everyone reads (an unknown record: 404).
+  { method: 'GET', path: '/sourcing/historique/pistes/{case}', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/historique/pistes/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/historique/defis/{challenge}', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/historique/defis/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  // Committees: the case's editors start one from « évaluée » (no evaluator chosen: 422); from « repérée » there is
+  // no gate (409); everyone reads the decision log, its exports (CSV, PDF) are for chargé, manager and admin.
+  { method: 'GET', path: '/sourcing/comites/nouveau?piste={evaluatedCase}&vers=experimentation', expect: editors(200) },
+  { method: 'POST', path: '/sourcing/comites/nouveau?piste={evaluatedCase}&vers=experimentation', form: { documentsSeen: 'x' }, expect: editors(422) },
+  { method: 'GET', path: '/sourcing/comites/nouveau?piste={otherCase}&vers=experimentation', expect: adminOnly(409) },
+  { method: 'GET', path: '/sourcing/comites/nouveau?piste={case}&vers=experimentation', expect: editors(409) },
+  { method: 'GET', path: '/sourcing/comites/nouveau?piste=00000000-0000-4000-8000-000000000000&vers=experimentation', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/comites/journal?defi={challenge}', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/comites/journal?defi=00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/comites/journal?defi={challenge}&format=csv', expect: editors(200) },
+  { method: 'GET', path: '/sourcing/comites/journal?defi={challenge}&format=pdf', expect: editors(200) },
+  { method: 'GET', path: '/sourcing/comites/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/sourcing/comites/00000000-0000-4000-8000-000000000000/remplacer', form: { evaluatorId: 'x' }, expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/sourcing/comites/00000000-0000-4000-8000-000000000000/complement', form: { note: 'x' }, expect: anyoneSignedIn(404) },
+  // A step that is not one's own (here: none) is not found; the step's assignee is checked after (tests/integration/sourcing-gates*.test.ts).
+  { method: 'GET', path: '/sourcing/comites/etapes/00000000-0000-4000-8000-000000000000/evaluation', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/sourcing/comites/etapes/00000000-0000-4000-8000-000000000000/evaluation', form: { overallComment: 'x' }, expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/comites/etapes/00000000-0000-4000-8000-000000000000/conflit', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/comites/etapes/00000000-0000-4000-8000-000000000000/decision', expect: anyoneSignedIn(404) },
+  { method: 'POST', path: '/sourcing/comites/etapes/00000000-0000-4000-8000-000000000000/decision', form: { decision: 'go' }, expect: anyoneSignedIn(404) },
+  // Pilots: everyone reads; the case's editors (and the decision owner) prepare, start (no criterion yet: 422) and close
+  // them (a pilot not started yet cannot close: the page again, 422).
+  { method: 'GET', path: '/sourcing/pilotes', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/pilotes?etat=sans_decision', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/pilotes/00000000-0000-4000-8000-000000000000', expect: anyoneSignedIn(404) },
+  { method: 'GET', path: '/sourcing/pilotes/{pilot}', expect: anyoneSignedIn(200) },
+  { method: 'POST', path: '/sourcing/pilotes/{pilot}', form: { learnersCount: '-3' }, expect: editors(422) },
+  { method: 'POST', path: '/sourcing/pilotes/{pilot}/demarrer', expect: editors(422) },
+  { method: 'POST', path: '/sourcing/pilotes/{pilot}/decision', form: { decision: 'deployer' }, expect: editors(422) },
+  { method: 'POST', path: '/sourcing/pilotes/00000000-0000-4000-8000-000000000000/decision', form: { decision: 'deployer' }, expect: anyoneSignedIn(404) },
+  // The funnel: everyone reads; its exports (CSV, XLSX) are for chargé, manager and admin.
+  { method: 'GET', path: '/sourcing/statistiques', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/statistiques?du=2025-01-01&au=2026-12-31&defi={challenge}&source=salon', expect: anyoneSignedIn(200) },
+  { method: 'GET', path: '/sourcing/statistiques?format=csv', expect: editors(200) },
+  { method: 'GET', path: '/sourcing/statistiques?format=xlsx', expect: editors(200) },
 ];
 
 describe('role × route matrix', () => {
@@ -243,6 +287,7 @@ describe('role × route matrix', () => {
 
   /** Records named in paths ({case}…), created once before the visitors sign in. */
   const FIXTURES: Record<string, string> = {};
+  const VISITOR_IDS = new Map<Who, string>();
   const resolve = (path: string) => path.replace(/\{(\w+)\}/g, (_match, name: string) => FIXTURES[name] ?? name);
 
   beforeAll(async () => {
@@ -263,10 +308,22 @@ describe('role × route matrix', () => {
       FIXTURES[name ? `${name}Challenge` : 'challenge'] = challenge.id;
       FIXTURES[name ? `${name}Case` : 'case'] = row.id;
     }
+    // A case of DDPSI ready for its committee, and one in « expérimentation » with its pilot in preparation.
+    for (const [name, stage] of [
+      ['evaluatedCase', 'evaluee'],
+      ['pilotCase', 'experimentation'],
+    ] as const) {
+      const startup = await buildOrganization(harness.db, { name: `Start-up ${name}`, kindCode: 'startup' });
+      const row = await insertCase(harness.db, { organizationId: startup.id, challengeId: FIXTURES.challenge, unitId: ddpsi?.id, ownerId: owner.id, source: 'salon', stage, stageEnteredAt: new Date() }, 'person', owner.id);
+      FIXTURES[name] = row.id;
+    }
+    const [pilot] = await harness.db.insert(sourcingPilots).values({ caseId: FIXTURES.pilotCase as string, iteration: 1, status: 'en_preparation' }).returning();
+    FIXTURES.pilot = pilot?.id as string;
     for (const who of WHO) {
       const browser = new TestBrowser(harness.app);
       if (who !== 'anonymous') {
         const user = await buildUser(harness.db, { roles: [who], unitCodes: ['DDPSI'] });
+        VISITOR_IDS.set(who, user.id);
         await browser.login(user.email);
       } else {
         await browser.get('/login');
@@ -287,9 +344,20 @@ describe('role × route matrix', () => {
     if (response.status === 403) expect(route.htmx ? response.headers['hx-retarget'] : response.text).toContain(route.htmx ? '#flash' : 'Accès refusé');
   });
 
-  test('no refused or gated move changed a case: both cases are still « repérée »', async () => {
-    const rows = await harness.db.select({ stage: sourcingCases.stage }).from(sourcingCases);
-    expect(rows.map((row) => row.stage)).toEqual(['reperee', 'reperee']);
+  test('no refused or gated request changed a case, started a committee or a pilot', async () => {
+    const rows = await harness.db.select({ id: sourcingCases.id, stage: sourcingCases.stage }).from(sourcingCases);
+    const stageOf = (id: string | undefined) => rows.find((row) => row.id === id)?.stage;
+    expect([stageOf(FIXTURES.case), stageOf(FIXTURES.otherCase), stageOf(FIXTURES.evaluatedCase), stageOf(FIXTURES.pilotCase)]).toEqual(['reperee', 'reperee', 'evaluee', 'experimentation']);
+    expect(await harness.db.select().from(sourcingGates)).toEqual([]);
+    expect((await harness.db.select({ status: sourcingPilots.status }).from(sourcingPilots)).map((row) => row.status)).toEqual(['en_preparation']);
+  });
+
+  test('the committee form offers every role that may evaluate — juriste and finance included — but never a lecteur', async () => {
+    const page = await (browsers.get('admin') as TestBrowser).get(`/sourcing/comites/nouveau?piste=${FIXTURES.evaluatedCase}&vers=experimentation`);
+    expect(page.status).toBe(200);
+    const offered = [...page.text.matchAll(/<input type="checkbox" id="evaluator-([0-9a-f-]{36})"/g)].map((match) => match[1]);
+    for (const who of ['manager', 'charge', 'juriste', 'finance'] as const) expect(offered).toContain(VISITOR_IDS.get(who));
+    expect(offered).not.toContain(VISITOR_IDS.get('lecteur'));
   });
 
   test('the navigation shows Administration to admins only', async () => {
