@@ -245,4 +245,20 @@ describe('the sourcing funnel', () => {
     expect(rows['Toutes unités (sans double compte)']).toEqual([1, 2, 2]);
     expect(view.figures!.startups.total).toBe(2);
   });
+
+  it('counts a case that entered a stage twice once, advanced if it later went further', async () => {
+    const [challenge] = await harness.db.insert(sourcingChallenges).values({ title: 'Tutorat entre pairs', problemStatement: 'Tutorat', criteria: [], status: 'en_sourcing' }).returning();
+    await caseWith({ challengeId: challenge!.id, source: 'veille', unitId: unitA, name: 'Allers-retours' }, [
+      ['reperee', '2026-01-01'],
+      ['qualifiee', '2026-01-05'],
+      ['reperee', '2026-01-10'],
+      ['qualifiee', '2026-01-20'],
+    ]);
+    const view = await readSourcingStats(await harness.context(charge), { ...PERIOD, defi: challenge!.id });
+    expect(tableRows(view, 'entonnoir').Repérée).toEqual([1, 1, 100, 0]);
+    expect(tableRows(view, 'entonnoir').Qualifiée).toEqual([1, 0, 0, 1]);
+    // Stays in repérée: 4 and 10 days → 7; in qualifiée: 5 days ended, one open.
+    expect(tableRows(view, 'durees').Repérée).toEqual([7, 2, 0]);
+    expect(tableRows(view, 'durees').Qualifiée).toEqual([5, 1, 1]);
+  });
 });
