@@ -329,7 +329,13 @@ export async function readTimeline(ctx: ServiceContext, subject: TimelineSubject
     },
     from: query.from,
     to: query.to,
-    typeOptions: TIMELINE_TYPES.map((value) => ({ value, label: t(`timeline.types.${value}`), count: page.counts[value], checked: query.types.includes(value) })),
+    // « Sourcing » only where sourcing entries can be (an organisation, a case, a challenge).
+    typeOptions: TIMELINE_TYPES.filter((value) => value !== 'sourcing' || (subject.type !== 'contact' && subject.type !== 'convention')).map((value) => ({
+      value,
+      label: t(`timeline.types.${value}`),
+      count: page.counts[value],
+      checked: query.types.includes(value),
+    })),
     withOptions: subject.type === 'organization' ? WITH_OPTIONS.map((value) => ({ value, label: t(`timeline.with.${value}`), checked: withOptions.includes(value) })) : null,
     entries: await describeRows(ctx, subject, page.rows),
     total,
