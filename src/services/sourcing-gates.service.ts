@@ -37,7 +37,7 @@ import { journaled } from './export-journal';
 import { queueEmail } from './mail.service';
 import { PERMISSIONS, can, hasRole } from './permissions';
 import { canEditCase, canReadCase, moveCaseStage } from './sourcing-cases.service';
-import { canDecideStep, decideStepInTransaction, formOfStep, onStatusChange, reassignStepInTransaction, registerStepForm, resubmitRun, startRun } from './workflows.service';
+import { canDecideStep, decideStepInTransaction, formOfStep, onStatusChange, reassignStepInTransaction, registerStepForm, resubmitRun, startRun, stepFormLink } from './workflows.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TEXT_MAX = 4000;
@@ -352,8 +352,18 @@ export async function replaceEvaluator(ctx: ServiceContext, gateId: string, inpu
 const SPONSOR_DECISIONS = { go: 'approve', no_go: 'reject', complement: 'request_changes' } as const;
 type SponsorDecision = keyof typeof SPONSOR_DECISIONS;
 
-async function aggregateOfGate(db: Database, gate: SourcingGate) {
+/** A gate's scorecards in the order the evaluators were chosen (those recused after). */
+async function scorecardsInOrder(db: Database, gate: SourcingGate) {
   const rows = await listScorecardsOfGate(db, gate.id);
+  const rank = (evaluatorId: string | null) => {
+    const index = evaluatorId ? gate.evaluatorIds.indexOf(evaluatorId) : -1;
+    return index === -1 ? gate.evaluatorIds.length : index;
+  };
+  return rows.map((row, index) => ({ row, index })).sort((a, b) => rank(a.row.scorecard.evaluatorId) - rank(b.row.scorecard.evaluatorId) || a.index - b.index).map(({ row }) => row);
+}
+
+async function aggregateOfGate(db: Database, gate: SourcingGate) {
+  const rows = await scorecardsInOrder(db, gate);
   const inputs = inputsOf(rows);
   return { rows, inputs, aggregate: visibleAggregate(gate.criteria, inputs) };
 }
@@ -456,7 +466,7 @@ async function notifyOwner(tx: Database, ctx: ServiceContext, gate: SourcingGate
   const title = gateTitle(labels);
   const notice = t(`sourcingGates.notice.${status}`, { title });
   const link = `/sourcing/comites/${gate.id}`;
-  await insertNotifications(tx, [{ userId: owner.id, kind: 'sourcing.gate', title: notice, link }]);
+  await insertNotifications(tx, [{ userId: owner.id, kind: 'workflow.notice', title: notice, link }]);
   await queueEmail(tx, {
     to: owner.email,
     template: 'workflow_notice',
@@ -540,9 +550,15 @@ export async function getGatePage(ctx: ServiceContext, gateId: string) {
     complementOpen: canEdit && gate.status === 'complement',
     complementComment: gate.status === 'complement' ? (sponsorStep?.comment ?? gate.rationale) : null,
     decided: gate.status === 'go' || gate.status === 'no_go',
-    myStep: active.find((entry) => entry.step.assigneeUserId === actor.id)?.step ?? null,
+    myStep: myStepLink(run, active.find((entry) => entry.step.assigneeUserId === actor.id)?.step),
     note: typeof run?.context.note === 'string' ? run.context.note : '',
   };
+}
+
+/** Where the person acts on their active step of the gate: its form, or the generic step page. */
+function myStepLink(run: WorkflowRun | undefined, step: WorkflowStep | undefined) {
+  if (!run || !step) return null;
+  return { href: stepFormLink(run, step) ?? `/validations/etapes/${step.id}`, label: t(step.stepKey === 'sponsor' ? 'sourcingGates.page.openDecision' : 'sourcingGates.page.openForm') };
 }
 
 /** The case page's block (B1 includes partials/sourcing/gates/case-panel): the open gate, past decisions, the « Lancer le comité » buttons. */
@@ -641,4 +657,3 @@ export async function decisionLogExport(ctx: ServiceContext, challengeId: unknow
 }
 
 export const formatLogDate = (value: Date | null) => (value ? formatDateTime(value) : '—');
-export type { WorkflowStep };

@@ -89,7 +89,8 @@ describe('the sourcing committee in the browser', () => {
     await page.waitForURL(/\/sourcing\/comites\/etapes\/[0-9a-f-]{36}\/decision/);
     await expectText(page.locator('main'), 'Synthèse des grilles');
     await expectText(page.locator('main'), 'Juliette Juriste');
-    await page.getByLabel('Go', { exact: true }).check();
+    await page.locator('label[for="decision-go"]').click();
+    expect(await page.locator('#decision-go').isChecked()).toBe(true);
     await page.getByLabel(/Motivation/).fill('Deux évaluations favorables ; expérimentation sur deux sites.');
     await screenshot(page, 'sourcing-gates-03-decision');
     await atPhoneWidth(page, 'sourcing-gates-03-decision-390');

@@ -6,6 +6,7 @@ import { emails, notifications, sourcingCases, sourcingChallenges, sourcingGates
 import { listUnits } from '../../src/models/units.model';
 import { inTransaction } from '../../src/services/context';
 import { addCaseInTransaction } from '../../src/services/sourcing-cases.service';
+import { gatesPanelOfCase } from '../../src/services/sourcing-gates.service';
 import { decideStep } from '../../src/services/workflows.service';
 import { DEFAULT_CRITERIA } from '../../src/workflows/sourcing-scorecard';
 import { buildOrganization } from '../support/directory-fixtures';
@@ -240,6 +241,12 @@ describe('sourcing gates (comité de sourcing)', () => {
     expect((await gateRow(gate.id))?.status).toBe('no_go');
     const page = await (await browserOf(owner)).get(`/sourcing/comites/${gate.id}`);
     expect(page.text).toContain('Hébergement hors UE.');
+    // The case panel (B1's case page includes it): no open gate, the no-go with its rationale, both gates offered again.
+    const panel = await gatesPanelOfCase(await harness.context(owner), row.id);
+    expect(panel.open).toBeNull();
+    expect(panel.past.map((entry) => [entry.status, entry.rationale])).toEqual([['no_go', 'Hébergement hors UE.']]);
+    expect(panel.launch.map((entry) => entry.target)).toEqual(['experimentation', 'contractualisation']);
+    expect((await gatesPanelOfCase(await harness.context(lecteur), row.id)).launch).toEqual([]);
   });
 
   test('complément d’information, then « Compléments apportés », then go', async () => {

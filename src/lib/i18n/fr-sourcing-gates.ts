@@ -87,7 +87,7 @@ export const frSourcingGates = {
       complementSubmit: 'Renvoyer au sponsor',
       resubmitted: 'Compléments transmis : le sponsor décide à nouveau.',
       backToCase: 'Voir la piste',
-      openForm: 'Remplir ma grille',
+      openForm: 'Traiter mon étape',
       openDecision: 'Décider',
     },
     panel: {
