@@ -7,7 +7,7 @@ import { listUnits } from '../../src/models/units.model';
 import { inTransaction } from '../../src/services/context';
 import { addCaseInTransaction } from '../../src/services/sourcing-cases.service';
 import { gatesPanelOfCase } from '../../src/services/sourcing-gates.service';
-import { decideStep } from '../../src/services/workflows.service';
+import { cancelRun, decideStep } from '../../src/services/workflows.service';
 import { DEFAULT_CRITERIA } from '../../src/workflows/sourcing-scorecard';
 import { buildOrganization } from '../support/directory-fixtures';
 import { TestBrowser, buildUser, eventually, startTestApp, type TestApp } from '../support/harness';
@@ -329,6 +329,28 @@ describe('sourcing gates (comité de sourcing)', () => {
     const step = await sponsorStep(gate.runId);
     expect((await (await browserOf(sponsor)).post(`/sourcing/comites/etapes/${step.id}/decision`, { decision: 'go', rationale: 'RGPD validé.' })).status).toBe(303);
     expect(await caseStage(row.id)).toBe('experimentation');
+  });
+
+  test('a spontaneous case asks for the sponsor; an admin cancelling the run cancels the gate', async () => {
+    const row = await newCase(null);
+    const ownerBrowser = await browserOf(owner);
+    const form = await ownerBrowser.get(`/sourcing/comites/nouveau?piste=${row.id}&vers=experimentation`);
+    expect(form.text).toContain('Sponsor (décide go / no-go)');
+    const missing = await ownerBrowser.post(`/sourcing/comites/nouveau?piste=${row.id}&vers=experimentation`, { evaluatorIds: [evaluatorA.id, evaluatorB.id] });
+    expect(missing.status).toBe(422);
+    expect(missing.text).toContain('Choisissez le sponsor qui décidera');
+    // A chargé cannot sponsor.
+    expect((await ownerBrowser.post(`/sourcing/comites/nouveau?piste=${row.id}&vers=experimentation`, { evaluatorIds: [evaluatorA.id, evaluatorB.id], sponsorId: evaluatorC.id })).status).toBe(422);
+    const gate = await startGateFor(row, [evaluatorA, evaluatorB], { sponsorId: sponsor.id });
+    expect(gate.sponsorId).toBe(sponsor.id);
+    const admin = await buildUser(harness.db, { roles: ['admin'] });
+    await cancelRun(await harness.context(admin), String(gate.runId), 'Start-up rachetée');
+    expect((await gateRow(gate.id))?.status).toBe('annule');
+    expect(await caseStage(row.id)).toBe('evaluee');
+    // The case may go to committee again.
+    const panel = await gatesPanelOfCase(await harness.context(owner), row.id);
+    expect(panel.open).toBeNull();
+    expect(panel.launch.length).toBeGreaterThan(0);
   });
 
   test('a lecteur starts no gate and scores nothing', async () => {
