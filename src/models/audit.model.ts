@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database';
-import { type AuditChanges, type AuditEntry, auditLog, contacts, conventions, organizationKinds, organizations, units, users } from './schema';
+import { type AuditChanges, type AuditEntry, auditLog, contacts, conventions, organizationKinds, organizations, sourcingChallenges, units, users } from './schema';
 
 export async function insertAuditEntry(
   db: Database,
@@ -115,7 +115,7 @@ export async function scrubAuditChanges(db: Database, entityType: string, entity
 }
 
 /** What a journal value may refer to, by id (or code for organisation kinds). */
-export type AuditReferenceKind = 'user' | 'unit' | 'organization' | 'contact' | 'convention' | 'organizationKind';
+export type AuditReferenceKind = 'user' | 'unit' | 'organization' | 'contact' | 'convention' | 'organizationKind' | 'challenge';
 
 /**
  * The readable names of the records journal values refer to (a user's display name, a unit's
@@ -136,6 +136,7 @@ export async function auditReferenceLabels(db: Database, ids: Record<AuditRefere
     ),
     pick('convention', (list) => db.select({ id: conventions.id, label: sql<string>`${conventions.reference} || ' — ' || ${conventions.title}` }).from(conventions).where(inArray(conventions.id, list))),
     pick('organizationKind', (list) => db.select({ id: organizationKinds.code, label: organizationKinds.label }).from(organizationKinds).where(inArray(organizationKinds.code, list))),
+    pick('challenge', (list) => db.select({ id: sourcingChallenges.id, label: sourcingChallenges.title }).from(sourcingChallenges).where(inArray(sourcingChallenges.id, list))),
   ]);
   return new Map(groups.flat());
 }

@@ -6,9 +6,7 @@ import type { Database } from './database';
 import { type ExchangeViewer, exchangeVisibleTo } from './exchange-visibility';
 import {
   type ConventionStatus,
-  type ExchangeKind,
   conventions,
-  exchangeOrganizations,
   exchangeParticipants,
   exchangeUnits,
   exchanges,
@@ -95,34 +93,6 @@ export async function countExchangesOfUnits(db: Database, viewer: ExchangeViewer
         .innerJoin(exchanges, eq(exchanges.id, exchangeUnits.exchangeId))
         .where(and(inPeriod, exchangeVisibleTo(viewer)))
     : await db.select({ value: distinctExchanges }).from(exchangeUnits).where(inPeriod);
-  return row?.value ?? 0;
-}
-
-/** Distinct organisations of `kindCode` met (exchanges of `exchangeKinds`) by these units in [from, to[. */
-export async function countOrganizationsMetByUnits(
-  db: Database,
-  viewer: ExchangeViewer,
-  unitIds: readonly string[],
-  filters: { from: Date; to: Date; kindCode: string; exchangeKinds: readonly ExchangeKind[] },
-  checkVisibility: boolean,
-): Promise<number> {
-  if (unitIds.length === 0) return 0;
-  const [row] = await db
-    .select({ value: sql<number>`count(distinct ${exchangeOrganizations.organizationId})::int` })
-    .from(exchangeUnits)
-    .innerJoin(exchanges, eq(exchanges.id, exchangeUnits.exchangeId))
-    .innerJoin(exchangeOrganizations, eq(exchangeOrganizations.exchangeId, exchangeUnits.exchangeId))
-    .innerJoin(organizations, eq(organizations.id, exchangeOrganizations.organizationId))
-    .where(
-      and(
-        sql`${exchangeUnits.unitId} = any(${uuidArray(unitIds)})`,
-        gte(exchangeUnits.occurredAt, filters.from),
-        lt(exchangeUnits.occurredAt, filters.to),
-        inArray(exchanges.kind, [...filters.exchangeKinds]),
-        eq(organizations.kindCode, filters.kindCode),
-        checkVisibility ? exchangeVisibleTo(viewer) : undefined,
-      ),
-    );
   return row?.value ?? 0;
 }
 

@@ -5,13 +5,12 @@ import { addDays } from '../lib/convention-dates';
 import { isoDateInParis, startOfParisDay } from '../lib/format';
 import {
   countExchangesOfUnits,
-  countOrganizationsMetByUnits,
   listDormantOrganizationsOfUnits,
   listExchangesOfPerson,
   listExpiringConventionsOfUnits,
   listLatestExchangesOfUnits,
 } from '../models/dashboard.model';
-import type { ConventionStatus, ExchangeKind } from '../models/schema';
+import type { ConventionStatus } from '../models/schema';
 import { readSetting } from '../models/settings.model';
 import type { ServiceContext } from './context';
 import { assertCan, hasRole } from './permissions';
@@ -20,6 +19,8 @@ import { STARTUP_KIND_CODE } from './startup-meeting.service';
 import { myOpenTaskViews } from './task-pages.service';
 import { partnershipsBehindOfUnits } from './reciprocity.service';
 import { getInbox } from './workflow-inbox.service';
+import { overduePilotsOfUnits } from './sourcing-pilots.service';
+import { startupsMetThisYear } from './sourcing-stats.service';
 
 /** Rows shown per block (the link leads to the whole list). */
 export const DASHBOARD_BLOCK_SIZE = 6;
@@ -27,8 +28,6 @@ export const DASHBOARD_BLOCK_SIZE = 6;
 export const EXPIRING_WITHIN_DAYS = 90;
 /** « Mes échanges des prochains jours »: from now to the end of the 7th day after today. */
 export const COMING_DAYS = 7;
-/** Exchanges that are a meeting (not a call, an e-mail nor a note). */
-export const MEETING_KINDS: readonly ExchangeKind[] = ['rendez_vous', 'visio', 'salon', 'visite'];
 const CLOSED_CONVENTION_STATUSES: ConventionStatus[] = ['echue', 'resiliee', 'renouvelee'];
 
 const querySchema = z.object({ unit: z.uuid().optional().catch(undefined) });
@@ -86,10 +85,13 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     listLatestExchangesOfUnits(ctx.db, actor, unitIds, ctx.now, DASHBOARD_BLOCK_SIZE),
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(monthStart), ctx.now, checkVisibility),
     countExchangesOfUnits(ctx.db, actor, unitIds, startOfParisDay(yearStart), ctx.now, checkVisibility),
-    countOrganizationsMetByUnits(ctx.db, actor, unitIds, { from: startOfParisDay(yearStart), to: ctx.now, kindCode: STARTUP_KIND_CODE, exchangeKinds: MEETING_KINDS }, checkVisibility),
+    // The funnel's figure (/sourcing/statistiques): one definition of « start-ups rencontrées ».
+    startupsMetThisYear(ctx, unitIds),
   ]);
 
   const reciprocity = await reciprocityBehind;
+  // « Expérimentations sans décision » (issue 14: no pilot purgatory), after the others: it reads the pilots of the same units.
+  const overduePilots = await overduePilotsOfUnits(ctx, unitIds, DASHBOARD_BLOCK_SIZE);
 
   return {
     today,
@@ -115,6 +117,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
     },
     dormant: { rows: dormant.rows, total: dormant.total, link: link('/structures', { unit: unitParam, status: 'actif', inactive: dormant.months, sort: 'activity', dir: 'asc' }) },
     reciprocity: { ...reciprocity, link: link('/structures', { unit: unitParam, reciprocite: 'en_retard_ou_jamais' }) },
+    overduePilots,
     latestExchanges: { rows: latestExchanges, link: link('/echanges', { unit: unitParam, to: today }) },
     counts: {
       exchangesThisMonth,

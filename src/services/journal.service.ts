@@ -37,7 +37,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION_GROUPS = ['audits', 'conventionAudits', 'exchangeAudits', 'taskAudits', 'settingAudits', 'eventAudits', 'reminderAudits', 'reciprocityAudits', 'agendaAudits', 'partnerMailAudits', 'eventInvitationAudits', 'sourcingGateAudits', 'sourcingChallengeAudits', 'sourcingStatsAudits', 'sourcingPilotAudits', 'sourcingCaseAudits'];
 
 /** Field labels specific to an entity type, before the journal's common ones (`auditFields`). */
-const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields', reminder_rule: 'reminderRuleFields', reminder_preferences: 'reminderPreferenceFields', sourcing_challenge: 'sourcingChallengeFields' };
+const FIELD_GROUPS: Record<string, string> = { convention: 'conventionFields', setting: 'settingFields', task: 'taskFields', exchange: 'exchangeFields', event: 'eventFields', reminder_rule: 'reminderRuleFields', reminder_preferences: 'reminderPreferenceFields', sourcing_challenge: 'sourcingChallengeFields', sourcing_case: 'sourcingCaseFields' };
 
 /** Fields whose values are codes: the catalogue group naming them, per entity type ('*': any). */
 const CODE_FIELDS: Record<string, Record<string, string>> = {
@@ -49,6 +49,8 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   contact: { emailOptOutSource: 'partnerMail.sources' },
   event: { kind: 'events.kinds', status: 'events.statuses' },
   sourcing_challenge: { status: 'sourcingChallenges.statuses', outcome: 'sourcingChallenges.outcomes' },
+  // A case's entries: its own fields, its committees' and its pilots' (recorded on the case).
+  sourcing_case: { stage: 'sourcingCases.stages', source: 'sourcingCases.sources', targetStage: 'sourcingCases.stages', decision: 'sourcingPilots.decisions' },
   // A person's choice per reminder rule (the field is the rule's code): courriel, résumé, aucun.
   reminder_preferences: Object.fromEntries(REMINDER_RULE_CODES.map((code) => [code, 'reminders.preferences.modes'])),
 };
@@ -76,6 +78,7 @@ const REFERENCE_FIELDS: Record<string, Record<string, AuditReferenceKind>> = {
   task: { conventionId: 'convention', doneById: 'user' },
   organization: { parentId: 'organization', mergedIntoId: 'organization' },
   contact: { mergedIntoId: 'contact' },
+  sourcing_case: { challengeId: 'challenge', conventionId: 'convention', sponsorId: 'user', evaluatorIds: 'user', decidedById: 'user' },
 };
 
 export function labelAction(action: string): string {
@@ -125,7 +128,7 @@ function display(value: unknown, render: (scalar: string) => string = (scalar) =
 }
 
 /** Amounts kept in cents (conventions, payments): shown in euros. */
-const CENTS_FIELDS = new Set(['amountCents']);
+const CENTS_FIELDS = new Set(['amountCents', 'estimatedBudgetCents', 'budgetCents', 'budgetMinCents', 'budgetMaxCents']);
 
 /** One value as people read it: a label for a code, a name for an id (« élément supprimé » when the record is gone). */
 function displayValue(entry: { action: string; entityType: string }, field: string, value: unknown, names: ReferenceNames): string {
@@ -166,7 +169,7 @@ export function describeAuditEntry<Entry extends { action: string; entityType: s
 
 /** Journal rows described, with the names of every record their values refer to looked up in one go. */
 export async function describeAuditEntries<Entry extends Parameters<typeof describeAuditEntry>[0]>(db: Database, entries: Entry[]) {
-  const ids: Record<AuditReferenceKind, string[]> = { user: [], unit: [], organization: [], contact: [], convention: [], organizationKind: [] };
+  const ids: Record<AuditReferenceKind, string[]> = { user: [], unit: [], organization: [], contact: [], convention: [], organizationKind: [], challenge: [] };
   for (const entry of entries) {
     for (const [field, change] of Object.entries(entry.changes)) {
       const kind = referenceKindOf(entry.entityType, field);

@@ -9,7 +9,7 @@ import type { FieldErrors } from '../lib/errors';
 import { formatDate, formatNumber, isoDateInParis, startOfParisDay } from '../lib/format';
 import { addParisDays, addParisMonths } from '../lib/paris-time';
 import type { ExportColumn } from '../lib/exports/columns';
-import { CASE_PIPELINE_STAGES, CASE_SOURCES, CASE_STAGES, PILOT_DECISIONS, type CaseSource, type CaseStage } from '../models/schema';
+import { MEETING_KINDS, CASE_PIPELINE_STAGES, CASE_SOURCES, CASE_STAGES, PILOT_DECISIONS, type CaseSource, type CaseStage } from '../models/schema';
 import {
   type Breakdown,
   type CaseFilters,
@@ -23,7 +23,6 @@ import {
 } from '../models/sourcing-stats.model';
 import { type BarInput, conversionSteps, horizontalBars, percent, secondsToDays, shares, type StageCounts } from '../workflows/sourcing-funnel';
 import { type ServiceContext, requireActor } from './context';
-import { MEETING_KINDS } from './dashboard.service';
 import { type SpreadsheetFormat, journaled } from './export-journal';
 import { assertCan, can, hasRole } from './permissions';
 import { cachedActiveUnits } from './reference-lists';

@@ -163,7 +163,7 @@ async function describeJournal(ctx: ServiceContext, subject: TimelineSubject, ro
   }
   const names =
     others.organization.length + others.contact.length + others.convention.length > 0
-      ? await auditReferenceLabels(ctx.db, { user: [], unit: [], organizationKind: [], ...others })
+      ? await auditReferenceLabels(ctx.db, { user: [], unit: [], organizationKind: [], challenge: [], ...others })
       : new Map<string, string>();
   // A case's entries on its organisation's or challenge's timeline: « Piste : <start-up> — <défi> ».
   for (const row of await caseLabels(ctx.db, [...new Set(otherCases)])) names.set(`sourcing_case:${row.id}`, caseSubjectLabel(row));

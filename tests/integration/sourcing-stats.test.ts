@@ -2,10 +2,8 @@
 // below; filters; the export's content and journal; permissions (lecteur reads, export needs
 // 'sourcing.export'); the dashboard's « start-ups rencontrées cette année » is the same figure.
 import { and, eq } from 'drizzle-orm';
-import { countOrganizationsMetByUnits } from '../../src/models/dashboard.model';
 import { listUnits } from '../../src/models/units.model';
 import { auditLog, exchangeOrganizations, exchangeUnits, exchanges, sourcingCaseStages, sourcingCases, sourcingChallenges, sourcingPilots, type CaseSource, type CaseStage, type User } from '../../src/models/schema';
-import { MEETING_KINDS } from '../../src/services/dashboard.service';
 import { readSourcingStats, startupsMetThisYear } from '../../src/services/sourcing-stats.service';
 import { isoDateInParis, startOfParisDay } from '../../src/lib/format';
 import { buildOrganization } from '../support/directory-fixtures';
@@ -229,8 +227,6 @@ describe('the sourcing funnel', () => {
     await meet(other.id, [unitB], 'rendez_vous', lastYear);
 
     const ctx = await harness.context(charge);
-    const dashboardFigure = await countOrganizationsMetByUnits(ctx.db, ctx.actor!, [unitA, unitB], { from: startOfParisDay(`${thisYear}-01-01`), to: ctx.now, kindCode: 'startup', exchangeKinds: MEETING_KINDS }, true);
-    expect(dashboardFigure).toBe(2);
     expect(await startupsMetThisYear(ctx, [unitA, unitB])).toBe(2);
     expect(await startupsMetThisYear(ctx, [unitA])).toBe(2);
     expect(await startupsMetThisYear(ctx, [unitB])).toBe(1);

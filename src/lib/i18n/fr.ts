@@ -417,6 +417,8 @@ export const fr = {
     reminder_rule: 'Règle de relance',
     reminder_preferences: 'Choix de relances',
     event: 'Événement',
+    sourcing_challenge: 'Défi de sourcing',
+    sourcing_case: 'Piste de sourcing',
   },
 } as const;
 

@@ -11,6 +11,9 @@ import { sourcingCases } from './sourcing.schema';
 export const EXCHANGE_KINDS = ['rendez_vous', 'appel', 'visio', 'courriel', 'salon', 'visite', 'note'] as const;
 export type ExchangeKind = (typeof EXCHANGE_KINDS)[number];
 
+/** Exchanges that are a meeting (not a call, an e-mail nor a note): « start-ups rencontrées » on the dashboard and the funnel. */
+export const MEETING_KINDS: readonly ExchangeKind[] = ['rendez_vous', 'visio', 'salon', 'visite'];
+
 export const EXCHANGE_OUTCOMES = ['positive', 'neutre', 'a_relancer', 'sans_suite'] as const;
 export type ExchangeOutcome = (typeof EXCHANGE_OUTCOMES)[number];
 
