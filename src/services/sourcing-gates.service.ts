@@ -426,6 +426,13 @@ export async function resubmitGate(ctx: ServiceContext, gateId: string, input: R
     await updateGate(tx, locked.id, { documentsSeen, rationale: null, decidedAt: null, decidedById: null, updatedAt: ctx.now });
     await recordAudit(tx, ctx, { action: 'sourcing_gate.resubmitted', entityType: 'sourcing_case', entityId: locked.caseId, after: { complement }, metadata: { gateId: locked.id } });
     await resubmitRun(tx, ctx, { runId: locked.runId, context: { evaluatorIds: locked.evaluatorIds } });
+    // When the evaluations' stage starts again (the juriste of the legal variant asked for changes), each
+    // scorecard follows its evaluator's new step and is scored anew (the previous scores pre-fill the form).
+    const steps = (await listStepsOfRun(tx, locked.runId)).filter((step) => step.status === 'active' && step.stepKey.startsWith('evaluation'));
+    for (const { scorecard } of steps.length > 0 ? await listScorecardsOfGate(tx, locked.id) : []) {
+      const step = steps.find((candidate) => candidate.assigneeUserId === scorecard.evaluatorId);
+      if (step && !scorecard.conflictDeclared) await updateScorecard(tx, scorecard.id, { stepId: step.id, submittedAt: null });
+    }
     return (await findGate(tx, locked.id)) as SourcingGate;
   });
 }
@@ -440,17 +447,8 @@ async function onCommitteeStatus(tx: Database, ctx: ServiceContext, change: { ru
   const gate = await findGateOfRun(tx, change.runId);
   if (!gate || gate.status === status) return;
   await updateGate(tx, gate.id, { status, updatedAt: ctx.now });
-  if (status === 'en_cours') {
-    // Resubmitted: a stage that starts again (the legal variant's first stage) gives each scorecard its new step; a new round is scored anew.
-    const steps = (await listStepsOfRun(tx, change.runId)).filter((step) => step.status === 'active' && step.stepKey.startsWith('evaluation'));
-    if (steps.length > 0) {
-      for (const { scorecard } of await listScorecardsOfGate(tx, gate.id)) {
-        const step = steps.find((candidate) => candidate.assigneeUserId === scorecard.evaluatorId);
-        if (step && !scorecard.conflictDeclared) await updateScorecard(tx, scorecard.id, { stepId: step.id, submittedAt: null });
-      }
-    }
-    return;
-  }
+  // Resubmitted: resubmitGate relinks the scorecards once the stage's new steps exist.
+  if (status === 'en_cours') return;
   if (status === 'go') await moveCaseStage(tx, ctx, { caseId: gate.caseId, to: gate.targetStage as CaseStage, by: 'gate', reason: gate.rationale });
   if (status === 'annule') await recordAudit(tx, ctx, { action: 'sourcing_gate.cancelled', entityType: 'sourcing_case', entityId: gate.caseId, metadata: { gateId: gate.id } });
   await notifyOwner(tx, ctx, gate, status);
@@ -526,7 +524,8 @@ export async function getGatePage(ctx: ServiceContext, gateId: string) {
   }));
   const taken = new Set([...gate.evaluatorIds, gate.sponsorId ?? '']);
   const replacementOptions = canEdit && evaluators.some((entry) => entry.replaceable) ? (await peopleWithPermission(ctx.db, 'sourcing.evaluate')).filter((person) => !taken.has(person.id)).map((person) => ({ value: person.id, label: person.displayName })) : [];
-  const sponsorStep = history.filter((entry) => entry.step.stepKey === 'sponsor').at(-1)?.step;
+  // The comment of the step that asked for more (the sponsor's complément, or the juriste's changes).
+  const askedBy = history.filter((entry) => entry.step.status === 'changes_requested').at(-1)?.step;
   const active = history.filter((entry) => entry.step.status === 'active');
   return {
     gate,
@@ -548,7 +547,7 @@ export async function getGatePage(ctx: ServiceContext, gateId: string) {
     canEdit,
     replacementOptions,
     complementOpen: canEdit && gate.status === 'complement',
-    complementComment: gate.status === 'complement' ? (sponsorStep?.comment ?? gate.rationale) : null,
+    complementComment: gate.status === 'complement' ? (askedBy?.comment ?? gate.rationale ?? '') : null,
     decided: gate.status === 'go' || gate.status === 'no_go',
     myStep: myStepLink(run, active.find((entry) => entry.step.assigneeUserId === actor.id)?.step),
     note: typeof run?.context.note === 'string' ? run.context.note : '',

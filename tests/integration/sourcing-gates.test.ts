@@ -331,6 +331,35 @@ describe('sourcing gates (comité de sourcing)', () => {
     expect(await caseStage(row.id)).toBe('experimentation');
   });
 
+  test('the legal variant: the juriste asks for changes, the owner answers, the evaluations start again', async () => {
+    const row = await newCase(legalChallengeId);
+    const gate = await startGateFor(row);
+    const legalScores = Object.fromEntries(Object.entries(scores(2)).filter(([key]) => !key.endsWith('image'))) as Record<string, string>;
+    const firstA = await stepOf(gate.id, evaluatorA.id);
+    await (await browserOf(evaluatorA)).post(`/sourcing/comites/etapes/${firstA}/evaluation`, legalScores);
+    const [legal] = await harness.db.select().from(workflowSteps).where(and(eq(workflowSteps.runId, gate.runId ?? ''), eq(workflowSteps.stepKey, 'legal')));
+    const juristeBrowser = await browserOf(juriste);
+    expect((await juristeBrowser.post(`/validations/etapes/${legal?.id}/decision`, { decision: 'request_changes', comment: 'Fournir l’analyse d’impact RGPD.' })).status).toBe(303);
+    expect((await gateRow(gate.id))?.status).toBe('complement');
+    const ownerBrowser = await browserOf(owner);
+    const page = await ownerBrowser.get(`/sourcing/comites/${gate.id}`);
+    expect(page.text).toContain('Fournir l’analyse d’impact RGPD.');
+    expect((await ownerBrowser.post(`/sourcing/comites/${gate.id}/complement`, { complement: 'AIPD jointe' })).status).toBe(303);
+    expect((await gateRow(gate.id))?.status).toBe('en_cours');
+    // Each scorecard follows its evaluator's new step (round 2), to be scored again.
+    const secondA = await stepOf(gate.id, evaluatorA.id);
+    expect(secondA).not.toBe(firstA);
+    const [card] = await harness.db.select().from(sourcingScorecards).where(eq(sourcingScorecards.stepId, secondA));
+    expect(card?.submittedAt).toBeNull();
+    await (await browserOf(evaluatorA)).post(`/sourcing/comites/etapes/${secondA}/evaluation`, legalScores);
+    await (await browserOf(evaluatorB)).post(`/sourcing/comites/etapes/${await stepOf(gate.id, evaluatorB.id)}/evaluation`, legalScores);
+    const [legalAgain] = await harness.db.select().from(workflowSteps).where(and(eq(workflowSteps.runId, gate.runId ?? ''), eq(workflowSteps.stepKey, 'legal'), eq(workflowSteps.status, 'active')));
+    expect((await juristeBrowser.post(`/validations/etapes/${legalAgain?.id}/decision`, { decision: 'approve', comment: '' })).status).toBe(303);
+    const step = await sponsorStep(gate.runId);
+    expect((await (await browserOf(sponsor)).post(`/sourcing/comites/etapes/${step.id}/decision`, { decision: 'go', rationale: 'AIPD conforme.' })).status).toBe(303);
+    expect(await caseStage(row.id)).toBe('experimentation');
+  });
+
   test('a spontaneous case asks for the sponsor; an admin cancelling the run cancels the gate', async () => {
     const row = await newCase(null);
     const ownerBrowser = await browserOf(owner);
