@@ -17,7 +17,7 @@ export function winAnsiText(value: string): string {
     .replace(/[\u202F\u2007\u2009\u200A\u2002\u2003]/g, ' ')
     .replace(/[\u2010\u2011]/g, '-')
     .replace(/\u2026/g, '…')
-    .replace(/[^\n\t\x20-\x7E\u00A0-\u00FF]/g, (char) => (WIN_ANSI_EXTRA.has(char) ? char : '?'));
+    .replace(/[^\n\t\x20-\x7E\u00A0-\u00FF]/gu, (char) => (WIN_ANSI_EXTRA.has(char) ? char : '?'));
 }
 
 export async function decisionLogPdf(ctx: ServiceContext, challengeId: unknown): Promise<Buffer> {

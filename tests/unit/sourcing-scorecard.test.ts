@@ -93,3 +93,11 @@ describe('the committee circuits', () => {
     expect(stepDefinitionIn(sourcingCommitteeWorkflow.stages[1], 'sponsor')?.key).toBe('sponsor');
   });
 });
+
+describe('the decision log PDF text (standard Helvetica, WinAnsi)', () => {
+  test('narrow no-break spaces become spaces; characters WinAnsi lacks become « ? »; French punctuation stays', async () => {
+    const { winAnsiText } = await import('../../src/services/sourcing-gates-pdf');
+    expect(winAnsiText('12\u202F000\u00A0€ — « l’équipe » œuvre…')).toBe('12 000\u00A0€ — « l’équipe » œuvre…');
+    expect(winAnsiText('Score ≥ 4 ✓ 😀')).toBe('Score ? 4 ? ?');
+  });
+});
