@@ -2,6 +2,7 @@
 // criterion (mean, min–max, standard deviation, each evaluator's score), weights 0 left out,
 // recused evaluators left out, and nothing visible before every evaluator has submitted.
 import type { ScorecardCriterion } from '../../src/models/schema';
+import { winAnsiText } from '../../src/services/sourcing-gates-pdf';
 import { stepDefinitionIn } from '../../src/services/workflows.service';
 import { sourcingCommitteeLegalWorkflow, sourcingCommitteeWorkflow } from '../../src/workflows/definitions/sourcing-committee.workflow';
 import { validateDefinition } from '../../src/workflows/engine';
@@ -95,8 +96,7 @@ describe('the committee circuits', () => {
 });
 
 describe('the decision log PDF text (standard Helvetica, WinAnsi)', () => {
-  test('narrow no-break spaces become spaces; characters WinAnsi lacks become « ? »; French punctuation stays', async () => {
-    const { winAnsiText } = await import('../../src/services/sourcing-gates-pdf');
+  test('narrow no-break spaces become spaces; characters WinAnsi lacks become « ? »; French punctuation stays', () => {
     expect(winAnsiText('12\u202F000\u00A0€ — « l’équipe » œuvre…')).toBe('12 000\u00A0€ — « l’équipe » œuvre…');
     expect(winAnsiText('Score ≥ 4 ✓ 😀')).toBe('Score ? 4 ? ?');
   });
