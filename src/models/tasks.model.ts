@@ -4,7 +4,24 @@ import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { rowsOf, type Database } from './database';
 import { exchangeVisibleTo, type ExchangeViewer } from './exchange-visibility';
-import { contacts, conventions, exchangeContacts, exchangeOrganizations, exchanges, organizations, tasks, userUnits, users, type NewTask, type Task, type TaskPriority, type TaskStatus } from './schema';
+import { caseVisibleTo } from './sourcing-cases.model';
+import {
+  contacts,
+  conventions,
+  exchangeContacts,
+  exchangeOrganizations,
+  exchanges,
+  organizations,
+  sourcingCases,
+  sourcingChallenges,
+  tasks,
+  userUnits,
+  users,
+  type NewTask,
+  type Task,
+  type TaskPriority,
+  type TaskStatus,
+} from './schema';
 import { uuidArray } from './sql-arrays';
 
 export async function insertTask(db: Database, values: NewTask): Promise<Task> {
@@ -125,6 +142,11 @@ export interface TaskListRow extends Task {
   exchangeOccurredAt: Date | null;
   /** The linked exchange may be read by the viewer (a confidential one is not linked for others). */
   exchangeVisible: boolean | null;
+  /** The linked sourcing case (« piste »): its start-up and challenge (null: spontaneous case). */
+  caseStartupName: string | null;
+  caseChallengeTitle: string | null;
+  /** The linked case may be read by the viewer (a confidential case is not linked for others: caseVisibleTo). */
+  caseVisible: boolean | null;
 }
 
 function escapeLike(text: string): string {
@@ -147,6 +169,7 @@ function listConditions(filters: TaskListFilters): SQL[] {
 const assignees = alias(users, 'assignees');
 const creators = alias(users, 'creators');
 const finishers = alias(users, 'finishers');
+const caseStartups = alias(organizations, 'case_startups');
 
 /** Columns of a task row with the names it shows (assignee, linked records). */
 function rowColumns(viewer: ExchangeViewer) {
@@ -179,6 +202,9 @@ function rowColumns(viewer: ExchangeViewer) {
     conventionTitle: conventions.title,
     exchangeOccurredAt: exchanges.occurredAt,
     exchangeVisible: sql<boolean | null>`case when ${exchanges.id} is null then null else ${exchangeVisibleTo(viewer)} end`,
+    caseStartupName: caseStartups.name,
+    caseChallengeTitle: sourcingChallenges.title,
+    caseVisible: sql<boolean | null>`case when ${sourcingCases.id} is null then null else ${caseVisibleTo({ userId: viewer.id, unitIds: [...viewer.unitIds], isAdmin: viewer.roles.includes('admin') })} end`,
   };
 }
 
@@ -192,7 +218,10 @@ function selectRows(db: Database, viewer: ExchangeViewer) {
     .leftJoin(organizations, eq(organizations.id, tasks.organizationId))
     .leftJoin(contacts, eq(contacts.id, tasks.contactId))
     .leftJoin(conventions, eq(conventions.id, tasks.conventionId))
-    .leftJoin(exchanges, eq(exchanges.id, tasks.exchangeId));
+    .leftJoin(exchanges, eq(exchanges.id, tasks.exchangeId))
+    .leftJoin(sourcingCases, eq(sourcingCases.id, tasks.sourcingCaseId))
+    .leftJoin(caseStartups, eq(caseStartups.id, sourcingCases.organizationId))
+    .leftJoin(sourcingChallenges, eq(sourcingChallenges.id, sourcingCases.challengeId));
 }
 
 /**

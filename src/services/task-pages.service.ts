@@ -10,11 +10,13 @@ import { listTimeline } from '../models/audit.model';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../models/schema';
 import { countOverdueTasks, findTaskRow, listTasks, prefillLinks, userInUnits, type TaskListFilters, type TaskListRow } from '../models/tasks.model';
 import { findUnitsByIds } from '../models/units.model';
+import { caseLabel, isEvaluatorOfCase, type CaseLabel } from '../models/sourcing-links.model';
 import type { Actor, ServiceContext } from './context';
 import { requireActor } from './context';
 import { describeAuditEntries } from './journal.service';
 import { assertCan, can, hasRole } from './permissions';
 import { cachedActiveUnits, cachedActiveUserOptions } from './reference-lists';
+import { canReadCase } from './sourcing-cases.service';
 
 export const TASK_PAGE_SIZE = 50;
 
@@ -88,7 +90,16 @@ function relatedLinks(row: TaskListRow): TaskRelatedLink[] {
   if (row.contactId && row.contactName) links.push({ label: row.contactName, href: `/contacts/${row.contactId}` });
   if (row.conventionId && row.conventionReference) links.push({ label: `${row.conventionReference} — ${row.conventionTitle ?? ''}`, href: `/conventions/${row.conventionId}` });
   if (row.exchangeId && row.exchangeVisible && row.exchangeOccurredAt) links.push({ label: t('tasks.row.exchangeOf', { date: formatDate(row.exchangeOccurredAt) }), href: `/echanges/${row.exchangeId}` });
+  // A confidential case the reader may not read stays unnamed and unlinked.
+  if (row.sourcingCaseId && row.caseVisible && row.caseStartupName) {
+    links.push({ label: t('tasks.row.caseOf', { label: caseText(row.caseStartupName, row.caseChallengeTitle) }), href: `/sourcing/pistes/${row.sourcingCaseId}` });
+  }
   return links;
+}
+
+/** « <start-up> — <défi> » (a spontaneous case: « sourcing spontané »). */
+function caseText(startupName: string, challengeTitle: string | null): string {
+  return t('tasks.row.caseLabel', { startup: startupName, challenge: challengeTitle ?? t('tasks.row.spontaneousCase') });
 }
 
 /** The view of one task row for `actor` (visible rows only: the caller has filtered). */
@@ -320,10 +331,32 @@ const prefillSchema = z.object({
   contact: z.uuid().optional().catch(undefined),
   convention: z.uuid().optional().catch(undefined),
   echange: z.uuid().optional().catch(undefined),
+  piste: z.uuid().optional().catch(undefined),
 });
 
-/** The linked records a form carries (hidden fields), named. */
-async function linkedRecordsOf(ctx: ServiceContext, links: { organizationId?: string; contactId?: string; conventionId?: string; exchangeId?: string }) {
+/** The case with its names when the actor reads it (canReadCase, evaluators of its gates included); undefined otherwise. */
+async function readableCaseLabel(ctx: ServiceContext, id: string): Promise<{ row: CaseLabel; readable: boolean } | undefined> {
+  const actor = requireActor(ctx);
+  const row = await caseLabel(ctx.db, id);
+  if (!row) return undefined;
+  const readable = canReadCase(actor, row) || ((await isEvaluatorOfCase(ctx.db, row.id, actor.id)) && canReadCase(actor, row, true));
+  return { row, readable };
+}
+
+interface FormLinks {
+  organizationId?: string;
+  contactId?: string;
+  conventionId?: string;
+  exchangeId?: string;
+  sourcingCaseId?: string;
+}
+
+/**
+ * The linked records a form carries (hidden fields), named and linked. A case is carried only
+ * when the actor reads it — except `keptCaseId`, the case an edited task already has, carried
+ * unnamed when it is confidential to them (editing the task does not unlink it).
+ */
+async function linkedRecordsOf(ctx: ServiceContext, links: FormLinks, keptCaseId?: string) {
   const actor = requireActor(ctx);
   const names = await prefillLinks(ctx.db, links, actor);
   const exchangeId = links.exchangeId && names.exchange ? links.exchangeId : undefined;
@@ -333,11 +366,19 @@ async function linkedRecordsOf(ctx: ServiceContext, links: { organizationId?: st
   const extra = (organizationId && !links.organizationId) || (contactId && !links.contactId) ? await prefillLinks(ctx.db, { organizationId, contactId }, actor) : null;
   const organizationName = names.organizationName ?? extra?.organizationName ?? null;
   const contactName = names.contactName ?? extra?.contactName ?? null;
-  const linked: Array<{ field: string; value: string; label: string; kind: string }> = [];
-  if (organizationId && organizationName) linked.push({ field: 'organizationId', value: organizationId, label: organizationName, kind: t('tasks.fields.organizationId') });
-  if (contactId && contactName) linked.push({ field: 'contactId', value: contactId, label: contactName, kind: t('tasks.fields.contactId') });
-  if (links.conventionId && names.conventionLabel) linked.push({ field: 'conventionId', value: links.conventionId, label: names.conventionLabel, kind: t('tasks.fields.conventionId') });
-  if (exchangeId && names.exchange) linked.push({ field: 'exchangeId', value: exchangeId, label: t('tasks.row.exchangeOf', { date: formatDate(names.exchange.occurredAt) }), kind: t('tasks.fields.exchangeId') });
+  const linked: Array<{ field: string; value: string; label: string; kind: string; href: string | null }> = [];
+  if (organizationId && organizationName) linked.push({ field: 'organizationId', value: organizationId, label: organizationName, kind: t('tasks.fields.organizationId'), href: `/structures/${organizationId}` });
+  if (contactId && contactName) linked.push({ field: 'contactId', value: contactId, label: contactName, kind: t('tasks.fields.contactId'), href: `/contacts/${contactId}` });
+  if (links.conventionId && names.conventionLabel) linked.push({ field: 'conventionId', value: links.conventionId, label: names.conventionLabel, kind: t('tasks.fields.conventionId'), href: `/conventions/${links.conventionId}` });
+  if (exchangeId && names.exchange) linked.push({ field: 'exchangeId', value: exchangeId, label: t('tasks.row.exchangeOf', { date: formatDate(names.exchange.occurredAt) }), kind: t('tasks.fields.exchangeId'), href: `/echanges/${exchangeId}` });
+  if (links.sourcingCaseId) {
+    const found = await readableCaseLabel(ctx, links.sourcingCaseId);
+    if (found?.readable) {
+      linked.push({ field: 'sourcingCaseId', value: found.row.id, label: caseText(found.row.organizationName, found.row.challengeTitle), kind: t('tasks.fields.sourcingCaseId'), href: `/sourcing/pistes/${found.row.id}` });
+    } else if (found && found.row.id === keptCaseId) {
+      linked.push({ field: 'sourcingCaseId', value: found.row.id, label: t('tasks.row.confidentialCase'), kind: t('tasks.fields.sourcingCaseId'), href: null });
+    }
+  }
   return linked;
 }
 
@@ -345,18 +386,30 @@ function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && isUuid(value) ? value : undefined;
 }
 
+/** The linked records of a refused post: what the hidden fields carried. */
+function linksOfValues(values: Record<string, unknown>): FormLinks {
+  return {
+    organizationId: stringOf(values.organizationId),
+    contactId: stringOf(values.contactId),
+    conventionId: stringOf(values.conventionId),
+    exchangeId: stringOf(values.exchangeId),
+    sourcingCaseId: stringOf(values.sourcingCaseId),
+  };
+}
+
 /**
  * The « Nouvelle tâche » form: pre-filled from ?structure= ?contact= ?convention= ?echange=
- * (an exchange also brings its first organisation and contact), due today, assigned to me.
+ * ?piste= (an exchange also brings its first organisation and contact; a case only when the
+ * person reads it), due today, assigned to me.
  * After a refused post, `values` is what was typed.
  */
 export async function newTaskFormView(ctx: ServiceContext, rawQuery: unknown, values?: Record<string, unknown>) {
   const actor = requireActor(ctx);
   assertCan(actor, 'tasks.edit');
   const prefill = prefillSchema.parse(rawQuery ?? {});
-  const source = values
-    ? { organizationId: stringOf(values.organizationId), contactId: stringOf(values.contactId), conventionId: stringOf(values.conventionId), exchangeId: stringOf(values.exchangeId) }
-    : { organizationId: prefill.structure, contactId: prefill.contact, conventionId: prefill.convention, exchangeId: prefill.echange };
+  const source: FormLinks = values
+    ? linksOfValues(values)
+    : { organizationId: prefill.structure, contactId: prefill.contact, conventionId: prefill.convention, exchangeId: prefill.echange, sourcingCaseId: prefill.piste };
   const [linked, people] = await Promise.all([linkedRecordsOf(ctx, source), assigneeOptions(ctx)]);
   return {
     title: t('tasks.newTask'),
@@ -374,10 +427,16 @@ export async function editTaskFormView(ctx: ServiceContext, id: string, values?:
   const actor = requireActor(ctx);
   assertCan(actor, 'tasks.edit');
   const row = await loadVisibleTaskRow(ctx, id);
-  const links = values
-    ? { organizationId: stringOf(values.organizationId), contactId: stringOf(values.contactId), conventionId: stringOf(values.conventionId), exchangeId: stringOf(values.exchangeId) }
-    : { organizationId: row.organizationId ?? undefined, contactId: row.contactId ?? undefined, conventionId: row.conventionId ?? undefined, exchangeId: row.exchangeId ?? undefined };
-  const [linked, people] = await Promise.all([linkedRecordsOf(ctx, links), assigneeOptions(ctx)]);
+  const links: FormLinks = values
+    ? linksOfValues(values)
+    : {
+        organizationId: row.organizationId ?? undefined,
+        contactId: row.contactId ?? undefined,
+        conventionId: row.conventionId ?? undefined,
+        exchangeId: row.exchangeId ?? undefined,
+        sourcingCaseId: row.sourcingCaseId ?? undefined,
+      };
+  const [linked, people] = await Promise.all([linkedRecordsOf(ctx, links, row.sourcingCaseId ?? undefined), assigneeOptions(ctx)]);
   return {
     title: t('tasks.editTask'),
     action: `/taches/${row.id}/modifier`,

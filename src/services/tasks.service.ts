@@ -1,8 +1,9 @@
 // Tasks (« tâches », issue 12): follow-ups with a due date, given to a person, linked to the
 // records they concern. Rules: everyone sees the tasks assigned to them and those they created;
 // a manager sees the tasks of their units' members; admins see all. Every change is journaled
-// (entity 'task') with metadata.related = the linked organisation, contact and convention, so
-// the records' timelines find it.
+// (entity 'task') with metadata.related = the linked organisation, contact, convention and sourcing
+// case, so the records' timelines find it. A task linked to a sourcing case (« piste ») needs a case
+// the actor may read (canReadCase; the case's timeline lists its tasks by tasks.sourcing_case_id).
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
 import { t } from '../lib/i18n';
@@ -12,12 +13,15 @@ import { isoDateInParis } from '../lib/format';
 import type { Database } from '../models/database';
 import { TASK_PRIORITIES, type Task, type TaskStatus } from '../models/schema';
 import { findUserById } from '../models/users.model';
+import { findCase } from '../models/sourcing-cases.model';
+import { isEvaluatorOfCase } from '../models/sourcing-links.model';
 import { insertTask, isActiveUser, linkedRecordsExist, lockTaskById, updateTaskRow, userInUnits, type TaskViewer } from '../models/tasks.model';
 import { checkMove } from '../workflows/transitions';
 import { TASK_TRANSITIONS, taskMoveAction } from '../workflows/task-transitions';
 import { diffRecords, recordAudit } from './audit.service';
 import { type Actor, type ServiceContext, inTransaction, requireActor } from './context';
 import { assertCan, can, hasRole } from './permissions';
+import { canReadCase } from './sourcing-cases.service';
 
 // ── Fields ───────────────────────────────────────────────────────────────────────────────────
 
@@ -63,17 +67,41 @@ export const taskFieldsSchema = z.object({
   contactId: optionalUuid(t('tasks.errors.contactInvalid')),
   conventionId: optionalUuid(t('tasks.errors.conventionInvalid')),
   exchangeId: optionalUuid(t('tasks.errors.exchangeInvalid')),
+  /** The sourcing case (« piste ») the task follows up; one the actor may read. */
+  sourcingCaseId: optionalUuid(t('tasks.errors.caseInvalid')),
 });
 
 export type TaskFields = z.infer<typeof taskFieldsSchema>;
 
 /** The ids a task's journal rows carry in metadata.related (timelines of these records find them). */
-export function relatedIdsOf(task: Pick<Task, 'organizationId' | 'contactId' | 'conventionId'>): string[] {
-  return [task.organizationId, task.contactId, task.conventionId].filter((id): id is string => typeof id === 'string');
+export function relatedIdsOf(task: Pick<Task, 'organizationId' | 'contactId' | 'conventionId'> & Partial<Pick<Task, 'sourcingCaseId'>>): string[] {
+  return [task.organizationId, task.contactId, task.conventionId, task.sourcingCaseId].filter((id): id is string => typeof id === 'string');
 }
 
-/** The assignee must be an active account; linked records must exist. ValidationError otherwise. */
-async function checkTaskReferences(tx: Database, fields: Pick<TaskFields, 'organizationId' | 'contactId' | 'conventionId' | 'exchangeId'>, assigneeId: string | null): Promise<void> {
+/**
+ * Whether the actor may link a task to this case: it exists and they read it (canReadCase; the
+ * evaluators of its gates read a confidential one too). Otherwise the French message of the refusal.
+ */
+async function caseRefusal(db: Database, actor: Actor, caseId: string): Promise<string | null> {
+  const row = await findCase(db, caseId);
+  if (!row) return t('tasks.errors.caseInvalid');
+  if (canReadCase(actor, row)) return null;
+  if ((await isEvaluatorOfCase(db, row.id, actor.id)) && canReadCase(actor, row, true)) return null;
+  return t('tasks.errors.caseNotReadable');
+}
+
+/**
+ * The assignee must be an active account; linked records must exist; a linked case must be one
+ * the actor reads (`keptCaseId`: the case the task already had stays without that check).
+ * ValidationError otherwise.
+ */
+async function checkTaskReferences(
+  tx: Database,
+  actor: Actor,
+  fields: Pick<TaskFields, 'organizationId' | 'contactId' | 'conventionId' | 'exchangeId' | 'sourcingCaseId'>,
+  assigneeId: string | null,
+  keptCaseId: string | null = null,
+): Promise<void> {
   const errors: FieldErrors = {};
   if (assigneeId !== null && !(await isActiveUser(tx, assigneeId))) errors.assigneeId = t('tasks.errors.assigneeInactive');
   const exist = await linkedRecordsExist(tx, fields);
@@ -81,6 +109,10 @@ async function checkTaskReferences(tx: Database, fields: Pick<TaskFields, 'organ
   if (!exist.contactId) errors.contactId = t('tasks.errors.contactInvalid');
   if (!exist.conventionId) errors.conventionId = t('tasks.errors.conventionInvalid');
   if (!exist.exchangeId) errors.exchangeId = t('tasks.errors.exchangeInvalid');
+  if (fields.sourcingCaseId && fields.sourcingCaseId !== keptCaseId) {
+    const refusal = await caseRefusal(tx, actor, fields.sourcingCaseId);
+    if (refusal) errors.sourcingCaseId = refusal;
+  }
   if (Object.keys(errors).length > 0) throw new ValidationError(errors, t('validation.formHasErrors'));
 }
 
@@ -93,7 +125,7 @@ async function checkTaskReferences(tx: Database, fields: Pick<TaskFields, 'organ
 export async function createTaskInTransaction(tx: Database, ctx: ServiceContext, fields: TaskFields): Promise<Task> {
   const actor = requireActor(ctx);
   const assigneeId = fields.assigneeId ?? actor.id;
-  await checkTaskReferences(tx, fields, assigneeId);
+  await checkTaskReferences(tx, actor, fields, assigneeId);
   const task = await insertTask(tx, {
     title: fields.title,
     description: fields.description ?? null,
@@ -105,6 +137,7 @@ export async function createTaskInTransaction(tx: Database, ctx: ServiceContext,
     contactId: fields.contactId ?? null,
     conventionId: fields.conventionId ?? null,
     exchangeId: fields.exchangeId ?? null,
+    sourcingCaseId: fields.sourcingCaseId ?? null,
     createdById: actor.id,
   });
   await recordAudit(tx, ctx, {
@@ -161,6 +194,8 @@ function auditSnapshot(task: Task): Record<string, unknown> {
     organizationId: task.organizationId,
     contactId: task.contactId,
     conventionId: task.conventionId,
+    // The case is not a field here: the journal has no reference kind naming a case (a raw id);
+    // it is in metadata.related, and the form carries it unchanged.
   };
 }
 
@@ -181,7 +216,7 @@ export async function updateTask(ctx: ServiceContext, id: string, input: unknown
   return inTransaction(ctx, async (tx) => {
     const before = await lockEditableTask(tx, actor, id);
     const assigneeId = fields.assigneeId ?? before.assigneeId;
-    await checkTaskReferences(tx, fields, assigneeId === before.assigneeId ? null : assigneeId);
+    await checkTaskReferences(tx, actor, fields, assigneeId === before.assigneeId ? null : assigneeId, before.sourcingCaseId);
     const after = await updateTaskRow(tx, before.id, {
       title: fields.title,
       description: fields.description ?? null,
@@ -193,6 +228,7 @@ export async function updateTask(ctx: ServiceContext, id: string, input: unknown
       contactId: fields.contactId ?? null,
       conventionId: fields.conventionId ?? null,
       exchangeId: fields.exchangeId ?? null,
+      sourcingCaseId: fields.sourcingCaseId ?? null,
     });
     const changes = diffRecords(auditSnapshot(before), auditSnapshot(after));
     if (Object.keys(changes).length > 0) {
