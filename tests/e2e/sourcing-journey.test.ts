@@ -8,7 +8,7 @@
 // Screenshots at 1280 px at each key step and at 390 px for a few (tests/e2e/screenshots/sourcing-*).
 import { and, eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { sourcingCases, sourcingChallenges, sourcingGates, sourcingPilots } from '../../src/models/schema';
+import { organizations, sourcingCases, sourcingChallenges, sourcingGates, sourcingPilots } from '../../src/models/schema';
 import { addParisDays, parisDayOf } from '../../src/lib/paris-time';
 import { DEFAULT_CRITERIA } from '../../src/workflows/sourcing-scorecard';
 import { expectText, launchBrowser, newPerson, screenshot, signIn, startE2eApp, waitUntil, type E2eApp } from '../support/e2e';
@@ -263,10 +263,12 @@ describe('the sourcing journey in the browser', () => {
 
     // ── helpers that read the database (what the pages said, checked at the source) ────────
     async function caseIdOf(startup: string): Promise<string | undefined> {
-      const rows = await db.select({ id: sourcingCases.id, name: sourcingCases.organizationId }).from(sourcingCases).where(eq(sourcingCases.challengeId, challengeId));
-      const orgs = await app.database.db.query.organizations.findMany({ where: (table, { inArray }) => inArray(table.id, rows.map((row) => row.name)) });
-      const org = orgs.find((row) => row.name === startup);
-      return rows.find((row) => row.name === org?.id)?.id;
+      const [row] = await db
+        .select({ id: sourcingCases.id })
+        .from(sourcingCases)
+        .innerJoin(organizations, eq(organizations.id, sourcingCases.organizationId))
+        .where(and(eq(sourcingCases.challengeId, challengeId), eq(organizations.name, startup)));
+      return row?.id;
     }
     async function stageOf(startup: string): Promise<string | undefined> {
       const id = await caseIdOf(startup);
