@@ -480,8 +480,8 @@ export async function newExchangeValues(ctx: ServiceContext, query: Record<strin
     const [primary] = await currentOrganizationsOfContact(ctx.db, contactId);
     if (primary && !organizationIds.includes(primary.id)) organizationIds.push(primary.id);
   }
-  // « Consigner un échange » from a case (its card, its page): its start-up first, the case as subject.
-  const caseId = one(query.piste);
+  // « Consigner un échange » from a case (its card, its page) or from a task about one: its start-up first, the case as subject.
+  const caseId = one(query.piste) ?? task?.sourcingCaseId ?? null;
   const sourcingCase = caseId ? await readableCase(ctx.db, ctx, caseId) : undefined;
   if (sourcingCase) {
     subjectId = sourcingCase.id;

@@ -50,7 +50,7 @@ const CODE_FIELDS: Record<string, Record<string, string>> = {
   event: { kind: 'events.kinds', status: 'events.statuses' },
   sourcing_challenge: { status: 'sourcingChallenges.statuses', outcome: 'sourcingChallenges.outcomes' },
   // A case's entries: its own fields, its committees' and its pilots' (recorded on the case).
-  sourcing_case: { stage: 'sourcingCases.stages', source: 'sourcingCases.sources', targetStage: 'sourcingCases.stages', decision: 'sourcingPilots.decisions' },
+  sourcing_case: { stage: 'sourcingCases.stages', fromStage: 'sourcingCases.stages', source: 'sourcingCases.sources', targetStage: 'sourcingCases.stages', decision: 'sourcingPilots.decisions', status: 'sourcingPilots.statuses' },
   // A person's choice per reminder rule (the field is the rule's code): courriel, résumé, aucun.
   reminder_preferences: Object.fromEntries(REMINDER_RULE_CODES.map((code) => [code, 'reminders.preferences.modes'])),
 };
