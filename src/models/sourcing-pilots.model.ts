@@ -66,6 +66,12 @@ export async function openPilotOfCase(db: Database, caseId: string): Promise<Sou
   return row;
 }
 
+/** The case's latest pilot (highest iteration), open or closed; undefined when it never had one. */
+export async function lastPilotOfCase(db: Database, caseId: string): Promise<SourcingPilot | undefined> {
+  const [row] = await db.select().from(sourcingPilots).where(eq(sourcingPilots.caseId, caseId)).orderBy(desc(sourcingPilots.iteration)).limit(1);
+  return row;
+}
+
 export async function pilotsOfCase(db: Database, caseId: string) {
   const owner = alias(users, 'decision_owner');
   return db

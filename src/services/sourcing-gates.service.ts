@@ -23,6 +23,7 @@ import {
   updateScorecard,
 } from '../models/sourcing-gates.model';
 import { findCase } from '../models/sourcing-cases.model';
+import { lastPilotOfCase } from '../models/sourcing-pilots.model';
 import { findChallenge } from '../models/sourcing-challenges.model';
 import type { CaseStage, CriterionScore, GateStatus, GateTarget, Role, SourcingCase, SourcingGate, SourcingScorecard, WorkflowRun, WorkflowStep } from '../models/schema';
 import { GATE_TARGETS } from '../models/schema';
@@ -83,6 +84,17 @@ function maySeeScores(actor: Actor, row: SourcingCase, gate: SourcingGate): bool
 }
 
 // ── starting a gate ───────────────────────────────────────────────────────────────────────
+/**
+ * From « expérimentation », contracting waits for the pilot's closing decision « déployer »: a
+ * pilot still open, or whose last decision is another, blocks the contractualisation gate. From
+ * « évaluée » (no pilot) it is open; a case in expérimentation that never had a pilot is not blocked.
+ */
+async function pilotBlocksContractualisation(db: Database, row: SourcingCase, to: GateTarget): Promise<boolean> {
+  if (to !== 'contractualisation' || row.stage !== 'experimentation') return false;
+  const pilot = await lastPilotOfCase(db, row.id);
+  return pilot !== undefined && (pilot.status !== 'clos' || pilot.decision !== 'deployer');
+}
+
 async function startableCase(ctx: ServiceContext, caseId: unknown, target: unknown) {
   const actor = requireActor(ctx);
   if (typeof caseId !== 'string' || !UUID.test(caseId)) throw new NotFoundError(t('sourcingCases.notFound'));
@@ -94,6 +106,7 @@ async function startableCase(ctx: ServiceContext, caseId: unknown, target: unkno
   if (checkCaseMove(row.stage, to, { by: 'person', roles: actor.roles, inUnit: true }) !== 'gate') {
     throw new ConflictError(t('sourcingGates.errors.notGated', { from: t(`sourcingCases.stages.${row.stage}`), to: t(`sourcingCases.stages.${to}`) }));
   }
+  if (await pilotBlocksContractualisation(ctx.db, row, to)) throw new ConflictError(t('sourcingGates.errors.pilotNotDeployed'));
   const challenge = row.challengeId ? await findChallenge(ctx.db, row.challengeId) : undefined;
   const labels = await findCaseLabels(ctx.db, row.id);
   return { actor, row, to, challenge, labels };
@@ -579,14 +592,15 @@ export async function gatesPanelOfCase(ctx: ServiceContext, caseId: string) {
   });
   const open = gates.find((gate) => gate.status === 'en_cours' || gate.status === 'complement');
   const canEdit = canEditCase(actor, row);
-  const launch =
-    !open && canEdit
-      ? GATE_TARGETS.filter((target) => checkCaseMove(row.stage, target, { by: 'person', roles: actor.roles, inUnit: true }) === 'gate').map((target) => ({
-          target,
-          label: t('sourcingGates.launchTo', { target: t(`sourcingGates.targets.${target}`) }),
-          href: `/sourcing/comites/nouveau?piste=${row.id}&vers=${target}`,
-        }))
-      : [];
+  const gated = !open && canEdit ? GATE_TARGETS.filter((target) => checkCaseMove(row.stage, target, { by: 'person', roles: actor.roles, inUnit: true }) === 'gate') : [];
+  const blocked = gated.includes('contractualisation') && (await pilotBlocksContractualisation(ctx.db, row, 'contractualisation'));
+  const launch = gated
+    .filter((target) => !(blocked && target === 'contractualisation'))
+    .map((target) => ({
+      target,
+      label: t('sourcingGates.launchTo', { target: t(`sourcingGates.targets.${target}`) }),
+      href: `/sourcing/comites/nouveau?piste=${row.id}&vers=${target}`,
+    }));
   return { caseId: row.id, open: open ? present(open) : null, past: gates.filter((gate) => gate !== open).map(present), launch };
 }
 

@@ -50,6 +50,7 @@ import { type Actor, type ServiceContext, inTransaction, requireActor } from './
 import { hasRole } from './permissions';
 import { cachedActiveUnits } from './reference-lists';
 import { canEditCase, canReadCase, caseViewerOf, moveCaseStage, onCaseEnteredStage } from './sourcing-cases.service';
+import type { CaseMover } from '../workflows/sourcing-transitions';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -58,10 +59,13 @@ export const PILOTS_PAGE_SIZE = 30;
 const MAX_ROWS = 20;
 
 // ── wiring ────────────────────────────────────────────────────────────────────────────────
-/** Registers what entering « expérimentation » and « contractualisation » does (onCaseEnteredStage). */
+/** Registers what entering « expérimentation », « contractualisation », « en veille » and « abandonnée » does (onCaseEnteredStage). */
 export function registerSourcingPilots(): void {
   onCaseEnteredStage('experimentation', (tx, ctx, { after }) => openPilotInTransaction(tx, ctx, after).then(() => undefined));
   onCaseEnteredStage('contractualisation', (tx, ctx, { after }) => draftConventionInTransaction(tx, ctx, after).then(() => undefined));
+  // A person taking the case out of the pipeline closes its open pilot (no pilot left « sans décision »).
+  onCaseEnteredStage('en_veille', (tx, ctx, entered) => closePilotOnCaseExitInTransaction(tx, ctx, entered).then(() => undefined));
+  onCaseEnteredStage('abandonnee', (tx, ctx, entered) => closePilotOnCaseExitInTransaction(tx, ctx, entered).then(() => undefined));
 }
 
 /**
@@ -539,18 +543,7 @@ export async function decidePilot(ctx: ServiceContext, id: string, body: Body): 
       });
       return { pilot: after, decision, next: null };
     }
-    const after = await updatePilotRow(tx, pilot.id, { status: 'clos', decision, decisionRationale: values.rationale, decidedById: actor.id, decidedAt: ctx.now });
-    await recordAudit(tx, ctx, {
-      action: 'sourcing_pilot.decided',
-      entityType: 'sourcing_case',
-      entityId: caseRow.id,
-      before: { status: pilot.status },
-      after: { status: after.status, decision, rationale: values.rationale, results: auditResults },
-      metadata,
-    });
-    // The pilot is over: its milestones' checks still open are cancelled (the journal keeps them).
-    const milestones = await milestonesOf(tx, pilot.id);
-    await syncMilestoneTasks(tx, ctx, after, caseRow, undefined, milestones, { onlyCancel: true });
+    const after = await closePilotInTransaction(tx, ctx, pilot, caseRow, { decision, rationale: values.rationale, decidedById: actor.id, action: 'sourcing_pilot.decided', auditAfter: { results: auditResults } });
     let next: SourcingPilot | null = null;
     if (decision === 'iterer') {
       next = await openPilotInTransaction(tx, ctx, caseRow, after);
@@ -560,6 +553,55 @@ export async function decidePilot(ctx: ServiceContext, id: string, body: Body): 
       await moveCaseStage(tx, ctx, { caseId: caseRow.id, to: 'abandonnee', by: 'pilot', reason: t('sourcingPilots.stopReason', { rationale: values.rationale }) });
     }
     return { pilot: after, decision, next };
+  });
+}
+
+/**
+ * Closes a pilot with a decision (not « prolonger »): status « clos », decision, rationale, who and
+ * when; journaled on the case (`action`); its milestones' checks still open are cancelled (the
+ * journal keeps them). The reminders stop on their own: re-planning cancels a closed pilot's
+ * occurrences (`experimentation_close`). The caller has locked the case and the pilot.
+ */
+async function closePilotInTransaction(
+  tx: Database,
+  ctx: ServiceContext,
+  pilot: SourcingPilot,
+  caseRow: SourcingCase,
+  closing: { decision: Exclude<PilotDecision, 'prolonger'>; rationale: string; decidedById: string | null; action: 'sourcing_pilot.decided' | 'sourcing_pilot.closed_by_move'; auditAfter?: Record<string, unknown>; auditMetadata?: Record<string, unknown> },
+): Promise<SourcingPilot> {
+  const after = await updatePilotRow(tx, pilot.id, { status: 'clos', decision: closing.decision, decisionRationale: closing.rationale, decidedById: closing.decidedById, decidedAt: ctx.now });
+  await recordAudit(tx, ctx, {
+    action: closing.action,
+    entityType: 'sourcing_case',
+    entityId: caseRow.id,
+    before: { status: pilot.status },
+    after: { status: after.status, decision: closing.decision, rationale: closing.rationale, ...closing.auditAfter },
+    metadata: { pilotId: pilot.id, organizationId: caseRow.organizationId, challengeId: caseRow.challengeId, decision: closing.decision, ...closing.auditMetadata },
+  });
+  const milestones = await milestonesOf(tx, pilot.id);
+  await syncMilestoneTasks(tx, ctx, after, caseRow, undefined, milestones, { onlyCancel: true });
+  return after;
+}
+
+/**
+ * A person moved a case with an open pilot to « en veille » or « abandonnée » (the kanban, « Déplacer
+ * vers »): the pilot is closed as « arrêter » in the same transaction, the move's reason as its
+ * rationale, so that it is not left « sans décision » and reminded every week. The system's own
+ * moves (a pilot's « arrêter ») closed it already.
+ */
+export async function closePilotOnCaseExitInTransaction(tx: Database, ctx: ServiceContext, entered: { before: SourcingCase; after: SourcingCase; by: CaseMover }): Promise<SourcingPilot | null> {
+  if (entered.by !== 'person') return null;
+  const open = await openPilotOfCase(tx, entered.after.id);
+  const pilot = open ? await lockPilot(tx, open.id) : undefined;
+  if (!pilot || pilot.status === 'clos') return null;
+  const stage = entered.after.stage;
+  const rationale = t('sourcingPilots.closedByMove', { stage: t(`sourcingCases.stages.${stage}`), reason: entered.after.stageReason ?? '—' }).slice(0, 5000);
+  return closePilotInTransaction(tx, ctx, pilot, entered.after, {
+    decision: 'arreter',
+    rationale,
+    decidedById: ctx.actor?.id ?? null,
+    action: 'sourcing_pilot.closed_by_move',
+    auditMetadata: { stage },
   });
 }
 

@@ -128,6 +128,7 @@ export const frSourcingGates = {
       notEditor: 'Seuls les chargés et managers de l’unité de la piste (ou son responsable) lancent un comité.',
       notGated: 'La piste ne peut pas passer de « {from} » à « {to} » par un comité.',
       target: 'Choisissez l’étape visée : expérimentation ou contractualisation.',
+      pilotNotDeployed: 'Décidez d’abord de la clôture de l’expérimentation (déployer) avant de proposer la contractualisation.',
       alreadyOpen: 'Un comité est déjà en cours pour cette piste : attendez sa décision avant d’en lancer un autre.',
       evaluatorsMin: 'Choisissez au moins {min} évaluateurs différents.',
       evaluatorUnknown: 'Un des évaluateurs choisis ne peut pas évaluer (compte inactif ou sans droit d’évaluation).',

@@ -16,6 +16,7 @@ export const frSourcingPilots = {
     milestoneTask: 'Point d’étape « {label} » — {startup}',
     milestoneTaskDescription: 'Point d’étape de l’expérimentation (itération {iteration}) : vérifier l’avancement et les critères de succès.',
     stopReason: 'Expérimentation arrêtée : {rationale}',
+    closedByMove: 'Piste passée à l’étape « {stage} » : {reason}',
     convention: {
       title: 'Convention — {startup} ({challenge})',
       titleAlone: 'Convention — {startup}',
@@ -185,6 +186,7 @@ export const frSourcingPilots = {
     'sourcing_pilot.updated': 'Expérimentation modifiée',
     'sourcing_pilot.started': 'Expérimentation démarrée',
     'sourcing_pilot.decided': 'Décision de clôture d’expérimentation',
+    'sourcing_pilot.closed_by_move': 'Expérimentation arrêtée (piste mise en veille ou abandonnée)',
     'sourcing_case.convention_drafted': 'Brouillon de convention créé',
   },
 } as const;
