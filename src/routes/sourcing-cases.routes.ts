@@ -5,7 +5,7 @@ import { CSV_CONTENT_TYPE, writeCsv } from '../lib/exports/csv';
 import { t } from '../lib/i18n';
 import {
   caseFilterOptions,
-  cardLabels,
+  cardPageContext,
   casesExport,
   caseFormAgain,
   casePage,
@@ -47,7 +47,7 @@ export function sourcingCasesRouter(): Router {
   router.get('/', async (req, res) => {
     const ctx = serviceContext(req);
     const [board, options] = await Promise.all([kanbanBoard(ctx, req.query), caseFilterOptions(ctx)]);
-    render(req, res, 'sourcing/cases/kanban', { title: t('sourcingCases.title'), board, options, returnTo: board.returnTo, cardLabels: board.cardLabels });
+    render(req, res, 'sourcing/cases/kanban', { title: t('sourcingCases.title'), board, options, returnTo: board.returnTo, cardLabels: board.cardLabels, canLogExchanges: board.canLogExchanges });
   });
 
   router.get('/pistes', async (req, res) => {
@@ -140,7 +140,7 @@ export function sourcingCasesRouter(): Router {
       const message = t('sourcingCases.moved', { name: result.name, stage: result.card.stageLabel });
       if (fragmentRequest(req)) {
         const summaries = await columnSummaries(ctx, queryOfPath(back));
-        res.render('partials/sourcing/cases/moved', { layout: false, card: result.card, summaries, message, returnTo: back, cardLabels: cardLabels() });
+        res.render('partials/sourcing/cases/moved', { layout: false, card: result.card, summaries, message, returnTo: back, ...cardPageContext(ctx) });
         return;
       }
       flash(req, 'success', message);

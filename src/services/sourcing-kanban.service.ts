@@ -129,8 +129,13 @@ export type CardView = ReturnType<typeof cardView>;
 
 /** The words of a card, computed once a page (the cards read them from the root: no helper call per card). */
 export function cardLabels() {
-  const keys = ['pilotOverdue', 'confidential', 'spontaneous', 'open', 'nextStep', 'overdue', 'moveTo', 'moveButton', 'reason', 'reasonHint'] as const;
+  const keys = ['pilotOverdue', 'confidential', 'spontaneous', 'open', 'logExchange', 'nextStep', 'overdue', 'moveTo', 'moveButton', 'reason', 'reasonHint'] as const;
   return Object.fromEntries(keys.map((key) => [key, t(`sourcingCases.card.${key}`)])) as Record<(typeof keys)[number], string>;
+}
+
+/** What a card's template reads from its page's root, for a card rendered alone (after a move). */
+export function cardPageContext(ctx: ServiceContext) {
+  return { cardLabels: cardLabels(), canLogExchanges: can(ctx.actor, 'exchanges.edit') };
 }
 
 function cardView(actor: Actor, card: KanbanCard, moves: MoveOption[]) {
@@ -202,6 +207,8 @@ export async function kanbanBoard(ctx: ServiceContext, rawQuery: unknown) {
     exits: (['en_veille', 'abandonnee'] as const).map(columnOf),
     total: summaries.reduce((sum, entry) => sum + entry.count, 0),
     canCreate: can(actor, 'sourcing.edit'),
+    /** « Consigner un échange » on each card (the start-up and the case pre-filled). */
+    canLogExchanges: can(actor, 'exchanges.edit'),
     returnTo: `/sourcing${queryString(query)}`,
     cardLabels: cardLabels(),
   };

@@ -89,6 +89,8 @@ describe('sourcing cases and the kanban', () => {
     expect(page.text).toContain('en retard');
     expect(page.text).toContain('Expérimentation échue sans décision');
     expect(page.text).toContain('Déplacer vers');
+    // « Consigner un échange » from the card pre-fills the start-up and the case.
+    expect(page.text).toContain(`href="/echanges/nouveau?piste=${id}"`);
     const filtered = await browser.get(`/sourcing?defi=${challengeId}&q=purgat`);
     expect(filtered.text).toContain('PilotPurgatoire');
     expect(filtered.text).not.toContain('EvalTech');
