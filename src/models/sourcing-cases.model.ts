@@ -45,10 +45,6 @@ export async function recordStageMove(
   return row;
 }
 
-export async function listStagesOfCase(db: Database, caseId: string) {
-  return db.select().from(sourcingCaseStages).where(eq(sourcingCaseStages.caseId, caseId)).orderBy(sourcingCaseStages.enteredAt, sourcingCaseStages.id);
-}
-
 /** Who reads a confidential case: admins, its owner, its unit's members, the evaluators of its gates. */
 export interface CaseViewer {
   userId: string;

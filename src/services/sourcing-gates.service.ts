@@ -3,7 +3,7 @@
 // every evaluator has submitted; conflict of interest → recused and replaced), the sponsor's go /
 // no-go / complément, the run's outcome moving the case (moveCaseStage by 'gate'), the decision log.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
-import { formatDate, formatDateTime } from '../lib/format';
+import { formatDate } from '../lib/format';
 import { t } from '../lib/i18n';
 import type { Database } from '../models/database';
 import {
@@ -668,5 +668,3 @@ export async function decisionLogExport(ctx: ServiceContext, challengeId: unknow
   }
   return { challenge: log.challenge, columns: DECISION_LOG_COLUMNS, rows: journaled(ctx, 'sourcing_gate', { challengeId: log.challenge.id, title: log.challenge.title }, format, rows(), log.challenge.id) };
 }
-
-export const formatLogDate = (value: Date | null) => (value ? formatDateTime(value) : '—');

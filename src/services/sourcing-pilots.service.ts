@@ -783,9 +783,3 @@ export async function pilotsPanelOfCase(ctx: ServiceContext, caseId: string) {
       current?.decision === 'deployer' && caseRow.stage === 'experimentation' && canEditCase(actor, caseRow) ? `/sourcing/comites/nouveau?piste=${caseId}&vers=contractualisation` : null,
   };
 }
-
-/** A pilot's case id (for redirects) without the permission check (the caller checked). */
-export async function caseIdOfPilot(ctx: ServiceContext, id: string): Promise<string | null> {
-  if (!UUID.test(id)) return null;
-  return (await findPilot(ctx.db, id))?.caseId ?? null;
-}
