@@ -514,6 +514,9 @@ function presentAggregate(aggregate: NonNullable<ReturnType<typeof visibleAggreg
 }
 
 /** The gate page: status, evaluators' states (never a score before all have submitted), the run's steps, the aggregate when visible, the decision. */
+/** The DSFR badge tone of a gate's status on its page. */
+const GATE_STATUS_TONES: Partial<Record<SourcingGate['status'], string>> = { go: 'success', no_go: 'error', complement: 'warning' };
+
 export async function getGatePage(ctx: ServiceContext, gateId: string) {
   const actor = requireActor(ctx);
   const gate = UUID.test(gateId) ? await findGate(ctx.db, gateId) : undefined;
@@ -530,6 +533,7 @@ export async function getGatePage(ctx: ServiceContext, gateId: string) {
     name: evaluatorName ?? '—',
     state: scorecard.conflictDeclared ? 'recused' : scorecard.submittedAt ? 'submitted' : 'waiting',
     stateLabel: t(`sourcingGates.evaluatorStates.${scorecard.conflictDeclared ? 'recused' : scorecard.submittedAt ? 'submitted' : 'waiting'}`),
+    stateTone: scorecard.conflictDeclared ? 'info' : scorecard.submittedAt ? 'success' : null,
     submittedAt: scorecard.submittedAt,
     replaceable: canEdit && gate.status === 'en_cours' && !scorecard.conflictDeclared && !scorecard.submittedAt && scorecard.stepId !== null,
     isMe: scorecard.evaluatorId === actor.id,
@@ -545,6 +549,8 @@ export async function getGatePage(ctx: ServiceContext, gateId: string) {
     case: row,
     title: gateTitle(labels),
     statusLabel: t(`sourcingGates.statuses.${gate.status}`),
+    statusTone: GATE_STATUS_TONES[gate.status] ?? null,
+    awaitingComplement: gate.status === 'complement',
     targetLabel: t(`sourcingGates.targets.${gate.targetStage}`),
     fromLabel: t(`sourcingCases.stages.${gate.fromStage}`),
     sponsorName: gate.sponsorId ? (names.get(gate.sponsorId) ?? '—') : '—',

@@ -646,6 +646,8 @@ export async function pilotPageView(ctx: ServiceContext, id: string, submitted?:
     pilot,
     caseInfo: summary,
     statusLabel: t(`sourcingPilots.statuses.${pilot.status}`),
+    isRunning: pilot.status === 'en_cours',
+    isClosed: pilot.status === 'clos',
     overdue,
     daysOverdue: overdue && pilot.endsOn ? parisDaysBetween(pilot.endsOn, today) : 0,
     endsSoon: running && pilot.endsOn !== null && !overdue && parisDaysBetween(today, pilot.endsOn) <= 7,
@@ -734,6 +736,7 @@ export async function listPilotsPage(ctx: ServiceContext, rawQuery: Record<strin
     rows: rows.map((row) => ({
       ...row,
       statusLabel: row.overdue ? t('sourcingPilots.states.sans_decision') : t(`sourcingPilots.statuses.${row.status}`),
+      isRunning: row.status === 'en_cours',
       decisionLabel: row.decision ? t(`sourcingPilots.decisions.${row.decision}`) : null,
       daysOverdue: row.overdue && row.endsOn ? parisDaysBetween(row.endsOn, today) : 0,
     })),
