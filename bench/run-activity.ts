@@ -15,17 +15,18 @@
 //   npx tsx bench/generate-activity.ts     (once; runs the directory generator first if needed)
 //   npx tsx bench/run-activity.ts [--duration=10] [--rounds=3] [--connections=32] [--warmup=2]
 //        [--pages=dashboard,timeline,exchanges,tasks]
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { argValue, BENCH_USER, benchDatabaseUrl, DEFAULT_REDIS_URL } from './bench-env';
 import type { ReadyMessage } from './targets/child-process';
-import type { CaptureReply, CaptureRequest, TracedStatement } from './targets/passerelle-app-traced';
+import { type Child, type Wave, ask, decodeHtml, mergeCookies, percentile, replayUnit, stopChild, wavesOf } from './traced-replay';
+import type { TracedStatement } from './targets/passerelle-app-traced';
 
 const projectRoot = path.resolve(__dirname, '..');
 const DURATION_SECONDS = Number(argValue('duration') ?? 10);
@@ -62,10 +63,6 @@ const PAGES: PageDefinition[] = [
   { key: 'tasks', name: '« Mes tâches »', path: () => '/taches' },
 ];
 
-/** A statement to replay, or a transaction's statements (replayed in order on one connection). */
-type Unit = { statements: TracedStatement[]; startMs: number; endMs: number };
-/** Units sent together: a wave starts when the previous one has answered. */
-type Wave = Unit[];
 
 interface Sample {
   requests: number;
@@ -90,11 +87,6 @@ function log(message: string): void {
 
 // ── Child processes ────────────────────────────────────────────────────────────────────────
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
 
 function startChild(file: string, env: Record<string, string>): Promise<Child> {
   const child = fork(path.join(__dirname, file), [], {
@@ -126,17 +118,6 @@ function startChild(file: string, env: Record<string, string>): Promise<Child> {
   });
 }
 
-function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-    child.process.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.process.kill('SIGTERM');
-  });
-}
 
 function appEnvironment(databaseUrl: string, dataDir: string): Record<string, string> {
   return {
@@ -157,17 +138,7 @@ function appEnvironment(databaseUrl: string, dataDir: string): Record<string, st
 
 // ── Signing in like a browser ──────────────────────────────────────────────────────────────
 
-function decodeHtml(text: string): string {
-  return text.replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/&amp;/g, '&');
-}
 
-function mergeCookies(jar: Map<string, string>, response: Response): void {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair] = header.split(';');
-    const separator = pair?.indexOf('=') ?? -1;
-    if (pair && separator > 0) jar.set(pair.slice(0, separator).trim(), pair.slice(separator + 1).trim());
-  }
-}
 
 const cookieHeader = (jar: Map<string, string>) => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 
@@ -196,22 +167,9 @@ async function get(url: string, cookie: string): Promise<{ status: number; bytes
 
 // ── Capturing a page's statements ──────────────────────────────────────────────────────────
 
-function ask(child: Child, request: CaptureRequest, expected: CaptureReply['type']): Promise<CaptureReply> {
-  return new Promise((resolve) => {
-    const onMessage = (message: CaptureReply) => {
-      if (message?.type !== expected) return;
-      child.process.off('message', onMessage);
-      resolve(message);
-    };
-    child.process.on('message', onMessage);
-    child.process.send(request);
-  });
-}
 
 /** The session store's statements (read with the account row, touch): the same for every page, left out of the baseline. */
 const isSessionStatement = (statement: TracedStatement) => /\b"?sessions"?\b/i.test(statement.text);
-const isTransactionStart = (text: string) => /^\s*(begin|start transaction)\b/i.test(text);
-const isTransactionEnd = (text: string) => /^\s*(commit|rollback|end)\b/i.test(text);
 
 /** The page requested twice (caches warm), then once more with every statement recorded. */
 async function capturePage(child: Child, url: string, cookie: string): Promise<{ status: number; statements: TracedStatement[]; excluded: TracedStatement[] }> {
@@ -223,35 +181,6 @@ async function capturePage(child: Child, url: string, cookie: string): Promise<{
   return { status, statements: all.filter((statement) => !isSessionStatement(statement)), excluded: all.filter(isSessionStatement) };
 }
 
-/** Statements → units (a transaction is one unit) → waves (units sent while the previous ones were still running). */
-function wavesOf(statements: readonly TracedStatement[]): Wave[] {
-  const units: Unit[] = [];
-  const open = new Map<number, Unit>();
-  for (const statement of [...statements].sort((a, b) => a.startMs - b.startMs)) {
-    const running = open.get(statement.connection);
-    if (running) {
-      running.statements.push(statement);
-      running.endMs = statement.endMs;
-      if (isTransactionEnd(statement.text)) open.delete(statement.connection);
-      continue;
-    }
-    const unit: Unit = { statements: [statement], startMs: statement.startMs, endMs: statement.endMs };
-    units.push(unit);
-    if (isTransactionStart(statement.text)) open.set(statement.connection, unit);
-  }
-  const waves: Wave[] = [];
-  let current: Wave = [];
-  for (const unit of units) {
-    const firstAnswer = Math.min(...current.map((member) => member.endMs));
-    if (current.length > 0 && unit.startMs >= firstAnswer) {
-      waves.push(current);
-      current = [];
-    }
-    current.push(unit);
-  }
-  if (current.length > 0) waves.push(current);
-  return waves;
-}
 
 // ── Measuring ──────────────────────────────────────────────────────────────────────────────
 
@@ -311,25 +240,7 @@ async function measureHttp(url: string, cookies: readonly string[], seconds: num
   return { requests: latencies.length, seconds: (performance.now() - started) / 1000, latencies, bytes, failures };
 }
 
-function replayConfig(statement: TracedStatement) {
-  return { text: statement.text, values: statement.values, ...(statement.name ? { name: statement.name } : {}), ...(statement.rowMode ? { rowMode: statement.rowMode as 'array' } : {}) };
-}
 
-async function replayUnit(pool: Pool, unit: Unit): Promise<void> {
-  if (unit.statements.length === 1) {
-    await pool.query(replayConfig(unit.statements[0] as TracedStatement));
-    return;
-  }
-  const client: PoolClient = await pool.connect();
-  try {
-    for (const statement of unit.statements) await client.query(replayConfig(statement));
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 /** `connections` loops, each replaying the page's waves (a wave's units in parallel) then again. */
 async function measureSql(pool: Pool, waves: readonly Wave[], seconds: number, connections: number): Promise<Sample> {
@@ -353,10 +264,6 @@ async function measureSql(pool: Pool, waves: readonly Wave[], seconds: number, c
   return { requests: latencies.length, seconds: (performance.now() - started) / 1000, latencies, bytes: 0, failures };
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] as number;
-}
 
 function summarize(sample: Sample): Summary {
   const sorted = [...sample.latencies].sort((a, b) => a - b);

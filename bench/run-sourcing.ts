@@ -15,17 +15,18 @@
 //   npx tsx bench/generate-sourcing.ts        (once)
 //   npx tsx bench/run-sourcing.ts [--duration=10] [--rounds=3] [--warmup=2] [--targets=kanban,move,funnel]
 //   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/passerelle_bench_sourcing), REDIS_URL (default redis://127.0.0.1:6379/13)
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { argValue, BENCH_USER, DEFAULT_REDIS_URL } from './bench-env';
 import type { ReadyMessage } from './targets/child-process';
-import type { CaptureReply, CaptureRequest, TracedStatement } from './targets/passerelle-app-traced';
+import { type Child, type Wave, ask, decodeHtml, mergeCookies, percentile, replayUnit, stopChild, wavesOf } from './traced-replay';
+import type { TracedStatement } from './targets/passerelle-app-traced';
 
 const projectRoot = path.resolve(__dirname, '..');
 const DEFAULT_SOURCING_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/passerelle_bench_sourcing';
@@ -46,11 +47,6 @@ function log(message: string): void {
 
 // ── Child processes (as bench/run-activity.ts) ─────────────────────────────────────────────
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
 
 function startChild(file: string, env: Record<string, string>): Promise<Child> {
   const child = fork(path.join(__dirname, file), [], { cwd: projectRoot, execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -77,17 +73,6 @@ function startChild(file: string, env: Record<string, string>): Promise<Child> {
   });
 }
 
-function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-    child.process.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.process.kill('SIGTERM');
-  });
-}
 
 function appEnvironment(databaseUrl: string, dataDir: string): Record<string, string> {
   return {
@@ -106,17 +91,7 @@ function appEnvironment(databaseUrl: string, dataDir: string): Record<string, st
 
 // ── A signed-in person ──────────────────────────────────────────────────────────────────────
 
-function decodeHtml(text: string): string {
-  return text.replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/&amp;/g, '&');
-}
 
-function mergeCookies(jar: Map<string, string>, response: Response): void {
-  for (const header of response.headers.getSetCookie()) {
-    const [pair] = header.split(';');
-    const separator = pair?.indexOf('=') ?? -1;
-    if (pair && separator > 0) jar.set(pair.slice(0, separator).trim(), pair.slice(separator + 1).trim());
-  }
-}
 
 const cookieHeader = (jar: Map<string, string>) => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 
@@ -182,24 +157,9 @@ const succeeded = (status: number) => status >= 200 && status < 400;
 
 // ── Capture and replay (as bench/run-activity.ts) ──────────────────────────────────────────
 
-type Unit = { statements: TracedStatement[]; startMs: number; endMs: number };
-type Wave = Unit[];
 
-function ask(child: Child, request: CaptureRequest, expected: CaptureReply['type']): Promise<CaptureReply> {
-  return new Promise((resolve) => {
-    const onMessage = (message: CaptureReply) => {
-      if (message?.type !== expected) return;
-      child.process.off('message', onMessage);
-      resolve(message);
-    };
-    child.process.on('message', onMessage);
-    child.process.send(request);
-  });
-}
 
 const isSessionStatement = (statement: TracedStatement) => /\b"?sessions"?\b/i.test(statement.text);
-const isTransactionStart = (text: string) => /^\s*(begin|start transaction)\b/i.test(text);
-const isTransactionEnd = (text: string) => /^\s*(commit|rollback|end)\b/i.test(text);
 
 async function captureRequest(child: Child, session: Session, spec: ReturnType<Target['request']>): Promise<{ status: number; statements: TracedStatement[]; excluded: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -214,54 +174,8 @@ async function captureRequest(child: Child, session: Session, spec: ReturnType<T
   }
 }
 
-function wavesOf(statements: readonly TracedStatement[]): Wave[] {
-  const units: Unit[] = [];
-  const open = new Map<number, Unit>();
-  for (const statement of [...statements].sort((a, b) => a.startMs - b.startMs)) {
-    const running = open.get(statement.connection);
-    if (running) {
-      running.statements.push(statement);
-      running.endMs = statement.endMs;
-      if (isTransactionEnd(statement.text)) open.delete(statement.connection);
-      continue;
-    }
-    const unit: Unit = { statements: [statement], startMs: statement.startMs, endMs: statement.endMs };
-    units.push(unit);
-    if (isTransactionStart(statement.text)) open.set(statement.connection, unit);
-  }
-  const waves: Wave[] = [];
-  let current: Wave = [];
-  for (const unit of units) {
-    const firstAnswer = Math.min(...current.map((member) => member.endMs));
-    if (current.length > 0 && unit.startMs >= firstAnswer) {
-      waves.push(current);
-      current = [];
-    }
-    current.push(unit);
-  }
-  if (current.length > 0) waves.push(current);
-  return waves;
-}
 
-function replayConfig(statement: TracedStatement) {
-  return { text: statement.text, values: statement.values, ...(statement.name ? { name: statement.name } : {}), ...(statement.rowMode ? { rowMode: statement.rowMode as 'array' } : {}) };
-}
 
-async function replayUnit(pool: Pool, unit: Unit): Promise<void> {
-  if (unit.statements.length === 1) {
-    await pool.query(replayConfig(unit.statements[0] as TracedStatement));
-    return;
-  }
-  const client: PoolClient = await pool.connect();
-  try {
-    for (const statement of unit.statements) await client.query(replayConfig(statement));
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 // ── Measuring: one closed loop ─────────────────────────────────────────────────────────────
 
@@ -288,10 +202,6 @@ async function loop(seconds: number, once: (n: number) => Promise<boolean>): Pro
   return { latencies, failures, seconds: (performance.now() - started) / 1000 };
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] as number;
-}
 
 interface Summary {
   rps: number;
