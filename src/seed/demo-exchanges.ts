@@ -40,7 +40,26 @@ const YANNICK = 'yannick.legoff@passerelle.example'; // chargé, UO-SUP (univers
  * More fictional EdTech start-ups met by the innovation team (the sourcing pipeline's six are
  * in demo-organizations.ts). Invented names, `.example` websites.
  */
-const SOURCED_STARTUPS: Array<[slug: string, name: string, city: string, postalCode: string, departmentCode: string, regionCode: string, pitch: string]> = [
+/** A fictional start-up in one line: its slug (source_ref, website), name, town, postcode, department, region, pitch. */
+export type DemoStartupLine = [slug: string, name: string, city: string, postalCode: string, departmentCode: string, regionCode: string, pitch: string];
+
+/** The directory record of a fictional start-up (the demo organisations' shape). */
+export function demoStartup([slug, name, city, postalCode, departmentCode, regionCode, pitch]: DemoStartupLine): SeedOrganization {
+  return {
+    sourceRef: `seed:startup-${slug}`,
+    name,
+    kindCode: 'startup',
+    status: 'prospect',
+    website: `https://${slug}.example`,
+    postalCode,
+    city,
+    departmentCode,
+    regionCode,
+    description: `Start-up fictive : ${pitch}.`,
+  };
+}
+
+const SOURCED_STARTUPS: DemoStartupLine[] = [
   ['lexiplume', 'Lexiplume', 'Rennes', '35000', '35', '53', 'correction formative de l’écrit assistée par l’analyse des erreurs fréquentes'],
   ['numeclasse', 'Numéclasse', 'Strasbourg', '67000', '67', '44', 'tableaux de bord de classe pour les enseignants du secondaire'],
   ['poche-savoirs', 'Poche-Savoirs', 'Montpellier', '34000', '34', '76', 'micro-leçons sur téléphone pour les apprenants en mobilité'],
@@ -67,18 +86,7 @@ const SOURCED_STARTUPS: Array<[slug: string, name: string, city: string, postalC
   ['cartable-leger', 'Cartable Léger', 'Pau', '64000', '64', '75', 'manuels numériques hors connexion pour les zones mal desservies'],
 ];
 
-export const DEMO_SOURCED_STARTUPS: readonly SeedOrganization[] = SOURCED_STARTUPS.map(([slug, name, city, postalCode, departmentCode, regionCode, pitch]) => ({
-  sourceRef: `seed:startup-${slug}`,
-  name,
-  kindCode: 'startup',
-  status: 'prospect',
-  website: `https://${slug}.example`,
-  postalCode,
-  city,
-  departmentCode,
-  regionCode,
-  description: `Start-up fictive : ${pitch}.`,
-}));
+export const DEMO_SOURCED_STARTUPS: readonly SeedOrganization[] = SOURCED_STARTUPS.map(demoStartup);
 
 /** The pipeline's start-ups (demo-organizations.ts) and the others met, with a contact when the demo has one. */
 const PIPELINE: Array<{ ref: string; name: string; contactRef?: string; theme: string }> = [

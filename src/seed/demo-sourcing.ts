@@ -33,6 +33,7 @@ import { actorOf } from '../services/auth.service';
 import type { ServiceContext } from '../services/context';
 import { decideGate, startGate, submitScorecard } from '../services/sourcing-gates.service';
 import { DEFAULT_CRITERIA } from '../workflows/sourcing-scorecard';
+import { type DemoStartupLine, demoStartup } from './demo-exchanges';
 import type { SeedOrganization } from './reference-data';
 
 const HELOISE = 'heloise.marchand@passerelle.example'; // admin, DDPSI
@@ -43,7 +44,7 @@ const AGATHE = 'agathe.rousseau@passerelle.example'; // juriste, DAJ
 const KARIM = 'karim.benali@passerelle.example'; // finance, DAF
 
 /** More fictional EdTech start-ups for the pipeline (with demo-organizations.ts's six and demo-exchanges.ts's 24: 60). */
-const PIPELINE_STARTUPS: Array<[slug: string, name: string, city: string, postalCode: string, departmentCode: string, regionCode: string, pitch: string]> = [
+const PIPELINE_STARTUPS: DemoStartupLine[] = [
   ['evalink', 'Évalink', 'Lyon', '69002', '69', '84', 'évaluation par compétences en situation professionnelle simulée'],
   ['proctorea', 'Proctoréa', 'Bordeaux', '33000', '33', '75', 'surveillance d’examens en ligne respectueuse de la vie privée'],
   ['skillmap-edu', 'Skillmap Édu', 'Nantes', '44000', '44', '52', 'cartographie des compétences des apprenants en formation continue'],
@@ -77,18 +78,7 @@ const PIPELINE_STARTUPS: Array<[slug: string, name: string, city: string, postal
 ];
 
 /** Inserted with the other demo organisations (seed.ts, insertOrganizations). */
-export const DEMO_PIPELINE_STARTUPS: readonly SeedOrganization[] = PIPELINE_STARTUPS.map(([slug, name, city, postalCode, departmentCode, regionCode, pitch]) => ({
-  sourceRef: `seed:startup-${slug}`,
-  name,
-  kindCode: 'startup',
-  status: 'prospect',
-  website: `https://${slug}.example`,
-  postalCode,
-  city,
-  departmentCode,
-  regionCode,
-  description: `Start-up fictive : ${pitch}.`,
-}));
+export const DEMO_PIPELINE_STARTUPS: readonly SeedOrganization[] = PIPELINE_STARTUPS.map(demoStartup);
 
 interface DemoChallenge {
   sourceRef: string;

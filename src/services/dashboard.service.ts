@@ -72,6 +72,9 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
   // « Partenariats en retard de réciprocité » (issue 13): run beside the other blocks.
   const reciprocityBehind = partnershipsBehindOfUnits(ctx.db, unitIds, ctx.now, DASHBOARD_BLOCK_SIZE);
   reciprocityBehind.catch(() => undefined); // awaited below; keeps a failure elsewhere from leaving it unhandled
+  // « Expérimentations sans décision » (issue 14: no pilot purgatory), beside the others too.
+  const pilotsOverdue = overduePilotsOfUnits(ctx, unitIds, DASHBOARD_BLOCK_SIZE);
+  pilotsOverdue.catch(() => undefined);
   const [overdueTasks, upcomingTasks, myExchanges, inbox, expiring, dormant, latestExchanges, exchangesThisMonth, exchangesThisYear, startupsThisYear] = await Promise.all([
     myOpenTaskViews(ctx, { dueTo: addDays(today, -1) }, DASHBOARD_BLOCK_SIZE),
     myOpenTaskViews(ctx, { dueFrom: today, dueTo: weekEnd }, DASHBOARD_BLOCK_SIZE),
@@ -90,8 +93,7 @@ export async function readDashboard(ctx: ServiceContext, rawQuery: unknown = {})
   ]);
 
   const reciprocity = await reciprocityBehind;
-  // « Expérimentations sans décision » (issue 14: no pilot purgatory), after the others: it reads the pilots of the same units.
-  const overduePilots = await overduePilotsOfUnits(ctx, unitIds, DASHBOARD_BLOCK_SIZE);
+  const overduePilots = await pilotsOverdue;
 
   return {
     today,
